@@ -1,0 +1,248 @@
+"""AdminServer: the embedded Flyte Admin, wired together and running in background threads.
+
+    with AdminServer() as admin:                       # in-memory state, free ports
+        client = SynchronousFlyteClient(admin.endpoint, insecure=True)
+
+    AdminServer(state_dir="~/.flyteplane/sandbox", port=30080, http_port=30081).start()
+
+The gRPC side serves AdminService, DataProxyService and SignalService as Flyte Admin 1.16 does, plus
+``grpc.health.v1.Health`` (service ``flyteadmin``) and server reflection. The HTTP side serves the health check
+and the data proxy's signed URLs. ``start()`` returns once both are accepting connections.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+from concurrent import futures
+from pathlib import Path
+from types import TracebackType
+
+import grpc
+
+from flyteplane.admin.config import AdminConfig, AdminContext
+from flyteplane.admin.services.dispatch import CallCounter, service_handler
+from flyteplane.admin.store.db import Store
+
+__all__ = ["AdminServer"]
+
+log = logging.getLogger("flyteplane.admin")
+
+# (module, class) of every manager; each serves the RPCs named like its methods.
+_MANAGERS = (
+    ("flyteplane.admin.managers.projects", "ProjectManager"),
+    ("flyteplane.admin.managers.tasks", "TaskManager"),
+    ("flyteplane.admin.managers.workflows", "WorkflowManager"),
+    ("flyteplane.admin.managers.launch_plans", "LaunchPlanManager"),
+    ("flyteplane.admin.managers.named_entities", "NamedEntityManager"),
+    ("flyteplane.admin.managers.description_entities", "DescriptionEntityManager"),
+    ("flyteplane.admin.managers.attributes", "AttributesManager"),
+    ("flyteplane.admin.managers.version", "VersionManager"),
+    ("flyteplane.admin.managers.dataproxy", "DataProxyManager"),
+)
+
+_EXECUTION_RPCS = {
+    "CreateExecution",
+    "RelaunchExecution",
+    "RecoverExecution",
+    "GetExecution",
+    "UpdateExecution",
+    "GetExecutionData",
+    "ListExecutions",
+    "TerminateExecution",
+    "GetNodeExecution",
+    "GetDynamicNodeWorkflow",
+    "ListNodeExecutions",
+    "ListNodeExecutionsForTask",
+    "GetNodeExecutionData",
+    "CreateWorkflowEvent",
+    "CreateNodeEvent",
+    "CreateTaskEvent",
+    "GetTaskExecution",
+    "ListTaskExecutions",
+    "GetTaskExecutionData",
+    "GetExecutionMetrics",
+    "GetOrCreateSignal",
+    "ListSignals",
+    "SetSignal",
+    "CreateDownloadLink",
+    "GetData",
+}
+
+GRPC_OPTIONS = (
+    ("grpc.max_receive_message_length", 64 * 1024 * 1024),
+    ("grpc.max_send_message_length", 64 * 1024 * 1024),
+    # Flyte Admin's clients ping every 30 s; accept that instead of answering GOAWAY "too_many_pings".
+    ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.so_reuseport", 0),
+)
+
+
+def _unimplemented_reason(rpc: str) -> str:
+    if rpc in _EXECUTION_RPCS:
+        return "executions are not supported by this version of the embedded admin"
+    return "not supported"
+
+
+class AdminServer:
+    """An embedded Flyte Admin.
+
+    Args:
+        state_dir: where the SQLite database and the blobs live; ``None`` keeps everything in memory.
+        port: the gRPC port (0: a free one).
+        http_port: the HTTP port for health checks and signed data URLs (0: a free one).
+        host: the interface to listen on.
+        config: admin settings (domains, seed projects, ...); the default seeds ``flytesnacks``.
+        max_workers: gRPC handler threads.
+    """
+
+    def __init__(
+        self,
+        state_dir: str | Path | None = None,
+        port: int = 0,
+        http_port: int = 0,
+        *,
+        host: str = "127.0.0.1",
+        config: AdminConfig | None = None,
+        max_workers: int = 16,
+    ) -> None:
+        self.state_dir = Path(state_dir).expanduser() if state_dir is not None else None
+        if config is None:
+            config = AdminConfig(seed_projects=("flytesnacks",), state_dir=self.state_dir)
+        elif config.state_dir is None and self.state_dir is not None:
+            import dataclasses
+
+            config = dataclasses.replace(config, state_dir=self.state_dir)
+        self.config = config
+        self.host = host
+        self._requested_port = port
+        self._requested_http_port = http_port
+        self._max_workers = max_workers
+        self.calls = CallCounter()
+        self._grpc: grpc.Server | None = None
+        self._http: object | None = None
+        self._store: Store | None = None
+        self._lock = threading.Lock()
+        self.port = 0
+        self.http_port = 0
+        self.context: AdminContext | None = None
+
+    # -- endpoints -----------------------------------------------------------------------------------------
+    @property
+    def endpoint(self) -> str:
+        """``host:port`` of the gRPC side, for a client's ``PlatformConfig.endpoint``."""
+        return f"{self._client_host}:{self.port}"
+
+    @property
+    def http_endpoint(self) -> str:
+        """``http://host:port`` of the HTTP side."""
+        return f"http://{self._client_host}:{self.http_port}"
+
+    @property
+    def _client_host(self) -> str:
+        return "127.0.0.1" if self.host in ("0.0.0.0", "", "::") else self.host
+
+    # -- lifecycle -----------------------------------------------------------------------------------------
+    def start(self) -> AdminServer:
+        """Open the store, apply migrations, seed projects, and start serving. Returns when serving."""
+        with self._lock:
+            if self._grpc is not None:
+                return self
+            db_path = self.state_dir / "admin.db" if self.state_dir is not None else None
+            self._store = Store(db_path)
+            self.context = AdminContext(store=self._store, config=self.config)
+            managers = self._make_managers(self.context)
+            self._seed(managers)
+            self._start_http(self.context, managers)
+            self._start_grpc(managers)
+            log.info("flyteplane admin serving gRPC on %s, HTTP on %s", self.endpoint, self.http_endpoint)
+        return self
+
+    def _make_managers(self, ctx: AdminContext) -> list[object]:
+        managers = []
+        for module_name, class_name in _MANAGERS:
+            module = importlib.import_module(module_name)
+            managers.append(getattr(module, class_name)(ctx))
+        return managers
+
+    def _seed(self, managers: list[object]) -> None:
+        if not self.config.seed_projects:
+            return
+        for manager in managers:
+            seed = getattr(manager, "seed", None)
+            if seed is not None:
+                seed(self.config.seed_projects)
+
+    def _start_http(self, ctx: AdminContext, managers: list[object]) -> None:
+        from flyteplane.admin.http import HttpServer
+
+        http = HttpServer(ctx, self.host, self._requested_http_port)
+        http.start()
+        self._http = http
+        self.http_port = http.port
+        for manager in managers:
+            bind = getattr(manager, "bind_http", None)
+            if bind is not None:
+                bind(self.http_endpoint)
+
+    def _start_grpc(self, managers: list[object]) -> None:
+        from flyteidl.service import admin_pb2, dataproxy_pb2, signal_pb2
+        from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+        from grpc_reflection.v1alpha import reflection
+
+        server = grpc.server(futures.ThreadPoolExecutor(max_workers=self._max_workers), options=GRPC_OPTIONS)
+        names = []
+        for module, service in (
+            (admin_pb2, "AdminService"),
+            (dataproxy_pb2, "DataProxyService"),
+            (signal_pb2, "SignalService"),
+        ):
+            descriptor = module.DESCRIPTOR.services_by_name[service]
+            server.add_generic_rpc_handlers(
+                (service_handler(descriptor, managers, counter=self.calls, unimplemented_reason=_unimplemented_reason),)
+            )
+            names.append(descriptor.full_name)
+        health_servicer = health.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+        for name in ("", "flyteadmin", *names):
+            health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+        names.append(health.SERVICE_NAME)
+        reflection.enable_server_reflection((*names, reflection.SERVICE_NAME), server)
+        self.port = server.add_insecure_port(f"{self.host}:{self._requested_port}")
+        if self.port == 0:
+            raise OSError(f"cannot listen for gRPC on {self.host}:{self._requested_port} (port in use?)")
+        server.start()
+        self._grpc = server
+
+    def stop(self, grace: float | None = 1.0) -> None:
+        """Stop serving (in-flight calls get ``grace`` seconds) and close the store."""
+        with self._lock:
+            if self._grpc is not None:
+                self._grpc.stop(grace).wait()
+                self._grpc = None
+            if self._http is not None:
+                self._http.stop()  # type: ignore[attr-defined]
+                self._http = None
+            if self._store is not None:
+                self._store.close()
+                self._store = None
+
+    def wait(self) -> None:
+        """Block until the server stops."""
+        server = self._grpc
+        if server is not None:
+            server.wait_for_termination()
+
+    def __enter__(self) -> AdminServer:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = "serving" if self._grpc is not None else "stopped"
+        return f"AdminServer({state}, endpoint={self.endpoint!r}, state_dir={self.state_dir})"

@@ -1,0 +1,123 @@
+"""Thin gRPC servicers: route each RPC of a flyteidl service to the manager method of the same name.
+
+A manager method named like the RPC in snake_case (``CreateTask`` -> ``create_task``) takes the request message
+and returns the response message. This module adds only what every RPC needs: the error mapping
+(:class:`AdminError` -> its status; anything else -> INTERNAL, logged, because it is the admin's bug), status
+details in ``grpc-status-details-bin`` as Flyte Admin sends them, message truncation, and call counting.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import re
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import grpc
+from google.protobuf import any_pb2, message_factory
+from google.rpc import status_pb2
+
+from flyteplane.admin.errors import MAX_MESSAGE_BYTES, AdminError
+
+__all__ = ["CallCounter", "service_handler", "snake_case"]
+
+log = logging.getLogger("flyteplane.admin")
+
+_CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+
+
+def snake_case(name: str) -> str:
+    """``ListTaskIds`` -> ``list_task_ids``."""
+    return _CAMEL.sub("_", name).lower()
+
+
+class CallCounter:
+    """How many times each RPC reached the server (tests use it to prove the client does not retry)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.counts: collections.Counter[str] = collections.Counter()
+
+    def add(self, rpc: str) -> None:
+        with self._lock:
+            self.counts[rpc] += 1
+
+    def __getitem__(self, rpc: str) -> int:
+        return self.counts[rpc]
+
+    def reset(self) -> None:
+        with self._lock:
+            self.counts.clear()
+
+
+def _truncate(message: str) -> str:
+    data = message.encode()
+    if len(data) <= MAX_MESSAGE_BYTES:
+        return message
+    return data[:MAX_MESSAGE_BYTES].decode(errors="ignore")
+
+
+def _abort(context: grpc.ServicerContext, error: AdminError) -> None:
+    message = _truncate(error.message)
+    if error.details:
+        status = status_pb2.Status(code=error.code.value[0], message=message)
+        for detail in error.details:
+            packed = any_pb2.Any()
+            packed.Pack(detail)
+            status.details.append(packed)
+        context.set_trailing_metadata((("grpc-status-details-bin", status.SerializeToString()),))
+    context.abort(error.code, message)
+
+
+def _wrap(rpc: str, method: Callable[[Any], Any], counter: CallCounter | None) -> Callable[[Any, Any], Any]:
+    def handle(request: Any, context: grpc.ServicerContext) -> Any:
+        if counter is not None:
+            counter.add(rpc)
+        try:
+            return method(request)
+        except AdminError as e:
+            _abort(context, e)
+        except Exception as e:  # the admin's own bug: say so, never blame the client
+            log.exception("%s failed unexpectedly", rpc)
+            context.abort(grpc.StatusCode.INTERNAL, _truncate(f"{rpc}: unexpected error in the admin: {e!r}"))
+
+    return handle
+
+
+def _unimplemented(rpc: str, why: str, counter: CallCounter | None) -> Callable[[Any, Any], Any]:
+    def handle(request: Any, context: grpc.ServicerContext) -> Any:
+        if counter is not None:
+            counter.add(rpc)
+        context.abort(grpc.StatusCode.UNIMPLEMENTED, f"{rpc} is not implemented by the embedded admin: {why}")
+
+    return handle
+
+
+def service_handler(
+    service_descriptor: Any,
+    managers: Iterable[object],
+    *,
+    counter: CallCounter | None = None,
+    unimplemented_reason: Callable[[str], str] | None = None,
+) -> grpc.GenericRpcHandler:
+    """A handler for every method of ``service_descriptor``, served by the first manager that has it."""
+    managers = list(managers)
+    handlers = {}
+    for method in service_descriptor.methods:
+        request_cls = message_factory.GetMessageClass(method.input_type)
+        response_cls = message_factory.GetMessageClass(method.output_type)
+        attr = snake_case(method.name)
+        impl = next((getattr(m, attr) for m in managers if hasattr(m, attr)), None)
+        if impl is not None:
+            behavior = _wrap(method.name, impl, counter)
+        else:
+            why = unimplemented_reason(method.name) if unimplemented_reason else "not available"
+            behavior = _unimplemented(method.name, why, counter)
+        handlers[method.name] = grpc.unary_unary_rpc_method_handler(
+            behavior,
+            request_deserializer=request_cls.FromString,
+            response_serializer=response_cls.SerializeToString,
+        )
+    return grpc.method_handlers_generic_handler(service_descriptor.full_name, handlers)

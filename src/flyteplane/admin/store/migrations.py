@@ -1,0 +1,86 @@
+"""Versioned schema migrations.
+
+Each migration has a number, a name and a function that takes an open connection inside the migration's
+transaction. A database records the migrations applied to it in ``schema_version``; starting the admin applies
+the missing ones in order. Migrations are append-only: a released one is never edited, a change is a new one.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select
+
+from flyteplane.admin.store import schema
+
+__all__ = ["MIGRATIONS", "Migration", "apply_migrations", "current_version"]
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    apply: Callable[[Connection], None]
+
+
+def _create(*tables: object) -> Callable[[Connection], None]:
+    def run(conn: Connection) -> None:
+        for table in tables:
+            table.create(conn)  # type: ignore[attr-defined]
+
+    return run
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "registry: projects, tasks, workflows, launch plans, named entities, descriptions, attributes",
+        _create(
+            schema.projects,
+            schema.tasks,
+            schema.workflows,
+            schema.launch_plans,
+            schema.named_entity_metadata,
+            schema.description_entities,
+            schema.resources,
+        ),
+    ),
+)
+
+
+def current_version(conn: Connection) -> int:
+    """The newest migration applied to this database (0 for a new one)."""
+    if not conn.dialect.has_table(conn, schema.schema_version.name):
+        return 0
+    row = conn.execute(select(schema.schema_version.c.version).order_by(schema.schema_version.c.version.desc()))
+    version = row.scalar()
+    return int(version) if version is not None else 0
+
+
+def apply_migrations(conn: Connection, migrations: tuple[Migration, ...] = MIGRATIONS) -> list[int]:
+    """Bring the schema up to date; returns the versions applied now. Call inside one transaction."""
+    if not conn.dialect.has_table(conn, schema.schema_version.name):
+        schema.schema_version.create(conn)
+    have = current_version(conn)
+    newest = max((m.version for m in migrations), default=0)
+    if have > newest:
+        raise RuntimeError(
+            f"the database is at schema version {have}, newer than this flyteplane knows ({newest}); "
+            "upgrade flyteplane or use another state directory"
+        )
+    applied = []
+    for migration in sorted(migrations, key=lambda m: m.version):
+        if migration.version <= have:
+            continue
+        migration.apply(conn)
+        conn.execute(
+            schema.schema_version.insert().values(
+                version=migration.version,
+                name=migration.name,
+                applied_at=_dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None),
+            )
+        )
+        applied.append(migration.version)
+    return applied

@@ -1,0 +1,219 @@
+"""Request checks shared by every manager, with Flyte Admin's messages (flyteadmin-semantics.md §2, §11)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flyteidl.core import identifier_pb2
+from sqlalchemy import Connection, select
+
+from flyteplane.admin.config import AdminContext
+from flyteplane.admin.errors import AdminError, invalid_argument
+from flyteplane.admin.store import schema
+
+__all__ = [
+    "RESOURCE_TYPE_NAMES",
+    "id_text",
+    "require",
+    "validate_identifier",
+    "validate_labels",
+    "validate_limit",
+    "validate_named_identifier",
+    "validate_project_and_domain",
+    "validate_project_exists_and_active",
+]
+
+RESOURCE_TYPE_NAMES = {
+    identifier_pb2.UNSPECIFIED: "unspecified",
+    identifier_pb2.TASK: "task",
+    identifier_pb2.WORKFLOW: "workflow",
+    identifier_pb2.LAUNCH_PLAN: "launch_plan",
+    identifier_pb2.DATASET: "dataset",
+}
+
+# Strings longer than this are refused before they reach the database (SQLite would store them, PostgreSQL
+# would fail with an error that is not the client's to read).
+MAX_NAME_LENGTH = 255
+# Kubernetes' label rules (k8s.io/apimachinery util/validation, as vendored by Flyte Admin 1.16), with its
+# messages: Flyte Admin puts them verbatim into its own (``invalid label value [#bar]: [a valid label must ...]``).
+_QNAME_FMT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
+_QNAME_MSG = (
+    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
+)
+_LABEL_VALUE_FMT = f"({_QNAME_FMT})?"
+_LABEL_VALUE_MSG = (
+    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start "
+    "and end with an alphanumeric character"
+)
+_DNS1123_LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+_DNS1123_SUBDOMAIN_FMT = _DNS1123_LABEL_FMT + "(\\." + _DNS1123_LABEL_FMT + ")*"
+_DNS1123_SUBDOMAIN_MSG = (
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start "
+    "and end with an alphanumeric character"
+)
+
+
+def id_text(message: Any) -> str:
+    """Go prototext of an identifier, as Flyte Admin prints it in messages: ``project:"p" domain:"d" ...``."""
+    parts = []
+    for fd, value in message.ListFields():
+        if fd.message_type is not None:
+            parts.append(f"{fd.name}:{{{id_text(value)}}}")
+        elif fd.enum_type is not None:
+            parts.append(f"{fd.name}:{fd.enum_type.values_by_number[value].name}")
+        elif isinstance(value, str):
+            parts.append(f'{fd.name}:"{value}"')
+        else:
+            parts.append(f"{fd.name}:{value}")
+    return " ".join(parts)
+
+
+def require(value: Any, field: str) -> None:
+    """``missing <field>`` when a required value is empty."""
+    if not value:
+        raise invalid_argument(f"missing {field}")
+
+
+def _check_length(value: str, field: str) -> None:
+    if len(value) > MAX_NAME_LENGTH:
+        raise invalid_argument(f"{field} cannot exceed {MAX_NAME_LENGTH} characters")
+
+
+def validate_identifier(identifier: Any, has_id: bool, expected: int) -> None:
+    """Flyte Admin's ValidateIdentifier: presence, resource type, then project, domain, name, version."""
+    if not has_id:
+        raise invalid_argument("missing id")
+    if identifier.resource_type != expected:
+        raise invalid_argument(
+            f"unexpected resource type {RESOURCE_TYPE_NAMES.get(identifier.resource_type, 'unknown')} for "
+            f"identifier [{id_text(identifier)}], expected {RESOURCE_TYPE_NAMES[expected]} instead"
+        )
+    validate_named_identifier(identifier)
+    require(identifier.version, "version")
+    _check_length(identifier.version, "version")
+
+
+def validate_named_identifier(identifier: Any, *, name: bool = True) -> None:
+    """project, domain (and name) present and of sane length."""
+    require(identifier.project, "project")
+    require(identifier.domain, "domain")
+    _check_length(identifier.project, "project")
+    _check_length(identifier.domain, "domain")
+    if name:
+        require(identifier.name, "name")
+        _check_length(identifier.name, "name")
+
+
+def validate_limit(limit: int) -> None:
+    if limit <= 0:
+        raise invalid_argument("invalid value for limit")
+
+
+def validate_project_and_domain(ctx: AdminContext, conn: Connection, project: str, domain: str) -> None:
+    """The project is registered and active, and the domain is one of the configured ones."""
+    row = conn.execute(select(schema.projects.c.state).where(schema.projects.c.identifier == project)).first()
+    if row is None:
+        raise invalid_argument(
+            f"failed to validate that project [{project}] and domain [{domain}] are registered, "
+            f"err: [project [{project}] not found]"
+        )
+    if row.state != 0:
+        raise _inactive(project)
+    if domain not in ctx.config.domains:
+        raise invalid_argument(f"domain [{domain}] is unrecognized by system")
+
+
+def validate_project_exists_and_active(conn: Connection, project: str) -> None:
+    row = conn.execute(select(schema.projects.c.state).where(schema.projects.c.identifier == project)).first()
+    if row is None:
+        raise invalid_argument(
+            f"failed to validate that project [{project}] is registered, err: [project [{project}] not found]"
+        )
+    if row.state != 0:
+        raise _inactive(project)
+
+
+def _inactive(project: str) -> AdminError:
+    from flyteidl.admin import project_pb2
+
+    detail = None
+    inactive = getattr(project_pb2, "InactiveProject", None)
+    if inactive is not None:
+        detail = inactive(id=project)
+    return invalid_argument(f"project [{project}] is not active", [detail] if detail is not None else [])
+
+
+def k8s_regex_error(msg: str, fmt: str, *examples: str) -> str:
+    """apimachinery's RegexError text (its double space before ``or`` is kept on purpose)."""
+    if not examples:
+        return f"{msg} (regex used for validation is '{fmt}')"
+    return msg + " (e.g. " + " or ".join(f"'{e}', " for e in examples) + f"regex used for validation is '{fmt}')"
+
+
+def go_list(errors: list[str]) -> str:
+    """A Go ``[]string`` printed with ``%v``: ``[a b]``."""
+    return "[" + " ".join(errors) + "]"
+
+
+def _max_len(n: int) -> str:
+    return f"must be no more than {n} characters"
+
+
+def _dns1123_subdomain_errors(value: str) -> list[str]:
+    errs = []
+    if len(value.encode()) > 253:
+        errs.append(_max_len(253))
+    if not re.fullmatch(_DNS1123_SUBDOMAIN_FMT, value):
+        errs.append(k8s_regex_error(_DNS1123_SUBDOMAIN_MSG, _DNS1123_SUBDOMAIN_FMT, "example.com"))
+    return errs
+
+
+def _qualified_name_errors(value: str) -> list[str]:
+    """apimachinery's IsQualifiedName: an optional DNS-subdomain prefix and ``/``, then a name of at most 63."""
+    errs: list[str] = []
+    parts = value.split("/")
+    if len(parts) == 1:
+        name = parts[0]
+    elif len(parts) == 2:
+        prefix, name = parts
+        if not prefix:
+            errs.append("prefix part must be non-empty")
+        else:
+            errs.extend("prefix part " + m for m in _dns1123_subdomain_errors(prefix))
+    else:
+        return [
+            "a qualified name "
+            + k8s_regex_error(_QNAME_MSG, _QNAME_FMT, "MyName", "my.name", "123-abc")
+            + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
+        ]
+    if not name:
+        errs.append("name part must be non-empty")
+    elif len(name.encode()) > 63:
+        errs.append("name part " + _max_len(63))
+    if not re.fullmatch(_QNAME_FMT, name):
+        errs.append("name part " + k8s_regex_error(_QNAME_MSG, _QNAME_FMT, "MyName", "my.name", "123-abc"))
+    return errs
+
+
+def _label_value_errors(value: str) -> list[str]:
+    errs = []
+    if len(value.encode()) > 63:
+        errs.append(_max_len(63))
+    if not re.fullmatch(_LABEL_VALUE_FMT, value):
+        errs.append(k8s_regex_error(_LABEL_VALUE_MSG, _LABEL_VALUE_FMT, "MyValue", "my_value", "12345"))
+    return errs
+
+
+def validate_labels(labels: Any) -> None:
+    """At most 16 labels, keys and values as Kubernetes accepts them (Flyte Admin's validateLabels)."""
+    values = dict(labels.values) if labels is not None else {}
+    if len(values) > 16:
+        raise invalid_argument("labels map cannot exceed 16 entries")
+    for key, value in values.items():
+        errs = _qualified_name_errors(key)
+        if errs:
+            raise invalid_argument(f"invalid label key [{key}]: {go_list(errs)}")
+        errs = _label_value_errors(value)
+        if errs:
+            raise invalid_argument(f"invalid label value [{value}]: {go_list(errs)}")

@@ -1,0 +1,1 @@
+"""The ``flyteplane`` command."""
