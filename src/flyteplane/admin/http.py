@@ -1,0 +1,377 @@
+"""The admin's HTTP side: the health check and the data proxy's signed URLs.
+
+Routes::
+
+    GET  /healthcheck                                     200, empty (as Flyte Admin's)
+    PUT  /data/<key>?expires=<unix s>[&content_md5=<b64>]&sig=<hex>   upload one object
+    GET  /data/<key>?expires=<unix s>&sig=<hex>           download one object
+
+A signed URL plays the part of an S3 presigned URL. ``sig`` is HMAC-SHA256, under a key only this admin knows,
+of ``"<METHOD>\\n<key>\\n<expires>\\n<content_md5>"``; so a URL grants one method on one object until
+``expires``, and an upload URL signed for an MD5 accepts only content with that MD5. Answers follow S3's:
+403 for a bad or expired signature, 400 when ``Content-MD5`` is missing, malformed, not the signed one or not the
+body's, 404 for a missing object, 200 with an ``ETag`` on success.
+
+The signing key is random per admin when the admin keeps its state in memory, and persisted in
+``<state_dir>/dataproxy.key`` (mode 0600) otherwise, so URLs handed out survive a restart until they expire.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+import socket
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+from flyteplane.admin.blobs import BlobConflict, BlobNotFound, BlobStore, DigestMismatch, IncompleteBody, InvalidKey
+from flyteplane.admin.blobs import check_key as _check_key
+from flyteplane.admin.config import AdminContext
+
+__all__ = ["HttpServer", "UrlSigner"]
+
+log = logging.getLogger("flyteplane.admin.http")
+
+DATA_PATH = "/data/"
+KEY_FILE = "dataproxy.key"
+# An early refusal of an upload still reads (and drops) up to this much of the body, so that a client that sends
+# the whole body before reading the answer (requests does) sees the 403/400 and not a reset connection.
+_DRAIN_LIMIT = 64 * 1024 * 1024
+_CHUNK = 1024 * 1024
+_SOCKET_TIMEOUT = 120.0  # a stalled client frees its thread after this long
+_CONTEXT_ATTR = "_flyteplane_url_signer"
+_context_lock = threading.Lock()
+
+
+class UrlSigner:
+    """Makes and checks the signed URLs of one admin (see the module docstring for the scheme)."""
+
+    def __init__(self, secret: bytes) -> None:
+        if len(secret) < 32:
+            raise ValueError("the signing key must have at least 32 bytes")
+        self._secret = secret
+
+    @classmethod
+    def for_context(cls, ctx: AdminContext) -> UrlSigner:
+        """The signer of an admin: one per context, its key persisted under the state directory if there is one."""
+        with _context_lock:
+            signer = getattr(ctx, _CONTEXT_ATTR, None)
+            if signer is None:
+                state_dir = ctx.config.state_dir
+                secret = _load_or_create_key(Path(state_dir) / KEY_FILE) if state_dir else secrets.token_bytes(32)
+                signer = cls(secret)
+                setattr(ctx, _CONTEXT_ATTR, signer)
+            assert isinstance(signer, UrlSigner)
+            return signer
+
+    def signature(self, method: str, key: str, expires: int, content_md5: str = "") -> str:
+        message = f"{method}\n{key}\n{expires}\n{content_md5}".encode()
+        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
+
+    def url(self, base: str, method: str, key: str, expires: int, content_md5: str = "") -> str:
+        """A URL under ``base`` (``http://host:port``) granting ``method`` on ``key`` until ``expires``."""
+        query = f"expires={expires}"
+        if content_md5:
+            query += f"&content_md5={quote(content_md5, safe='')}"
+        query += f"&sig={self.signature(method, key, expires, content_md5)}"
+        return f"{base.rstrip('/')}{DATA_PATH}{quote(key, safe='/=')}?{query}"
+
+    def check(self, method: str, key: str, query: dict[str, list[str]], now: float | None = None) -> str | None:
+        """None if the query signs ``method`` on ``key`` and has not expired; else why not (for the 403 body)."""
+        expires_text = _single(query, "expires")
+        sig = _single(query, "sig")
+        content_md5 = _single(query, "content_md5") or ""
+        if expires_text is None or sig is None:
+            return "the URL is not signed"
+        try:
+            expires = int(expires_text)
+        except ValueError:
+            return "the URL is not signed"
+        expected = self.signature(method, key, expires, content_md5)
+        if not hmac.compare_digest(expected, sig):
+            return "the signature does not match"
+        if (time.time() if now is None else now) > expires:
+            return "the URL has expired"
+        return None
+
+
+def _single(query: dict[str, list[str]], name: str) -> str | None:
+    values = query.get(name)
+    return values[0] if values and len(values) == 1 else None
+
+
+def _load_or_create_key(path: Path) -> bytes:
+    """Read the signing key at ``path``, creating it (mode 0600, contents never logged) if absent."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        secret = bytes.fromhex(path.read_text().strip())
+        if len(secret) >= 32:
+            return secret
+        log.warning("the data proxy signing key %s is damaged; making a new one (old URLs stop working)", path)
+        path.unlink()
+    except FileNotFoundError:
+        pass
+    except ValueError:
+        log.warning("the data proxy signing key %s is damaged; making a new one (old URLs stop working)", path)
+        path.unlink()
+    secret = secrets.token_bytes(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use theirs
+        return bytes.fromhex(path.read_text().strip())
+    with os.fdopen(fd, "w") as f:
+        f.write(secret.hex() + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    return secret
+
+
+class HttpServer:
+    """The HTTP side of one admin, serving in a daemon thread.
+
+    Args:
+        ctx: the admin's context (its blob store and signer are shared with the data proxy manager).
+        host: the interface to listen on.
+        port: the port (0: a free one; :attr:`port` tells which after :meth:`start`).
+    """
+
+    def __init__(self, ctx: AdminContext, host: str, port: int) -> None:
+        self.ctx = ctx
+        self.host = host
+        self.port = port
+        self.blobs = BlobStore.for_context(ctx)
+        self.signer = UrlSigner.for_context(ctx)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> HttpServer:
+        """Bind and serve; returns once the socket accepts connections."""
+        if self._server is not None:
+            return self
+        server_cls = _IPv6Server if ":" in self.host else _Server
+        try:
+            server = server_cls((self.host, self.port), _make_handler(self.blobs, self.signer))
+        except OSError as e:
+            raise OSError(f"cannot listen for HTTP on {self.host}:{self.port} ({e.strerror or e})") from e
+        self.port = server.server_address[1]
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.2}, name=f"admin-http-{self.port}", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, and delete the blobs if they were temporary (the admin keeps no state)."""
+        server, self._server = self._server, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        self.blobs.close()
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # Many fast-register uploads may arrive together; the default backlog of 5 would refuse some.
+    request_queue_size = 128
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A client that hangs up mid-transfer is routine; anything else is the admin's bug and gets a traceback.
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)):
+            log.debug("HTTP client %s went away: %r", client_address, exc)
+        else:
+            log.exception("HTTP request from %s failed", client_address)
+
+
+class _IPv6Server(_Server):
+    address_family = socket.AF_INET6
+
+
+def _make_handler(blobs: BlobStore, signer: UrlSigner) -> type[BaseHTTPRequestHandler]:
+    class Handler(_DataHandler):
+        pass
+
+    Handler.blobs = blobs
+    Handler.signer = signer
+    return Handler
+
+
+class _DataHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "flyteplane-admin"
+    timeout = _SOCKET_TIMEOUT
+    blobs: BlobStore
+    signer: UrlSigner
+
+    def log_message(self, format: str, *args: object) -> None:
+        log.debug("%s " + format, self.address_string(), *args)
+
+    # -- routing -------------------------------------------------------------------------------------------
+    def do_GET(self) -> None:
+        path = urlsplit(self.path).path
+        if path == "/healthcheck":
+            self._reply(200)
+            return
+        key, query = self._data_target()
+        if key is None:
+            return
+        denied = self.signer.check("GET", key, query)
+        if denied is not None:
+            self._reply(403, denied)
+            return
+        try:
+            with self.blobs.open(key) as f:
+                size = os.fstat(f.fileno()).st_size
+                self.send_response(200)
+                self.send_header("Content-Type", "application/octet-stream")
+                self.send_header("Content-Length", str(size))
+                self.end_headers()
+                # Exactly the announced size, even if the file grew meanwhile.
+                remaining = size
+                while remaining > 0:
+                    chunk = f.read(min(_CHUNK, remaining))
+                    if not chunk:
+                        break
+                    self.wfile.write(chunk)
+                    remaining -= len(chunk)
+                if remaining:
+                    self.close_connection = True  # the file shrank: the client must see a short body
+        except BlobNotFound:
+            self._reply(404, "the object does not exist")
+
+    def do_PUT(self) -> None:
+        key, query = self._data_target()
+        if key is None:
+            return
+        denied = self.signer.check("PUT", key, query)
+        if denied is not None:
+            self._refuse(403, denied)
+            return
+        length = self._content_length()
+        if length is None:
+            return
+        ok, expected = self._expected_md5(query)
+        if not ok:
+            return
+        try:
+            md5 = self.blobs.put(key, self.rfile, expected, length=length)
+        except DigestMismatch:
+            self._reply(400, "BadDigest: the Content-MD5 you specified did not match what was received")
+            return
+        except IncompleteBody:
+            self.close_connection = True  # the client went away: nobody to answer
+            return
+        except BlobConflict as e:
+            self._reply(409, str(e))
+            return
+        except (ConnectionError, TimeoutError):
+            self.close_connection = True
+            return
+        except OSError as e:  # the disk's fault (full, read-only): the client may retry later
+            log.exception("storing an upload of %s failed", key)
+            self.close_connection = True
+            self._reply(500, f"the admin could not store the object: {e.strerror or e}")
+            return
+        self._reply(200, etag=md5.hex())
+
+    # -- helpers -------------------------------------------------------------------------------------------
+    def _data_target(self) -> tuple[str | None, dict[str, list[str]]]:
+        """The object key and query of a ``/data/...`` request; None (after answering) for anything else."""
+        parts = urlsplit(self.path)
+        if not parts.path.startswith(DATA_PATH):
+            self._refuse(404, "not found")
+            return None, {}
+        try:
+            key = _check_key(unquote(parts.path[len(DATA_PATH) :], errors="strict"))
+        except (InvalidKey, UnicodeDecodeError):
+            self._refuse(400, "invalid object key")
+            return None, {}
+        return key, parse_qs(parts.query, keep_blank_values=True)
+
+    def _content_length(self) -> int | None:
+        if self.headers.get("Transfer-Encoding"):
+            self.close_connection = True
+            self._reply(411, "send the body with a Content-Length")
+            return None
+        text = self.headers.get("Content-Length")
+        try:
+            length = int(text) if text is not None else -1
+        except ValueError:
+            length = -1
+        if length < 0:
+            self.close_connection = True
+            self._reply(411, "send the body with a Content-Length")
+            return None
+        return length
+
+    def _expected_md5(self, query: dict[str, list[str]]) -> tuple[bool, bytes | None]:
+        """(True, the MD5 the body must have or None), or (False, None) after answering 400."""
+        signed = _single(query, "content_md5") or ""
+        header = self.headers.get("Content-MD5")
+        if header is None:
+            if signed:
+                self._refuse(400, "this URL was signed for a Content-MD5; send it in the Content-MD5 header")
+                return False, None
+            return True, None
+        try:
+            digest = base64.b64decode(header.strip(), validate=True)
+        except (binascii.Error, ValueError):
+            digest = b""
+        if len(digest) != 16:
+            self._refuse(400, "InvalidDigest: the Content-MD5 you specified is not valid")
+            return False, None
+        if signed and header.strip() != signed:
+            self._refuse(400, "the Content-MD5 header is not the one this URL was signed for")
+            return False, None
+        return True, digest
+
+    def _refuse(self, status: int, message: str) -> None:
+        """Answer ``status`` without acting, after reading (a bounded part of) the request body, if any."""
+        text = self.headers.get("Content-Length")
+        if self.headers.get("Transfer-Encoding"):
+            remaining = -1
+        elif text is None:
+            remaining = 0  # no body
+        else:
+            try:
+                remaining = int(text)
+            except ValueError:
+                remaining = -1
+        if 0 <= remaining <= _DRAIN_LIMIT:
+            while remaining > 0:
+                chunk = self.rfile.read(min(_CHUNK, remaining))
+                if not chunk:
+                    break
+                remaining -= len(chunk)
+        else:
+            remaining = -1
+        if remaining != 0:
+            self.close_connection = True  # unread body bytes would be taken for the next request
+        self._reply(status, message)
+
+    def _reply(self, status: int, message: str = "", etag: str | None = None) -> None:
+        body = (message + "\n").encode() if message else b""
+        self.send_response(status)
+        if etag is not None:
+            self.send_header("ETag", f'"{etag}"')
+        if body:
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if body and self.command != "HEAD":
+            self.wfile.write(body)

@@ -1,0 +1,477 @@
+"""Matchable attributes: the project / project-domain / workflow overrides (flyteadmin-semantics.md §7).
+
+One table, ``resources``, keyed by (project, domain, workflow, launch_plan, resource_type); an empty string in a
+key column means "any". Each level has a priority (project 5, project-domain 10, workflow 100, launch plan 1000)
+and a lookup returns the row of highest priority among those that match, which is how a workflow-level Get can
+answer with a project-domain row (and echo *that row's* project/domain/workflow, as Flyte Admin does).
+
+Quirks of Flyte Admin reproduced on purpose, because clients can observe them:
+
+* Updates are upserts; PLUGIN_OVERRIDE updates merge into the stored overrides by ``task_type``.
+* Deletes match only the non-empty key fields (gorm drops zero values from a struct WHERE), so deleting
+  project-domain attributes also deletes the workflow-level rows of that project/domain/type, and deleting project
+  attributes deletes every row of that project and type.
+* GetProjectAttributes of WORKFLOW_EXECUTION_CONFIG is merged with the server defaults, and answered with the
+  defaults alone when there is no row.
+
+:func:`resolve` / :func:`lookup` are the same most-specific-match lookup for other managers (CreateExecution).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flyteidl.admin import (
+    matchable_resource_pb2,
+    project_attributes_pb2,
+    project_domain_attributes_pb2,
+    workflow_attributes_pb2,
+)
+from sqlalchemy import Connection, Row, and_, select
+
+from flyteplane.admin.config import AdminContext, utcnow
+from flyteplane.admin.errors import invalid_argument, not_found
+from flyteplane.admin.store import schema
+from flyteplane.admin.validation import validate_project_and_domain, validate_project_exists_and_active
+
+__all__ = [
+    "PRIORITY_LAUNCH_PLAN",
+    "PRIORITY_PROJECT",
+    "PRIORITY_PROJECT_DOMAIN",
+    "PRIORITY_WORKFLOW",
+    "AttributesManager",
+    "MatchedAttributes",
+    "lookup",
+    "merge_into_exec_config",
+    "resolve",
+]
+
+MatchingAttributes = matchable_resource_pb2.MatchingAttributes
+WorkflowExecutionConfig = matchable_resource_pb2.WorkflowExecutionConfig
+MatchableResource = matchable_resource_pb2.MatchableResource
+
+PRIORITY_PROJECT = 5
+PRIORITY_PROJECT_DOMAIN = 10
+PRIORITY_WORKFLOW = 100
+PRIORITY_LAUNCH_PLAN = 1000
+
+# The MatchingAttributes oneof member -> the resource type it is stored under. quality_of_service has no entry:
+# Flyte Admin refuses it ("Unrecognized matching attributes type").
+_TARGET_TYPES: dict[str, int] = {
+    "task_resource_attributes": matchable_resource_pb2.TASK_RESOURCE,
+    "cluster_resource_attributes": matchable_resource_pb2.CLUSTER_RESOURCE,
+    "execution_queue_attributes": matchable_resource_pb2.EXECUTION_QUEUE,
+    "execution_cluster_label": matchable_resource_pb2.EXECUTION_CLUSTER_LABEL,
+    "plugin_overrides": matchable_resource_pb2.PLUGIN_OVERRIDE,
+    "workflow_execution_config": matchable_resource_pb2.WORKFLOW_EXECUTION_CONFIG,
+    "cluster_assignment": matchable_resource_pb2.CLUSTER_ASSIGNMENT,
+}
+_MAX_NAME_BYTES = 255
+
+
+@dataclass(frozen=True)
+class MatchedAttributes:
+    """The row a lookup matched: its own scope (which may be wider than asked for) and its attributes."""
+
+    project: str
+    domain: str
+    workflow: str
+    launch_plan: str
+    resource_type: str
+    attributes: matchable_resource_pb2.MatchingAttributes
+
+
+def _type_name(resource_type: int | str) -> str:
+    """The stored form of a resource type: its enum name (Go's ``MatchableResource.String()``)."""
+    if isinstance(resource_type, str):
+        return resource_type
+    return MatchableResource.Name(resource_type)
+
+
+def _checked_type(resource_type: int) -> str:
+    if resource_type not in MatchableResource.values():
+        raise invalid_argument("invalid value for resource_type")
+    return MatchableResource.Name(resource_type)
+
+
+def _resource_id(project: str, domain: str, workflow: str, launch_plan: str, resource_type: str) -> str:
+    """Go's ``%+v`` of Flyte Admin's repository ResourceID, as its NOT_FOUND messages print it."""
+    return (
+        f"{{Project:{project} Domain:{domain} Workflow:{workflow} LaunchPlan:{launch_plan} "
+        f"ResourceType:{resource_type}}}"
+    )
+
+
+def lookup(
+    conn: Connection,
+    resource_type: int | str,
+    project: str,
+    domain: str,
+    workflow: str = "",
+    launch_plan: str = "",
+) -> MatchedAttributes | None:
+    """The most specific row for this scope: each key column may match exactly or be "any" ("")."""
+    r = schema.resources
+    query = (
+        select(r)
+        .where(
+            r.c.resource_type == _type_name(resource_type),
+            r.c.project.in_({"", project}),
+            r.c.domain.in_({"", domain}),
+            r.c.workflow.in_({"", workflow}),
+            r.c.launch_plan.in_({"", launch_plan}),
+        )
+        .order_by(r.c.priority.desc(), r.c.id.asc())
+        .limit(1)
+    )
+    row = conn.execute(query).first()
+    return _matched(row) if row is not None else None
+
+
+def resolve(
+    conn: Connection,
+    resource_type: int | str,
+    project: str,
+    domain: str,
+    workflow: str = "",
+    launch_plan: str = "",
+) -> matchable_resource_pb2.MatchingAttributes | None:
+    """The most specific MatchingAttributes for this scope, or None when nothing is configured."""
+    matched = lookup(conn, resource_type, project, domain, workflow, launch_plan)
+    return matched.attributes if matched is not None else None
+
+
+def merge_into_exec_config(
+    config: matchable_resource_pb2.WorkflowExecutionConfig,
+    defaults: matchable_resource_pb2.WorkflowExecutionConfig,
+) -> matchable_resource_pb2.WorkflowExecutionConfig:
+    """Flyte Admin's MergeIntoExecConfig: ``config`` wins; each unset (or empty) field is taken from ``defaults``.
+
+    Returns a new message; neither argument is modified.
+    """
+    merged = WorkflowExecutionConfig()
+    merged.CopyFrom(config)
+    if merged.max_parallelism == 0 and defaults.max_parallelism > 0:
+        merged.max_parallelism = defaults.max_parallelism
+    # A security context set to an empty object (the console sends those) does not count as a default.
+    if not merged.HasField("security_context") and defaults.HasField("security_context"):
+        run_as = defaults.security_context.run_as
+        if defaults.security_context.HasField("run_as") and (
+            run_as.k8s_service_account or run_as.iam_role or run_as.execution_identity
+        ):
+            merged.security_context.CopyFrom(defaults.security_context)
+    if (
+        not merged.raw_output_data_config.output_location_prefix
+        and defaults.raw_output_data_config.output_location_prefix
+    ):
+        merged.raw_output_data_config.CopyFrom(defaults.raw_output_data_config)
+    if not merged.labels.values and defaults.labels.values:
+        merged.labels.CopyFrom(defaults.labels)
+    if not merged.annotations.values and defaults.annotations.values:
+        merged.annotations.CopyFrom(defaults.annotations)
+    if not merged.HasField("interruptible") and defaults.HasField("interruptible"):
+        merged.interruptible.CopyFrom(defaults.interruptible)
+    if not merged.overwrite_cache and defaults.overwrite_cache:
+        merged.overwrite_cache = True
+    if not merged.envs.values and defaults.envs.values:
+        merged.envs.CopyFrom(defaults.envs)
+    if not merged.execution_env_assignments and defaults.execution_env_assignments:
+        merged.execution_env_assignments.extend(defaults.execution_env_assignments)
+    return merged
+
+
+def _matched(row: Row[Any]) -> MatchedAttributes:
+    return MatchedAttributes(
+        project=row.project,
+        domain=row.domain,
+        workflow=row.workflow,
+        launch_plan=row.launch_plan,
+        resource_type=row.resource_type,
+        attributes=MatchingAttributes.FromString(row.attributes),
+    )
+
+
+def _matching_type(attributes: Any, identifier: str) -> int:
+    """Flyte Admin's validateMatchingAttributes: the resource type implied by the oneof member that is set."""
+    if not attributes.HasField("matching_attributes"):
+        raise invalid_argument("missing matching_attributes")
+    target = attributes.matching_attributes.WhichOneof("target")
+    if target not in _TARGET_TYPES:
+        raise invalid_argument(f"Unrecognized matching attributes type for request {identifier}")
+    return _TARGET_TYPES[target]
+
+
+def _check_name(value: str, field: str) -> None:
+    if len(value.encode()) > _MAX_NAME_BYTES:
+        raise invalid_argument(f"{field} cannot exceed {_MAX_NAME_BYTES} characters")
+
+
+def _merge_plugin_overrides(
+    existing: matchable_resource_pb2.MatchingAttributes, update: matchable_resource_pb2.MatchingAttributes
+) -> matchable_resource_pb2.MatchingAttributes:
+    """Overrides keyed by task_type: the update replaces same-type entries and adds new ones.
+
+    Flyte Admin builds the result from a Go map (random order); this keeps the stored order, then new types.
+    """
+    by_type: dict[str, matchable_resource_pb2.PluginOverride] = {}
+    for override in existing.plugin_overrides.overrides:
+        by_type[override.task_type] = override
+    for override in update.plugin_overrides.overrides:
+        by_type[override.task_type] = override
+    merged = MatchingAttributes()
+    merged.plugin_overrides.SetInParent()
+    merged.plugin_overrides.overrides.extend(by_type.values())
+    return merged
+
+
+def _key(project: str, domain: str, workflow: str, launch_plan: str, resource_type: str) -> Any:
+    r = schema.resources
+    return and_(
+        r.c.project == project,
+        r.c.domain == domain,
+        r.c.workflow == workflow,
+        r.c.launch_plan == launch_plan,
+        r.c.resource_type == resource_type,
+    )
+
+
+def _upsert(
+    conn: Connection,
+    *,
+    project: str,
+    domain: str = "",
+    workflow: str = "",
+    launch_plan: str = "",
+    resource_type: int,
+    priority: int,
+    attributes: matchable_resource_pb2.MatchingAttributes,
+) -> None:
+    r = schema.resources
+    type_name = MatchableResource.Name(resource_type)
+    where = _key(project, domain, workflow, launch_plan, type_name)
+    row = conn.execute(select(r.c.id, r.c.attributes).where(where)).first()
+    now = utcnow()
+    if row is None:
+        conn.execute(
+            r.insert().values(
+                project=project,
+                domain=domain,
+                workflow=workflow,
+                launch_plan=launch_plan,
+                resource_type=type_name,
+                priority=priority,
+                attributes=attributes.SerializeToString(),
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        return
+    if resource_type == matchable_resource_pb2.PLUGIN_OVERRIDE:
+        attributes = _merge_plugin_overrides(MatchingAttributes.FromString(row.attributes), attributes)
+    conn.execute(r.update().where(r.c.id == row.id).values(attributes=attributes.SerializeToString(), updated_at=now))
+
+
+def _delete(conn: Connection, resource_type: str, **keys: str) -> None:
+    """Delete like gorm's ``Where(&Resource{...}).Delete``: empty key fields are not part of the condition."""
+    r = schema.resources
+    conditions = [r.c.resource_type == resource_type]
+    conditions += [r.c[column] == value for column, value in keys.items() if value]
+    conn.execute(r.delete().where(*conditions))
+
+
+class AttributesManager:
+    """Serves the Update/Get/Delete *Attributes RPCs and ListMatchableAttributes."""
+
+    def __init__(self, ctx: AdminContext) -> None:
+        self._ctx = ctx
+
+    # -- project-domain --------------------------------------------------------------------------------------
+    def update_project_domain_attributes(
+        self, request: project_domain_attributes_pb2.ProjectDomainAttributesUpdateRequest
+    ) -> project_domain_attributes_pb2.ProjectDomainAttributesUpdateResponse:
+        if not request.HasField("attributes"):
+            raise invalid_argument("missing attributes")
+        attrs = request.attributes
+        with self._ctx.store.begin() as conn:
+            validate_project_and_domain(self._ctx, conn, attrs.project, attrs.domain)
+            resource_type = _matching_type(attrs, f"{attrs.project}-{attrs.domain}")
+            _upsert(
+                conn,
+                project=attrs.project,
+                domain=attrs.domain,
+                resource_type=resource_type,
+                priority=PRIORITY_PROJECT_DOMAIN,
+                attributes=attrs.matching_attributes,
+            )
+        return project_domain_attributes_pb2.ProjectDomainAttributesUpdateResponse()
+
+    def get_project_domain_attributes(
+        self, request: project_domain_attributes_pb2.ProjectDomainAttributesGetRequest
+    ) -> project_domain_attributes_pb2.ProjectDomainAttributesGetResponse:
+        with self._ctx.store.read() as conn:
+            validate_project_and_domain(self._ctx, conn, request.project, request.domain)
+            type_name = _checked_type(request.resource_type)
+            matched = lookup(conn, type_name, request.project, request.domain)
+        if matched is None:
+            resource = _resource_id(request.project, request.domain, "", "", type_name)
+            raise not_found(f"Resource [{resource}] not found")
+        return project_domain_attributes_pb2.ProjectDomainAttributesGetResponse(
+            attributes=project_domain_attributes_pb2.ProjectDomainAttributes(
+                project=matched.project, domain=matched.domain, matching_attributes=matched.attributes
+            )
+        )
+
+    def delete_project_domain_attributes(
+        self, request: project_domain_attributes_pb2.ProjectDomainAttributesDeleteRequest
+    ) -> project_domain_attributes_pb2.ProjectDomainAttributesDeleteResponse:
+        with self._ctx.store.begin() as conn:
+            validate_project_and_domain(self._ctx, conn, request.project, request.domain)
+            type_name = _checked_type(request.resource_type)
+            _delete(conn, type_name, project=request.project, domain=request.domain)
+        return project_domain_attributes_pb2.ProjectDomainAttributesDeleteResponse()
+
+    # -- project ---------------------------------------------------------------------------------------------
+    def update_project_attributes(
+        self, request: project_attributes_pb2.ProjectAttributesUpdateRequest
+    ) -> project_attributes_pb2.ProjectAttributesUpdateResponse:
+        if not request.HasField("attributes"):
+            raise invalid_argument("missing attributes")
+        attrs = request.attributes
+        with self._ctx.store.begin() as conn:
+            validate_project_exists_and_active(conn, attrs.project)
+            resource_type = _matching_type(attrs, attrs.project)
+            _upsert(
+                conn,
+                project=attrs.project,
+                resource_type=resource_type,
+                priority=PRIORITY_PROJECT,
+                attributes=attrs.matching_attributes,
+            )
+        return project_attributes_pb2.ProjectAttributesUpdateResponse()
+
+    def get_project_attributes(
+        self, request: project_attributes_pb2.ProjectAttributesGetRequest
+    ) -> project_attributes_pb2.ProjectAttributesGetResponse:
+        r = schema.resources
+        with self._ctx.store.read() as conn:
+            # Reading project attributes is allowed for archived projects too: existence is enough.
+            exists = conn.execute(
+                select(schema.projects.c.id).where(schema.projects.c.identifier == request.project)
+            ).first()
+            if exists is None:
+                raise invalid_argument(
+                    f"failed to validate that project [{request.project}] exists, "
+                    f"err: [project [{request.project}] not found]"
+                )
+            type_name = _checked_type(request.resource_type)
+            # Only the project-level row: the console shows what is set on the project itself.
+            row = conn.execute(
+                select(r.c.attributes).where(_key(request.project, "", "", "", type_name)).limit(1)
+            ).first()
+        attributes = MatchingAttributes.FromString(row.attributes) if row is not None else None
+        if request.resource_type == matchable_resource_pb2.WORKFLOW_EXECUTION_CONFIG:
+            stored = attributes.workflow_execution_config if attributes is not None else WorkflowExecutionConfig()
+            attributes = MatchingAttributes(
+                workflow_execution_config=merge_into_exec_config(stored, self._default_exec_config())
+            )
+        if attributes is None:
+            resource = _resource_id(request.project, "", "", "", type_name)
+            raise not_found(f"Resource [{resource}] not found")
+        return project_attributes_pb2.ProjectAttributesGetResponse(
+            attributes=project_attributes_pb2.ProjectAttributes(project=request.project, matching_attributes=attributes)
+        )
+
+    def delete_project_attributes(
+        self, request: project_attributes_pb2.ProjectAttributesDeleteRequest
+    ) -> project_attributes_pb2.ProjectAttributesDeleteResponse:
+        with self._ctx.store.begin() as conn:
+            validate_project_exists_and_active(conn, request.project)
+            type_name = _checked_type(request.resource_type)
+            _delete(conn, type_name, project=request.project)
+        return project_attributes_pb2.ProjectAttributesDeleteResponse()
+
+    # -- workflow --------------------------------------------------------------------------------------------
+    def update_workflow_attributes(
+        self, request: workflow_attributes_pb2.WorkflowAttributesUpdateRequest
+    ) -> workflow_attributes_pb2.WorkflowAttributesUpdateResponse:
+        if not request.HasField("attributes"):
+            raise invalid_argument("missing attributes")
+        attrs = request.attributes
+        with self._ctx.store.begin() as conn:
+            validate_project_and_domain(self._ctx, conn, attrs.project, attrs.domain)
+            if not attrs.workflow:
+                raise invalid_argument("missing name")
+            _check_name(attrs.workflow, "workflow")
+            resource_type = _matching_type(attrs, f"{attrs.project}-{attrs.domain}-{attrs.workflow}")
+            _upsert(
+                conn,
+                project=attrs.project,
+                domain=attrs.domain,
+                workflow=attrs.workflow,
+                resource_type=resource_type,
+                priority=PRIORITY_WORKFLOW,
+                attributes=attrs.matching_attributes,
+            )
+        return workflow_attributes_pb2.WorkflowAttributesUpdateResponse()
+
+    def get_workflow_attributes(
+        self, request: workflow_attributes_pb2.WorkflowAttributesGetRequest
+    ) -> workflow_attributes_pb2.WorkflowAttributesGetResponse:
+        with self._ctx.store.read() as conn:
+            validate_project_and_domain(self._ctx, conn, request.project, request.domain)
+            if not request.workflow:
+                raise invalid_argument("missing name")
+            _check_name(request.workflow, "workflow")
+            type_name = _checked_type(request.resource_type)
+            matched = lookup(conn, type_name, request.project, request.domain, request.workflow)
+        if matched is None:
+            resource = _resource_id(request.project, request.domain, request.workflow, "", type_name)
+            raise not_found(f"Resource [{resource}] not found")
+        return workflow_attributes_pb2.WorkflowAttributesGetResponse(
+            attributes=workflow_attributes_pb2.WorkflowAttributes(
+                project=matched.project,
+                domain=matched.domain,
+                workflow=matched.workflow,
+                matching_attributes=matched.attributes,
+            )
+        )
+
+    def delete_workflow_attributes(
+        self, request: workflow_attributes_pb2.WorkflowAttributesDeleteRequest
+    ) -> workflow_attributes_pb2.WorkflowAttributesDeleteResponse:
+        with self._ctx.store.begin() as conn:
+            validate_project_and_domain(self._ctx, conn, request.project, request.domain)
+            if not request.workflow:
+                raise invalid_argument("missing name")
+            _check_name(request.workflow, "workflow")
+            type_name = _checked_type(request.resource_type)
+            _delete(conn, type_name, project=request.project, domain=request.domain, workflow=request.workflow)
+        return workflow_attributes_pb2.WorkflowAttributesDeleteResponse()
+
+    # -- all -------------------------------------------------------------------------------------------------
+    def list_matchable_attributes(
+        self, request: matchable_resource_pb2.ListMatchableAttributesRequest
+    ) -> matchable_resource_pb2.ListMatchableAttributesResponse:
+        type_name = _checked_type(request.resource_type)
+        r = schema.resources
+        query = select(r).where(r.c.resource_type == type_name).order_by(r.c.priority.desc(), r.c.id.asc())
+        with self._ctx.store.read() as conn:
+            rows = conn.execute(query).all()
+        return matchable_resource_pb2.ListMatchableAttributesResponse(
+            configurations=[
+                matchable_resource_pb2.MatchableAttributesConfiguration(
+                    attributes=MatchingAttributes.FromString(row.attributes),
+                    project=row.project,
+                    domain=row.domain,
+                    workflow=row.workflow,
+                    launch_plan=row.launch_plan,
+                )
+                for row in rows
+            ]
+        )
+
+    # -- helpers ---------------------------------------------------------------------------------------------
+    def _default_exec_config(self) -> matchable_resource_pb2.WorkflowExecutionConfig:
+        """The server-wide WORKFLOW_EXECUTION_CONFIG (Flyte Admin: GetAsWorkflowExecutionConfig)."""
+        return WorkflowExecutionConfig(max_parallelism=self._ctx.config.max_parallelism)

@@ -1,0 +1,236 @@
+"""DataProxyService: signed URLs to upload and download blobs (flyteadmin-semantics.md §8).
+
+Flyte Admin hands out S3 presigned URLs; this admin hands out URLs of its own HTTP side (see
+:mod:`flyteplane.admin.http`), signed the same way for the same purpose: one method, one object, until an expiry,
+and for uploads one content MD5. Native URLs are those of :class:`~flyteplane.admin.blobs.BlobStore`.
+
+Where Flyte Admin would fail with INTERNAL on a client's mistake (an unknown project, a native URL outside its
+bucket, an MD5 that is not 16 bytes, a path with ``..``), this admin answers INVALID_ARGUMENT naming the field.
+
+CreateDownloadLink and GetData read execution data; they are not served until executions are.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import secrets
+import time
+
+from flyteidl.service import dataproxy_pb2
+from google.protobuf import duration_pb2, timestamp_pb2
+
+from flyteplane.admin.blobs import BlobStore, InvalidKey, check_key
+from flyteplane.admin.config import AdminContext
+from flyteplane.admin.errors import already_exists, failed_precondition, invalid_argument
+from flyteplane.admin.http import UrlSigner
+from flyteplane.admin.validation import validate_project_and_domain
+
+__all__ = ["DataProxyManager", "go_duration"]
+
+# Flyte Admin's defaults (server.dataProxy.upload / .download).
+MAX_UPLOAD_EXPIRES_NS = 3600 * 10**9
+MAX_DOWNLOAD_EXPIRES_NS = 3600 * 10**9
+DEFAULT_FILENAME_LENGTH = 20
+# k8s.io/apimachinery rand.String's alphabet: no vowels, no look-alikes.
+_FILENAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+# google.protobuf.Duration's documented range (Go's IsValid).
+_MAX_DURATION_SECONDS = 315_576_000_000
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
+class DataProxyManager:
+    """Serves CreateUploadLocation and CreateDownloadLocation.
+
+    The signed URLs point at the admin's HTTP side, which the server announces with :meth:`bind_http` once it
+    listens; the blob store and the signing key are the ones that side serves.
+    """
+
+    def __init__(self, ctx: AdminContext) -> None:
+        self.ctx = ctx
+        self.blobs = BlobStore.for_context(ctx)
+        self.signer = UrlSigner.for_context(ctx)
+        self._http_endpoint: str | None = None
+
+    def bind_http(self, http_endpoint: str) -> None:
+        """Sign URLs under ``http_endpoint`` (``http://host:port``)."""
+        self._http_endpoint = http_endpoint.rstrip("/")
+
+    # -- CreateUploadLocation ------------------------------------------------------------------------------
+    def create_upload_location(
+        self, request: dataproxy_pb2.CreateUploadLocationRequest
+    ) -> dataproxy_pb2.CreateUploadLocationResponse:
+        if not request.project or not request.domain:
+            raise invalid_argument("project and domain are required parameters")
+        if not request.filename_root and not request.content_md5:
+            raise invalid_argument("content_md5 or filename_root is a required parameter")
+        with self.ctx.store.read() as conn:
+            validate_project_and_domain(self.ctx, conn, request.project, request.domain)
+        md5 = request.content_md5
+        if md5 and len(md5) != 16:
+            raise invalid_argument(f"content_md5 must be the 16 bytes of an MD5 digest, got {len(md5)} bytes")
+        for field in ("org", "filename_root", "filename"):
+            value = getattr(request, field)
+            if value:
+                _check_part(field, value)
+
+        md5_b64 = base64.b64encode(md5).decode()
+        if request.filename and request.filename_root:
+            # The full path is the client's choice: refuse to replace an object unless it is the same content.
+            key = self._key(request, request.filename_root, request.filename)
+            stored = self.blobs.md5_of(key)
+            if stored is not None and (not md5 or stored != md5):
+                raise already_exists(
+                    f"file already exists at location [{self.blobs.native_url(key)}], "
+                    "specify a matching hash if you wish to rewrite"
+                )
+
+        expires_ns = MAX_UPLOAD_EXPIRES_NS
+        if request.HasField("expires_in"):
+            expires_in = request.expires_in
+            if not _duration_is_valid(expires_in):
+                raise invalid_argument(f"expiresIn [{_duration_text(expires_in)}] is invalid")
+            expires_ns = _duration_ns(expires_in)
+            # Like Flyte Admin, a negative duration passes and makes a URL that has already expired.
+            if expires_ns > MAX_UPLOAD_EXPIRES_NS:
+                raise invalid_argument(
+                    f"expiresIn [{go_duration(expires_ns)}] cannot exceed max allowed expiration "
+                    f"[{go_duration(MAX_UPLOAD_EXPIRES_NS)}]"
+                )
+
+        filename = request.filename or "".join(
+            secrets.choice(_FILENAME_ALPHABET) for _ in range(DEFAULT_FILENAME_LENGTH)
+        )
+        prefix = request.filename_root or base64.b32encode(md5).decode()
+        key = self._key(request, prefix, filename)
+        now = time.time()
+        signed_url = self._sign("PUT", key, now, expires_ns, md5_b64 if md5 else "")
+        headers: dict[str, str] = {}
+        if md5:
+            # What stow's S3 presigner asks for (minus its Content-Length, which is the length of the MD5 text
+            # and would truncate the body of any client that sent it as is).
+            headers["Content-MD5"] = md5_b64
+            if request.add_content_md5_metadata:
+                headers["x-amz-meta-flytecontentmd5"] = md5_b64
+        return dataproxy_pb2.CreateUploadLocationResponse(
+            signed_url=signed_url,
+            native_url=self.blobs.native_url(key),
+            expires_at=_timestamp(now, expires_ns),
+            headers=headers,
+        )
+
+    def _key(self, request: dataproxy_pb2.CreateUploadLocationRequest, prefix: str, filename: str) -> str:
+        # Flyte Admin's <storagePrefix>/<org>/<project>/<domain>/<prefix>/<filename>, empty parts dropped.
+        parts = (request.org, request.project, request.domain, prefix, filename)
+        key = "/".join(p for p in parts if p)
+        try:
+            return check_key(key)
+        except InvalidKey as e:
+            raise invalid_argument(f"invalid upload location: {e}") from None
+
+    # -- CreateDownloadLocation ----------------------------------------------------------------------------
+    def create_download_location(
+        self, request: dataproxy_pb2.CreateDownloadLocationRequest
+    ) -> dataproxy_pb2.CreateDownloadLocationResponse:
+        expires_ns = MAX_DOWNLOAD_EXPIRES_NS
+        if request.HasField("expires_in"):
+            problem, expires_ns = _check_download_duration(request.expires_in, MAX_DOWNLOAD_EXPIRES_NS)
+            if problem:
+                raise invalid_argument(f"error while validating request: expiresIn is invalid. Error: {problem}")
+        if not request.native_url:
+            raise invalid_argument("error while validating request: missing native_url")
+        key = self.blobs.key_from_native_url(request.native_url)
+        if key is None:
+            raise invalid_argument(
+                f"error while validating request: native_url [{request.native_url}] is not a location of this "
+                f"admin's data store (expected a URL under [{self.blobs.prefix}/])"
+            )
+        now = time.time()
+        return dataproxy_pb2.CreateDownloadLocationResponse(
+            signed_url=self._sign("GET", key, now, expires_ns),
+            expires_at=_timestamp(now, expires_ns),
+        )
+
+    # -- helpers -------------------------------------------------------------------------------------------
+    def _sign(self, method: str, key: str, now: float, expires_ns: int, content_md5: str = "") -> str:
+        if self._http_endpoint is None:
+            raise failed_precondition("the data proxy is not available: the admin's HTTP side is not running")
+        # Whole seconds, rounded down: the URL never outlives the expires_at the response announces.
+        expires = math.floor(now + expires_ns / 1e9)
+        return self.signer.url(self._http_endpoint, method, key, expires, content_md5)
+
+
+def _check_part(field: str, value: str) -> None:
+    try:
+        check_key(value)
+    except InvalidKey as e:
+        raise invalid_argument(f"invalid {field} [{value}]: {e}") from None
+
+
+def _check_download_duration(duration: duration_pb2.Duration, max_ns: int) -> tuple[str, int]:
+    """Flyte Admin's validateDuration: ("", nanoseconds) or (why not, 0)."""
+    if not _duration_is_valid(duration):
+        return f"input duration [{_duration_text(duration)}] is invalid", 0
+    ns = _duration_ns(duration)
+    if ns < 0:
+        return f"input duration [{go_duration(ns)}] should not less than 0", 0
+    if ns > max_ns:
+        return f"input duration [{go_duration(ns)}] cannot exceed max allowed expiration [{go_duration(max_ns)}]", 0
+    return "", ns
+
+
+def _duration_is_valid(d: duration_pb2.Duration) -> bool:
+    if not -_MAX_DURATION_SECONDS <= d.seconds <= _MAX_DURATION_SECONDS:
+        return False
+    if not -(10**9) < d.nanos < 10**9:
+        return False
+    return not ((d.seconds > 0 and d.nanos < 0) or (d.seconds < 0 and d.nanos > 0))
+
+
+def _duration_ns(d: duration_pb2.Duration) -> int:
+    # Go's AsDuration saturates at the int64 range rather than overflow.
+    return max(_INT64_MIN, min(_INT64_MAX, d.seconds * 10**9 + d.nanos))
+
+
+def _duration_text(d: duration_pb2.Duration) -> str:
+    """Go's ``%v`` of a Duration message (prototext): ``seconds:1 nanos:-5``."""
+    parts = []
+    if d.seconds:
+        parts.append(f"seconds:{d.seconds}")
+    if d.nanos:
+        parts.append(f"nanos:{d.nanos}")
+    return " ".join(parts)
+
+
+def go_duration(ns: int) -> str:
+    """Go's ``time.Duration.String()``: ``1h0m0s``, ``1.5s``, ``250ms``, ``-2m3s``, ``0s``."""
+    if ns == 0:
+        return "0s"
+    sign = "-" if ns < 0 else ""
+    u = abs(ns)
+    if u < 10**9:
+        for limit, unit, precision in ((10**3, "ns", 0), (10**6, "µs", 3), (10**9, "ms", 6)):
+            if u < limit:
+                return f"{sign}{_fraction(u, precision)}{unit}"
+    seconds, nanos = divmod(u, 10**9)
+    text = f"{_fraction(seconds % 60 * 10**9 + nanos, 9)}s"
+    minutes = seconds // 60
+    if minutes:
+        text = f"{minutes % 60}m{text}"
+        hours = minutes // 60
+        if hours:
+            text = f"{hours}h{text}"
+    return sign + text
+
+
+def _fraction(value: int, precision: int) -> str:
+    """``value / 10**precision`` in decimal, trailing zeros (and a bare point) dropped."""
+    whole, frac = divmod(value, 10**precision) if precision else (value, 0)
+    digits = str(frac).rjust(precision, "0").rstrip("0") if precision else ""
+    return f"{whole}.{digits}" if digits else str(whole)
+
+
+def _timestamp(now: float, expires_ns: int) -> timestamp_pb2.Timestamp:
+    ts = timestamp_pb2.Timestamp()
+    ts.FromNanoseconds(int(now * 1e9) + expires_ns)
+    return ts
