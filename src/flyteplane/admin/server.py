@@ -153,10 +153,14 @@ class AdminServer:
             db_path = self.state_dir / "admin.db" if self.state_dir is not None else None
             self._store = Store(db_path)
             self.context = AdminContext(store=self._store, config=self.config)
-            managers = self._make_managers(self.context)
-            self._seed(managers)
-            self._start_http(self.context, managers)
-            self._start_grpc(managers)
+            try:
+                managers = self._make_managers(self.context)
+                self._seed(managers)
+                self._start_http(self.context, managers)
+                self._start_grpc(managers)
+            except BaseException:
+                self._shutdown(grace=None)
+                raise
             log.info("flyteplane admin serving gRPC on %s, HTTP on %s", self.endpoint, self.http_endpoint)
         return self
 
@@ -219,15 +223,18 @@ class AdminServer:
     def stop(self, grace: float | None = 1.0) -> None:
         """Stop serving (in-flight calls get ``grace`` seconds) and close the store."""
         with self._lock:
-            if self._grpc is not None:
-                self._grpc.stop(grace).wait()
-                self._grpc = None
-            if self._http is not None:
-                self._http.stop()  # type: ignore[attr-defined]
-                self._http = None
-            if self._store is not None:
-                self._store.close()
-                self._store = None
+            self._shutdown(grace)
+
+    def _shutdown(self, grace: float | None) -> None:
+        if self._grpc is not None:
+            self._grpc.stop(grace).wait()
+            self._grpc = None
+        if self._http is not None:
+            self._http.stop()  # type: ignore[attr-defined]
+            self._http = None
+        if self._store is not None:
+            self._store.close()
+            self._store = None
 
     def wait(self) -> None:
         """Block until the server stops."""

@@ -40,7 +40,8 @@ from flyteidl.core import identifier_pb2
 from flyteidl.service import dataproxy_pb2
 
 from flyteplane.clients.pager import Pager
-from flyteplane.clients.raw import RawSynchronousFlyteClient
+from flyteplane.clients.raw import RawSynchronousFlyteClient, _render_id
+from flyteplane.errors import FlyteInvalidInputException
 from flyteplane.models import common as _common
 from flyteplane.models import domain as _domain
 from flyteplane.models import execution as _execution
@@ -78,14 +79,29 @@ def _sort_pb(sort_by: _admin_common.Sort | None) -> common_pb2.Sort | None:
 def _named_id(identifier: Any, resource_type: int | None = None) -> common_pb2.NamedEntityIdentifier:
     """A NamedEntityIdentifier from any identifier-like object (the seed passes a core Identifier)."""
     pb = identifier.to_flyte_idl() if hasattr(identifier, "to_flyte_idl") else identifier
+    _require(pb, ("project", "domain"), "named entity")
     return common_pb2.NamedEntityIdentifier(
         project=pb.project, domain=pb.domain, name=getattr(pb, "name", ""), org=getattr(pb, "org", "")
     )
 
 
+def _require(pb: Any, fields: Sequence[str], what: str) -> None:
+    """Refuse an identifier with empty required fields before it goes on the wire.
+
+    Flyte Admin's Get* calls do not validate identifiers (they answer NOT_FOUND for ``domain:"d" name:"n"``), so
+    without this check a missing project reads as "no such task" instead of the caller's mistake.
+    """
+    missing = [f for f in fields if not getattr(pb, f)]
+    if missing:
+        raise FlyteInvalidInputException(
+            f"the {what} identifier [{_render_id(pb)}] is missing its {', '.join(missing)}", request=pb
+        )
+
+
 def _core_id(identifier: Any, resource_type: int) -> identifier_pb2.Identifier:
-    """A core Identifier with the resource type filled in when left UNSPECIFIED."""
+    """A complete core Identifier, with the resource type filled in when left UNSPECIFIED."""
     pb = identifier.to_flyte_idl() if hasattr(identifier, "to_flyte_idl") else identifier
+    _require(pb, ("project", "domain", "name", "version"), identifier_pb2.ResourceType.Name(resource_type).lower())
     if pb.resource_type == resource_type:
         return pb  # type: ignore[no-any-return]
     out = identifier_pb2.Identifier()

@@ -94,6 +94,10 @@ def describe(request: Any) -> str | None:
 
 
 def _render_id(message: Any) -> str:
+    if message.DESCRIPTOR.full_name == "flyteidl.core.Identifier":
+        # flytekit's TASK:project:domain:name:version, empty parts kept so a missing one shows.
+        kind = message.DESCRIPTOR.fields_by_name["resource_type"].enum_type.values_by_number[message.resource_type]
+        return ":".join([kind.name, message.project, message.domain, message.name, message.version])
     parts = []
     for fd, value in message.ListFields():
         if fd.message_type is not None:
@@ -184,8 +188,12 @@ class RawSynchronousFlyteClient:
         return self._methods[rpc](request, timeout=options.timeout, metadata=options.metadata or None)
 
     def _call(self, service: str, rpc: str, request: Any, timeout: float | None = None) -> Any:
+        expected = self._request_types[rpc]
         if request is None:
-            request = self._request_types[rpc]()
+            request = expected()
+        elif type(request) is not expected:
+            # Serialized, another message type is just bytes the server may misread; refuse it here instead.
+            raise TypeError(f"{rpc} takes a {expected.DESCRIPTOR.full_name}, got {type(request).__name__}")
         try:
             return self._invoke(rpc, request, CallOptions(timeout))
         except Exception as e:

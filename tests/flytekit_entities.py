@@ -1,0 +1,62 @@
+"""Real registrable entities, serialized by flytekit (the peer), as flyteidl messages.
+
+Tests register these through flyteplane and through flytekit's own client, so the admin sees exactly what
+`pyflyte register` would send. flytekit wants tasks at module level, hence the definitions up here.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from flyteidl.admin import launch_plan_pb2, task_pb2, workflow_pb2
+from flyteidl.core import identifier_pb2
+from flytekit import LaunchPlan, task, workflow
+
+
+@task
+def add_one(x: int) -> int:
+    return x + 1
+
+
+@task
+def double(x: int) -> int:
+    return x * 2
+
+
+@workflow
+def chain(x: int = 3) -> int:
+    return double(x=add_one(x=x))
+
+
+@dataclass
+class Entities:
+    tasks: list[tuple[identifier_pb2.Identifier, task_pb2.TaskSpec]]
+    workflow: tuple[identifier_pb2.Identifier, workflow_pb2.WorkflowSpec]
+    launch_plan: tuple[identifier_pb2.Identifier, launch_plan_pb2.LaunchPlanSpec]
+
+
+def build(version: str = "v1", project: str = "flytesnacks", domain: str = "development") -> Entities:
+    """Two tasks, a workflow chaining them, and a launch plan with a default input."""
+    from flytekit.configuration import Image, ImageConfig, SerializationSettings
+    from flytekit.models.task import TaskSpec
+    from flytekit.tools.translator import get_serializable
+
+    settings = SerializationSettings(
+        image_config=ImageConfig(default_image=Image(name="default", fqn="ghcr.io/example/img", tag="v1")),
+        project=project,
+        domain=domain,
+        version=version,
+    )
+    entities: OrderedDict = OrderedDict()
+    wf_spec = get_serializable(entities, settings, chain)
+    lp = LaunchPlan.get_or_create(chain, f"chain_lp_{version.replace('.', '_')}", default_inputs={"x": 5})
+    lp_model = get_serializable(entities, settings, lp)
+    tasks = []
+    for value in entities.values():
+        if isinstance(value, TaskSpec):
+            pb = value.to_flyte_idl()
+            tasks.append((pb.template.id, pb))
+    wf_pb = wf_spec.to_flyte_idl()
+    lp_pb = lp_model.to_flyte_idl()
+    return Entities(tasks=tasks, workflow=(wf_pb.template.id, wf_pb), launch_plan=(lp_pb.id, lp_pb.spec))
