@@ -214,9 +214,13 @@ class AdminServer:
             health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
         names.append(health.SERVICE_NAME)
         reflection.enable_server_reflection((*names, reflection.SERVICE_NAME), server)
-        self.port = server.add_insecure_port(f"{self.host}:{self._requested_port}")
+        address = f"{self.host}:{self._requested_port}"
+        try:
+            self.port = server.add_insecure_port(address)
+        except RuntimeError as e:  # grpc says only "Failed to bind"; the usual cause is a port in use
+            raise OSError(f"cannot listen for gRPC on {address}: is the port in use? ({e})") from None
         if self.port == 0:
-            raise OSError(f"cannot listen for gRPC on {self.host}:{self._requested_port} (port in use?)")
+            raise OSError(f"cannot listen for gRPC on {address}: is the port in use?")
         server.start()
         self._grpc = server
 
