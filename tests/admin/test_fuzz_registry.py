@@ -43,7 +43,7 @@ def _message(descriptor, depth: int):
         msg = cls()
         chosen = draw(st.lists(st.sampled_from(fields), unique_by=lambda f: f.name, max_size=6)) if fields else []
         for f in chosen:
-            repeated = getattr(f, "is_repeated", f.label == FieldDescriptor.LABEL_REPEATED)
+            repeated = f.is_repeated if hasattr(f, "is_repeated") else f.label == FieldDescriptor.LABEL_REPEATED
             if f.message_type is not None and f.message_type.GetOptions().map_entry:
                 continue
             if f.message_type is not None:

@@ -61,7 +61,8 @@ def id_text(message: Any) -> str:
         if fd.message_type is not None:
             parts.append(f"{fd.name}:{{{id_text(value)}}}")
         elif fd.enum_type is not None:
-            parts.append(f"{fd.name}:{fd.enum_type.values_by_number[value].name}")
+            known = fd.enum_type.values_by_number.get(value)
+            parts.append(f"{fd.name}:{known.name if known is not None else value}")
         elif isinstance(value, str):
             parts.append(f'{fd.name}:"{value}"')
         else:

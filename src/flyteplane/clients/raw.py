@@ -93,17 +93,22 @@ def describe(request: Any) -> str | None:
     return None
 
 
+def _enum_name(field: Any, value: int) -> str:
+    known = field.enum_type.values_by_number.get(value)
+    return str(known.name) if known is not None else str(value)
+
+
 def _render_id(message: Any) -> str:
     if message.DESCRIPTOR.full_name == "flyteidl.core.Identifier":
         # flytekit's TASK:project:domain:name:version, empty parts kept so a missing one shows.
-        kind = message.DESCRIPTOR.fields_by_name["resource_type"].enum_type.values_by_number[message.resource_type]
-        return ":".join([kind.name, message.project, message.domain, message.name, message.version])
+        kind = _enum_name(message.DESCRIPTOR.fields_by_name["resource_type"], message.resource_type)
+        return ":".join([kind, message.project, message.domain, message.name, message.version])
     parts = []
     for fd, value in message.ListFields():
         if fd.message_type is not None:
             parts.append(_render_id(value))
         elif fd.enum_type is not None:
-            parts.append(fd.enum_type.values_by_number[value].name)
+            parts.append(_enum_name(fd, value))
         else:
             parts.append(str(value))
     return ":".join(parts)
