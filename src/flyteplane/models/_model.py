@@ -9,7 +9,9 @@ A model class declares its fields with :class:`Field`, in the order of the const
 from the message descriptor once, when the class is created, so a declaration says only what the descriptor
 cannot: which model wraps a nested message, which enum an int is, and what a Python-side name maps to.
 Annotating a declaration (``project: Field[str] = Field()``) gives the attribute its static type; the annotation
-is never evaluated at run time.
+is never evaluated at run time. Unset nested messages read as ``None``; the annotations say ``X | None`` where that
+is a normal state (oneof members, optional settings) and plain ``X`` for the structure every stored entity has
+(ids, specs, closures, templates), so that ``task.id.name`` type-checks without a guard at every level.
 
 Constructors accept, for a nested message: a model, the flyteidl message itself, or a plain ``dict`` of the
 nested model's constructor arguments (the seed passes ``metadata={}`` and ``container={...}``). ``None`` leaves a
@@ -174,7 +176,7 @@ class Field(Generic[T]):
         if kind == _SCALAR:
             value = getattr(pb, self.pb_name)  # type: ignore[arg-type]
             return value if self.enum is None else self._enum(value)
-        if kind == _MESSAGE or kind == _OPTIONAL:
+        if kind in (_MESSAGE, _OPTIONAL):
             if not pb.HasField(self.pb_name):
                 return None
             value = getattr(pb, self.pb_name)  # type: ignore[arg-type]
@@ -229,7 +231,7 @@ class Field(Generic[T]):
         name = self.pb_name
         kind = self.kind
         try:
-            if kind == _SCALAR or kind == _OPTIONAL:
+            if kind in (_SCALAR, _OPTIONAL):
                 setattr(pb, name, int(value) if self.enum is not None else value)  # type: ignore[arg-type]
             elif kind == _MESSAGE:
                 target = getattr(pb, name)  # type: ignore[arg-type]
@@ -361,14 +363,17 @@ class FlyteIdlEntity:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        fields: list[Field[Any]] = []
-        seen: set[str] = set()
-        # Own declarations first in declaration order, then inherited ones not overridden.
-        for klass in cls.__mro__:
+        by_name: dict[str, Field[Any]] = {}
+        # Inherited fields first (a base's constructor arguments come first), then the class's own in declaration
+        # order; a redeclared field keeps its place and takes the subclass's declaration.
+        for klass in reversed(cls.__mro__):
+            # Fields live on models only; skipping object, the base and mixins keeps class creation cheap.
+            if klass is FlyteIdlEntity or not issubclass(klass, FlyteIdlEntity):
+                continue
             for value in vars(klass).values():
-                if isinstance(value, Field) and value.name not in seen:
-                    seen.add(value.name)
-                    fields.append(value)
+                if isinstance(value, Field):
+                    by_name[value.name] = value
+        fields = list(by_name.values())
         pb_type = cls.__dict__.get("_pb_type")
         if pb_type is not None:
             for i, f in enumerate(fields):
@@ -385,7 +390,7 @@ class FlyteIdlEntity:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if len(args) > len(self._fields):
             raise TypeError(f"{type(self).__name__}() takes at most {len(self._fields)} positional arguments")
-        for f, value in zip(self._fields, args):
+        for f, value in zip(self._fields, args, strict=False):
             if f.name in kwargs:
                 raise TypeError(f"{type(self).__name__}() got multiple values for {f.name!r}")
             kwargs[f.name] = value
