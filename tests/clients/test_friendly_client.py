@@ -7,10 +7,6 @@ import hashlib
 import inspect
 
 import pytest
-from flyteplane.models.admin.common import Sort
-from flyteplane.models.admin.task_execution import TaskExecution
-from flyteplane.models.named_entity import NamedEntityMetadata, NamedEntityState
-from flyteplane.models.project import Project
 
 from flyteplane.clients.friendly import SynchronousFlyteClient
 from flyteplane.clients.pager import Pager
@@ -21,6 +17,8 @@ from flyteplane.errors import (
     FlyteUnimplementedException,
 )
 from flyteplane.models import filters
+from flyteplane.models.admin.common import Sort
+from flyteplane.models.admin.task_execution import TaskExecution
 from flyteplane.models.admin.workflow import Workflow, WorkflowSpec
 from flyteplane.models.common import NamedEntityIdentifier
 from flyteplane.models.core.identifier import (
@@ -36,6 +34,8 @@ from flyteplane.models.matchable_resource import (
     MatchableResource,
     MatchingAttributes,
 )
+from flyteplane.models.named_entity import NamedEntityMetadata, NamedEntityState
+from flyteplane.models.project import Project
 from flyteplane.models.task import Task, TaskSpec
 from tests.flytekit_entities import build
 
@@ -267,7 +267,6 @@ def test_execution_methods_reach_the_admin(flyte_admin, flyte_client):
         lambda: flyte_client.get_node_execution(node),
         lambda: flyte_client.get_node_execution_data(node),
         lambda: flyte_client.list_node_executions(ex),
-        lambda: flyte_client.list_node_executions_paginated(ex),
         lambda: flyte_client.iter_node_executions(ex).all(),
         lambda: flyte_client.list_node_executions_for_task_paginated(task_ex),
         lambda: flyte_client.iter_node_executions_for_task(task_ex).all(),

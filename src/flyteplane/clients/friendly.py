@@ -621,8 +621,6 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
         response = self._call("AdminService", "ListNodeExecutions", request)
         return wrap_all(_node_execution.NodeExecution, response.node_executions), response.token
 
-    list_node_executions_paginated = list_node_executions
-
     def iter_node_executions(
         self,
         workflow_execution_identifier: Any,
