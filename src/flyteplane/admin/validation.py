@@ -10,6 +10,7 @@ from sqlalchemy import Connection, select
 
 from flyteplane.admin.config import AdminContext
 from flyteplane.admin.errors import AdminError, invalid_argument
+from flyteplane.admin.prototext import go_text
 from flyteplane.admin.store import schema
 
 __all__ = [
@@ -56,18 +57,7 @@ _DNS1123_SUBDOMAIN_MSG = (
 
 def id_text(message: Any) -> str:
     """Go prototext of an identifier, as Flyte Admin prints it in messages: ``project:"p" domain:"d" ...``."""
-    parts = []
-    for fd, value in message.ListFields():
-        if fd.message_type is not None:
-            parts.append(f"{fd.name}:{{{id_text(value)}}}")
-        elif fd.enum_type is not None:
-            known = fd.enum_type.values_by_number.get(value)
-            parts.append(f"{fd.name}:{known.name if known is not None else value}")
-        elif isinstance(value, str):
-            parts.append(f'{fd.name}:"{value}"')
-        else:
-            parts.append(f"{fd.name}:{value}")
-    return " ".join(parts)
+    return go_text(message)
 
 
 def require(value: Any, field: str) -> None:

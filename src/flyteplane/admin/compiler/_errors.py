@@ -12,10 +12,6 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
-
-from google.protobuf import message as _message
-from google.protobuf.descriptor import FieldDescriptor
 
 __all__ = ["CompileError", "CompileIssue", "ErrorCode"]
 
@@ -116,43 +112,3 @@ class _Errors:
         """Raise :class:`CompileError` with everything collected so far, if anything was."""
         if self._issues:
             raise CompileError(self._issues)
-
-
-def go_text(msg: _message.Message | None) -> str:
-    """Render a message the way Go's ``proto.Message.String()`` does (prototext on one line).
-
-    Used wherever the Go compiler formats an identifier or a type into a message, e.g.
-    ``resource_type:TASK project:"p" domain:"d" name:"t" version:"v"``. (Go randomly uses one or two spaces
-    between fields; one is used here.)
-    """
-    if msg is None:
-        return "<nil>"
-    parts: list[str] = []
-    for field, value in msg.ListFields():
-        if field.message_type is not None and field.message_type.GetOptions().map_entry:
-            # Maps print as repeated key/value entries, sorted by key.
-            key_field = field.message_type.fields_by_name["key"]
-            value_field = field.message_type.fields_by_name["value"]
-            for key in sorted(value):
-                entry = f"key:{_go_value(key_field, key)} value:{_go_value(value_field, value[key])}"
-                parts.append(f"{field.name}:{{{entry}}}")
-        elif field.is_repeated:
-            parts.extend(f"{field.name}:{_go_value(field, item)}" for item in value)
-        else:
-            parts.append(f"{field.name}:{_go_value(field, value)}")
-    return " ".join(parts)
-
-
-def _go_value(field: FieldDescriptor, value: Any) -> str:
-    if field.type == FieldDescriptor.TYPE_MESSAGE:
-        return "{" + go_text(value) + "}"
-    if field.type == FieldDescriptor.TYPE_ENUM:
-        enum_value = field.enum_type.values_by_number.get(value) if field.enum_type is not None else None
-        return enum_value.name if enum_value is not None else str(value)
-    if field.type == FieldDescriptor.TYPE_STRING:
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if field.type == FieldDescriptor.TYPE_BYTES:
-        return '"' + value.decode("latin-1").encode("unicode_escape").decode("ascii") + '"'
-    if field.type == FieldDescriptor.TYPE_BOOL:
-        return "true" if value else "false"
-    return str(value)

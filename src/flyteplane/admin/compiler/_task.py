@@ -71,7 +71,8 @@ def _validate_container(template: tasks_pb2.TaskTemplate, errs: _Errors) -> None
         errs.add(ErrorCode.VALUE_REQUIRED, "container", "Value required [image].")
     for entry in (*container.resources.requests, *container.resources.limits):
         if not is_k8s_quantity(entry.value):
-            name = tasks_pb2.Resources.ResourceName.Name(entry.name)
+            known = tasks_pb2.Resources.ResourceName.DESCRIPTOR.values_by_number.get(entry.name)
+            name = known.name if known is not None else str(entry.name)
             errs.add(ErrorCode.UNRECOGNIZED_VALUE, f"resources.{name}", f"Unrecognized value [{entry.value}].")
 
 

@@ -260,6 +260,9 @@ def literal_type_for_scalar(scalar: literals_pb2.Scalar) -> types_pb2.LiteralTyp
             return None
         return types_pb2.LiteralType(blob=scalar.blob.metadata.type)
     if kind == "binary":
+        # flytekit 1.14+ sends dataclasses and pydantic models as msgpack binaries; Flyte 1.16 types them STRUCT.
+        if scalar.binary.tag == "msgpack":
+            return types_pb2.LiteralType(simple=_Simple.STRUCT)
         return types_pb2.LiteralType(simple=_Simple.BINARY)
     if kind == "schema":
         return types_pb2.LiteralType(schema=scalar.schema.type)

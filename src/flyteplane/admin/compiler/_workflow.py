@@ -39,12 +39,13 @@ from flyteidl.core import (
     workflow_pb2,
 )
 
-from flyteplane.admin.compiler._errors import ErrorCode, _Errors, go_text
+from flyteplane.admin.compiler._errors import ErrorCode, _Errors
 from flyteplane.admin.compiler._types import (
     are_types_castable,
     literal_type_for_primitive,
     literal_type_for_scalar,
 )
+from flyteplane.admin.prototext import go_text
 
 __all__ = [
     "END_NODE_ID",

@@ -19,7 +19,7 @@ from typing import Any
 from flyteidl.core import literals_pb2, types_pb2
 from google.protobuf import struct_pb2
 
-from flyteplane.admin.managers._registry import go_text
+from flyteplane.admin.prototext import go_text
 
 __all__ = ["defaults_equivalent", "literal_type_for_literal", "validate_literal_type"]
 

@@ -3,7 +3,6 @@
 * :func:`digest` — the structure hash that tells an identical re-registration from a conflicting one.
 * :func:`structure_diff` — the readable "what differs" text appended to Flyte Admin's
   ``... with different structure already exists`` messages.
-* :func:`go_text` — Go's compact prototext, which Flyte Admin prints in messages (``simple:INTEGER``).
 * :class:`ResponseCache` — a bounded cache for responses that never change (a registered version is immutable).
 * :func:`insert_version` — the one way a new version is written, safe against concurrent registrations.
 * request checks and query helpers for the listing RPCs.
@@ -14,7 +13,6 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
-import math
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
@@ -28,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from flyteplane.admin import listing
 from flyteplane.admin.errors import AdminError, already_exists, invalid_argument
+from flyteplane.admin.prototext import go_text
 from flyteplane.admin.store import schema
 from flyteplane.admin.store.db import Store
 from flyteplane.admin.validation import id_text, require, validate_limit
@@ -40,7 +39,6 @@ __all__ = [
     "description_row",
     "different_structure_message",
     "digest",
-    "go_text",
     "identifier_query",
     "insert_version",
     "key_params",
@@ -100,58 +98,6 @@ def with_resource_type(request: Any, resource_type: int) -> identifier_pb2.Ident
         filled.resource_type = resource_type  # type: ignore[assignment]
         return filled
     return ident  # type: ignore[no-any-return]
-
-
-# --- Go prototext ----------------------------------------------------------------------------------------------
-
-
-def _go_quote(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t") + '"'
-
-
-def _go_scalar(fd: Any, value: Any) -> str:
-    if fd.enum_type is not None:
-        enum_value = fd.enum_type.values_by_number.get(value)
-        return enum_value.name if enum_value is not None else str(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return _go_quote(value)
-    if isinstance(value, bytes):
-        return _go_quote(value.decode("utf-8", errors="backslashreplace"))
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "NaN"
-        if math.isinf(value):
-            return "+Inf" if value > 0 else "-Inf"
-        return str(int(value)) if value.is_integer() and abs(value) < 1e21 else repr(value)
-    return str(value)
-
-
-def go_text(message: Message) -> str:
-    """Go's compact prototext of a message (what ``%v`` prints in Flyte Admin's messages), e.g.
-    ``collection_type:{simple:STRING}``. Map entries come out sorted by key, as Go prints them."""
-    parts: list[str] = []
-    for fd, value in message.ListFields():
-        if fd.message_type is not None and fd.message_type.GetOptions().map_entry:
-            value_fd = fd.message_type.fields_by_name["value"]
-            key_fd = fd.message_type.fields_by_name["key"]
-            for key in sorted(value):
-                item = value[key]
-                rendered = f"{{{go_text(item)}}}" if value_fd.message_type is not None else _go_scalar(value_fd, item)
-                parts.append(f"{fd.name}:{{key:{_go_scalar(key_fd, key)} value:{rendered}}}")
-        elif fd.is_repeated:
-            for item in value:
-                parts.append(
-                    f"{fd.name}:{{{go_text(item)}}}"
-                    if fd.message_type is not None
-                    else f"{fd.name}:{_go_scalar(fd, item)}"
-                )
-        elif fd.message_type is not None:
-            parts.append(f"{fd.name}:{{{go_text(value)}}}")
-        else:
-            parts.append(f"{fd.name}:{_go_scalar(fd, value)}")
-    return " ".join(parts)
 
 
 # --- conflicting registrations -----------------------------------------------------------------------------------

@@ -81,7 +81,7 @@ tasks = Table(
     Column("closure", LargeBinary, nullable=False),  # admin.TaskClosure
     Column("digest", String(64), nullable=False),
     Column("type", String(255), nullable=False, default=""),
-    Column("short_description", String(255), nullable=False, default=""),
+    Column("short_description", Text, nullable=False, default=""),
     *_audit(),
     UniqueConstraint("project", "domain", "name", "version", name="tasks_pkey"),
 )
@@ -100,7 +100,7 @@ workflows = Table(
     Column("remote_closure_identifier", String(512), nullable=False, default=""),
     Column("closure", LargeBinary, nullable=False),  # admin.WorkflowClosure
     Column("digest", String(64), nullable=False),
-    Column("short_description", String(255), nullable=False, default=""),
+    Column("short_description", Text, nullable=False, default=""),
     *_audit(),
     UniqueConstraint("project", "domain", "name", "version", name="workflows_pkey"),
 )
@@ -150,7 +150,7 @@ description_entities = Table(
     Column("domain", String(63), nullable=False),
     Column("name", String(255), nullable=False),
     Column("version", String(255), nullable=False),
-    Column("short_description", String(255), nullable=False, default=""),
+    Column("short_description", Text, nullable=False, default=""),
     Column("long_description", LargeBinary, nullable=True),  # admin.Description
     Column("link", String(2048), nullable=False, default=""),
     Column("source_code", LargeBinary, nullable=True),  # admin.SourceCode
