@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from flyteidl.admin import (
     common_pb2,
@@ -52,7 +52,7 @@ from flyteplane.models import named_entity as _named_entity
 from flyteplane.models import node_execution as _node_execution
 from flyteplane.models import project as _project
 from flyteplane.models import task as _task
-from flyteplane.models._model import wrap_all
+from flyteplane.models._model import FlyteIdlEntity, wrap_all
 from flyteplane.models.admin import common as _admin_common
 from flyteplane.models.admin import description_entity as _description
 from flyteplane.models.admin import task_execution as _task_execution
@@ -60,6 +60,8 @@ from flyteplane.models.admin import workflow as _workflow
 from flyteplane.models.core import identifier as _identifier
 
 __all__ = ["SynchronousFlyteClient"]
+
+_M = TypeVar("_M", bound=FlyteIdlEntity)
 
 DEFAULT_LIMIT = 100
 
@@ -156,16 +158,31 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
         return _RawView(self)
 
     # -- shared request builders ---------------------------------------------------------------------------
-    def _resource_list(
-        self, rpc: str, identifier: Any, limit: int, token: str | None, filters: Any, sort_by: Any
-    ) -> Any:
-        request = common_pb2.ResourceListRequest(
-            id=_named_id(identifier), limit=limit, token=token or "", filters=_filters_text(filters)
-        )
+    def _page(
+        self, service: str, rpc: str, request: Any, sort_by: Any, model: type[_M], items: str
+    ) -> tuple[list[_M], str]:
+        """Make one list call: the sort goes into the request, the items come back wrapped (no copies)."""
         sort = _sort_pb(sort_by)
         if sort is not None:
             request.sort_by.CopyFrom(sort)
-        return self._call("AdminService", rpc, request)
+        response = self._call(service, rpc, request)
+        return wrap_all(model, getattr(response, items)), response.token
+
+    def _resource_list(
+        self,
+        rpc: str,
+        identifier: Any,
+        limit: int,
+        token: str | None,
+        filters: Any,
+        sort_by: Any,
+        model: type[_M],
+        items: str,
+    ) -> tuple[list[_M], str]:
+        request = common_pb2.ResourceListRequest(
+            id=_named_id(identifier), limit=limit, token=token or "", filters=_filters_text(filters)
+        )
+        return self._page("AdminService", rpc, request, sort_by, model, items)
 
     def _id_list(
         self, rpc: str, project: str, domain: str, limit: int, token: str | None, sort_by: Any, filters: Any = None
@@ -173,11 +190,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
         request = common_pb2.NamedEntityIdentifierListRequest(
             project=project, domain=domain, limit=limit, token=token or "", filters=_filters_text(filters)
         )
-        sort = _sort_pb(sort_by)
-        if sort is not None:
-            request.sort_by.CopyFrom(sort)
-        response = self._call("AdminService", rpc, request)
-        return wrap_all(_common.NamedEntityIdentifier, response.entities), response.token
+        return self._page("AdminService", rpc, request, sort_by, _common.NamedEntityIdentifier, "entities")
 
     # -- tasks ---------------------------------------------------------------------------------------------
     def create_task(self, task_identifer: _identifier.Identifier, task_spec: _task.TaskSpec) -> None:
@@ -208,8 +221,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
         sort_by: _admin_common.Sort | None = None,
     ) -> tuple[list[_task.Task], str]:
         """One page of task versions under ``identifier`` (project and domain, optionally a name)."""
-        response = self._resource_list("ListTasks", identifier, limit, token, filters, sort_by)
-        return wrap_all(_task.Task, response.tasks), response.token
+        return self._resource_list("ListTasks", identifier, limit, token, filters, sort_by, _task.Task, "tasks")
 
     def iter_tasks(
         self,
@@ -261,8 +273,9 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
         sort_by: _admin_common.Sort | None = None,
     ) -> tuple[list[_workflow.Workflow], str]:
         """One page of workflow versions (closures carry only the interface, as Flyte Admin returns them)."""
-        response = self._resource_list("ListWorkflows", identifier, limit, token, filters, sort_by)
-        return wrap_all(_workflow.Workflow, response.workflows), response.token
+        return self._resource_list(
+            "ListWorkflows", identifier, limit, token, filters, sort_by, _workflow.Workflow, "workflows"
+        )
 
     def iter_workflows(
         self,
@@ -319,8 +332,9 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
         sort_by: _admin_common.Sort | None = None,
     ) -> tuple[list[_launch_plan.LaunchPlan], str]:
         """One page of launch plan versions."""
-        response = self._resource_list("ListLaunchPlans", identifier, limit, token, filters, sort_by)
-        return wrap_all(_launch_plan.LaunchPlan, response.launch_plans), response.token
+        return self._resource_list(
+            "ListLaunchPlans", identifier, limit, token, filters, sort_by, _launch_plan.LaunchPlan, "launch_plans"
+        )
 
     def list_active_launch_plans_paginated(
         self,
@@ -334,11 +348,9 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
         request = launch_plan_pb2.ActiveLaunchPlanListRequest(
             project=project, domain=domain, limit=limit, token=token or ""
         )
-        sort = _sort_pb(sort_by)
-        if sort is not None:
-            request.sort_by.CopyFrom(sort)
-        response = self._call("AdminService", "ListActiveLaunchPlans", request)
-        return wrap_all(_launch_plan.LaunchPlan, response.launch_plans), response.token
+        return self._page(
+            "AdminService", "ListActiveLaunchPlans", request, sort_by, _launch_plan.LaunchPlan, "launch_plans"
+        )
 
     def update_launch_plan(self, id: _identifier.Identifier, state: int) -> None:
         """Activate (``LaunchPlanState.ACTIVE``) or deactivate a version; activating one deactivates the others."""
@@ -410,11 +422,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
             token=token or "",
             filters=_filters_text(filters),
         )
-        sort = _sort_pb(sort_by)
-        if sort is not None:
-            request.sort_by.CopyFrom(sort)
-        response = self._call("AdminService", "ListNamedEntities", request)
-        return wrap_all(_named_entity.NamedEntity, response.entities), response.token
+        return self._page("AdminService", "ListNamedEntities", request, sort_by, _named_entity.NamedEntity, "entities")
 
     def iter_named_entities(
         self,
@@ -458,11 +466,14 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
             token=token or "",
             filters=_filters_text(filters),
         )
-        sort = _sort_pb(sort_by)
-        if sort is not None:
-            request.sort_by.CopyFrom(sort)
-        response = self._call("AdminService", "ListDescriptionEntities", request)
-        return wrap_all(_description.DescriptionEntity, response.descriptionEntities), response.token
+        return self._page(
+            "AdminService",
+            "ListDescriptionEntities",
+            request,
+            sort_by,
+            _description.DescriptionEntity,
+            "descriptionEntities",
+        )
 
     def iter_description_entities(
         self,
@@ -545,15 +556,16 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
         sort_by: _admin_common.Sort | None = None,
     ) -> tuple[list[_execution.Execution], str]:
         """One page of the executions of a project and domain (archived ones hidden unless filtered by state)."""
-        response = self._resource_list(
+        return self._resource_list(
             "ListExecutions",
             common_pb2.NamedEntityIdentifier(project=project, domain=domain),
             limit,
             token,
             filters,
             sort_by,
+            _execution.Execution,
+            "executions",
         )
-        return wrap_all(_execution.Execution, response.executions), response.token
 
     def iter_executions(
         self,
@@ -615,11 +627,9 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
             filters=_filters_text(filters),
             unique_parent_id=unique_parent_id or "",
         )
-        sort = _sort_pb(sort_by)
-        if sort is not None:
-            request.sort_by.CopyFrom(sort)
-        response = self._call("AdminService", "ListNodeExecutions", request)
-        return wrap_all(_node_execution.NodeExecution, response.node_executions), response.token
+        return self._page(
+            "AdminService", "ListNodeExecutions", request, sort_by, _node_execution.NodeExecution, "node_executions"
+        )
 
     def iter_node_executions(
         self,
@@ -654,11 +664,14 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
             token=token or "",
             filters=_filters_text(filters),
         )
-        sort = _sort_pb(sort_by)
-        if sort is not None:
-            request.sort_by.CopyFrom(sort)
-        response = self._call("AdminService", "ListNodeExecutionsForTask", request)
-        return wrap_all(_node_execution.NodeExecution, response.node_executions), response.token
+        return self._page(
+            "AdminService",
+            "ListNodeExecutionsForTask",
+            request,
+            sort_by,
+            _node_execution.NodeExecution,
+            "node_executions",
+        )
 
     def iter_node_executions_for_task(
         self,
@@ -707,11 +720,9 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
             token=token or "",
             filters=_filters_text(filters),
         )
-        sort = _sort_pb(sort_by)
-        if sort is not None:
-            request.sort_by.CopyFrom(sort)
-        response = self._call("AdminService", "ListTaskExecutions", request)
-        return wrap_all(_task_execution.TaskExecution, response.task_executions), response.token
+        return self._page(
+            "AdminService", "ListTaskExecutions", request, sort_by, _task_execution.TaskExecution, "task_executions"
+        )
 
     def iter_task_executions(
         self,
@@ -752,11 +763,7 @@ class SynchronousFlyteClient(RawSynchronousFlyteClient):
     ) -> tuple[list[_project.Project], str]:
         """One page of projects (archived ones hidden unless filtered by state)."""
         request = project_pb2.ProjectListRequest(limit=limit, token=token or "", filters=_filters_text(filters))
-        sort = _sort_pb(sort_by)
-        if sort is not None:
-            request.sort_by.CopyFrom(sort)
-        response = self._call("AdminService", "ListProjects", request)
-        return wrap_all(_project.Project, response.projects), response.token
+        return self._page("AdminService", "ListProjects", request, sort_by, _project.Project, "projects")
 
     def iter_projects(
         self, filters: Any = None, sort_by: Any = None, page_size: int = DEFAULT_LIMIT, limit: int | None = None
