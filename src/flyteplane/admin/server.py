@@ -128,6 +128,7 @@ class AdminServer:
         self.port = 0
         self.http_port = 0
         self.context: AdminContext | None = None
+        self._managers: list[object] = []
 
     # -- endpoints -----------------------------------------------------------------------------------------
     @property
@@ -158,6 +159,12 @@ class AdminServer:
                 self._seed(managers)
                 self._start_http(self.context, managers)
                 self._start_grpc(managers)
+                self._managers = managers
+                # Background work (the execution engine) starts last, once every RPC can be served.
+                for manager in managers:
+                    start = getattr(manager, "start", None)
+                    if start is not None:
+                        start()
             except BaseException:
                 self._shutdown(grace=None)
                 raise
@@ -230,6 +237,11 @@ class AdminServer:
             self._shutdown(grace)
 
     def _shutdown(self, grace: float | None) -> None:
+        for manager in reversed(self._managers):
+            stop = getattr(manager, "stop", None)
+            if stop is not None:
+                stop()
+        self._managers = []
         if self._grpc is not None:
             self._grpc.stop(grace).wait()
             self._grpc = None

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select, text
 
-from flyteplane.admin.store import schema
+from flyteplane.admin.store import execution_schema, schema
 
 __all__ = ["MIGRATIONS", "Migration", "apply_migrations", "current_version"]
 
@@ -64,6 +64,19 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(2, "registry: listing indexes on created_at", _registry_listing_indexes),
+    Migration(
+        3,
+        "runs: executions, node and task executions, events, tags, signals",
+        _create(
+            execution_schema.executions,
+            execution_schema.execution_tags,
+            execution_schema.execution_events,
+            execution_schema.node_executions,
+            execution_schema.node_execution_events,
+            execution_schema.task_executions,
+            execution_schema.signals,
+        ),
+    ),
 )
 
 
