@@ -232,3 +232,12 @@ def test_unauthenticated_uses_the_auth_seam_once(flyte_admin):
             )
         )
     assert provider.refreshes == 0  # NOT_FOUND is not an auth problem
+
+
+def test_the_default_per_call_deadline_applies_within_the_retry_budget(silent_server):
+    cfg = PlatformConfig(endpoint=silent_server, insecure=True, rpc_timeout=0.5, rpc_retry_deadline=60.0)
+    client = RawSynchronousFlyteClient(cfg, retry=Retry(attempts=1, deadline=60.0))
+    started = time.monotonic()
+    with pytest.raises(FlyteTimeout):
+        client.get_version()
+    assert time.monotonic() - started < 2

@@ -93,6 +93,8 @@ def _require(pb: Any, fields: Sequence[str], what: str) -> None:
     Flyte Admin's Get* calls do not validate identifiers (they answer NOT_FOUND for ``domain:"d" name:"n"``), so
     without this check a missing project reads as "no such task" instead of the caller's mistake.
     """
+    if all(getattr(pb, f) for f in fields):
+        return
     missing = [f for f in fields if not getattr(pb, f)]
     if missing:
         raise FlyteInvalidInputException(
@@ -103,7 +105,8 @@ def _require(pb: Any, fields: Sequence[str], what: str) -> None:
 def _core_id(identifier: Any, resource_type: int) -> identifier_pb2.Identifier:
     """A complete core Identifier, with the resource type filled in when left UNSPECIFIED."""
     pb = identifier.to_flyte_idl() if hasattr(identifier, "to_flyte_idl") else identifier
-    _require(pb, ("project", "domain", "name", "version"), identifier_pb2.ResourceType.Name(resource_type).lower())
+    if not (pb.project and pb.domain and pb.name and pb.version):
+        _require(pb, ("project", "domain", "name", "version"), identifier_pb2.ResourceType.Name(resource_type).lower())
     if pb.resource_type == resource_type:
         return pb  # type: ignore[no-any-return]
     out = identifier_pb2.Identifier()

@@ -2,7 +2,10 @@
 
 Every RPC goes through the chain built once per client, outermost first::
 
-    RetryInterceptor -> DeadlineInterceptor -> AuthInterceptor (if any) -> MetadataInterceptor -> the stub
+    DeadlineInterceptor -> RetryInterceptor -> AuthInterceptor (if any) -> MetadataInterceptor -> the stub
+
+The deadline layer settles each call's timeout (its own, the client's default, or a scoped one); the retry layer
+gives every attempt that timeout, cut to what is left of its total budget.
 
 These are plain callables, not ``grpc`` channel interceptors: a gRPC interceptor costs a future and a few
 wrapper objects per call, which is most of what flytekit adds on top of the raw stub. User-supplied
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
@@ -53,17 +57,13 @@ class Interceptor(Protocol):
 
 
 def compose(interceptors: Sequence[Interceptor], terminal: CallNext) -> CallNext:
-    """Fold the chain once, at client construction: the first interceptor is the outermost."""
+    """Fold the chain once, at client construction: the first interceptor is the outermost.
+
+    Each layer is a ``functools.partial`` (a C-level call), not a Python closure: the chain runs on every RPC.
+    """
     call = terminal
     for interceptor in reversed(interceptors):
-        call = _bind(interceptor, call)
-    return call
-
-
-def _bind(interceptor: Interceptor, call_next: CallNext) -> CallNext:
-    def call(rpc: str, request: Any, options: CallOptions) -> Any:
-        return interceptor(call_next, rpc, request, options)
-
+        call = functools.partial(interceptor, call)
     return call
 
 
@@ -150,25 +150,40 @@ class RetryInterceptor:
 
     def __call__(self, call_next: CallNext, rpc: str, request: Any, options: CallOptions) -> Any:
         retry = self.retry
-        if retry.attempts == 1:
-            return call_next(rpc, request, options)
-        give_up_at = None if retry.deadline is None else time.monotonic() + retry.deadline
-        pauses = retry.pauses()
+        started = time.monotonic()
+        budget = retry.deadline
+        scoped = _scoped_deadline.get()
+        if scoped is not None:
+            left = max(scoped - started, 0.0)
+            budget = left if budget is None else min(budget, left)
         timeout, metadata = options.timeout, list(options.metadata)
-        while True:
-            attempt = CallOptions(timeout, metadata)
+        if budget is not None:
+            timeout = budget if timeout is None else min(timeout, budget)
+        first = CallOptions(timeout, metadata)
+        try:
+            # The first attempt carries no retry bookkeeping: almost every call succeeds or fails for good here.
+            return call_next(rpc, request, first)
+        except Exception as e:
+            if retry.attempts == 1 or not self._retryable(e):
+                raise
+            error = e
+        give_up_at = None if budget is None else started + budget
+        for pause in retry.pauses():
+            if give_up_at is not None and time.monotonic() + pause >= give_up_at:
+                break
+            time.sleep(pause)
+            attempt = CallOptions(options.timeout, metadata)
             if give_up_at is not None:
                 left = give_up_at - time.monotonic()
                 attempt.timeout = left if attempt.timeout is None else min(attempt.timeout, left)
             try:
                 return call_next(rpc, request, attempt)
             except Exception as e:
-                code = self._code_name(e)
-                if code is None or not retry.retries(code):
+                if not self._retryable(e):
                     raise
-                pause = next(pauses, None)
-                if pause is None:
-                    raise
-                if give_up_at is not None and time.monotonic() + pause >= give_up_at:
-                    raise
-                time.sleep(pause)
+                error = e
+        raise error
+
+    def _retryable(self, error: BaseException) -> bool:
+        code = self._code_name(error)
+        return code is not None and self.retry.retries(code)

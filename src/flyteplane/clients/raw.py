@@ -177,8 +177,8 @@ class RawSynchronousFlyteClient:
             )
         self._retry = retry
         chain: list[Interceptor] = [
-            RetryInterceptor(retry, _code_name),
             DeadlineInterceptor(getattr(cfg, "rpc_timeout", 30.0)),
+            RetryInterceptor(retry, _code_name),
         ]
         if auth is not None:
             chain.append(AuthInterceptor(auth, _is_unauthenticated))
