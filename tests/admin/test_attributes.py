@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import grpc
@@ -22,7 +22,7 @@ from flyteidl.admin import (
 from flyteidl.core import execution_pb2, literals_pb2, security_pb2
 from google.protobuf import wrappers_pb2
 
-from flyteplane.admin.config import AdminConfig, AdminContext, utcnow
+from flyteplane.admin.config import AdminConfig, AdminContext
 from flyteplane.admin.errors import AdminError
 from flyteplane.admin.managers.attributes import (
     AttributesManager,
@@ -31,7 +31,6 @@ from flyteplane.admin.managers.attributes import (
     resolve,
 )
 from flyteplane.admin.managers.version import VersionManager
-from flyteplane.admin.store import schema
 from flyteplane.admin.store.db import Store
 
 m = matchable_resource_pb2
@@ -42,34 +41,6 @@ wa = workflow_attributes_pb2
 P, D = "flytesnacks", "development"
 INVALID = grpc.StatusCode.INVALID_ARGUMENT
 NOT_FOUND = grpc.StatusCode.NOT_FOUND
-
-
-def _ctx(**config: object) -> AdminContext:
-    ctx = AdminContext(Store(None), AdminConfig(**config))  # type: ignore[arg-type]
-    _add_project(ctx, P)
-    _add_project(ctx, "archived", state=1)
-    return ctx
-
-
-def _add_project(ctx: AdminContext, identifier: str, state: int = 0) -> None:
-    now = utcnow()
-    with ctx.store.begin() as conn:
-        conn.execute(
-            schema.projects.insert().values(
-                identifier=identifier,
-                name=identifier,
-                description="",
-                state=state,
-                org="",
-                created_at=now,
-                updated_at=now,
-            )
-        )
-
-
-@pytest.fixture
-def ctx() -> AdminContext:
-    return _ctx()
 
 
 @pytest.fixture
@@ -367,8 +338,8 @@ def test_project_attributes_get_validation(mgr: AttributesManager) -> None:
     assert got.attributes.project == "archived"
 
 
-def test_workflow_execution_config_merged_with_server_defaults() -> None:
-    mgr = AttributesManager(_ctx(max_parallelism=7))
+def test_workflow_execution_config_merged_with_server_defaults(make_ctx: Callable[..., AdminContext]) -> None:
+    mgr = AttributesManager(make_ctx(AdminConfig(max_parallelism=7)))
     req = pa.ProjectAttributesGetRequest(project=P, resource_type=m.WORKFLOW_EXECUTION_CONFIG)
     # No row: the defaults alone, not NOT_FOUND.
     got = mgr.get_project_attributes(req).attributes
@@ -401,8 +372,10 @@ def test_delete_project_attributes(mgr: AttributesManager) -> None:
 
 
 # -- list --------------------------------------------------------------------------------------------------------
-def test_list_matchable_attributes_by_priority(ctx: AdminContext, mgr: AttributesManager) -> None:
-    _add_project(ctx, "other")
+def test_list_matchable_attributes_by_priority(
+    ctx: AdminContext, mgr: AttributesManager, add_project: Callable[..., None]
+) -> None:
+    add_project(ctx, "other")
     assert listed(mgr, m.TASK_RESOURCE) == []
     set_project(mgr, cpu("p"))
     set_pd(mgr, cpu("pd"), project="other")

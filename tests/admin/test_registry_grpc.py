@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,9 +14,9 @@ import pytest
 from flyteidl.admin import common_pb2, launch_plan_pb2, workflow_pb2
 from flyteidl.core import identifier_pb2
 from flyteidl.service import admin_pb2_grpc
-from flytekit import LaunchPlan, task, workflow
+from flytekit import LaunchPlan
 from flytekit.clients.friendly import SynchronousFlyteClient
-from flytekit.configuration import Config, Image, ImageConfig, PlatformConfig, SerializationSettings
+from flytekit.configuration import Config, PlatformConfig
 from flytekit.exceptions.user import FlyteEntityAlreadyExistsException, FlyteInvalidInputException
 from flytekit.models import filters as flyte_filters
 from flytekit.models import interface as flyte_interface
@@ -28,31 +27,15 @@ from flytekit.models.admin.common import Sort
 from flytekit.models.admin.workflow import WorkflowSpec
 from flytekit.models.common import NamedEntityIdentifier
 from flytekit.models.core import identifier as flyte_id
-from flytekit.models.launch_plan import LaunchPlan as LaunchPlanModel
 from flytekit.models.launch_plan import LaunchPlanState
 from flytekit.models.task import TaskSpec
 from flytekit.remote import FlyteRemote
-from flytekit.tools.translator import get_serializable
 from google.rpc import status_pb2
+from tests.flytekit_entities import chain, serialize
 
 from flyteplane.admin import AdminServer
 
 P, D = "flytesnacks", "development"
-
-
-@task
-def add_one(x: int) -> int:
-    return x + 1
-
-
-@task
-def double(x: int) -> int:
-    return x * 2
-
-
-@workflow
-def chain(x: int = 3) -> int:
-    return double(x=add_one(x=x))
 
 
 chain_lp = LaunchPlan.get_or_create(chain, "grpc_chain_lp", default_inputs={"x": 5})
@@ -189,16 +172,7 @@ def test_bad_list_requests_are_invalid_argument(stub: admin_pb2_grpc.AdminServic
 
 
 def _serialized(version: str) -> list[Any]:
-    settings = SerializationSettings(
-        image_config=ImageConfig(default_image=Image(name="default", fqn="ghcr.io/example/img", tag="v1")),
-        project=P,
-        domain=D,
-        version=version,
-    )
-    out: OrderedDict[Any, Any] = OrderedDict()
-    get_serializable(out, settings, chain)
-    get_serializable(out, settings, chain_lp)
-    return [v for v in out.values() if isinstance(v, (TaskSpec, WorkflowSpec, LaunchPlanModel))]
+    return serialize(version, chain, chain_lp)
 
 
 def _register(client: SynchronousFlyteClient, models: list[Any]) -> None:
@@ -214,7 +188,7 @@ def _register(client: SynchronousFlyteClient, models: list[Any]) -> None:
 def test_flytekit_workflow_and_launch_plan_round_trip(admin: AdminServer, client: SynchronousFlyteClient) -> None:
     _register(client, _serialized("wf1"))
     remote = FlyteRemote(Config.for_endpoint(admin.endpoint, insecure=True), default_project=P, default_domain=D)
-    name = f"{__name__}.chain"
+    name = chain.name
 
     fetched = remote.fetch_workflow(P, D, name, "wf1")
     assert fetched.id.name == name and fetched.id.version == "wf1"
@@ -271,7 +245,7 @@ def test_named_entities_and_launch_plan_ids_over_grpc(
     client: SynchronousFlyteClient, stub: admin_pb2_grpc.AdminServiceStub
 ) -> None:
     _register(client, _serialized("wf3"))
-    name = f"{__name__}.chain"
+    name = chain.name
     entity_id = common_pb2.NamedEntityIdentifier(project=P, domain=D, name=name)
     stub.UpdateNamedEntity(
         common_pb2.NamedEntityUpdateRequest(

@@ -7,7 +7,6 @@ Workflows are inserted as rows with the interface a test needs: launch plan regi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import grpc
@@ -24,7 +23,7 @@ from flyteidl.core import (
 )
 from google.protobuf import any_pb2, struct_pb2
 
-from flyteplane.admin.config import AdminConfig, AdminContext
+from flyteplane.admin.config import AdminContext
 from flyteplane.admin.errors import AdminError
 from flyteplane.admin.managers._cron import CronError, parse_standard
 from flyteplane.admin.managers._literal_types import (
@@ -34,7 +33,6 @@ from flyteplane.admin.managers._literal_types import (
 )
 from flyteplane.admin.managers.launch_plans import LaunchPlanManager
 from flyteplane.admin.store import schema
-from flyteplane.admin.store.db import Store
 
 P, D = "flytesnacks", "development"
 INT = types_pb2.LiteralType(simple=types_pb2.INTEGER)
@@ -54,23 +52,6 @@ def _interface(inputs: dict[str, types_pb2.LiteralType], outputs: dict[str, type
     return iface
 
 
-@pytest.fixture
-def ctx() -> Iterator[AdminContext]:
-    context = AdminContext(Store(None), AdminConfig())
-    now = dt.datetime(2024, 1, 1)
-    with context.store.begin() as conn:
-        conn.execute(
-            schema.projects.insert().values(
-                identifier=P, name=P, description="", state=0, created_at=now, updated_at=now
-            )
-        )
-    add_workflow(context, "wf", _interface({"a": INT, "b": STR, "c": FLOAT}, {"o0": INT}))
-    add_workflow(context, "no_inputs", _interface({}))
-    add_workflow(context, "scheduled", _interface({"kickoff": DATETIME, "n": INT}))
-    yield context
-    context.store.close()
-
-
 def add_workflow(ctx: AdminContext, name: str, iface: interface_pb2.TypedInterface) -> None:
     now = dt.datetime(2024, 1, 1)
     with ctx.store.begin() as conn:
@@ -87,6 +68,15 @@ def add_workflow(ctx: AdminContext, name: str, iface: interface_pb2.TypedInterfa
                 updated_at=now,
             )
         )
+
+
+@pytest.fixture
+def ctx(ctx: AdminContext) -> AdminContext:
+    """The shared context (conftest.py) with the workflows most tests launch."""
+    add_workflow(ctx, "wf", _interface({"a": INT, "b": STR, "c": FLOAT}, {"o0": INT}))
+    add_workflow(ctx, "no_inputs", _interface({}))
+    add_workflow(ctx, "scheduled", _interface({"kickoff": DATETIME, "n": INT}))
+    return ctx
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import grpc
@@ -22,26 +22,6 @@ from flyteplane.admin.store import schema
 from flyteplane.admin.store.db import Store
 
 P, D = "flytesnacks", "development"
-
-
-def _context(config: AdminConfig | None = None) -> AdminContext:
-    ctx = AdminContext(Store(None), config or AdminConfig())
-    now = dt.datetime(2024, 1, 1)
-    with ctx.store.begin() as conn:
-        for name, state in (("flytesnacks", 0), ("archived", 1)):
-            conn.execute(
-                schema.projects.insert().values(
-                    identifier=name, name=name, description="", state=state, created_at=now, updated_at=now
-                )
-            )
-    return ctx
-
-
-@pytest.fixture
-def ctx() -> Iterator[AdminContext]:
-    context = _context()
-    yield context
-    context.store.close()
 
 
 @pytest.fixture
@@ -179,8 +159,8 @@ def test_sidecar_tasks_skip_container_checks(tasks: TaskManager) -> None:
     assert tasks.get_task(common_pb2.ObjectGetRequest(id=task_id())).closure.compiled_task.template.type == "sidecar"
 
 
-def test_task_type_whitelist() -> None:
-    ctx = _context(AdminConfig(task_type_whitelist={"spark": ("other",), "hive": ("", "x")}))
+def test_task_type_whitelist(make_ctx: Callable[..., AdminContext]) -> None:
+    ctx = make_ctx(AdminConfig(task_type_whitelist={"spark": ("other",), "hive": ("", "x")}))
     manager = TaskManager(ctx)
     spark = _mutated(lambda t: setattr(t, "type", "spark"))
     assert create_error(manager, _request(task_id(), spark)) == (

@@ -4,46 +4,25 @@ Flyte Admin's status details), GetWorkflow's full closure, ListWorkflows' stub c
 
 from __future__ import annotations
 
-import datetime as dt
-from collections import OrderedDict
-from collections.abc import Iterator
 from typing import Any
 
 import grpc
 import pytest
 from flyteidl.admin import common_pb2, launch_plan_pb2, task_pb2, workflow_pb2
 from flyteidl.core import identifier_pb2
-from flytekit import LaunchPlan, task, workflow
-from flytekit.configuration import Image, ImageConfig, SerializationSettings
+from flytekit import LaunchPlan, workflow
 from flytekit.models.admin.workflow import WorkflowSpec
-from flytekit.models.launch_plan import LaunchPlan as LaunchPlanModel
 from flytekit.models.task import TaskSpec
-from flytekit.tools.translator import get_serializable
+from tests import flytekit_entities
+from tests.flytekit_entities import add_one, chain, double
 
 from flyteplane.admin.config import AdminConfig, AdminContext
 from flyteplane.admin.errors import AdminError
 from flyteplane.admin.managers.launch_plans import LaunchPlanManager
 from flyteplane.admin.managers.tasks import TaskManager
 from flyteplane.admin.managers.workflows import WorkflowManager
-from flyteplane.admin.store import schema
-from flyteplane.admin.store.db import Store
 
 P, D = "flytesnacks", "development"
-
-
-@task
-def add_one(x: int) -> int:
-    return x + 1
-
-
-@task
-def double(x: int) -> int:
-    return x * 2
-
-
-@workflow
-def chain(x: int = 3) -> int:
-    return double(x=add_one(x=x))
 
 
 chain_lp = LaunchPlan.get_or_create(chain, "chain_lp", default_inputs={"x": 5})
@@ -60,17 +39,8 @@ def chain_changed(x: int = 3) -> int:
 
 
 def serialize(version: str = "v1", *entities: Any) -> list[Any]:
-    """flytekit's serialization of ``entities`` (and everything they reference), dependencies first."""
-    settings = SerializationSettings(
-        image_config=ImageConfig(default_image=Image(name="default", fqn="ghcr.io/example/img", tag="v1")),
-        project=P,
-        domain=D,
-        version=version,
-    )
-    out: OrderedDict[Any, Any] = OrderedDict()
-    for entity in entities or (outer,):
-        get_serializable(out, settings, entity)
-    return [v for v in out.values() if isinstance(v, (TaskSpec, WorkflowSpec, LaunchPlanModel))]
+    """flytekit's serialization of ``entities`` (default: ``outer``, which reaches everything else)."""
+    return flytekit_entities.serialize(version, *(entities or (outer,)))
 
 
 class Registry:
@@ -93,27 +63,13 @@ class Registry:
 
 
 @pytest.fixture
-def ctx() -> Iterator[AdminContext]:
-    context = AdminContext(Store(None), AdminConfig())
-    now = dt.datetime(2024, 1, 1)
-    with context.store.begin() as conn:
-        conn.execute(
-            schema.projects.insert().values(
-                identifier=P, name=P, description="", state=0, created_at=now, updated_at=now
-            )
-        )
-    yield context
-    context.store.close()
-
-
-@pytest.fixture
 def registry(ctx: AdminContext) -> Registry:
     return Registry(ctx)
 
 
 def wf_id(name: str, version: str = "v1") -> identifier_pb2.Identifier:
     return identifier_pb2.Identifier(
-        resource_type=identifier_pb2.WORKFLOW, project=P, domain=D, name=f"{__name__}.{name}", version=version
+        resource_type=identifier_pb2.WORKFLOW, project=P, domain=D, name=name, version=version
     )
 
 
@@ -125,7 +81,7 @@ def error_of(call: Any, request: Any) -> AdminError:
 
 def _workflow_request(name: str, models: list[Any]) -> workflow_pb2.WorkflowCreateRequest:
     for model in models:
-        if isinstance(model, WorkflowSpec) and model.template.id.name == f"{__name__}.{name}":
+        if isinstance(model, WorkflowSpec) and model.template.id.name == name:
             pb = model.to_flyte_idl()
             return workflow_pb2.WorkflowCreateRequest(id=pb.template.id, spec=pb)
     raise KeyError(name)
@@ -133,35 +89,35 @@ def _workflow_request(name: str, models: list[Any]) -> workflow_pb2.WorkflowCrea
 
 def test_register_and_get_full_closure(registry: Registry) -> None:
     registry.register(serialize())
-    got = registry.workflows.get_workflow(common_pb2.ObjectGetRequest(id=wf_id("chain")))
-    assert got.id == wf_id("chain")
+    got = registry.workflows.get_workflow(common_pb2.ObjectGetRequest(id=wf_id(chain.name)))
+    assert got.id == wf_id(chain.name)
     primary = got.closure.compiled_workflow.primary
     assert [n.id for n in primary.template.nodes][:2] == ["start-node", "end-node"]
     assert {t.template.id.name for t in got.closure.compiled_workflow.tasks} == {
-        f"{__name__}.add_one",
-        f"{__name__}.double",
+        add_one.name,
+        double.name,
     }
     assert got.closure.created_at.seconds > 0
     # A launch plan node: the launch plan's interface is part of the compiled closure.
-    outer_wf = registry.workflows.get_workflow(common_pb2.ObjectGetRequest(id=wf_id("outer")))
+    outer_wf = registry.workflows.get_workflow(common_pb2.ObjectGetRequest(id=wf_id(outer.name)))
     assert [lp.template.id.name for lp in outer_wf.closure.compiled_workflow.launch_plans] == ["chain_lp"]
 
 
 def test_get_workflow_validation_and_not_found(registry: Registry) -> None:
     registry.register(serialize())
     # UNSPECIFIED resource type is read as WORKFLOW (Flyte Admin's RPC layer fills it in).
-    unspecified = identifier_pb2.Identifier(project=P, domain=D, name=f"{__name__}.chain", version="v1")
-    assert registry.workflows.get_workflow(common_pb2.ObjectGetRequest(id=unspecified)).id == wf_id("chain")
-    err = error_of(registry.workflows.get_workflow, common_pb2.ObjectGetRequest(id=wf_id("chain", version="")))
+    unspecified = identifier_pb2.Identifier(project=P, domain=D, name=chain.name, version="v1")
+    assert registry.workflows.get_workflow(common_pb2.ObjectGetRequest(id=unspecified)).id == wf_id(chain.name)
+    err = error_of(registry.workflows.get_workflow, common_pb2.ObjectGetRequest(id=wf_id(chain.name, version="")))
     assert (err.code, err.message) == (grpc.StatusCode.INVALID_ARGUMENT, "missing version")
-    err = error_of(registry.workflows.get_workflow, common_pb2.ObjectGetRequest(id=wf_id("nope")))
+    err = error_of(registry.workflows.get_workflow, common_pb2.ObjectGetRequest(id=wf_id(f"{__name__}.nope")))
     assert err.code == grpc.StatusCode.NOT_FOUND
     assert err.message == (
         f'missing entity of type WORKFLOW with identifier project:"{P}" domain:"{D}" name:"{__name__}.nope" '
         'version:"v1"'
     )
     task_typed = identifier_pb2.Identifier()
-    task_typed.CopyFrom(wf_id("chain"))
+    task_typed.CopyFrom(wf_id(chain.name))
     task_typed.resource_type = identifier_pb2.TASK
     err = error_of(registry.workflows.get_workflow, common_pb2.ObjectGetRequest(id=task_typed))
     assert err.message.startswith("unexpected resource type task for identifier [")
@@ -173,7 +129,7 @@ def test_list_workflows_returns_the_stub_closure(registry: Registry) -> None:
         common_pb2.ResourceListRequest(id=common_pb2.NamedEntityIdentifier(project=P, domain=D), limit=10)
     )
     by_name = {w.id.name: w for w in listed.workflows}
-    stub = by_name[f"{__name__}.chain"]
+    stub = by_name[chain.name]
     assert stub.closure.HasField("created_at")
     template = stub.closure.compiled_workflow.primary.template
     assert list(template.nodes) == [] and not template.HasField("id")
@@ -190,7 +146,7 @@ def test_list_workflow_ids(registry: Registry) -> None:
             project=P, domain=D, limit=10, sort_by=common_pb2.Sort(key="name", direction=common_pb2.Sort.ASCENDING)
         )
     )
-    assert [e.name for e in ids.entities] == [f"{__name__}.chain", f"{__name__}.outer"]
+    assert [e.name for e in ids.entities] == sorted([chain.name, outer.name])
     err = error_of(
         registry.workflows.list_workflow_ids,
         common_pb2.NamedEntityIdentifierListRequest(project=P, domain=D, limit=1, token="x"),
@@ -200,20 +156,20 @@ def test_list_workflow_ids(registry: Registry) -> None:
 
 def test_missing_task_fails_compilation(registry: Registry) -> None:
     models = serialize()
-    err = error_of(registry.workflows.create_workflow, _workflow_request("chain", models))
+    err = error_of(registry.workflows.create_workflow, _workflow_request(chain.name, models))
     assert err.code == grpc.StatusCode.INVALID_ARGUMENT
     assert err.message == (
-        f'failed to compile workflow for [resource_type:WORKFLOW project:"{P}" domain:"{D}" name:"{__name__}.chain" '
+        f'failed to compile workflow for [resource_type:WORKFLOW project:"{P}" domain:"{D}" name:"{chain.name}" '
         f'version:"v1"] with err: missing entity of type TASK with identifier project:"{P}" domain:"{D}" '
-        f'name:"{__name__}.add_one" version:"v1"'
+        f'name:"{add_one.name}" version:"v1"'
     )
 
 
 def test_missing_launch_plan_fails_compilation(registry: Registry) -> None:
     models = serialize()
     registry.register([m for m in models if isinstance(m, TaskSpec)])
-    registry.workflows.create_workflow(_workflow_request("chain", models))
-    err = error_of(registry.workflows.create_workflow, _workflow_request("outer", models))  # chain_lp is missing
+    registry.workflows.create_workflow(_workflow_request(chain.name, models))
+    err = error_of(registry.workflows.create_workflow, _workflow_request(outer.name, models))  # chain_lp is missing
     assert err.message.endswith(
         f'with err: missing entity of type LAUNCH_PLAN with identifier project:"{P}" domain:"{D}" '
         'name:"chain_lp" version:"v1"'
@@ -223,7 +179,7 @@ def test_missing_launch_plan_fails_compilation(registry: Registry) -> None:
 def test_compile_error_is_reported(registry: Registry) -> None:
     models = serialize()
     registry.register(models[:2])  # the two tasks
-    request = _workflow_request("chain", models)
+    request = _workflow_request(chain.name, models)
     request.spec.template.nodes[0].inputs[0].binding.promise.var = "no_such_input"
     err = error_of(registry.workflows.create_workflow, request)
     assert err.code == grpc.StatusCode.INVALID_ARGUMENT
@@ -243,7 +199,7 @@ def test_compile_error_is_reported(registry: Registry) -> None:
     ],
 )
 def test_create_workflow_request_checks(registry: Registry, mutate: Any, message: str) -> None:
-    request = _workflow_request("chain", serialize())
+    request = _workflow_request(chain.name, serialize())
     mutate(request)
     err = error_of(registry.workflows.create_workflow, request)
     assert err.code == grpc.StatusCode.INVALID_ARGUMENT
@@ -253,22 +209,22 @@ def test_create_workflow_request_checks(registry: Registry, mutate: Any, message
 def test_identical_and_different_structure(registry: Registry) -> None:
     models = serialize()
     registry.register(models)
-    err = error_of(registry.workflows.create_workflow, _workflow_request("chain", models))
+    err = error_of(registry.workflows.create_workflow, _workflow_request(chain.name, models))
     assert (err.code, err.message) == (
         grpc.StatusCode.ALREADY_EXISTS,
         "workflow with identical structure already exists",
     )
     (detail,) = err.details
     assert isinstance(detail, workflow_pb2.CreateWorkflowFailureReason)
-    assert detail.exists_identical_structure.id == wf_id("chain")
+    assert detail.exists_identical_structure.id == wf_id(chain.name)
 
     # Same name and version, different structure (the nodes swap order).
-    changed = _workflow_request("chain_changed", serialize("v1", chain_changed))
-    changed.id.name = changed.spec.template.id.name = f"{__name__}.chain"
+    changed = _workflow_request(chain_changed.name, serialize("v1", chain_changed))
+    changed.id.name = changed.spec.template.id.name = chain.name
     err = error_of(registry.workflows.create_workflow, changed)
     assert err.code == grpc.StatusCode.INVALID_ARGUMENT
     assert err.message.startswith(
-        f"{__name__}.chain workflow with different structure already exists. "
+        f"{chain.name} workflow with different structure already exists. "
         "(Please register a new version of the workflow):\n/"
     )
     assert "\n\t- " in err.message and " \n\t+ " in err.message
@@ -281,8 +237,8 @@ def test_node_limit_from_config(ctx: AdminContext) -> None:
     registry = Registry(limited)
     models = serialize()
     registry.register(models[:2])
-    err = error_of(registry.workflows.create_workflow, _workflow_request("chain", models))
+    err = error_of(registry.workflows.create_workflow, _workflow_request(chain.name, models))
     assert err.message == (
-        f'number of nodes in workflow [resource_type:WORKFLOW project:"{P}" domain:"{D}" name:"{__name__}.chain" '
+        f'number of nodes in workflow [resource_type:WORKFLOW project:"{P}" domain:"{D}" name:"{chain.name}" '
         'version:"v1"] exceeds limit (2 > 1)'
     )

@@ -142,15 +142,21 @@ def _ports() -> tuple[int, int]:
     return ports  # type: ignore[return-value]
 
 
-def test_sandbox_command_prints_config_and_stops_on_sigterm(tmp_path):
+def _serve_until(tmp_path: Path, sig: int) -> tuple[int, int | None, str]:
+    """Run the sandbox command until it serves, then send it ``sig``: its port, exit code and output."""
     port, http_port = _ports()
     proc = _sandbox(tmp_path, port, http_port)
     try:
         _wait_serving(f"127.0.0.1:{port}")
     finally:
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(sig)
         out, _ = proc.communicate(timeout=20)
-    assert proc.returncode == 0, out
+    return port, proc.returncode, out
+
+
+def test_sandbox_command_prints_config_and_stops_on_sigterm(tmp_path):
+    port, returncode, out = _serve_until(tmp_path, signal.SIGTERM)
+    assert returncode == 0, out
     assert f"127.0.0.1:{port}" in out
     assert f"endpoint: dns:///127.0.0.1:{port}" in out
     assert "insecure: true" in out
@@ -158,14 +164,8 @@ def test_sandbox_command_prints_config_and_stops_on_sigterm(tmp_path):
 
 
 def test_sandbox_stops_on_sigint(tmp_path):
-    port, http_port = _ports()
-    proc = _sandbox(tmp_path, port, http_port)
-    try:
-        _wait_serving(f"127.0.0.1:{port}")
-    finally:
-        proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=20)
-    assert proc.returncode == 0, out
+    _, returncode, out = _serve_until(tmp_path, signal.SIGINT)
+    assert returncode == 0, out
     assert "stopping" in out
 
 

@@ -15,11 +15,14 @@ from flyteplane.admin.store import schema
 
 __all__ = [
     "RESOURCE_TYPE_NAMES",
+    "dns1123_label_errors",
     "id_text",
     "require",
+    "require_named_id",
     "validate_identifier",
     "validate_labels",
     "validate_limit",
+    "validate_max_bytes",
     "validate_named_identifier",
     "validate_project_and_domain",
     "validate_project_exists_and_active",
@@ -48,6 +51,10 @@ _LABEL_VALUE_MSG = (
     "and end with an alphanumeric character"
 )
 _DNS1123_LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+_DNS1123_LABEL_MSG = (
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end "
+    "with an alphanumeric character"
+)
 _DNS1123_SUBDOMAIN_FMT = _DNS1123_LABEL_FMT + "(\\." + _DNS1123_LABEL_FMT + ")*"
 _DNS1123_SUBDOMAIN_MSG = (
     "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start "
@@ -64,6 +71,16 @@ def require(value: Any, field: str) -> None:
     """``missing <field>`` when a required value is empty."""
     if not value:
         raise invalid_argument(f"missing {field}")
+
+
+def require_named_id(request: Any) -> None:
+    """The request's ``id`` is present with a project, a domain and a name (no length checks: Flyte Admin's
+    named-entity and description-entity validators make none)."""
+    if not request.HasField("id"):
+        raise invalid_argument("missing id")
+    require(request.id.project, "project")
+    require(request.id.domain, "domain")
+    require(request.id.name, "name")
 
 
 def _check_length(value: str, field: str) -> None:
@@ -96,6 +113,12 @@ def validate_named_identifier(identifier: Any, *, name: bool = True) -> None:
         _check_length(identifier.name, "name")
 
 
+def validate_max_bytes(value: str, field: str, limit: int) -> None:
+    """``<field> cannot exceed <limit> characters``, counting bytes as Go's len() does."""
+    if len(value.encode()) > limit:
+        raise invalid_argument(f"{field} cannot exceed {limit} characters")
+
+
 def validate_limit(limit: int) -> None:
     if limit <= 0:
         raise invalid_argument("invalid value for limit")
@@ -103,24 +126,20 @@ def validate_limit(limit: int) -> None:
 
 def validate_project_and_domain(ctx: AdminContext, conn: Connection, project: str, domain: str) -> None:
     """The project is registered and active, and the domain is one of the configured ones."""
-    row = conn.execute(select(schema.projects.c.state).where(schema.projects.c.identifier == project)).first()
-    if row is None:
-        raise invalid_argument(
-            f"failed to validate that project [{project}] and domain [{domain}] are registered, "
-            f"err: [project [{project}] not found]"
-        )
-    if row.state != 0:
-        raise _inactive(project)
+    _validate_project_active(conn, project, f"project [{project}] and domain [{domain}] are registered")
     if domain not in ctx.config.domains:
         raise invalid_argument(f"domain [{domain}] is unrecognized by system")
 
 
 def validate_project_exists_and_active(conn: Connection, project: str) -> None:
+    _validate_project_active(conn, project, f"project [{project}] is registered")
+
+
+def _validate_project_active(conn: Connection, project: str, what: str) -> None:
+    """``failed to validate that <what>, err: [project [p] not found]``, or the inactive-project error."""
     row = conn.execute(select(schema.projects.c.state).where(schema.projects.c.identifier == project)).first()
     if row is None:
-        raise invalid_argument(
-            f"failed to validate that project [{project}] is registered, err: [project [{project}] not found]"
-        )
+        raise invalid_argument(f"failed to validate that {what}, err: [project [{project}] not found]")
     if row.state != 0:
         raise _inactive(project)
 
@@ -151,13 +170,23 @@ def _max_len(n: int) -> str:
     return f"must be no more than {n} characters"
 
 
-def _dns1123_subdomain_errors(value: str) -> list[str]:
+def _k8s_errors(value: str, max_bytes: int, msg: str, fmt: str, *examples: str) -> list[str]:
+    """apimachinery's pattern for one value: at most ``max_bytes`` long, and matching ``fmt`` (both reported)."""
     errs = []
-    if len(value.encode()) > 253:
-        errs.append(_max_len(253))
-    if not re.fullmatch(_DNS1123_SUBDOMAIN_FMT, value):
-        errs.append(k8s_regex_error(_DNS1123_SUBDOMAIN_MSG, _DNS1123_SUBDOMAIN_FMT, "example.com"))
+    if len(value.encode()) > max_bytes:
+        errs.append(_max_len(max_bytes))
+    if not re.fullmatch(fmt, value):
+        errs.append(k8s_regex_error(msg, fmt, *examples))
     return errs
+
+
+def dns1123_label_errors(value: str) -> list[str]:
+    """apimachinery's IsDNS1123Label (the version Flyte Admin 1.16 vendors), with its messages."""
+    return _k8s_errors(value, 63, _DNS1123_LABEL_MSG, _DNS1123_LABEL_FMT, "my-name", "123-abc")
+
+
+def _dns1123_subdomain_errors(value: str) -> list[str]:
+    return _k8s_errors(value, 253, _DNS1123_SUBDOMAIN_MSG, _DNS1123_SUBDOMAIN_FMT, "example.com")
 
 
 def _qualified_name_errors(value: str) -> list[str]:
@@ -188,12 +217,7 @@ def _qualified_name_errors(value: str) -> list[str]:
 
 
 def _label_value_errors(value: str) -> list[str]:
-    errs = []
-    if len(value.encode()) > 63:
-        errs.append(_max_len(63))
-    if not re.fullmatch(_LABEL_VALUE_FMT, value):
-        errs.append(k8s_regex_error(_LABEL_VALUE_MSG, _LABEL_VALUE_FMT, "MyValue", "my_value", "12345"))
-    return errs
+    return _k8s_errors(value, 63, _LABEL_VALUE_MSG, _LABEL_VALUE_FMT, "MyValue", "my_value", "12345")
 
 
 def validate_labels(labels: Any) -> None:

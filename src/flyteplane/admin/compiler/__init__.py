@@ -16,7 +16,7 @@ here touches a database or the network; failures raise :class:`CompileError` lis
 
 from flyteplane.admin.compiler._errors import CompileError, CompileIssue, ErrorCode
 from flyteplane.admin.compiler._task import compile_task
-from flyteplane.admin.compiler._types import are_types_castable
+from flyteplane.admin.compiler._types import are_types_castable, literal_type_for_scalar
 from flyteplane.admin.compiler._workflow import (
     END_NODE_ID,
     START_NODE_ID,
@@ -39,5 +39,6 @@ __all__ = [
     "compile_task",
     "compile_workflow",
     "identifier_key",
+    "literal_type_for_scalar",
     "workflow_requirements",
 ]

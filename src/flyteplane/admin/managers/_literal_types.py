@@ -1,10 +1,11 @@
 """Literal-vs-type checks for launch plan inputs, as Flyte's compiler validators do them.
 
 CreateLaunchPlan checks every default and fixed input: the type a literal *has* (:func:`literal_type_for_literal`,
-flytepropeller's ``LiteralTypeForLiteral``) must cast to the type the workflow *expects*. Castability is the
-compiler's :func:`~flyteplane.admin.compiler.are_types_castable` (one rule set for bindings and launch plans):
-collections and maps by element, unions by unambiguous variant, enums from strings, blobs by format, structured
-datasets and schemas by column subset, structs by their JSON schema.
+flytepropeller's ``LiteralTypeForLiteral``; a scalar is typed by the compiler's
+:func:`~flyteplane.admin.compiler.literal_type_for_scalar`, as a binding value is) must cast to the type the workflow
+*expects*. Castability is the compiler's :func:`~flyteplane.admin.compiler.are_types_castable` (one rule set for
+bindings and launch plans): collections and maps by element, unions by unambiguous variant, enums from strings,
+blobs by format, structured datasets and schemas by column subset, structs by their JSON schema.
 
 :func:`defaults_equivalent` is Flyte Admin's test for "the same default, written in another format" (a dataclass
 default sent as a protobuf Struct by an older flytekit and as MessagePack bytes by a newer one).
@@ -19,60 +20,14 @@ from typing import Any
 from flyteidl.core import literals_pb2, types_pb2
 from google.protobuf import struct_pb2
 
+from flyteplane.admin.compiler import literal_type_for_scalar
 from flyteplane.admin.prototext import go_text
 
 __all__ = ["defaults_equivalent", "literal_type_for_literal", "validate_literal_type"]
 
 _SIMPLE = types_pb2.SimpleType
-MESSAGEPACK = "msgpack"
-
-_PRIMITIVE_TYPES = {
-    "integer": _SIMPLE.INTEGER,
-    "float_value": _SIMPLE.FLOAT,
-    "string_value": _SIMPLE.STRING,
-    "boolean": _SIMPLE.BOOLEAN,
-    "datetime": _SIMPLE.DATETIME,
-    "duration": _SIMPLE.DURATION,
-}
-
-
-def _simple(value: int) -> types_pb2.LiteralType:
-    return types_pb2.LiteralType(simple=value)  # type: ignore[arg-type]
-
 
 # --- the type of a literal -------------------------------------------------------------------------------------
-
-
-def _scalar_type(scalar: literals_pb2.Scalar) -> types_pb2.LiteralType | None:
-    kind = scalar.WhichOneof("value")
-    if kind == "primitive":
-        return _simple(_PRIMITIVE_TYPES.get(scalar.primitive.WhichOneof("value") or "", _SIMPLE.NONE))
-    if kind == "blob":
-        if not scalar.blob.HasField("metadata"):
-            return None
-        return types_pb2.LiteralType(blob=scalar.blob.metadata.type)
-    if kind == "binary":
-        # MessagePack bytes carry a dict, dataclass or pydantic model: a struct, not opaque binary.
-        return _simple(_SIMPLE.STRUCT if scalar.binary.tag == MESSAGEPACK else _SIMPLE.BINARY)
-    if kind == "schema":
-        return types_pb2.LiteralType(schema=scalar.schema.type)
-    if kind == "structured_dataset":
-        result = types_pb2.LiteralType()
-        result.structured_dataset_type.SetInParent()
-        if scalar.structured_dataset.HasField("metadata"):
-            result.structured_dataset_type.CopyFrom(scalar.structured_dataset.metadata.structured_dataset_type)
-        return result
-    if kind == "none_type":
-        return _simple(_SIMPLE.NONE)
-    if kind == "error":
-        return _simple(_SIMPLE.ERROR)
-    if kind == "generic":
-        return _simple(_SIMPLE.STRUCT)
-    if kind == "union":
-        result = types_pb2.LiteralType()
-        result.union_type.variants.add().CopyFrom(scalar.union.type)
-        return result
-    return None
 
 
 def _types_of(literals: Iterable[literals_pb2.Literal]) -> types_pb2.LiteralType | None:
@@ -91,7 +46,7 @@ def _types_of(literals: Iterable[literals_pb2.Literal]) -> types_pb2.LiteralType
     if not inner and none_type is not None:
         return none_type
     if not inner:
-        return _simple(_SIMPLE.NONE)
+        return types_pb2.LiteralType(simple=_SIMPLE.NONE)
     if len(inner) == 1:
         return next(iter(inner.values()))
     variants: list[types_pb2.LiteralType] = []
@@ -111,7 +66,7 @@ def literal_type_for_literal(literal: literals_pb2.Literal) -> types_pb2.Literal
     """The type a literal carries (None when it carries nothing recognisable)."""
     kind = literal.WhichOneof("value")
     if kind == "scalar":
-        return _scalar_type(literal.scalar)
+        return literal_type_for_scalar(literal.scalar)  # one rule set with the compiler's bindings
     if kind == "collection":
         element = _types_of(literal.collection.literals)
         return None if element is None else types_pb2.LiteralType(collection_type=element)

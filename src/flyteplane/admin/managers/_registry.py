@@ -4,8 +4,11 @@
 * :func:`structure_diff` — the readable "what differs" text appended to Flyte Admin's
   ``... with different structure already exists`` messages.
 * :class:`ResponseCache` — a bounded cache for responses that never change (a registered version is immutable).
-* :func:`insert_version` — the one way a new version is written, safe against concurrent registrations.
-* request checks and query helpers for the listing RPCs.
+* :func:`validate_create_request` — CreateTask / CreateWorkflow's first checks.
+* :func:`register_version` — the one way a new version is written: the row, its description, and Flyte Admin's
+  identical / different structure answers when the version exists, safe against concurrent registrations.
+* :func:`list_versions` / :func:`list_names` — ListTasks, ListWorkflows, ListLaunchPlans and ListTaskIds,
+  ListWorkflowIds, with their request checks; and the query helpers behind them.
 """
 
 from __future__ import annotations
@@ -25,28 +28,38 @@ from sqlalchemy import Connection, Row, Select, Table, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from flyteplane.admin import listing
+from flyteplane.admin.config import AdminContext
 from flyteplane.admin.errors import AdminError, already_exists, invalid_argument
 from flyteplane.admin.prototext import go_text
 from flyteplane.admin.store import schema
 from flyteplane.admin.store.db import Store
-from flyteplane.admin.validation import id_text, require, validate_limit
+from flyteplane.admin.validation import (
+    id_text,
+    require,
+    validate_identifier,
+    validate_limit,
+    validate_project_and_domain,
+)
 
 __all__ = [
     "MAX_DIFF_BYTES",
     "ResponseCache",
-    "bare_identifier",
     "by_key",
     "description_row",
     "different_structure_message",
     "digest",
+    "identifier_of",
     "identifier_query",
-    "insert_version",
     "key_params",
+    "list_names",
+    "list_versions",
     "missing_entity",
     "named_identifiers",
     "page_rows",
+    "register_version",
     "structure_diff",
     "timestamp",
+    "validate_create_request",
     "validate_identifier_list_request",
     "validate_resource_list_request",
     "with_resource_type",
@@ -57,6 +70,7 @@ MAX_DIFF_BYTES = 3 * 1024 * 1024
 
 K = TypeVar("K")
 V = TypeVar("V")
+M = TypeVar("M", bound=Message)
 
 
 def digest(message: Message) -> str:
@@ -76,16 +90,23 @@ def timestamp(value: _dt.datetime) -> timestamp_pb2.Timestamp:
     return ts
 
 
-def bare_identifier(identifier: Any) -> identifier_pb2.Identifier:
-    """project/domain/name/version only: Flyte Admin's repositories print identifiers this way in NOT_FOUND messages."""
+def identifier_of(source: Any, resource_type: int = identifier_pb2.UNSPECIFIED) -> identifier_pb2.Identifier:
+    """An Identifier of ``resource_type`` with the project/domain/name/version of ``source`` (a row or a message).
+
+    Without a resource type it is the form Flyte Admin's repositories print in NOT_FOUND messages.
+    """
     return identifier_pb2.Identifier(
-        project=identifier.project, domain=identifier.domain, name=identifier.name, version=identifier.version
+        resource_type=resource_type,  # type: ignore[arg-type]
+        project=source.project,
+        domain=source.domain,
+        name=source.name,
+        version=source.version,
     )
 
 
 def missing_entity(kind: str, identifier: Any) -> str:
     """``missing entity of type TASK with identifier project:"p" ...`` (Flyte Admin's GetMissingEntityError)."""
-    return f"missing entity of type {kind} with identifier {id_text(bare_identifier(identifier))}"
+    return f"missing entity of type {kind} with identifier {id_text(identifier_of(identifier))}"
 
 
 def with_resource_type(request: Any, resource_type: int) -> identifier_pb2.Identifier:
@@ -191,6 +212,16 @@ class ResponseCache(Generic[K, V]):
 # --- request checks ----------------------------------------------------------------------------------------------
 
 
+def validate_create_request(ctx: AdminContext, request: Any, resource_type: int) -> None:
+    """CreateTask / CreateWorkflow's first checks, in Flyte Admin's order: the id, that its project and domain are
+    registered, and a spec with a template."""
+    validate_identifier(request.id, request.HasField("id"), resource_type)
+    with ctx.store.read() as conn:
+        validate_project_and_domain(ctx, conn, request.id.project, request.id.domain)
+    if not request.HasField("spec") or not request.spec.HasField("template"):
+        raise invalid_argument("missing spec")
+
+
 def validate_resource_list_request(request: common_pb2.ResourceListRequest) -> None:
     """ResourceListRequest (ListTasks, ListWorkflows, ListLaunchPlans): id, project, domain, limit — in that order."""
     if not request.HasField("id"):
@@ -286,7 +317,97 @@ def named_identifiers(rows: Iterable[Row[Any]]) -> list[common_pb2.NamedEntityId
     return [common_pb2.NamedEntityIdentifier(project=r.project, domain=r.domain, name=r.name) for r in rows]
 
 
-def insert_version(
+def list_versions(
+    store: Store, request: common_pb2.ResourceListRequest, table: Table, entity: str, columns: Sequence[Any], rpc: str
+) -> tuple[list[Row[Any]], str]:
+    """ListTasks / ListWorkflows / ListLaunchPlans: one page of ``columns`` of the versions in the request's project
+    and domain (and name, when given), filtered and sorted by ``entity``'s rules; ``rpc`` names the RPC in a bad
+    token's message."""
+    validate_resource_list_request(request)
+    ids: Select[Any] = select(table.c.id).where(
+        table.c.project == request.id.project, table.c.domain == request.id.domain
+    )
+    if request.id.name:
+        ids = ids.where(table.c.name == request.id.name)
+    ids, _ = listing.apply_filters(ids, request.filters, entity)
+    ids = listing.apply_sort(ids, request.sort_by, request.HasField("sort_by"), entity)
+    with store.read() as conn:
+        return page_rows(conn, table, ids, columns, request.limit, request.token, rpc)
+
+
+def list_names(
+    store: Store, request: common_pb2.NamedEntityIdentifierListRequest, table: Table, entity: str, rpc: str
+) -> common_pb2.NamedEntityIdentifierList:
+    """ListTaskIds / ListWorkflowIds: the distinct names in a project and domain, sorted by ``entity``'s rules.
+    Flyte Admin ignores ``filters`` here: only project and domain narrow the names."""
+    validate_identifier_list_request(request)
+    query = identifier_query(table, request.project, request.domain)
+    query = listing.apply_sort(query, request.sort_by, request.HasField("sort_by"), entity)
+    with store.read() as conn:
+        rows, token = listing.paginate(conn, query, request.limit, request.token, rpc)
+    return common_pb2.NamedEntityIdentifierList(entities=named_identifiers(rows), token=token)
+
+
+def register_version(
+    store: Store,
+    table: Table,
+    existing: Any,
+    identifier: Any,
+    columns: Mapping[str, Any],
+    *,
+    kind: str,
+    now: _dt.datetime,
+    structure: M,
+    stored_structure: Callable[[Row[Any]], M],
+    digest_of: Message | None = None,
+    description: tuple[int, Any] | None = None,
+    same_structure: Callable[[M, M], bool] | None = None,
+    failure_reason: Callable[[bool], Message] | None = None,
+) -> None:
+    """Register a new version of a task, workflow or launch plan (``kind`` names it in messages).
+
+    The row is ``columns`` plus the key of ``identifier``, the digest of ``digest_of`` (default: ``structure``), and
+    ``now`` as created_at and updated_at. ``description`` is (resource type, spec) for the kinds that carry
+    documentation: the row's ``short_description`` and the ``description_entities`` row come from
+    ``spec.description``.
+
+    When the version exists (``existing`` selects its digest and the column ``stored_structure`` reads): the same
+    digest, or ``same_structure(old, new)``, is ALREADY_EXISTS ``<kind> with identical structure already exists``;
+    anything else is INVALID_ARGUMENT with the diff of the stored structure against ``structure``.
+    ``failure_reason(identical)`` is the status detail Flyte Admin attaches to either (workflows).
+    """
+    version_digest = digest(digest_of if digest_of is not None else structure)
+    values: dict[str, Any] = {
+        "project": identifier.project,
+        "domain": identifier.domain,
+        "name": identifier.name,
+        "version": identifier.version,
+        **columns,
+        "digest": version_digest,
+        "created_at": now,
+        "updated_at": now,
+    }
+    described = None
+    if description is not None:
+        resource_type, spec = description
+        values["short_description"] = ""
+        if spec.HasField("description"):
+            described = description_row(spec.description, identifier, resource_type, now)
+            values["short_description"] = spec.description.short_description
+
+    def details(identical: bool) -> list[Message]:
+        return [failure_reason(identical)] if failure_reason is not None else []
+
+    def conflict(row: Row[Any]) -> AdminError:
+        old = None if row.digest == version_digest else stored_structure(row)
+        if old is None or (same_structure is not None and same_structure(old, structure)):
+            return already_exists(f"{kind} with identical structure already exists", details(True))
+        return invalid_argument(different_structure_message(identifier.name, kind, old, structure), details(False))
+
+    _insert_version(store, table, existing, identifier, values, described, conflict)
+
+
+def _insert_version(
     store: Store,
     table: Table,
     existing: Any,

@@ -33,7 +33,11 @@ from sqlalchemy import Connection, Row, and_, select
 from flyteplane.admin.config import AdminContext, utcnow
 from flyteplane.admin.errors import invalid_argument, not_found
 from flyteplane.admin.store import schema
-from flyteplane.admin.validation import validate_project_and_domain, validate_project_exists_and_active
+from flyteplane.admin.validation import (
+    validate_max_bytes,
+    validate_project_and_domain,
+    validate_project_exists_and_active,
+)
 
 __all__ = [
     "PRIORITY_LAUNCH_PLAN",
@@ -202,11 +206,6 @@ def _matching_type(attributes: Any, identifier: str) -> int:
     return _TARGET_TYPES[target]
 
 
-def _check_name(value: str, field: str) -> None:
-    if len(value.encode()) > _MAX_NAME_BYTES:
-        raise invalid_argument(f"{field} cannot exceed {_MAX_NAME_BYTES} characters")
-
-
 def _merge_plugin_overrides(
     existing: matchable_resource_pb2.MatchingAttributes, update: matchable_resource_pb2.MatchingAttributes
 ) -> matchable_resource_pb2.MatchingAttributes:
@@ -272,12 +271,26 @@ def _upsert(
     conn.execute(r.update().where(r.c.id == row.id).values(attributes=attributes.SerializeToString(), updated_at=now))
 
 
-def _delete(conn: Connection, resource_type: str, **keys: str) -> None:
+def _delete_rows(conn: Connection, resource_type: str, **keys: str) -> None:
     """Delete like gorm's ``Where(&Resource{...}).Delete``: empty key fields are not part of the condition."""
     r = schema.resources
     conditions = [r.c.resource_type == resource_type]
     conditions += [r.c[column] == value for column, value in keys.items() if value]
     conn.execute(r.delete().where(*conditions))
+
+
+@dataclass(frozen=True)
+class _Level:
+    """One level of attributes: the request fields that key it (project, then domain, then workflow) and its
+    priority."""
+
+    keys: tuple[str, ...]
+    priority: int
+
+
+_PROJECT = _Level(("project",), PRIORITY_PROJECT)
+_PROJECT_DOMAIN = _Level(("project", "domain"), PRIORITY_PROJECT_DOMAIN)
+_WORKFLOW = _Level(("project", "domain", "workflow"), PRIORITY_WORKFLOW)
 
 
 class AttributesManager:
@@ -290,32 +303,13 @@ class AttributesManager:
     def update_project_domain_attributes(
         self, request: project_domain_attributes_pb2.ProjectDomainAttributesUpdateRequest
     ) -> project_domain_attributes_pb2.ProjectDomainAttributesUpdateResponse:
-        if not request.HasField("attributes"):
-            raise invalid_argument("missing attributes")
-        attrs = request.attributes
-        with self._ctx.store.begin() as conn:
-            validate_project_and_domain(self._ctx, conn, attrs.project, attrs.domain)
-            resource_type = _matching_type(attrs, f"{attrs.project}-{attrs.domain}")
-            _upsert(
-                conn,
-                project=attrs.project,
-                domain=attrs.domain,
-                resource_type=resource_type,
-                priority=PRIORITY_PROJECT_DOMAIN,
-                attributes=attrs.matching_attributes,
-            )
+        self._update(_PROJECT_DOMAIN, request)
         return project_domain_attributes_pb2.ProjectDomainAttributesUpdateResponse()
 
     def get_project_domain_attributes(
         self, request: project_domain_attributes_pb2.ProjectDomainAttributesGetRequest
     ) -> project_domain_attributes_pb2.ProjectDomainAttributesGetResponse:
-        with self._ctx.store.read() as conn:
-            validate_project_and_domain(self._ctx, conn, request.project, request.domain)
-            type_name = _checked_type(request.resource_type)
-            matched = lookup(conn, type_name, request.project, request.domain)
-        if matched is None:
-            resource = _resource_id(request.project, request.domain, "", "", type_name)
-            raise not_found(f"Resource [{resource}] not found")
+        matched = self._get(_PROJECT_DOMAIN, request)
         return project_domain_attributes_pb2.ProjectDomainAttributesGetResponse(
             attributes=project_domain_attributes_pb2.ProjectDomainAttributes(
                 project=matched.project, domain=matched.domain, matching_attributes=matched.attributes
@@ -325,29 +319,14 @@ class AttributesManager:
     def delete_project_domain_attributes(
         self, request: project_domain_attributes_pb2.ProjectDomainAttributesDeleteRequest
     ) -> project_domain_attributes_pb2.ProjectDomainAttributesDeleteResponse:
-        with self._ctx.store.begin() as conn:
-            validate_project_and_domain(self._ctx, conn, request.project, request.domain)
-            type_name = _checked_type(request.resource_type)
-            _delete(conn, type_name, project=request.project, domain=request.domain)
+        self._delete(_PROJECT_DOMAIN, request)
         return project_domain_attributes_pb2.ProjectDomainAttributesDeleteResponse()
 
     # -- project ---------------------------------------------------------------------------------------------
     def update_project_attributes(
         self, request: project_attributes_pb2.ProjectAttributesUpdateRequest
     ) -> project_attributes_pb2.ProjectAttributesUpdateResponse:
-        if not request.HasField("attributes"):
-            raise invalid_argument("missing attributes")
-        attrs = request.attributes
-        with self._ctx.store.begin() as conn:
-            validate_project_exists_and_active(conn, attrs.project)
-            resource_type = _matching_type(attrs, attrs.project)
-            _upsert(
-                conn,
-                project=attrs.project,
-                resource_type=resource_type,
-                priority=PRIORITY_PROJECT,
-                attributes=attrs.matching_attributes,
-            )
+        self._update(_PROJECT, request)
         return project_attributes_pb2.ProjectAttributesUpdateResponse()
 
     def get_project_attributes(
@@ -385,49 +364,20 @@ class AttributesManager:
     def delete_project_attributes(
         self, request: project_attributes_pb2.ProjectAttributesDeleteRequest
     ) -> project_attributes_pb2.ProjectAttributesDeleteResponse:
-        with self._ctx.store.begin() as conn:
-            validate_project_exists_and_active(conn, request.project)
-            type_name = _checked_type(request.resource_type)
-            _delete(conn, type_name, project=request.project)
+        self._delete(_PROJECT, request)
         return project_attributes_pb2.ProjectAttributesDeleteResponse()
 
     # -- workflow --------------------------------------------------------------------------------------------
     def update_workflow_attributes(
         self, request: workflow_attributes_pb2.WorkflowAttributesUpdateRequest
     ) -> workflow_attributes_pb2.WorkflowAttributesUpdateResponse:
-        if not request.HasField("attributes"):
-            raise invalid_argument("missing attributes")
-        attrs = request.attributes
-        with self._ctx.store.begin() as conn:
-            validate_project_and_domain(self._ctx, conn, attrs.project, attrs.domain)
-            if not attrs.workflow:
-                raise invalid_argument("missing name")
-            _check_name(attrs.workflow, "workflow")
-            resource_type = _matching_type(attrs, f"{attrs.project}-{attrs.domain}-{attrs.workflow}")
-            _upsert(
-                conn,
-                project=attrs.project,
-                domain=attrs.domain,
-                workflow=attrs.workflow,
-                resource_type=resource_type,
-                priority=PRIORITY_WORKFLOW,
-                attributes=attrs.matching_attributes,
-            )
+        self._update(_WORKFLOW, request)
         return workflow_attributes_pb2.WorkflowAttributesUpdateResponse()
 
     def get_workflow_attributes(
         self, request: workflow_attributes_pb2.WorkflowAttributesGetRequest
     ) -> workflow_attributes_pb2.WorkflowAttributesGetResponse:
-        with self._ctx.store.read() as conn:
-            validate_project_and_domain(self._ctx, conn, request.project, request.domain)
-            if not request.workflow:
-                raise invalid_argument("missing name")
-            _check_name(request.workflow, "workflow")
-            type_name = _checked_type(request.resource_type)
-            matched = lookup(conn, type_name, request.project, request.domain, request.workflow)
-        if matched is None:
-            resource = _resource_id(request.project, request.domain, request.workflow, "", type_name)
-            raise not_found(f"Resource [{resource}] not found")
+        matched = self._get(_WORKFLOW, request)
         return workflow_attributes_pb2.WorkflowAttributesGetResponse(
             attributes=workflow_attributes_pb2.WorkflowAttributes(
                 project=matched.project,
@@ -440,14 +390,58 @@ class AttributesManager:
     def delete_workflow_attributes(
         self, request: workflow_attributes_pb2.WorkflowAttributesDeleteRequest
     ) -> workflow_attributes_pb2.WorkflowAttributesDeleteResponse:
-        with self._ctx.store.begin() as conn:
-            validate_project_and_domain(self._ctx, conn, request.project, request.domain)
-            if not request.workflow:
-                raise invalid_argument("missing name")
-            _check_name(request.workflow, "workflow")
-            type_name = _checked_type(request.resource_type)
-            _delete(conn, type_name, project=request.project, domain=request.domain, workflow=request.workflow)
+        self._delete(_WORKFLOW, request)
         return workflow_attributes_pb2.WorkflowAttributesDeleteResponse()
+
+    # -- one implementation per verb, for every level --------------------------------------------------------
+    def _scope(self, conn: Connection, level: _Level, source: Any) -> dict[str, str]:
+        """Flyte Admin's checks of a request's scope, in its order; returns the scope's key fields by column.
+
+        Project level: the project exists and is active. Below it: the domain is known too. Workflow level: the
+        workflow is named and not too long.
+        """
+        if level is _PROJECT:
+            validate_project_exists_and_active(conn, source.project)
+        else:
+            validate_project_and_domain(self._ctx, conn, source.project, source.domain)
+        if level is _WORKFLOW:
+            if not source.workflow:
+                raise invalid_argument("missing name")
+            validate_max_bytes(source.workflow, "workflow", _MAX_NAME_BYTES)
+        return {key: getattr(source, key) for key in level.keys}
+
+    def _update(self, level: _Level, request: Any) -> None:
+        if not request.HasField("attributes"):
+            raise invalid_argument("missing attributes")
+        attrs = request.attributes
+        with self._ctx.store.begin() as conn:
+            scope = self._scope(conn, level, attrs)
+            # Flyte Admin names the request by its scope: "p", "p-d", "p-d-wf".
+            resource_type = _matching_type(attrs, "-".join(scope.values()))
+            _upsert(
+                conn,
+                **scope,
+                resource_type=resource_type,
+                priority=level.priority,
+                attributes=attrs.matching_attributes,
+            )
+
+    def _get(self, level: _Level, request: Any) -> MatchedAttributes:
+        """The most specific row for the request's scope (project-domain and workflow levels)."""
+        with self._ctx.store.read() as conn:
+            scope = self._scope(conn, level, request)
+            type_name = _checked_type(request.resource_type)
+            matched = lookup(conn, type_name, **scope)
+        if matched is None:
+            resource = _resource_id(scope["project"], scope.get("domain", ""), scope.get("workflow", ""), "", type_name)
+            raise not_found(f"Resource [{resource}] not found")
+        return matched
+
+    def _delete(self, level: _Level, request: Any) -> None:
+        with self._ctx.store.begin() as conn:
+            scope = self._scope(conn, level, request)
+            type_name = _checked_type(request.resource_type)
+            _delete_rows(conn, type_name, **scope)
 
     # -- all -------------------------------------------------------------------------------------------------
     def list_matchable_attributes(

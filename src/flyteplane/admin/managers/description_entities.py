@@ -18,7 +18,7 @@ from flyteplane.admin.config import AdminContext
 from flyteplane.admin.errors import invalid_argument, not_found
 from flyteplane.admin.managers import _registry as reg
 from flyteplane.admin.store import schema
-from flyteplane.admin.validation import require, validate_limit
+from flyteplane.admin.validation import require, require_named_id, validate_limit
 
 __all__ = ["DescriptionEntityManager", "description_entity_from_row"]
 
@@ -45,13 +45,7 @@ _GET = select(*_COLUMNS).where(
 def description_entity_from_row(row: Any) -> description_entity_pb2.DescriptionEntity:
     """As Flyte Admin returns it: the long description and the source link are always present, maybe empty."""
     entity = description_entity_pb2.DescriptionEntity(
-        id=identifier_pb2.Identifier(
-            resource_type=row.resource_type,
-            project=row.project,
-            domain=row.domain,
-            name=row.name,
-            version=row.version,
-        ),
+        id=reg.identifier_of(row, row.resource_type),
         short_description=row.short_description or "",
         source_code=description_entity_pb2.SourceCode(link=row.link or ""),
     )
@@ -88,11 +82,7 @@ class DescriptionEntityManager:
     def list_description_entities(
         self, request: description_entity_pb2.DescriptionEntityListRequest
     ) -> description_entity_pb2.DescriptionEntityList:
-        if not request.HasField("id"):
-            raise invalid_argument("missing id")
-        require(request.id.project, "project")
-        require(request.id.domain, "domain")
-        require(request.id.name, "name")
+        require_named_id(request)
         validate_limit(request.limit)
         ident = request.id
         query: Select[Any] = select(*_COLUMNS).where(

@@ -11,12 +11,12 @@ from typing import Any
 
 from flyteidl.admin import common_pb2, launch_plan_pb2
 from flyteidl.core import execution_pb2, identifier_pb2, interface_pb2, literals_pb2, types_pb2
-from sqlalchemy import Row, Select, bindparam, select, update
+from sqlalchemy import Select, bindparam, select, update
 
 from flyteplane.admin import listing
 from flyteplane.admin.compiler import are_types_castable
 from flyteplane.admin.config import AdminContext, utcnow
-from flyteplane.admin.errors import AdminError, already_exists, invalid_argument, not_found
+from flyteplane.admin.errors import invalid_argument, not_found
 from flyteplane.admin.managers import _registry as reg
 from flyteplane.admin.managers._cron import CronError, parse_standard
 from flyteplane.admin.managers._literal_types import (
@@ -81,15 +81,7 @@ _MIN_SECONDS, _MAX_SECONDS = -62135596800, 253402300799
 
 def launch_plan_from_row(row: Any) -> launch_plan_pb2.LaunchPlan:
     """A ``launch_plans`` row as Flyte Admin returns it: state, created_at and updated_at come from the columns."""
-    plan = launch_plan_pb2.LaunchPlan(
-        id=identifier_pb2.Identifier(
-            resource_type=identifier_pb2.LAUNCH_PLAN,
-            project=row.project,
-            domain=row.domain,
-            name=row.name,
-            version=row.version,
-        )
-    )
+    plan = launch_plan_pb2.LaunchPlan(id=reg.identifier_of(row, identifier_pb2.LAUNCH_PLAN))
     plan.spec.ParseFromString(row.spec)
     plan.closure.ParseFromString(row.closure)
     plan.closure.state = row.state or _INACTIVE
@@ -138,39 +130,30 @@ class LaunchPlanManager:
         plan.closure.expected_inputs.CopyFrom(expected_inputs)
         if interface.HasField("outputs"):
             plan.closure.expected_outputs.CopyFrom(interface.outputs)
-        plan_digest = reg.digest(plan)
 
-        now = utcnow()
         kind = schedule_type(final_spec)
-        ident = request.id
-        values = {
-            "project": ident.project,
-            "domain": ident.domain,
-            "name": ident.name,
-            "version": ident.version,
-            "spec": final_spec.SerializeToString(),
-            "workflow_id": workflow.id,
-            "closure": plan.closure.SerializeToString(),
-            "state": _INACTIVE,
-            "digest": plan_digest,
-            "schedule_type": kind,
-            "launch_condition_type": "SCHED" if kind != "NONE" else None,
-            "created_at": now,
-            "updated_at": now,
-        }
-
-        def conflict(existing: Row[Any]) -> AdminError:
-            identical = already_exists("launch plan with identical structure already exists")
-            if existing.digest == plan_digest:
-                return identical
-            old_spec = launch_plan_pb2.LaunchPlanSpec.FromString(existing.spec)
+        reg.register_version(
+            self._ctx.store,
+            _LP,
+            _EXISTING,
+            request.id,
+            {
+                "spec": final_spec.SerializeToString(),
+                "workflow_id": workflow.id,
+                "closure": plan.closure.SerializeToString(),
+                "state": _INACTIVE,
+                "schedule_type": kind,
+                "launch_condition_type": "SCHED" if kind != "NONE" else None,
+            },
+            kind="launch plan",
+            now=utcnow(),
+            structure=final_spec,
+            stored_structure=lambda row: launch_plan_pb2.LaunchPlanSpec.FromString(row.spec),
+            digest_of=plan,
             # Flyte Admin 1.16 reports a launch plan whose default inputs are all equal (byte for byte, or the same
             # dataclass as Struct vs MessagePack) as identical, whatever else differs (errors.IsSameDCFormat).
-            if _same_default_inputs(old_spec, final_spec):
-                return identical
-            return invalid_argument(reg.different_structure_message(ident.name, "launch plan", old_spec, final_spec))
-
-        reg.insert_version(self._ctx.store, _LP, _EXISTING, ident, values, None, conflict)
+            same_structure=_same_default_inputs,
+        )
         return launch_plan_pb2.LaunchPlanCreateResponse()
 
     # --- UpdateLaunchPlan --------------------------------------------------------------------------------------
@@ -237,16 +220,7 @@ class LaunchPlanManager:
         return launch_plan_from_row(row)
 
     def list_launch_plans(self, request: common_pb2.ResourceListRequest) -> launch_plan_pb2.LaunchPlanList:
-        reg.validate_resource_list_request(request)
-        ids: Select[Any] = select(_LP.c.id).where(
-            _LP.c.project == request.id.project, _LP.c.domain == request.id.domain
-        )
-        if request.id.name:
-            ids = ids.where(_LP.c.name == request.id.name)
-        ids, _ = listing.apply_filters(ids, request.filters, "launch_plan")
-        ids = listing.apply_sort(ids, request.sort_by, request.HasField("sort_by"), "launch_plan")
-        with self._ctx.store.read() as conn:
-            rows, token = reg.page_rows(conn, _LP, ids, _ROW_COLUMNS, request.limit, request.token, "ListLaunchPlans")
+        rows, token = reg.list_versions(self._ctx.store, request, _LP, "launch_plan", _ROW_COLUMNS, "ListLaunchPlans")
         return launch_plan_pb2.LaunchPlanList(launch_plans=[launch_plan_from_row(r) for r in rows], token=token)
 
     def list_active_launch_plans(

@@ -18,7 +18,7 @@ from flyteplane.admin import listing
 from flyteplane.admin.config import AdminContext, utcnow
 from flyteplane.admin.errors import invalid_argument, not_found
 from flyteplane.admin.store import schema
-from flyteplane.admin.validation import require, validate_limit
+from flyteplane.admin.validation import require, require_named_id, validate_limit
 
 __all__ = ["NamedEntityManager"]
 
@@ -101,12 +101,12 @@ class NamedEntityManager:
 
     def get_named_entity(self, request: common_pb2.NamedEntityGetRequest) -> common_pb2.NamedEntity:
         _validate_resource_type(request.resource_type)
-        _validate_identifier(request)
+        require_named_id(request)
         return self._find(request.resource_type, request.id)
 
     def update_named_entity(self, request: common_pb2.NamedEntityUpdateRequest) -> common_pb2.NamedEntityUpdateResponse:
         _validate_resource_type(request.resource_type)
-        _validate_identifier(request)
+        require_named_id(request)
         if not request.HasField("metadata"):
             raise invalid_argument("missing metadata")
         state = request.metadata.state
@@ -159,11 +159,3 @@ class NamedEntityManager:
         return common_pb2.NamedEntityList(
             entities=[_named_entity(request.resource_type, row) for row in rows], token=token
         )
-
-
-def _validate_identifier(request: Any) -> None:
-    if not request.HasField("id"):
-        raise invalid_argument("missing id")
-    require(request.id.project, "project")
-    require(request.id.domain, "domain")
-    require(request.id.name, "name")

@@ -8,7 +8,6 @@ hides archived projects unless the caller filters.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -19,7 +18,7 @@ from flyteplane.admin.config import AdminContext, utcnow
 from flyteplane.admin.errors import already_exists, invalid_argument, not_found
 from flyteplane.admin.listing import apply_filters, apply_sort, paginate
 from flyteplane.admin.store import schema
-from flyteplane.admin.validation import go_list, k8s_regex_error, validate_labels
+from flyteplane.admin.validation import dns1123_label_errors, go_list, validate_labels, validate_max_bytes
 
 __all__ = ["SEED_DESCRIPTION", "ProjectManager"]
 
@@ -31,28 +30,6 @@ _MAX_DESCRIPTION_BYTES = 300
 _MAX_ORG_BYTES = 63
 _KNOWN_STATES = frozenset(project_pb2.Project.ProjectState.values())
 
-_DNS1123_LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
-_DNS1123_LABEL_MSG = (
-    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end "
-    "with an alphanumeric character"
-)
-
-
-def _dns1123_label_errors(value: str) -> list[str]:
-    """apimachinery's IsDNS1123Label (the version Flyte Admin 1.16 vendors), with its messages."""
-    errs = []
-    if len(value.encode()) > 63:
-        errs.append("must be no more than 63 characters")
-    if not re.fullmatch(_DNS1123_LABEL_FMT, value):
-        errs.append(k8s_regex_error(_DNS1123_LABEL_MSG, _DNS1123_LABEL_FMT, "my-name", "123-abc"))
-    return errs
-
-
-def _check_max(value: str, field: str, limit: int) -> None:
-    # Go's len() counts bytes, so the limits do too.
-    if len(value.encode()) > limit:
-        raise invalid_argument(f"{field} cannot exceed {limit} characters")
-
 
 def _validate_project(project: project_pb2.Project) -> None:
     """Flyte Admin's ValidateProject, in its order, plus the checks Go gets from its types (state, org)."""
@@ -60,11 +37,11 @@ def _validate_project(project: project_pb2.Project) -> None:
         raise invalid_argument("missing project_id")
     if project.HasField("labels"):
         validate_labels(project.labels)
-    errs = _dns1123_label_errors(project.id)
+    errs = dns1123_label_errors(project.id)
     if errs:
         raise invalid_argument(f"invalid project id [{project.id}]: {go_list(errs)}")
-    _check_max(project.name, "project_name", _MAX_NAME_BYTES)
-    _check_max(project.description, "project_description", _MAX_DESCRIPTION_BYTES)
+    validate_max_bytes(project.name, "project_name", _MAX_NAME_BYTES)
+    validate_max_bytes(project.description, "project_description", _MAX_DESCRIPTION_BYTES)
     if len(project.domains) > 0:
         raise invalid_argument(
             "Domains are currently only set system wide. Please retry without domains included in your request."
@@ -72,7 +49,7 @@ def _validate_project(project: project_pb2.Project) -> None:
     # proto3 enums are open: an unknown number would otherwise be stored and echoed back.
     if project.state not in _KNOWN_STATES:
         raise invalid_argument("invalid value for state")
-    _check_max(project.org, "org", _MAX_ORG_BYTES)
+    validate_max_bytes(project.org, "org", _MAX_ORG_BYTES)
 
 
 class ProjectManager:
@@ -156,7 +133,7 @@ class ProjectManager:
         created = []
         with self._ctx.store.begin() as conn:
             for project_id in project_ids:
-                errs = _dns1123_label_errors(project_id)
+                errs = dns1123_label_errors(project_id)
                 if errs:
                     raise ValueError(f"cannot seed project [{project_id}]: {go_list(errs)}")
                 if _find(conn, project_id) is not None:

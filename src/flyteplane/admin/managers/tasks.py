@@ -12,15 +12,13 @@ from typing import Any
 
 from flyteidl.admin import common_pb2, task_pb2
 from flyteidl.core import identifier_pb2, tasks_pb2
-from sqlalchemy import Row, Select, select
 
-from flyteplane.admin import listing
 from flyteplane.admin.compiler import CompileError, compile_task
 from flyteplane.admin.config import AdminContext, utcnow
-from flyteplane.admin.errors import AdminError, already_exists, invalid_argument, not_found
+from flyteplane.admin.errors import invalid_argument, not_found
 from flyteplane.admin.managers import _registry as reg
 from flyteplane.admin.store import schema
-from flyteplane.admin.validation import id_text, require, validate_identifier, validate_project_and_domain
+from flyteplane.admin.validation import id_text, require
 
 __all__ = ["TaskManager", "task_from_row"]
 
@@ -49,14 +47,7 @@ def task_from_row(row: Any, identifier: Any | None = None) -> task_pb2.Task:
     short description. ``identifier`` supplies the key when the row was selected without its key columns."""
     source = identifier if identifier is not None else row
     task = task_pb2.Task(
-        id=identifier_pb2.Identifier(
-            resource_type=identifier_pb2.TASK,
-            project=source.project,
-            domain=source.domain,
-            name=source.name,
-            version=source.version,
-        ),
-        short_description=row.short_description or "",
+        id=reg.identifier_of(source, identifier_pb2.TASK), short_description=row.short_description or ""
     )
     task.closure.ParseFromString(row.closure)
     task.closure.created_at.CopyFrom(reg.timestamp(row.created_at))
@@ -73,11 +64,7 @@ class TaskManager:
     # --- CreateTask ------------------------------------------------------------------------------------------------
 
     def create_task(self, request: task_pb2.TaskCreateRequest) -> task_pb2.TaskCreateResponse:
-        validate_identifier(request.id, request.HasField("id"), identifier_pb2.TASK)
-        with self._ctx.store.read() as conn:
-            validate_project_and_domain(self._ctx, conn, request.id.project, request.id.domain)
-        if not request.HasField("spec") or not request.spec.HasField("template"):
-            raise invalid_argument("missing spec")
+        reg.validate_create_request(self._ctx, request, identifier_pb2.TASK)
         self._validate_template(request.id, request.spec.template)
 
         template = tasks_pb2.TaskTemplate()
@@ -93,32 +80,18 @@ class TaskManager:
         now = utcnow()
         closure = task_pb2.TaskClosure(compiled_task=compiled)
         closure.created_at.CopyFrom(reg.timestamp(now))
-        task_digest = reg.digest(compiled)
-        description = None
-        short_description = ""
-        if request.spec.HasField("description"):
-            description = reg.description_row(request.spec.description, request.id, identifier_pb2.TASK, now)
-            short_description = request.spec.description.short_description
-        values = {
-            "project": request.id.project,
-            "domain": request.id.domain,
-            "name": request.id.name,
-            "version": request.id.version,
-            "closure": closure.SerializeToString(),
-            "digest": task_digest,
-            "type": template.type,
-            "short_description": short_description,
-            "created_at": now,
-            "updated_at": now,
-        }
-
-        def conflict(existing: Row[Any]) -> AdminError:
-            if existing.digest == task_digest:
-                return already_exists("task with identical structure already exists")
-            old = task_pb2.TaskClosure.FromString(existing.closure).compiled_task
-            return invalid_argument(reg.different_structure_message(request.id.name, "task", old, compiled))
-
-        reg.insert_version(self._ctx.store, _T, _EXISTING, request.id, values, description, conflict)
+        reg.register_version(
+            self._ctx.store,
+            _T,
+            _EXISTING,
+            request.id,
+            {"closure": closure.SerializeToString(), "type": template.type},
+            kind="task",
+            now=now,
+            structure=compiled,
+            stored_structure=lambda row: task_pb2.TaskClosure.FromString(row.closure).compiled_task,
+            description=(identifier_pb2.TASK, request.spec),
+        )
         return task_pb2.TaskCreateResponse()
 
     def _validate_template(self, task_id: identifier_pb2.Identifier, template: tasks_pb2.TaskTemplate) -> None:
@@ -171,26 +144,13 @@ class TaskManager:
         return task
 
     def list_tasks(self, request: common_pb2.ResourceListRequest) -> task_pb2.TaskList:
-        reg.validate_resource_list_request(request)
-        ids: Select[Any] = select(_T.c.id).where(_T.c.project == request.id.project, _T.c.domain == request.id.domain)
-        if request.id.name:
-            ids = ids.where(_T.c.name == request.id.name)
-        ids, _ = listing.apply_filters(ids, request.filters, "task")
-        ids = listing.apply_sort(ids, request.sort_by, request.HasField("sort_by"), "task")
-        with self._ctx.store.read() as conn:
-            rows, token = reg.page_rows(conn, _T, ids, _LIST_COLUMNS, request.limit, request.token, "ListTasks")
+        rows, token = reg.list_versions(self._ctx.store, request, _T, "task", _LIST_COLUMNS, "ListTasks")
         return task_pb2.TaskList(tasks=[task_from_row(row) for row in rows], token=token)
 
     def list_task_ids(
         self, request: common_pb2.NamedEntityIdentifierListRequest
     ) -> common_pb2.NamedEntityIdentifierList:
-        # Flyte Admin ignores ``filters`` here: only project and domain narrow the names.
-        reg.validate_identifier_list_request(request)
-        query = reg.identifier_query(_T, request.project, request.domain)
-        query = listing.apply_sort(query, request.sort_by, request.HasField("sort_by"), "task")
-        with self._ctx.store.read() as conn:
-            rows, token = listing.paginate(conn, query, request.limit, request.token, "ListUniqueTaskIdentifiers")
-        return common_pb2.NamedEntityIdentifierList(entities=reg.named_identifiers(rows), token=token)
+        return reg.list_names(self._ctx.store, request, _T, "task", "ListUniqueTaskIdentifiers")
 
 
 # --- container resources ---------------------------------------------------------------------------------------------

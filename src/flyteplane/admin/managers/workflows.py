@@ -14,15 +14,15 @@ from typing import Any
 from flyteidl.admin import common_pb2, launch_plan_pb2, task_pb2, workflow_pb2
 from flyteidl.core import compiler_pb2, identifier_pb2
 from flyteidl.core import workflow_pb2 as core_workflow_pb2
-from sqlalchemy import Connection, Row, Select, select
+from sqlalchemy import Connection
 
-from flyteplane.admin import compiler, listing
+from flyteplane.admin import compiler
 from flyteplane.admin.compiler import CompileError
 from flyteplane.admin.config import AdminContext, utcnow
-from flyteplane.admin.errors import AdminError, already_exists, invalid_argument, not_found
+from flyteplane.admin.errors import invalid_argument, not_found
 from flyteplane.admin.managers import _registry as reg
 from flyteplane.admin.store import schema
-from flyteplane.admin.validation import id_text, validate_identifier, validate_project_and_domain
+from flyteplane.admin.validation import id_text, validate_identifier
 
 __all__ = ["WorkflowManager", "workflow_from_row", "workflow_stub_from_row"]
 
@@ -45,20 +45,11 @@ _LIST_COLUMNS = (
 )
 
 
-def _workflow_id(source: Any) -> identifier_pb2.Identifier:
-    return identifier_pb2.Identifier(
-        resource_type=identifier_pb2.WORKFLOW,
-        project=source.project,
-        domain=source.domain,
-        name=source.name,
-        version=source.version,
-    )
-
-
 def workflow_from_row(row: Any, identifier: Any | None = None) -> workflow_pb2.Workflow:
     """The full ``admin.Workflow``: id, the stored closure with the row's created_at, the short description."""
     workflow = workflow_pb2.Workflow(
-        id=_workflow_id(identifier if identifier is not None else row), short_description=row.short_description or ""
+        id=reg.identifier_of(identifier if identifier is not None else row, identifier_pb2.WORKFLOW),
+        short_description=row.short_description or "",
     )
     workflow.closure.ParseFromString(row.closure)
     workflow.closure.created_at.CopyFrom(reg.timestamp(row.created_at))
@@ -67,7 +58,9 @@ def workflow_from_row(row: Any, identifier: Any | None = None) -> workflow_pb2.W
 
 def workflow_stub_from_row(row: Any) -> workflow_pb2.Workflow:
     """What ListWorkflows returns: created_at and ``compiled_workflow.primary.template.interface`` only."""
-    workflow = workflow_pb2.Workflow(id=_workflow_id(row), short_description=row.short_description or "")
+    workflow = workflow_pb2.Workflow(
+        id=reg.identifier_of(row, identifier_pb2.WORKFLOW), short_description=row.short_description or ""
+    )
     workflow.closure.created_at.CopyFrom(reg.timestamp(row.created_at))
     interface = workflow.closure.compiled_workflow.primary.template.interface
     interface.SetInParent()
@@ -86,11 +79,7 @@ class WorkflowManager:
     # --- CreateWorkflow ----------------------------------------------------------------------------------------
 
     def create_workflow(self, request: workflow_pb2.WorkflowCreateRequest) -> workflow_pb2.WorkflowCreateResponse:
-        validate_identifier(request.id, request.HasField("id"), identifier_pb2.WORKFLOW)
-        with self._ctx.store.read() as conn:
-            validate_project_and_domain(self._ctx, conn, request.id.project, request.id.domain)
-        if not request.HasField("spec") or not request.spec.HasField("template"):
-            raise invalid_argument("missing spec")
+        reg.validate_create_request(self._ctx, request, identifier_pb2.WORKFLOW)
 
         template = core_workflow_pb2.WorkflowTemplate()
         template.CopyFrom(request.spec.template)
@@ -101,18 +90,8 @@ class WorkflowManager:
         now = utcnow()
         closure = workflow_pb2.WorkflowClosure(compiled_workflow=compiled)
         closure.created_at.CopyFrom(reg.timestamp(now))
-        workflow_digest = reg.digest(compiled)
-        description = None
-        short_description = ""
-        if request.spec.HasField("description"):
-            description = reg.description_row(request.spec.description, request.id, identifier_pb2.WORKFLOW, now)
-            short_description = request.spec.description.short_description
         ident = request.id
-        values = {
-            "project": ident.project,
-            "domain": ident.domain,
-            "name": ident.name,
-            "version": ident.version,
+        columns = {
             "typed_interface": template.interface.SerializeToString() if template.HasField("interface") else None,
             "remote_closure_identifier": "/".join(
                 (
@@ -126,25 +105,30 @@ class WorkflowManager:
                 )
             ),
             "closure": closure.SerializeToString(),
-            "digest": workflow_digest,
-            "short_description": short_description,
-            "created_at": now,
-            "updated_at": now,
         }
 
-        def conflict(existing: Row[Any]) -> AdminError:
-            if existing.digest == workflow_digest:
-                reason = workflow_pb2.CreateWorkflowFailureReason(
+        def failure_reason(identical: bool) -> workflow_pb2.CreateWorkflowFailureReason:
+            if identical:
+                return workflow_pb2.CreateWorkflowFailureReason(
                     exists_identical_structure=workflow_pb2.WorkflowErrorExistsIdenticalStructure(id=ident)
                 )
-                return already_exists("workflow with identical structure already exists", [reason])
-            old = workflow_pb2.WorkflowClosure.FromString(existing.closure).compiled_workflow
-            reason = workflow_pb2.CreateWorkflowFailureReason(
+            return workflow_pb2.CreateWorkflowFailureReason(
                 exists_different_structure=workflow_pb2.WorkflowErrorExistsDifferentStructure(id=ident)
             )
-            return invalid_argument(reg.different_structure_message(ident.name, "workflow", old, compiled), [reason])
 
-        reg.insert_version(self._ctx.store, _W, _EXISTING, ident, values, description, conflict)
+        reg.register_version(
+            self._ctx.store,
+            _W,
+            _EXISTING,
+            ident,
+            columns,
+            kind="workflow",
+            now=now,
+            structure=compiled,
+            stored_structure=lambda row: workflow_pb2.WorkflowClosure.FromString(row.closure).compiled_workflow,
+            description=(identifier_pb2.WORKFLOW, request.spec),
+            failure_reason=failure_reason,
+        )
         return workflow_pb2.WorkflowCreateResponse()
 
     def _compile(
@@ -203,26 +187,13 @@ class WorkflowManager:
         return workflow
 
     def list_workflows(self, request: common_pb2.ResourceListRequest) -> workflow_pb2.WorkflowList:
-        reg.validate_resource_list_request(request)
-        ids: Select[Any] = select(_W.c.id).where(_W.c.project == request.id.project, _W.c.domain == request.id.domain)
-        if request.id.name:
-            ids = ids.where(_W.c.name == request.id.name)
-        ids, _ = listing.apply_filters(ids, request.filters, "workflow")
-        ids = listing.apply_sort(ids, request.sort_by, request.HasField("sort_by"), "workflow")
-        with self._ctx.store.read() as conn:
-            rows, token = reg.page_rows(conn, _W, ids, _LIST_COLUMNS, request.limit, request.token, "ListWorkflows")
+        rows, token = reg.list_versions(self._ctx.store, request, _W, "workflow", _LIST_COLUMNS, "ListWorkflows")
         return workflow_pb2.WorkflowList(workflows=[workflow_stub_from_row(row) for row in rows], token=token)
 
     def list_workflow_ids(
         self, request: common_pb2.NamedEntityIdentifierListRequest
     ) -> common_pb2.NamedEntityIdentifierList:
-        # Flyte Admin ignores ``filters`` here: only project and domain narrow the names.
-        reg.validate_identifier_list_request(request)
-        query = reg.identifier_query(_W, request.project, request.domain)
-        query = listing.apply_sort(query, request.sort_by, request.HasField("sort_by"), "workflow")
-        with self._ctx.store.read() as conn:
-            rows, token = listing.paginate(conn, query, request.limit, request.token, "ListWorkflowIdentifiers")
-        return common_pb2.NamedEntityIdentifierList(entities=reg.named_identifiers(rows), token=token)
+        return reg.list_names(self._ctx.store, request, _W, "workflow", "ListWorkflowIdentifiers")
 
 
 class _MissingDependency(Exception):

@@ -21,7 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from flyteplane.admin.store.schema import metadata
+from flyteplane.admin.store.schema import _audit, metadata
 
 __all__ = [
     "execution_events",
@@ -32,14 +32,6 @@ __all__ = [
     "signals",
     "task_executions",
 ]
-
-
-def _audit() -> list[Column]:
-    return [
-        Column("created_at", DateTime, nullable=False),
-        Column("updated_at", DateTime, nullable=False),
-        Column("deleted_at", DateTime, nullable=True),
-    ]
 
 
 def _execution_key() -> list[Column]:

@@ -48,6 +48,20 @@ def _audit() -> list[Column]:
     ]
 
 
+def _name_key() -> list[Column]:
+    """project / domain / name: the key of a named entity (fresh columns per table, as for :func:`_audit`)."""
+    return [
+        Column("project", String(63), nullable=False),
+        Column("domain", String(63), nullable=False),
+        Column("name", String(255), nullable=False),
+    ]
+
+
+def _version_key() -> list[Column]:
+    """project / domain / name / version: the key of a registered version (task, workflow, launch plan, description)."""
+    return [*_name_key(), Column("version", String(255), nullable=False)]
+
+
 schema_version = Table(
     "schema_version",
     metadata,
@@ -74,10 +88,7 @@ tasks = Table(
     "tasks",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("project", String(63), nullable=False),
-    Column("domain", String(63), nullable=False),
-    Column("name", String(255), nullable=False),
-    Column("version", String(255), nullable=False),
+    *_version_key(),
     Column("closure", LargeBinary, nullable=False),  # admin.TaskClosure
     Column("digest", String(64), nullable=False),
     Column("type", String(255), nullable=False, default=""),
@@ -90,10 +101,7 @@ workflows = Table(
     "workflows",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("project", String(63), nullable=False),
-    Column("domain", String(63), nullable=False),
-    Column("name", String(255), nullable=False),
-    Column("version", String(255), nullable=False),
+    *_version_key(),
     Column("typed_interface", LargeBinary, nullable=True),  # core.TypedInterface
     # Flyte Admin keeps the closure in blob storage and this column points at it; the embedded admin keeps the
     # closure in ``closure`` (one transaction, nothing to lose between two stores) and records the would-be URI.
@@ -109,10 +117,7 @@ launch_plans = Table(
     "launch_plans",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("project", String(63), nullable=False),
-    Column("domain", String(63), nullable=False),
-    Column("name", String(255), nullable=False),
-    Column("version", String(255), nullable=False),
+    *_version_key(),
     Column("spec", LargeBinary, nullable=False),  # admin.LaunchPlanSpec
     Column("workflow_id", Integer, ForeignKey("workflows.id"), nullable=False),
     Column("closure", LargeBinary, nullable=False),  # admin.LaunchPlanClosure
@@ -132,9 +137,7 @@ named_entity_metadata = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("resource_type", Integer, nullable=False),
-    Column("project", String(63), nullable=False),
-    Column("domain", String(63), nullable=False),
-    Column("name", String(255), nullable=False),
+    *_name_key(),
     Column("description", String(300), nullable=False, default=""),
     Column("state", Integer, nullable=True),  # admin.NamedEntityState; NULL reads as ACTIVE
     *_audit(),
@@ -146,10 +149,7 @@ description_entities = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("resource_type", Integer, nullable=False),
-    Column("project", String(63), nullable=False),
-    Column("domain", String(63), nullable=False),
-    Column("name", String(255), nullable=False),
-    Column("version", String(255), nullable=False),
+    *_version_key(),
     Column("short_description", Text, nullable=False, default=""),
     Column("long_description", LargeBinary, nullable=True),  # admin.Description
     Column("link", String(2048), nullable=False, default=""),
