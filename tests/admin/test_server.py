@@ -207,3 +207,26 @@ def test_acknowledged_registrations_survive_sigkill(tmp_path):
 def test_port_in_use_is_a_clear_error(flyte_admin):
     with pytest.raises(OSError, match="port"):
         AdminServer(port=flyte_admin.port).start()
+
+
+def test_config_for_sandbox_connects_to_the_sandbox_with_nothing_to_configure(tmp_path, monkeypatch):
+    """``flyteplane sandbox`` on its default ports is what ``Config.for_sandbox()`` points at."""
+    from flyteplane.clients.friendly import SynchronousFlyteClient
+    from flyteplane.configuration import Config
+
+    monkeypatch.setenv("HOME", str(tmp_path))  # no user config file may help
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "flyteplane.cli.main", "sandbox", "--state-dir", str(tmp_path / "state")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        _wait_serving("127.0.0.1:30080")
+        client = SynchronousFlyteClient(Config.for_sandbox().platform)
+        assert [d.id for d in client.get_domains()] == ["development", "staging", "production"]
+        assert "flytesnacks" in [p.id for p in client.iter_projects()]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=20)
+    assert proc.returncode == 0, out
