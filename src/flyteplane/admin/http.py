@@ -1,10 +1,15 @@
-"""The admin's HTTP side: the health check and the data proxy's signed URLs.
+"""The admin's HTTP side: the health check, the data proxy's signed URLs and the task logs.
 
 Routes::
 
     GET  /healthcheck                                     200, empty (as Flyte Admin's)
     PUT  /data/<key>?expires=<unix s>[&content_md5=<b64>]&sig=<hex>   upload one object
     GET  /data/<key>?expires=<unix s>&sig=<hex>           download one object
+    GET  /logs/<name>                                     the stdout/stderr of one task attempt (text/plain)
+
+Log links are plain (not signed): the logs of a local admin are no secret. A name is one flat file name that
+:class:`~flyteplane.admin.engine.logs.LogStore` makes; anything else is a 404, so the route never reaches outside
+the logs directory.
 
 A signed URL plays the part of an S3 presigned URL. ``sig`` is HMAC-SHA256, under a key only this admin knows,
 of ``"<METHOD>\\n<key>\\n<expires>\\n<content_md5>"``; so a URL grants one method on one object until
@@ -36,6 +41,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 from flyteplane.admin.blobs import BlobConflict, BlobNotFound, BlobStore, DigestMismatch, IncompleteBody, InvalidKey
 from flyteplane.admin.blobs import check_key as _check_key
 from flyteplane.admin.config import AdminContext
+from flyteplane.admin.engine.logs import LOGS_PATH, LogStore
 
 __all__ = ["HttpServer", "UrlSigner"]
 
@@ -150,6 +156,7 @@ class HttpServer:
         self.port = port
         self.blobs = BlobStore.for_context(ctx)
         self.signer = UrlSigner.for_context(ctx)
+        self.logs = LogStore.for_context(ctx)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -159,7 +166,7 @@ class HttpServer:
             return self
         server_cls = _IPv6Server if ":" in self.host else _Server
         try:
-            server = server_cls((self.host, self.port), _make_handler(self.blobs, self.signer))
+            server = server_cls((self.host, self.port), _make_handler(self.blobs, self.signer, self.logs))
         except OSError as e:
             raise OSError(f"cannot listen for HTTP on {self.host}:{self.port} ({e.strerror or e})") from e
         self.port = server.server_address[1]
@@ -180,6 +187,7 @@ class HttpServer:
             self._thread.join(timeout=5)
             self._thread = None
         self.blobs.close()
+        self.logs.close()
 
 
 class _Server(ThreadingHTTPServer):
@@ -200,12 +208,13 @@ class _IPv6Server(_Server):
     address_family = socket.AF_INET6
 
 
-def _make_handler(blobs: BlobStore, signer: UrlSigner) -> type[BaseHTTPRequestHandler]:
+def _make_handler(blobs: BlobStore, signer: UrlSigner, logs: LogStore) -> type[BaseHTTPRequestHandler]:
     class Handler(_DataHandler):
         pass
 
     Handler.blobs = blobs
     Handler.signer = signer
+    Handler.logs = logs
     return Handler
 
 
@@ -215,6 +224,7 @@ class _DataHandler(BaseHTTPRequestHandler):
     timeout = _SOCKET_TIMEOUT
     blobs: BlobStore
     signer: UrlSigner
+    logs: LogStore
 
     def log_message(self, format: str, *args: object) -> None:
         log.debug("%s " + format, self.address_string(), *args)
@@ -224,6 +234,9 @@ class _DataHandler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         if path == "/healthcheck":
             self._reply(200)
+            return
+        if path.startswith(LOGS_PATH):
+            self._send_log(unquote(path[len(LOGS_PATH) :], errors="replace"))
             return
         key, query = self._data_target()
         if key is None:
@@ -286,6 +299,23 @@ class _DataHandler(BaseHTTPRequestHandler):
             self._reply(500, f"the admin could not store the object: {e.strerror or e}")
             return
         self._reply(200, etag=md5.hex())
+
+    def _send_log(self, name: str) -> None:
+        path = self.logs.path_of(name)
+        try:
+            f = open(path, "rb") if path is not None else None  # noqa: SIM115 (closed below)
+        except OSError:
+            f = None
+        if f is None:
+            self._reply(404, "no such log")
+            return
+        with f:
+            data = f.read()  # a snapshot: a running attempt may still be writing
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
     # -- helpers -------------------------------------------------------------------------------------------
     def _data_target(self) -> tuple[str | None, dict[str, list[str]]]:

@@ -21,8 +21,9 @@ the limits of SQLite (pattern length, number of variables, expression depth) are
 Where Flyte Admin would pass a bad value through to PostgreSQL and answer with a database error, this module
 answers INVALID_ARGUMENT naming the field instead; every valid filter means what it means in Flyte Admin.
 
-The entities a filter can name are the :data:`ENTITIES` registry. Listing a new entity (executions, node and task
-executions, signals) means adding one :class:`Entity` to it; see that class for what an entry says.
+The entities a filter can name are the :data:`ENTITIES` registry: the registry's entities and the runs' (executions
+with their tags, node and task executions, signals). Listing a new entity means adding one :class:`Entity` to it;
+see that class for what an entry says.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from sqlalchemy import (
     Row,
     Select,
     String,
+    and_,
     cast,
     func,
     literal,
@@ -56,7 +58,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.util import surface_selectables
 
 from flyteplane.admin.errors import invalid_argument
-from flyteplane.admin.store import schema
+from flyteplane.admin.store import execution_schema, schema
 
 __all__ = [
     "ENTITIES",
@@ -96,9 +98,9 @@ class Entity:
     An entry answers: what a filter writes to name it (``prefix``), how Flyte Admin prints it in messages
     (``code``), where its columns live (``table``), which fields a filter may use (``columns``), how a field maps
     to a column (``redirects``, ``renames``) and, when it is the listed entity, which others it may join
-    (``joins``). The executions change adds, for instance::
+    (``joins``). Executions, for instance, are listed with::
 
-        Entity("execution", "e", "execution", lambda: schema.executions,
+        Entity("execution", "e", "execution", execution_schema.executions,
                joins={"launch_plan": Join(lambda e, lp: e.c.launch_plan_id == lp.c.id),
                       "workflow": Join(lambda e, w: e.c.workflow_id == w.c.id),
                       "task": Join(lambda e, t: e.c.task_id == t.c.id),
@@ -131,6 +133,27 @@ class Entity:
     """When listed: columns (after redirects and renames) compared as ``COALESCE(column, default)``."""
 
 
+def _same_execution(mine: FromClause, theirs: FromClause) -> ColumnElement[bool]:
+    """Rows of the same workflow execution (Flyte Admin's execution_project/domain/name join)."""
+    return and_(
+        mine.c.execution_project == theirs.c.execution_project,
+        mine.c.execution_domain == theirs.c.execution_domain,
+        mine.c.execution_name == theirs.c.execution_name,
+    )
+
+
+def _same_task(task_execution: FromClause, task: FromClause) -> ColumnElement[bool]:
+    """A task execution's task version."""
+    return and_(
+        task_execution.c.project == task.c.project,
+        task_execution.c.domain == task.c.domain,
+        task_execution.c.name == task.c.name,
+        task_execution.c.version == task.c.version,
+    )
+
+
+_ADMIN_TAG_FIELDS = frozenset({"id", "created_at", "updated_at", "deleted_at", "name"})
+
 ENTITIES: dict[str, Entity] = {
     entity.name: entity
     for entity in (
@@ -162,6 +185,50 @@ ENTITIES: dict[str, Entity] = {
         # Flyte Admin parses these filters as the task or workflow entity (so its messages say 't' or 'w') and
         # checks fields against that model; here they are checked against description_entities' own columns.
         Entity("description_entity", "de", None, schema.description_entities),
+        # Runs. An execution's tags are one-to-many, so filters on them go through EXISTS.
+        Entity(
+            "execution",
+            "e",
+            "execution",
+            execution_schema.executions,
+            joins={
+                "launch_plan": Join(lambda e, lp: e.c.launch_plan_id == lp.c.id),
+                "workflow": Join(lambda e, w: e.c.workflow_id == w.c.id),
+                "task": Join(lambda e, t: e.c.task_id == t.c.id),
+                "admin_tag": Join(None),  # every admin_tag field redirects to execution_tag
+                "execution_tag": Join(_same_execution, exists=True),
+            },
+        ),
+        Entity("execution_tag", "et", "execution_tag", execution_schema.execution_tags),
+        # Flyte Admin's admin tags live on as execution tags: admin_tag.name filters execution_tags.key.
+        Entity(
+            "admin_tag",
+            "at",
+            "admin_tag",
+            None,
+            columns=_ADMIN_TAG_FIELDS,
+            redirects=dict.fromkeys(_ADMIN_TAG_FIELDS, "execution_tag"),
+            renames={"name": "key"},
+        ),
+        Entity(
+            "node_execution",
+            "ne",
+            "node_execution",
+            execution_schema.node_executions,
+            joins={"execution": Join(_same_execution)},
+        ),
+        Entity(
+            "task_execution",
+            "te",
+            "task_execution",
+            execution_schema.task_executions,
+            joins={
+                "task": Join(_same_task),
+                "node_execution": Join(lambda te, ne: and_(_same_execution(te, ne), te.c.node_id == ne.c.node_id)),
+                "execution": Join(_same_execution),
+            },
+        ),
+        Entity("signal", "s", "signal", execution_schema.signals),
     )
 }
 
@@ -169,13 +236,7 @@ ENTITIES: dict[str, Entity] = {
 # gets Flyte Admin's "'e' entity is not allowed in filters" rather than "invalid filter". An entry moves into
 # ENTITIES when that entity is listed (the registry wins where both have a prefix).
 _UNLISTED_PREFIXES: dict[str, str] = {
-    "execution": "e",
-    "node_execution": "ne",
-    "task_execution": "te",
-    "signal": "s",
-    "admin_tag": "at",
     "execution_admin_tag": "eat",
-    "execution_tag": "et",
 }
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ and for uploads one content MD5. Native URLs are those of :class:`~flyteplane.ad
 Where Flyte Admin would fail with INTERNAL on a client's mistake (an unknown project, a native URL outside its
 bucket, an MD5 that is not 16 bytes, a path with ``..``), this admin answers INVALID_ARGUMENT naming the field.
 
-CreateDownloadLink and GetData read execution data; they are not served until executions are.
+CreateDownloadLink signs a node execution's deck; GetData resolves ``flyte://v1/...`` URLs into a node or task
+execution's inputs and outputs (see :mod:`flyteplane.admin.managers._flyte_urls`).
 """
 
 from __future__ import annotations
@@ -17,13 +18,19 @@ import math
 import secrets
 import time
 
+from flyteidl.admin import node_execution_pb2, task_execution_pb2
+from flyteidl.core import identifier_pb2, literals_pb2
 from flyteidl.service import dataproxy_pb2
 from google.protobuf import duration_pb2, timestamp_pb2
 
 from flyteplane.admin.blobs import BlobStore, InvalidKey, check_key
 from flyteplane.admin.config import AdminContext
-from flyteplane.admin.errors import already_exists, failed_precondition, invalid_argument
+from flyteplane.admin.errors import AdminError, already_exists, failed_precondition, invalid_argument, not_found
 from flyteplane.admin.http import UrlSigner
+from flyteplane.admin.managers._flyte_urls import FlyteUrl, parse_flyte_url
+from flyteplane.admin.managers.node_executions import NodeExecutionManager
+from flyteplane.admin.managers.task_executions import TaskExecutionManager
+from flyteplane.admin.prototext import go_text
 from flyteplane.admin.validation import validate_project_and_domain
 
 __all__ = ["DataProxyManager", "go_duration"]
@@ -40,7 +47,7 @@ _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 class DataProxyManager:
-    """Serves CreateUploadLocation and CreateDownloadLocation.
+    """Serves CreateUploadLocation, CreateDownloadLocation, CreateDownloadLink and GetData.
 
     The signed URLs point at the admin's HTTP side, which the server announces with :meth:`bind_http` once it
     listens; the blob store and the signing key are the ones that side serves.
@@ -51,6 +58,8 @@ class DataProxyManager:
         self.blobs = BlobStore.for_context(ctx)
         self.signer = UrlSigner.for_context(ctx)
         self._http_endpoint: str | None = None
+        self._node_executions = NodeExecutionManager(ctx)
+        self._task_executions = TaskExecutionManager(ctx)
 
     def bind_http(self, http_endpoint: str) -> None:
         """Sign URLs under ``http_endpoint`` (``http://host:port``)."""
@@ -151,6 +160,100 @@ class DataProxyManager:
             expires_at=_timestamp(now, expires_ns),
         )
 
+    # -- CreateDownloadLink -------------------------------------------------------------------------------
+    def create_download_link(
+        self, request: dataproxy_pb2.CreateDownloadLinkRequest
+    ) -> dataproxy_pb2.CreateDownloadLinkResponse:
+        """A signed URL for a node execution's deck (the only artifact type Flyte Admin knows)."""
+        request = _copy(request)
+        expires_ns = MAX_DOWNLOAD_EXPIRES_NS
+        if request.HasField("expires_in"):
+            problem, expires_ns = _check_download_duration(request.expires_in, MAX_DOWNLOAD_EXPIRES_NS)
+            if problem:
+                raise invalid_argument(f"error while validating request. Error: expiresIn is invalid. Error: {problem}")
+        else:
+            request.expires_in.FromNanoseconds(expires_ns)
+        if request.artifact_type == dataproxy_pb2.ARTIFACT_TYPE_UNDEFINED:
+            raise invalid_argument(
+                "error while validating request. Error: invalid artifact type [ARTIFACT_TYPE_UNDEFINED]"
+            )
+        if not request.HasField("node_execution_id"):
+            raise invalid_argument("error while validating request. Error: source is required. Provided nil")
+        node_id = request.node_execution_id
+        try:
+            node = self._node_executions.get_node_execution(node_execution_pb2.NodeExecutionGetRequest(id=node_id))
+        except AdminError as e:
+            raise invalid_argument(f"failed to find node execution [{go_text(node_id)}]. Error: {e.message}") from None
+        native_url = node.closure.deck_uri if request.artifact_type == dataproxy_pb2.ARTIFACT_TYPE_DECK else ""
+        if not native_url:
+            raise not_found(f"no deckUrl found for request [{go_text(request)}]")
+        key = self.blobs.key_from_native_url(native_url)
+        if key is None or not self.blobs.exists(key):
+            raise not_found("object not found")
+        now = time.time()
+        url = self._sign("GET", key, now, expires_ns)
+        expires_at = _timestamp(now, expires_ns)
+        return dataproxy_pb2.CreateDownloadLinkResponse(
+            signed_url=[url],
+            expires_at=expires_at,
+            pre_signed_urls=dataproxy_pb2.PreSignedURLs(signed_url=[url], expires_at=expires_at),
+        )
+
+    # -- GetData -------------------------------------------------------------------------------------------
+    def get_data(self, request: dataproxy_pb2.GetDataRequest) -> dataproxy_pb2.GetDataResponse:
+        """The inputs, outputs (or one of them by name) or deck a ``flyte://v1/...`` URL names."""
+        url = request.flyte_url
+        if not url:
+            raise invalid_argument(
+                "failed to validate resolve artifact request. Error: source is required. Provided empty string"
+            )
+        if not url.startswith("flyte://"):
+            raise invalid_argument(
+                "failed to validate resolve artifact request. Error: request does not start with the correct prefix"
+            )
+        try:
+            parsed = parse_flyte_url(url)
+        except ValueError as e:
+            raise invalid_argument(f"failed to parse artifact url Error: {e}") from None
+        if parsed.attempt is None:
+            return self._node_data(parsed)
+        return self._task_data(parsed)
+
+    def _node_data(self, parsed: FlyteUrl) -> dataproxy_pb2.GetDataResponse:
+        node_id = parsed.node_execution_id
+        data = self._node_executions.get_node_execution_data(node_execution_pb2.NodeExecutionGetDataRequest(id=node_id))
+        if parsed.io_type == "d":
+            link = self.create_download_link(
+                dataproxy_pb2.CreateDownloadLinkRequest(
+                    artifact_type=dataproxy_pb2.ARTIFACT_TYPE_DECK, node_execution_id=node_id
+                )
+            )
+            return dataproxy_pb2.GetDataResponse(pre_signed_urls=link.pre_signed_urls)
+        literals = data.full_inputs if parsed.io_type == "i" else data.full_outputs
+        return _literal_response(literals, parsed.literal_name, f"node execution [{go_text(node_id)}]")
+
+    def _task_data(self, parsed: FlyteUrl) -> dataproxy_pb2.GetDataResponse:
+        # The URL has no task id: the attempt is found among the node's task executions, as Flyte Admin does.
+        partial = identifier_pb2.TaskExecutionIdentifier(
+            node_execution_id=parsed.node_execution_id, retry_attempt=parsed.attempt
+        )
+        try:
+            listed = self._task_executions.list_task_executions(
+                task_execution_pb2.TaskExecutionListRequest(
+                    node_execution_id=parsed.node_execution_id, limit=1, filters=f"eq(retry_attempt,{parsed.attempt})"
+                )
+            )
+        except AdminError as e:
+            raise invalid_argument(f"failed to list task executions [{go_text(partial)}]. Error: {e.message}") from None
+        if not listed.task_executions:
+            raise invalid_argument(f"no task executions were listed [{go_text(partial)}]. Error: <nil>")
+        task_id = listed.task_executions[0].id
+        data = self._task_executions.get_task_execution_data(task_execution_pb2.TaskExecutionGetDataRequest(id=task_id))
+        if parsed.io_type == "d":
+            raise invalid_argument("deck type cannot be specified with a retry attempt, just use the node instead")
+        literals = data.full_inputs if parsed.io_type == "i" else data.full_outputs
+        return _literal_response(literals, parsed.literal_name, f"task execution [{go_text(task_id)}]")
+
     # -- helpers -------------------------------------------------------------------------------------------
     def _sign(self, method: str, key: str, now: float, expires_ns: int, content_md5: str = "") -> str:
         if self._http_endpoint is None:
@@ -158,6 +261,21 @@ class DataProxyManager:
         # Whole seconds, rounded down: the URL never outlives the expires_at the response announces.
         expires = math.floor(now + expires_ns / 1e9)
         return self.signer.url(self._http_endpoint, method, key, expires, content_md5)
+
+
+def _copy(request: dataproxy_pb2.CreateDownloadLinkRequest) -> dataproxy_pb2.CreateDownloadLinkRequest:
+    copy = dataproxy_pb2.CreateDownloadLinkRequest()
+    copy.CopyFrom(request)
+    return copy
+
+
+def _literal_response(literals: literals_pb2.LiteralMap, name: str, where: str) -> dataproxy_pb2.GetDataResponse:
+    """The whole map, or the one literal ``name`` (INVALID_ARGUMENT when the map has none of that name)."""
+    if not name:
+        return dataproxy_pb2.GetDataResponse(literal_map=literals)
+    if name not in literals.literals:
+        raise invalid_argument(f"name [{name}] not found in {where}")
+    return dataproxy_pb2.GetDataResponse(literal=literals.literals[name])
 
 
 def _check_part(field: str, value: str) -> None:
