@@ -1,0 +1,139 @@
+"""The state one run carries through its DAG walk, and the engine-wide services it uses."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flyteidl.admin import execution_pb2
+from flyteidl.core import compiler_pb2, identifier_pb2, literals_pb2, tasks_pb2, workflow_pb2
+from flyteidl.core import execution_pb2 as core_execution_pb2
+
+from flyteplane.admin.blobs import BlobStore
+from flyteplane.admin.compiler import IdentifierKey, identifier_key
+from flyteplane.admin.engine.events import Emitter
+from flyteplane.admin.engine.logs import LogStore
+from flyteplane.admin.engine.runtime import CancelToken
+from flyteplane.admin.engine.task_runner import ProcessTable
+
+__all__ = ["ChildLaunch", "ChildOutcome", "NodeOutcome", "RecoveredNode", "RunState", "Services"]
+
+NodePhase = core_execution_pb2.NodeExecution
+
+
+@dataclass(frozen=True)
+class ChildLaunch:
+    """What a launch-plan node asks the executions manager to start."""
+
+    parent_node_execution_id: identifier_pb2.NodeExecutionIdentifier
+    launch_plan_id: identifier_pb2.Identifier
+    inputs: literals_pb2.LiteralMap
+    parent_spec: execution_pb2.ExecutionSpec
+
+
+@dataclass
+class ChildOutcome:
+    """How a child execution ended: its workflow phase, and its outputs or error."""
+
+    phase: int
+    outputs: literals_pb2.LiteralMap | None = None
+    error: core_execution_pb2.ExecutionError | None = None
+
+
+@dataclass
+class NodeOutcome:
+    """How a node ended (a ``core.NodeExecution.Phase``), with its outputs or error."""
+
+    phase: int
+    outputs: literals_pb2.LiteralMap | None = None
+    error: core_execution_pb2.ExecutionError | None = None
+    output_uri: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """Whether downstream nodes may use this node's outputs."""
+        return self.phase in (NodePhase.SUCCEEDED, NodePhase.RECOVERED)
+
+
+@dataclass(frozen=True)
+class RecoveredNode:
+    """A node that succeeded in the execution being recovered: where its inputs and outputs are."""
+
+    input_uri: str
+    output_uri: str
+
+
+@dataclass
+class Services:
+    """What every run of one engine shares."""
+
+    blobs: BlobStore
+    logs: LogStore
+    emitter: Emitter
+    processes: ProcessTable
+    python: str
+    pythonpath: tuple[str, ...]
+    kill_grace: float
+    raw_output_root: str
+    """Default base of raw output prefixes (a ``file://`` URL), when the run names none."""
+    work_root: Path
+    """Where attempts get their working directories."""
+    http_endpoint: Callable[[], str | None]
+    launch_child: Callable[[ChildLaunch], identifier_pb2.WorkflowExecutionIdentifier]
+    wait_child: Callable[[identifier_pb2.WorkflowExecutionIdentifier, CancelToken], ChildOutcome]
+    terminate_child: Callable[[identifier_pb2.WorkflowExecutionIdentifier, str], None]
+
+
+@dataclass
+class RunState:
+    """One execution being run."""
+
+    services: Services
+    execution_id: identifier_pb2.WorkflowExecutionIdentifier
+    closure: compiler_pb2.CompiledWorkflowClosure
+    spec: execution_pb2.ExecutionSpec
+    token: CancelToken
+    max_parallelism: int
+    recovered: dict[str, RecoveredNode] = field(default_factory=dict)
+    tasks: dict[IdentifierKey, tasks_pb2.TaskTemplate] = field(default_factory=dict)
+    sub_workflows: dict[IdentifierKey, compiler_pb2.CompiledWorkflow] = field(default_factory=dict)
+    slots: threading.BoundedSemaphore = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Task and launch-plan nodes running at once (propeller's max parallelism); other nodes take no slot.
+        self.slots = threading.BoundedSemaphore(max(1, self.max_parallelism))
+        self.tasks = {identifier_key(t.template.id): t.template for t in self.closure.tasks}
+        self.sub_workflows = {identifier_key(w.template.id): w for w in self.closure.sub_workflows}
+
+    @property
+    def fail_immediately(self) -> bool:
+        policy = self.closure.primary.template.metadata.on_failure
+        return policy != workflow_pb2.WorkflowMetadata.FAIL_AFTER_EXECUTABLE_NODES_COMPLETE
+
+    # -- data layout (propeller's metadata/propeller/<project>-<domain>-<name>/<node>/data/...) -------------------
+    @property
+    def prefix(self) -> str:
+        eid = self.execution_id
+        return f"metadata/propeller/{eid.project}-{eid.domain}-{eid.name}"
+
+    def node_key(self, node_id: str, *parts: str | int) -> str:
+        return "/".join([self.prefix, node_id, "data", *(str(p) for p in parts)])
+
+    def put_literal_map(self, key: str, literal_map: literals_pb2.LiteralMap) -> str:
+        """Store a literal map; return its native URL (what events and records carry)."""
+        self.services.blobs.put(key, literal_map.SerializeToString())
+        return self.services.blobs.native_url(key)
+
+    def local_url(self, key: str) -> str:
+        """The ``file://`` URL of a key, which a local process can always open."""
+        return self.services.blobs.path_of(key).as_uri()
+
+    def raw_output_prefix(self, node_id: str, attempt: int) -> str:
+        """Propeller's ``<raw output prefix>/<shard>/<execution>-<node>-<attempt>``."""
+        base = self.spec.raw_output_data_config.output_location_prefix or self.services.raw_output_root
+        unique = f"{self.execution_id.name}-{node_id}-{attempt}"
+        shard = hashlib.sha1(unique.encode(), usedforsecurity=False).hexdigest()[:2]
+        return f"{base.rstrip('/')}/{shard}/{unique}"

@@ -1,0 +1,543 @@
+"""Running one task attempt as a local process under Flyte's container contract.
+
+On a Flyte cluster an attempt is a pod: propeller writes the inputs (a ``LiteralMap``) to ``inputs.pb``, fills the
+placeholders of the container's command and args (``{{.input}}``, ``{{.outputPrefix}}``, ...), sets the
+``FLYTE_INTERNAL_*`` variables flytekit's entrypoint reads, and after the container exits reads ``outputs.pb`` or
+``error.pb`` (a ``core.ErrorDocument``) from the output prefix. Here the container's command runs as a process of
+this machine, with the admin's own Python environment first on ``PATH`` (so ``pyflyte-execute`` and
+``pyflyte-fast-execute`` are those of the installed flytekit). The image is recorded, not pulled: the first line of
+the attempt's log says so.
+
+Each attempt runs in its own process group (so a kill reaches whatever it started) and its own working directory
+(fast-registered code is unpacked there, as in a container's work dir). stdout and stderr go, interleaved, to one
+log file; the last lines of stderr are kept for the error message of a process that dies without ``error.pb``.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import json
+import logging
+import os
+import re
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from flyteidl.core import errors_pb2, execution_pb2, literals_pb2, tasks_pb2
+from google.protobuf import json_format
+from google.protobuf.message import DecodeError
+
+from flyteplane.admin.engine.runtime import CancelToken
+
+__all__ = [
+    "Attempt",
+    "AttemptPaths",
+    "AttemptResult",
+    "ProcessTable",
+    "UnsupportedTask",
+    "container_of",
+    "literal_text",
+    "render",
+    "run_attempt",
+]
+
+log = logging.getLogger("flyteplane.admin.engine")
+
+OUTPUTS_FILE = "outputs.pb"
+ERROR_FILE = "error.pb"
+FUTURES_FILE = "futures.pb"
+_STDERR_TAIL_LINES = 40
+_STDERR_TAIL_BYTES = 4000
+_POLL_SECONDS = 0.05
+
+_USER = execution_pb2.ExecutionError.USER
+_SYSTEM = execution_pb2.ExecutionError.SYSTEM
+
+
+# -- what a task runs ---------------------------------------------------------------------------------------------
+class UnsupportedTask(Exception):
+    """The task cannot run as a local process (no container, an unsupported plugin type)."""
+
+
+@dataclass(frozen=True)
+class Container:
+    """The parts of a task's container that matter for a local process."""
+
+    image: str
+    argv: list[str]
+    env: dict[str, str]
+
+
+def container_of(task: tasks_pb2.TaskTemplate) -> Container:
+    """The container a task runs: ``container``, or the primary container of a ``k8s_pod`` task."""
+    target = task.WhichOneof("target")
+    if target == "container":
+        c = task.container
+        return Container(c.image, [*c.command, *c.args], {kv.key: kv.value for kv in c.env})
+    if target == "k8s_pod":
+        pod = json_format.MessageToDict(task.k8s_pod.pod_spec)
+        primary = task.k8s_pod.primary_container_name or task.config.get("primary_container_name", "")
+        for spec in pod.get("containers", []):
+            if isinstance(spec, dict) and spec.get("name") == primary:
+                env = {
+                    str(e.get("name")): str(e.get("value", ""))
+                    for e in spec.get("env", [])
+                    if isinstance(e, dict) and "name" in e
+                }
+                argv = [str(a) for a in (*spec.get("command", []), *spec.get("args", []))]
+                return Container(str(spec.get("image", "")), argv, env)
+        raise UnsupportedTask(f"the pod of task type [{task.type}] has no primary container [{primary}]")
+    raise UnsupportedTask(
+        f"task type [{task.type}] has no container; the embedded admin runs only container and pod tasks"
+    )
+
+
+# -- placeholders -------------------------------------------------------------------------------------------------
+def _placeholder(name: str) -> re.Pattern[str]:
+    # Propeller's templates: case-insensitive, optional spaces, "." or "$" before the name.
+    return re.compile(r"(?i){{\s*[.$]" + name + r"\s*}}")
+
+
+_INPUT = _placeholder("Input")
+_INPUT_PREFIX = _placeholder("InputPrefix")
+_OUTPUT_PREFIX = _placeholder("OutputPrefix")
+_RAW_OUTPUT = _placeholder("RawOutputDataPrefix")
+_PER_RETRY_KEY = _placeholder("PerRetryUniqueKey")
+_PREV_CHECKPOINT = _placeholder("PrevCheckpointPrefix")
+_CHECKPOINT = _placeholder("CheckpointOutputPrefix")
+_TASK_TEMPLATE = _placeholder("TaskTemplatePath")
+_INPUT_VAR = re.compile(r"(?i){{\s*[.$]Inputs\.(?P<name>[^}\s]+)\s*}}")
+
+
+class RenderError(Exception):
+    """A placeholder cannot be filled."""
+
+
+def render(template: str, values: Mapping[str, str], inputs: literals_pb2.LiteralMap) -> str:
+    """Fill propeller's placeholders in one command/args element.
+
+    ``values`` holds ``input``, ``inputPrefix``, ``outputPrefix``, ``rawOutputDataPrefix``, ``perRetryUniqueKey``,
+    ``checkpointOutputPrefix``, ``prevCheckpointPrefix`` and, if the task has one, ``taskTemplatePath``.
+    """
+    text = template
+    for pattern, key in (
+        (_OUTPUT_PREFIX, "outputPrefix"),
+        (_INPUT_PREFIX, "inputPrefix"),
+        (_RAW_OUTPUT, "rawOutputDataPrefix"),
+        (_PREV_CHECKPOINT, "prevCheckpointPrefix"),
+        (_CHECKPOINT, "checkpointOutputPrefix"),
+        (_PER_RETRY_KEY, "perRetryUniqueKey"),
+        (_INPUT, "input"),
+        (_TASK_TEMPLATE, "taskTemplatePath"),
+    ):
+        if key in values:
+            text = pattern.sub(lambda _m, v=values[key]: v, text)  # type: ignore[misc]
+
+    def input_value(match: re.Match[str]) -> str:
+        name = match.group("name")
+        if name not in inputs.literals:
+            raise RenderError(f"the task's command refers to input [{name}], which it was not given")
+        return literal_text(inputs.literals[name], name)
+
+    return _INPUT_VAR.sub(input_value, text)
+
+
+def literal_text(literal: literals_pb2.Literal, name: str = "") -> str:
+    """A literal as ``{{.inputs.<name>}}`` renders it: primitives as text, blobs by URI, lists as ``[a,b]``."""
+    kind = literal.WhichOneof("value")
+    if kind == "collection":
+        return "[" + ",".join(literal_text(item, name) for item in literal.collection.literals) + "]"
+    if kind == "scalar":
+        scalar = literal.scalar
+        which = scalar.WhichOneof("value")
+        if which == "primitive":
+            return _primitive_text(scalar.primitive)
+        if which == "blob":
+            return str(scalar.blob.uri)
+        if which == "schema":
+            return str(scalar.schema.uri)
+        if which == "union":
+            return literal_text(scalar.union.value, name)
+    raise RenderError(f"input [{name}] is not a primitive, a blob or a list of them, so it has no text form")
+
+
+def _primitive_text(p: literals_pb2.Primitive) -> str:
+    which = p.WhichOneof("value")
+    if which == "integer":
+        return str(p.integer)
+    if which == "boolean":
+        return "true" if p.boolean else "false"
+    if which == "float_value":
+        f = p.float_value
+        return str(int(f)) if f.is_integer() and abs(f) < 1e21 else repr(f)
+    if which == "string_value":
+        return str(p.string_value)
+    if which == "datetime":
+        return p.datetime.ToJsonString()
+    if which == "duration":
+        from flyteplane.admin.managers.dataproxy import go_duration
+
+        return go_duration(p.duration.seconds * 10**9 + p.duration.nanos)
+    return ""
+
+
+# -- processes that outlive a crash -------------------------------------------------------------------------------
+class ProcessTable:
+    """The process groups of running attempts, recorded on disk so that an admin killed hard can end them when it
+    starts again.
+
+    Each group is a file ``<dir>/<pid>.json`` holding the pid, its start time (``/proc/<pid>/stat``, clock ticks
+    since boot) and the boot id: a recorded group is killed only if a process with that pid, start time and boot
+    still exists, so a reused pid is never hit. Without a state directory nothing outlives the admin, and nothing
+    is recorded.
+    """
+
+    def __init__(self, root: Path | None) -> None:
+        self.dir = root
+        if root is not None:
+            root.mkdir(parents=True, exist_ok=True)
+
+    def add(self, pid: int) -> None:
+        if self.dir is None:
+            return
+        record = {"pid": pid, "start": _start_ticks(pid), "boot": _boot_id()}
+        path = self.dir / f"{pid}.json"
+        tmp = self.dir / f".{pid}.json.tmp"
+        with contextlib.suppress(OSError):
+            tmp.write_text(json.dumps(record))
+            os.replace(tmp, path)
+
+    def remove(self, pid: int) -> None:
+        if self.dir is not None:
+            with contextlib.suppress(OSError):
+                (self.dir / f"{pid}.json").unlink()
+
+    def kill_leftovers(self) -> list[int]:
+        """Kill the groups a previous run of the admin left running; return their pids."""
+        killed: list[int] = []
+        if self.dir is None:
+            return killed
+        for path in sorted(self.dir.glob("*.json")):
+            try:
+                record = json.loads(path.read_text())
+                pid = int(record["pid"])
+            except (OSError, ValueError, KeyError, TypeError):
+                path.unlink(missing_ok=True)
+                continue
+            start = record.get("start")
+            if start is not None and record.get("boot") == _boot_id() and _start_ticks(pid) == start:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(pid, signal.SIGKILL)
+                    killed.append(pid)
+            path.unlink(missing_ok=True)
+        return killed
+
+
+def _start_ticks(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name (field 2) may hold spaces and parentheses: fields are counted after its last ")".
+    fields = stat[stat.rfind(")") + 2 :].split()
+    try:
+        return int(fields[19])  # field 22 of the whole line: starttime
+    except (IndexError, ValueError):
+        return None
+
+
+def _boot_id() -> str | None:
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return None
+
+
+# -- one attempt --------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AttemptPaths:
+    """Where an attempt reads and writes (URLs are what the process sees; directories are local)."""
+
+    inputs_url: str
+    input_prefix_url: str
+    output_dir: Path
+    output_prefix_url: str
+    raw_output_prefix: str
+    checkpoint_prefix: str
+    prev_checkpoint_prefix: str
+    per_retry_key: str
+    workdir: Path
+    log_path: Path
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """Everything needed to run one attempt of a task."""
+
+    task: tasks_pb2.TaskTemplate
+    inputs: literals_pb2.LiteralMap
+    paths: AttemptPaths
+    env: dict[str, str]
+    """Set on top of the admin's environment and the container's env (``FLYTE_INTERNAL_*``, the run's envs)."""
+    python: str
+    """The interpreter whose directory goes first on PATH."""
+    pythonpath: tuple[str, ...] = ()
+    timeout: float | None = None
+    """Seconds this attempt may run (the task's ``metadata.timeout``)."""
+    deadline: float | None = None
+    """``time.monotonic()`` by which the whole node must be done (the node's ``metadata.timeout``)."""
+    kill_grace: float = 2.0
+
+
+@dataclass
+class AttemptResult:
+    """How an attempt ended. ``outcome`` is ``succeeded``, ``failed``, ``aborted``, ``timed_out`` (the attempt ran
+    past the task's timeout) or ``node_timed_out`` (past the node's)."""
+
+    outcome: str
+    outputs: literals_pb2.LiteralMap | None = None
+    error: execution_pb2.ExecutionError | None = None
+    recoverable: bool = False
+    exit_code: int | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def _failure(code: str, message: str, kind: int = _USER, *, recoverable: bool = False) -> AttemptResult:
+    error = execution_pb2.ExecutionError(code=code, message=message, kind=kind)
+    return AttemptResult("failed", error=error, recoverable=recoverable)
+
+
+def run_attempt(
+    attempt: Attempt,
+    token: CancelToken,
+    on_started: Callable[[int], None],
+    processes: ProcessTable,
+) -> AttemptResult:
+    """Run ``attempt`` to its end and say how it went. ``on_started(pid)`` is called once the process runs;
+    cancelling ``token`` kills the process group (the result is then ``aborted``)."""
+    task = attempt.task
+    paths = attempt.paths
+    try:
+        container = container_of(task)
+    except UnsupportedTask as e:
+        return _failure("UnsupportedTaskType", str(e), _SYSTEM)
+    if not container.argv:
+        return _failure("EmptyCommand", f"task [{task.id.name}] has neither command nor args to run")
+    values = {
+        "input": paths.inputs_url,
+        "inputPrefix": paths.input_prefix_url,
+        "outputPrefix": paths.output_prefix_url,
+        "rawOutputDataPrefix": paths.raw_output_prefix,
+        "checkpointOutputPrefix": paths.checkpoint_prefix,
+        # Propeller passes a quoted empty string when there is no previous checkpoint; flytekit reads it as None.
+        "prevCheckpointPrefix": paths.prev_checkpoint_prefix or '""',
+        "perRetryUniqueKey": paths.per_retry_key,
+    }
+    try:
+        argv = [render(arg, values, attempt.inputs) for arg in container.argv]
+    except RenderError as e:
+        return _failure("TemplateRenderError", str(e))
+
+    env = _process_env(attempt, container)
+    executable = argv[0]
+    if os.sep not in executable:
+        found = shutil.which(executable, path=env.get("PATH", ""))
+        if found is None:
+            return _failure(
+                "CommandNotFound",
+                f"cannot start [{executable}]: not found on PATH (the task ran with {attempt.python}; is flytekit "
+                "installed there?)",
+            )
+        executable = found
+    for directory in (paths.output_dir, paths.workdir, paths.log_path.parent):
+        directory.mkdir(parents=True, exist_ok=True)
+
+    with open(paths.log_path, "ab") as log_file:
+        log_file.write(
+            f"image {container.image or '(none)'} is recorded, not pulled: the task ran locally with "
+            f"{attempt.python}\n".encode()
+        )
+        log_file.flush()
+        try:
+            proc = subprocess.Popen(
+                [executable, *argv[1:]],
+                cwd=paths.workdir,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,  # its own process group: a kill reaches everything it started
+            )
+        except OSError as e:
+            log_file.write(f"cannot start {argv[0]}: {e}\n".encode())
+            return _failure("CommandNotStartable", f"cannot start [{argv[0]}]: {e.strerror or e}")
+        processes.add(proc.pid)
+        try:
+            return _supervise(attempt, proc, log_file, token, on_started)
+        finally:
+            _kill_group(proc.pid, signal.SIGKILL)  # anything the task left behind in its group
+            processes.remove(proc.pid)
+
+
+def _process_env(attempt: Attempt, container: Container) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(container.env)
+    env.update(attempt.env)
+    python_dir = str(Path(attempt.python).parent)
+    env["PATH"] = os.pathsep.join(p for p in (python_dir, env.get("PATH", "")) if p)
+    pythonpath = [*attempt.pythonpath, *(p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p)]
+    if pythonpath:
+        env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(pythonpath))
+    return env
+
+
+class _Pump(threading.Thread):
+    """Copies one of the process's pipes into the log file, line by line, keeping the last lines of stderr."""
+
+    def __init__(self, pipe: IO[bytes], log_file: IO[bytes], lock: threading.Lock, tail: collections.deque | None):
+        super().__init__(daemon=True, name="attempt-log")
+        self._pipe, self._log, self._lock, self._tail = pipe, log_file, lock, tail
+
+    def run(self) -> None:
+        with self._pipe:
+            for line in iter(self._pipe.readline, b""):
+                with self._lock:
+                    self._log.write(line)
+                    self._log.flush()
+                if self._tail is not None:
+                    self._tail.append(line)
+
+
+def _supervise(
+    attempt: Attempt,
+    proc: subprocess.Popen[bytes],
+    log_file: IO[bytes],
+    token: CancelToken,
+    on_started: Callable[[int], None],
+) -> AttemptResult:
+    lock = threading.Lock()
+    tail: collections.deque[bytes] = collections.deque(maxlen=_STDERR_TAIL_LINES)
+    assert proc.stdout is not None and proc.stderr is not None
+    pumps = [_Pump(proc.stdout, log_file, lock, None), _Pump(proc.stderr, log_file, lock, tail)]
+    for pump in pumps:
+        pump.start()
+    started = time.monotonic()
+    try:
+        on_started(proc.pid)
+    except Exception:  # reporting must not leave an orphan behind
+        log.exception("reporting the start of attempt pid %d failed", proc.pid)
+    ending: str | None = None
+    while proc.poll() is None:
+        now = time.monotonic()
+        if attempt.deadline is not None and now >= attempt.deadline:
+            ending = "node_timed_out"
+        elif attempt.timeout is not None and now - started >= attempt.timeout:
+            ending = "timed_out"
+        elif token.cancelled:
+            ending = "aborted"
+        if ending is not None:
+            _stop(proc, attempt.kill_grace)
+            break
+        remaining = [_POLL_SECONDS]
+        if attempt.deadline is not None:
+            remaining.append(attempt.deadline - now)
+        if attempt.timeout is not None:
+            remaining.append(started + attempt.timeout - now)
+        token.wait(max(0.0, min(remaining)))
+    exit_code = proc.wait()
+    for pump in pumps:
+        pump.join(timeout=5)
+    with lock:
+        note = {
+            "aborted": f"killed: {token.reason or 'the run was aborted'}",
+            "timed_out": f"killed: the attempt ran longer than its timeout ({attempt.timeout:g}s)"
+            if attempt.timeout is not None
+            else "",
+            "node_timed_out": "killed: the node ran longer than its timeout",
+        }.get(ending or "", f"exited with code {exit_code}")
+        log_file.write(f"[flyteplane] {note}\n".encode())
+        log_file.flush()
+    if ending is not None:
+        return AttemptResult(ending, exit_code=exit_code)
+    return read_result(attempt, exit_code, b"".join(tail))
+
+
+def _stop(proc: subprocess.Popen[bytes], grace: float) -> None:
+    """SIGTERM to the group, SIGKILL after ``grace`` seconds (what the kubelet does to a deleted pod)."""
+    _kill_group(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        pass
+    _kill_group(proc.pid, signal.SIGKILL)
+
+
+def _kill_group(pgid: int, sig: int) -> None:
+    # While any member of the group lives its id cannot be reused, so this never hits a stranger.
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, sig)
+
+
+# -- what the attempt left behind ---------------------------------------------------------------------------------
+def read_result(attempt: Attempt, exit_code: int, stderr_tail: bytes) -> AttemptResult:
+    """Outcome of a finished process from its output prefix, as propeller reads a finished pod's."""
+    out = attempt.paths.output_dir
+    error_path = out / ERROR_FILE
+    if error_path.is_file():
+        try:
+            doc = errors_pb2.ErrorDocument.FromString(error_path.read_bytes())
+        except (OSError, DecodeError) as e:
+            return _failure("ErrorDocumentUnreadable", f"the task wrote an unreadable {ERROR_FILE}: {e}", _SYSTEM)
+        err = doc.error
+        kind = err.origin if err.origin in (_USER, _SYSTEM) else _USER
+        error = execution_pb2.ExecutionError(
+            code=err.code, message=err.message, kind=kind, error_uri=error_path.as_uri(), worker=err.worker
+        )
+        if err.HasField("timestamp"):
+            error.timestamp.CopyFrom(err.timestamp)
+        recoverable = err.kind == errors_pb2.ContainerError.RECOVERABLE
+        return AttemptResult("failed", error=error, recoverable=recoverable, exit_code=exit_code)
+    if (out / FUTURES_FILE).is_file():
+        return _failure(
+            "DynamicNotSupported",
+            "the task returned a dynamic workflow (futures.pb); dynamic workflows are not supported by the embedded "
+            "admin's engine",
+            _SYSTEM,
+        )
+    if exit_code != 0:
+        how = f"was killed by signal {-exit_code}" if exit_code < 0 else f"exited with code {exit_code}"
+        message = f"the task process {how} without writing {ERROR_FILE}"
+        text = stderr_tail.decode(errors="replace").strip()
+        if text:
+            message += f". The end of its stderr:\n{text[-_STDERR_TAIL_BYTES:]}"
+        return AttemptResult(
+            "failed",
+            error=execution_pb2.ExecutionError(code="NonZeroExitCode", message=message, kind=_USER),
+            recoverable=True,  # like a failed pod: worth a retry
+            exit_code=exit_code,
+        )
+    outputs_path = out / OUTPUTS_FILE
+    expected = list(attempt.task.interface.outputs.variables)
+    if not outputs_path.is_file():
+        if expected:
+            return _failure(
+                "OutputsNotFound",
+                f"the task exited without writing {OUTPUTS_FILE} (expected outputs: {', '.join(sorted(expected))})",
+            )
+        return AttemptResult("succeeded", outputs=literals_pb2.LiteralMap(), exit_code=exit_code)
+    try:
+        outputs = literals_pb2.LiteralMap.FromString(outputs_path.read_bytes())
+    except (OSError, DecodeError) as e:
+        return _failure("OutputsUnreadable", f"the task wrote an unreadable {OUTPUTS_FILE}: {e}", _SYSTEM)
+    missing = sorted(set(expected) - set(outputs.literals))
+    if missing:
+        return _failure("OutputsNotFound", f"the task's {OUTPUTS_FILE} lacks the outputs [{', '.join(missing)}]")
+    return AttemptResult("succeeded", outputs=outputs, exit_code=exit_code)
