@@ -12,7 +12,32 @@ from google.protobuf.descriptor import FieldDescriptor
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flyteplane.admin.server import _EXECUTION_RPCS
+# The registry's RPCs are fuzzed here; executions have their own tests (a generated CreateExecution that passes
+# validation would start a run).
+_EXECUTION_RPCS = {
+    "CreateExecution",
+    "RelaunchExecution",
+    "RecoverExecution",
+    "GetExecution",
+    "UpdateExecution",
+    "GetExecutionData",
+    "ListExecutions",
+    "TerminateExecution",
+    "GetNodeExecution",
+    "GetDynamicNodeWorkflow",
+    "ListNodeExecutions",
+    "ListNodeExecutionsForTask",
+    "GetNodeExecutionData",
+    "CreateWorkflowEvent",
+    "CreateNodeEvent",
+    "CreateTaskEvent",
+    "GetTaskExecution",
+    "ListTaskExecutions",
+    "GetTaskExecutionData",
+    "GetExecutionMetrics",
+    "CreateDownloadLink",
+    "GetData",
+}
 
 _TEXT = st.one_of(
     st.sampled_from(["", "flytesnacks", "development", "production", "t", "v1", "x", "eq(version,v1)", "0", "-1"]),

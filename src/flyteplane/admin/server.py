@@ -40,35 +40,13 @@ _MANAGERS = (
     ("flyteplane.admin.managers.attributes", "AttributesManager"),
     ("flyteplane.admin.managers.version", "VersionManager"),
     ("flyteplane.admin.managers.dataproxy", "DataProxyManager"),
+    ("flyteplane.admin.managers.executions", "ExecutionManager"),
+    ("flyteplane.admin.managers.events", "EventManager"),
+    ("flyteplane.admin.managers.node_executions", "NodeExecutionManager"),
+    ("flyteplane.admin.managers.task_executions", "TaskExecutionManager"),
+    ("flyteplane.admin.managers.signals", "SignalManager"),
 )
 
-_EXECUTION_RPCS = {
-    "CreateExecution",
-    "RelaunchExecution",
-    "RecoverExecution",
-    "GetExecution",
-    "UpdateExecution",
-    "GetExecutionData",
-    "ListExecutions",
-    "TerminateExecution",
-    "GetNodeExecution",
-    "GetDynamicNodeWorkflow",
-    "ListNodeExecutions",
-    "ListNodeExecutionsForTask",
-    "GetNodeExecutionData",
-    "CreateWorkflowEvent",
-    "CreateNodeEvent",
-    "CreateTaskEvent",
-    "GetTaskExecution",
-    "ListTaskExecutions",
-    "GetTaskExecutionData",
-    "GetExecutionMetrics",
-    "GetOrCreateSignal",
-    "ListSignals",
-    "SetSignal",
-    "CreateDownloadLink",
-    "GetData",
-}
 
 GRPC_OPTIONS = (
     ("grpc.max_receive_message_length", 64 * 1024 * 1024),
@@ -78,12 +56,6 @@ GRPC_OPTIONS = (
     ("grpc.keepalive_permit_without_calls", 1),
     ("grpc.so_reuseport", 0),
 )
-
-
-def _unimplemented_reason(rpc: str) -> str:
-    if rpc in _EXECUTION_RPCS:
-        return "executions are not supported by this version of the embedded admin"
-    return "not supported"
 
 
 class AdminServer:
@@ -158,13 +130,14 @@ class AdminServer:
                 managers = self._make_managers(self.context)
                 self._seed(managers)
                 self._start_http(self.context, managers)
-                self._start_grpc(managers)
                 self._managers = managers
-                # Background work (the execution engine) starts last, once every RPC can be served.
+                # Background work (the execution engine) starts before the first RPC can arrive, so that a
+                # CreateExecution never finds the engine missing.
                 for manager in managers:
                     start = getattr(manager, "start", None)
                     if start is not None:
                         start()
+                self._start_grpc(managers)
             except BaseException:
                 self._shutdown(grace=None)
                 raise
@@ -211,9 +184,7 @@ class AdminServer:
             (signal_pb2, "SignalService"),
         ):
             descriptor = module.DESCRIPTOR.services_by_name[service]
-            server.add_generic_rpc_handlers(
-                (service_handler(descriptor, managers, counter=self.calls, unimplemented_reason=_unimplemented_reason),)
-            )
+            server.add_generic_rpc_handlers((service_handler(descriptor, managers, counter=self.calls),))
             names.append(descriptor.full_name)
         health_servicer = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

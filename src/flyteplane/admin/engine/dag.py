@@ -21,12 +21,12 @@ import queue
 import threading
 from collections.abc import Callable
 
-from flyteidl.core import compiler_pb2, literals_pb2, workflow_pb2
+from flyteidl.core import compiler_pb2, literals_pb2, types_pb2, workflow_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 
-from flyteplane.admin.compiler import END_NODE_ID, START_NODE_ID
-from flyteplane.admin.engine.bindings import BindingError, resolve_bindings
-from flyteplane.admin.engine.nodes import NodeRunner, Scope, failure_node_inputs
+from flyteplane.admin.compiler import END_NODE_ID, START_NODE_ID, identifier_key
+from flyteplane.admin.engine.bindings import BindingError, error_literal, resolve_bindings
+from flyteplane.admin.engine.nodes import NodeRunner, Scope
 from flyteplane.admin.engine.runtime import CancelToken
 from flyteplane.admin.engine.state import NodeOutcome, RunState
 
@@ -183,3 +183,27 @@ class _Dag:
         # The failure node runs even though the DAG's token stopped the other nodes.
         runner = NodeRunner(self.state, node, self.scope, self.lookup, self.token)
         runner.run(overrides)
+
+
+def failure_node_inputs(
+    state: RunState, node: workflow_pb2.Node, failed_node_id: str, message: str
+) -> dict[str, literals_pb2.Literal]:
+    """The ``err`` input of an ``on_failure`` task: the error, where its interface has an ERROR-typed input."""
+    if node.WhichOneof("target") != "task_node":
+        return {}
+    task = state.tasks.get(identifier_key(node.task_node.reference_id))
+    if task is None:
+        return {}
+    out: dict[str, literals_pb2.Literal] = {}
+    for name, variable in task.interface.inputs.variables.items():
+        if _accepts_error(variable.type):
+            out[name] = error_literal(failed_node_id, message, variable.type)
+    return out
+
+
+def _accepts_error(t: types_pb2.LiteralType) -> bool:
+    if t.WhichOneof("type") == "simple":
+        return t.simple == types_pb2.ERROR
+    if t.WhichOneof("type") == "union_type":
+        return any(_accepts_error(v) for v in t.union_type.variants)
+    return False

@@ -4,42 +4,35 @@ Every node goes QUEUED (its inputs resolved and stored) -> RUNNING -> a terminal
 task nodes add one task execution per attempt (QUEUED -> RUNNING with the log link -> SUCCEEDED, RETRYABLE_FAILED
 when another attempt follows, FAILED, or ABORTED). Kinds:
 
-* task nodes run the task as local processes (:mod:`.task_runner`), with retries and timeouts;
+* task nodes run the task as local processes, with retries and timeouts (:mod:`.task_node`);
 * sub-workflow nodes run the sub-workflow's DAG (:mod:`.dag`) with child node ids ``<node>-0-<child>``;
 * launch-plan nodes start a child execution through the executions manager and wait for its outcome;
 * branch nodes pick a case (:mod:`.branches`) and run its node as their child;
 * gate and array nodes fail at once: the embedded engine does not support them.
 
-Messages and codes follow propeller's where users see them: ``RetriesExhausted|<code>`` /
-``[n/m] currentAttempt done. Last Error: USER::...``, ``task execution timeout [1s] expired``, ``NodeAborted``.
+An aborted node (the run is terminated, or a sibling failed under FAIL_IMMEDIATELY) ends ABORTED with propeller's
+error code ``NodeAborted`` and the reason as message.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import shutil
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
 from flyteidl.core import execution_pb2 as core_execution_pb2
-from flyteidl.core import identifier_pb2, literals_pb2, tasks_pb2, types_pb2, workflow_pb2
+from flyteidl.core import identifier_pb2, literals_pb2, workflow_pb2
 from flyteidl.event import event_pb2
-from google.protobuf import duration_pb2
 
 from flyteplane.admin.blobs import BlobError
 from flyteplane.admin.compiler import identifier_key
 from flyteplane.admin.engine.bindings import BindingError, OutputsLookup, resolve_bindings
 from flyteplane.admin.engine.branches import BranchError, decide_branch
-from flyteplane.admin.engine.logs import LogStore
 from flyteplane.admin.engine.runtime import CancelToken, child_node_id
+from flyteplane.admin.engine.runtime import execution_error as _error
 from flyteplane.admin.engine.state import ChildLaunch, NodeOutcome, RunState
-from flyteplane.admin.engine.task_runner import OUTPUTS_FILE, Attempt, AttemptPaths, AttemptResult, run_attempt
+from flyteplane.admin.engine.task_runner import OUTPUTS_FILE
 from flyteplane.admin.errors import AdminError
 
 __all__ = ["NodeRunner", "Scope"]
@@ -47,27 +40,10 @@ __all__ = ["NodeRunner", "Scope"]
 log = logging.getLogger("flyteplane.admin.engine")
 
 _N = core_execution_pb2.NodeExecution
-_T = core_execution_pb2.TaskExecution
 _W = core_execution_pb2.WorkflowExecution
-_USER = core_execution_pb2.ExecutionError.USER
 _SYSTEM = core_execution_pb2.ExecutionError.SYSTEM
 _UNKNOWN = core_execution_pb2.ExecutionError.UNKNOWN
 _SLOT_POLL = 0.1
-
-
-def _error(code: str, message: str, kind: int = _USER) -> core_execution_pb2.ExecutionError:
-    return core_execution_pb2.ExecutionError(code=code, message=message, kind=kind)
-
-
-def _seconds(d: duration_pb2.Duration) -> float | None:
-    total = d.seconds + d.nanos / 1e9
-    return total if total > 0 else None
-
-
-def _go_duration(seconds: float) -> str:
-    from flyteplane.admin.managers.dataproxy import go_duration
-
-    return go_duration(round(seconds * 1e9))
 
 
 @dataclass(frozen=True)
@@ -138,7 +114,7 @@ class NodeRunner:
     def emit(self, phase: int, **fields: Any) -> bool:
         return self.state.services.emitter.node(self.event(phase, **fields))
 
-    def _running(self, **fields: Any) -> None:
+    def mark_running(self, **fields: Any) -> None:
         if not self._running_sent:
             self._running_sent = True
             self.emit(_N.RUNNING, **fields)
@@ -201,6 +177,8 @@ class NodeRunner:
         node = self.node
         target = node.WhichOneof("target")
         if target == "task_node":
+            from flyteplane.admin.engine.task_node import TaskNode
+
             return TaskNode(self).run()
         if target == "workflow_node":
             if node.workflow_node.HasField("launchplan_ref"):
@@ -240,7 +218,7 @@ class NodeRunner:
         self.emit(_N.RECOVERED, output_uri=uri)
         return NodeOutcome(_N.RECOVERED, outputs=outputs, output_uri=uri)
 
-    def _acquire_slot(self) -> bool:
+    def acquire_slot(self) -> bool:
         while not self.token.cancelled:
             if self.state.slots.acquire(timeout=_SLOT_POLL):
                 return True
@@ -255,7 +233,7 @@ class NodeRunner:
                 _N.FAILED,
                 error=_error("SubWorkflowNotFound", f"sub-workflow [{ref.name}] is not in the closure", _SYSTEM),
             )
-        self._running()
+        self.mark_running()
         from flyteplane.admin.engine.dag import run_workflow
 
         outcome = run_workflow(self.state, compiled, self.inputs, Scope(self.uid, 0), self.token.child())
@@ -269,7 +247,7 @@ class NodeRunner:
         return self.finish(outcome.phase, error=outcome.error)
 
     def _branch(self) -> NodeOutcome:
-        self._running()
+        self.mark_running()
         try:
             chosen = decide_branch(self.node.branch_node.if_else, self.inputs)
         except BranchError as e:
@@ -280,7 +258,7 @@ class NodeRunner:
     def _launch_plan(self) -> NodeOutcome:
         services = self.state.services
         lp = self.node.workflow_node.launchplan_ref
-        if not self._acquire_slot():
+        if not self.acquire_slot():
             return self.finish(_N.ABORTED)
         try:
             node_execution = identifier_pb2.NodeExecutionIdentifier(node_id=self.uid)
@@ -293,7 +271,7 @@ class NodeRunner:
                     _N.FAILED, error=_error("LaunchPlanLaunchFailed", f"cannot launch [{lp.name}]: {e.message}")
                 )
             metadata = event_pb2.WorkflowNodeMetadata(execution_id=child)
-            self._running(workflow_node_metadata=metadata)
+            self.mark_running(workflow_node_metadata=metadata)
             result = services.wait_child(child, self.token)
         finally:
             self.state.slots.release()
@@ -309,227 +287,3 @@ class NodeRunner:
             return self.finish(_N.FAILED, error=_error("ChildAborted", f"child execution [{child.name}] was aborted"))
         error = result.error or _error("ChildFailed", f"child execution [{child.name}] failed")
         return self.finish(_N.FAILED, error=error)
-
-
-class TaskNode:
-    """A task node: attempts until one succeeds, a failure is not recoverable, or retries run out."""
-
-    def __init__(self, runner: NodeRunner) -> None:
-        self.r = runner
-        self.state = runner.state
-        node = runner.node
-        self.task: tasks_pb2.TaskTemplate | None = self.state.tasks.get(identifier_key(node.task_node.reference_id))
-        task_meta = self.task.metadata if self.task is not None else tasks_pb2.TaskMetadata()
-        # Propeller: the node's retries win over the task's; attempts = retries + 1.
-        retries = node.metadata.retries.retries if node.metadata.HasField("retries") else task_meta.retries.retries
-        self.max_attempts = retries + 1
-        # The execution deadline of each attempt (retryable), and the node's active deadline (2x, not retryable).
-        node_timeout = _seconds(node.metadata.timeout) if node.metadata.HasField("timeout") else None
-        task_timeout = _seconds(task_meta.timeout) if task_meta.HasField("timeout") else None
-        self.timeout = node_timeout or task_timeout
-        self.active_timeout = 2 * node_timeout if node_timeout else None
-        self.deadline = time.monotonic() + self.active_timeout if self.active_timeout else None
-
-    def run(self) -> NodeOutcome:
-        r = self.r
-        if self.task is None:
-            ref = r.node.task_node.reference_id
-            return r.finish(
-                _N.FAILED, error=_error("TaskNotFound", f"task [{ref.name}] is not in the closure", _SYSTEM)
-            )
-        if not r._acquire_slot():
-            return r.finish(_N.ABORTED)
-        try:
-            r._running()
-            attempt = 0
-            while True:
-                result = self._attempt(attempt)
-                outcome = self._settle(attempt, result)
-                if outcome is not None:
-                    return outcome
-                attempt += 1
-        finally:
-            self.state.slots.release()
-
-    def _settle(self, attempt: int, result: AttemptResult) -> NodeOutcome | None:
-        """Report the attempt's end; return the node's outcome, or None when another attempt follows."""
-        r, task = self.r, self.task
-        assert task is not None
-        output_key = self.state.node_key(r.uid, attempt, OUTPUTS_FILE)
-        if result.outcome == "succeeded":
-            outputs = result.outputs or literals_pb2.LiteralMap()
-            blobs = self.state.services.blobs
-            if not blobs.exists(output_key):
-                blobs.put(output_key, outputs.SerializeToString())
-            uri = blobs.native_url(output_key)
-            self._task_event(attempt, _T.SUCCEEDED, output_uri=uri)
-            return r.finish(_N.SUCCEEDED, outputs=outputs, output_uri=uri)
-        if result.outcome == "aborted":
-            self._task_event(attempt, _T.ABORTED, reason=r.token.reason)
-            return r.finish(_N.ABORTED)
-        if result.outcome == "node_timed_out":
-            assert self.active_timeout is not None
-            message = f"task active timeout [{_go_duration(self.active_timeout)}] expired"
-            self._task_event(attempt, _T.ABORTED, reason=message)
-            return r.finish(_N.TIMED_OUT, error=_error("TimeoutExpired", message))
-        if result.outcome == "timed_out":
-            assert self.timeout is not None
-            error = _error("TimeoutExpired", f"task execution timeout [{_go_duration(self.timeout)}] expired")
-            recoverable = True
-        else:
-            error = result.error or _error("UnknownError", "the task failed")
-            recoverable = result.recoverable
-        if recoverable and attempt + 1 < self.max_attempts:
-            self._task_event(attempt, _T.RETRYABLE_FAILED, error=error)
-            return None
-        self._task_event(attempt, _T.FAILED, error=error)
-        if recoverable:
-            kind = core_execution_pb2.ExecutionError.ErrorKind.Name(error.kind)
-            error = _error(
-                f"RetriesExhausted|{error.code}",
-                f"[{attempt + 1}/{self.max_attempts}] currentAttempt done. Last Error: {kind}::{error.message}",
-            )
-        return r.finish(_N.FAILED, error=error)
-
-    def _task_event(
-        self,
-        attempt: int,
-        phase: int,
-        *,
-        version: int = 0,
-        logs: list[core_execution_pb2.TaskLog] | None = None,
-        output_uri: str = "",
-        error: core_execution_pb2.ExecutionError | None = None,
-        reason: str = "",
-    ) -> bool:
-        r, task = self.r, self.task
-        assert task is not None
-        eid = self.state.execution_id
-        ev = event_pb2.TaskExecutionEvent(
-            retry_attempt=attempt,
-            phase=phase,
-            phase_version=version,
-            input_uri=r.input_uri,
-            task_type=task.type,
-            reason=reason,
-            event_version=1,
-        )
-        ev.task_id.CopyFrom(task.id)
-        ev.parent_node_execution_id.node_id = r.uid
-        ev.parent_node_execution_id.execution_id.CopyFrom(eid)
-        ev.metadata.generated_name = f"{eid.name}-{r.uid}-{attempt}"
-        ev.metadata.plugin_identifier = "container"
-        if logs:
-            ev.logs.extend(logs)
-        if output_uri:
-            ev.output_uri = output_uri
-        elif error is not None:
-            ev.error.CopyFrom(error)
-        return self.state.services.emitter.task(ev)
-
-    def _attempt(self, attempt: int) -> AttemptResult:
-        r, state, task = self.r, self.state, self.task
-        assert task is not None
-        services = state.services
-        eid = state.execution_id
-        out_key = state.node_key(r.uid, attempt)
-        raw = state.raw_output_prefix(r.uid, attempt)
-        log_name = LogStore.name_for(eid.project, eid.domain, eid.name, r.uid, attempt)
-        log_path = services.logs.path_of(log_name)
-        assert log_path is not None
-        workdir = services.work_root / eid.project / eid.domain / eid.name / f"{r.uid}-{attempt}"
-        paths = AttemptPaths(
-            inputs_url=state.local_url(state.node_key(r.uid, "inputs.pb")),
-            input_prefix_url=state.local_url(state.node_key(r.uid)),
-            output_dir=services.blobs.path_of(out_key),
-            output_prefix_url=state.local_url(out_key),
-            raw_output_prefix=raw,
-            checkpoint_prefix=f"{raw}/_flytecheckpoints",
-            prev_checkpoint_prefix=self._previous_checkpoint(attempt),
-            per_retry_key=f"{eid.name}-{r.uid}-{attempt}",
-            workdir=workdir,
-            log_path=log_path,
-        )
-        spec = Attempt(
-            task=task,
-            inputs=r.inputs,
-            paths=paths,
-            env=self._env(attempt),
-            python=services.python,
-            pythonpath=services.pythonpath,
-            timeout=self.timeout,
-            deadline=self.deadline,
-            kill_grace=services.kill_grace,
-        )
-        self._task_event(attempt, _T.QUEUED)
-        link = core_execution_pb2.TaskLog(
-            uri=services.logs.url(log_name, services.http_endpoint()), name="stdout/stderr"
-        )
-
-        def started(_pid: int) -> None:
-            self._task_event(attempt, _T.RUNNING, logs=[link])
-
-        try:
-            return run_attempt(spec, r.token, started, services.processes)
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
-
-    def _previous_checkpoint(self, attempt: int) -> str:
-        """The checkpoint the previous attempt wrote, if it wrote one (only local checkpoints can be checked)."""
-        if attempt == 0:
-            return ""
-        previous = f"{self.state.raw_output_prefix(self.r.uid, attempt - 1)}/_flytecheckpoints"
-        parts = urlsplit(previous)
-        if parts.scheme == "file":
-            with contextlib.suppress(OSError):
-                if any(Path(url2pathname(parts.path)).iterdir()):
-                    return previous
-        return ""
-
-    def _env(self, attempt: int) -> dict[str, str]:
-        """What propeller sets in a task's pod (flytekit's entrypoint reads these), then the run's own envs."""
-        task = self.task
-        assert task is not None
-        state = self.state
-        eid, wf = state.execution_id, state.closure.primary.template.id
-        env = {
-            "FLYTE_INTERNAL_EXECUTION_WORKFLOW": f"{wf.project}:{wf.domain}:{wf.name}",
-            "FLYTE_INTERNAL_EXECUTION_ID": eid.name,
-            "FLYTE_INTERNAL_EXECUTION_PROJECT": eid.project,
-            "FLYTE_INTERNAL_EXECUTION_DOMAIN": eid.domain,
-            "FLYTE_INTERNAL_EXECUTION_LAUNCHPLAN": state.spec.launch_plan.name,
-            "FLYTE_ATTEMPT_NUMBER": str(attempt),
-            "FLYTE_INTERNAL_TASK_PROJECT": task.id.project,
-            "FLYTE_INTERNAL_TASK_DOMAIN": task.id.domain,
-            "FLYTE_INTERNAL_TASK_NAME": task.id.name,
-            "FLYTE_INTERNAL_TASK_VERSION": task.id.version,
-        }
-        for kv in state.spec.envs.values:
-            env[kv.key] = kv.value
-        return env
-
-
-def failure_node_inputs(
-    state: RunState, node: workflow_pb2.Node, failed_node_id: str, message: str
-) -> dict[str, literals_pb2.Literal]:
-    """The ``err`` input of an ``on_failure`` task: the error, where its interface has an ERROR-typed input."""
-    from flyteplane.admin.engine.bindings import error_literal
-
-    if node.WhichOneof("target") != "task_node":
-        return {}
-    task = state.tasks.get(identifier_key(node.task_node.reference_id))
-    if task is None:
-        return {}
-    out: dict[str, literals_pb2.Literal] = {}
-    for name, variable in task.interface.inputs.variables.items():
-        if _accepts_error(variable.type):
-            out[name] = error_literal(failed_node_id, message, variable.type)
-    return out
-
-
-def _accepts_error(t: types_pb2.LiteralType) -> bool:
-    if t.WhichOneof("type") == "simple":
-        return t.simple == types_pb2.ERROR
-    if t.WhichOneof("type") == "union_type":
-        return any(_accepts_error(v) for v in t.union_type.variants)
-    return False

@@ -1,4 +1,4 @@
-"""Small pieces the engine's modules share: cancellation tokens and propeller's node execution ids."""
+"""Small pieces the engine's modules share: cancellation tokens, propeller's node execution ids, errors, times."""
 
 from __future__ import annotations
 
@@ -6,7 +6,17 @@ import base64
 import threading
 import weakref
 
-__all__ = ["CancelToken", "child_node_id", "fixed_length_unique_id"]
+from flyteidl.core import execution_pb2
+from google.protobuf import duration_pb2
+
+__all__ = [
+    "CancelToken",
+    "child_node_id",
+    "execution_error",
+    "fixed_length_unique_id",
+    "go_duration_text",
+    "seconds_of",
+]
 
 _tree_lock = threading.Lock()
 
@@ -78,3 +88,22 @@ def child_node_id(parent_unique_id: str | None, parent_attempt: int, node_id: st
     if parent_unique_id is None:
         return node_id
     return fixed_length_unique_id(f"{parent_unique_id}-{parent_attempt}-{node_id}")
+
+
+def execution_error(
+    code: str, message: str, kind: int = execution_pb2.ExecutionError.USER
+) -> execution_pb2.ExecutionError:
+    return execution_pb2.ExecutionError(code=code, message=message, kind=kind)
+
+
+def seconds_of(duration: duration_pb2.Duration) -> float | None:
+    """A protobuf duration in seconds; None when zero or negative (no timeout)."""
+    total = duration.seconds + duration.nanos / 1e9
+    return total if total > 0 else None
+
+
+def go_duration_text(seconds: float) -> str:
+    """Seconds as Go prints a ``time.Duration`` (``1s``, ``1m30s``, ``500ms``), as in propeller's messages."""
+    from flyteplane.admin.managers.dataproxy import go_duration
+
+    return go_duration(round(seconds * 1e9))

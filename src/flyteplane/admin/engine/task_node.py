@@ -1,0 +1,239 @@
+"""A task node: one task execution per attempt, each a local process (:mod:`.task_runner`).
+
+Attempts report QUEUED -> RUNNING (with the log link) -> SUCCEEDED, RETRYABLE_FAILED when another attempt follows,
+FAILED, or ABORTED. A failure is retried when it is recoverable (``error.pb`` of kind RECOVERABLE, a process that
+dies without ``error.pb``, a timed-out attempt) and attempts remain: ``retries + 1`` attempts, the node's
+``metadata.retries`` winning over the task's, as propeller's ``computeRetryStrategy``. Messages and codes are
+propeller's: ``RetriesExhausted|<code>`` with ``[n/m] currentAttempt done. Last Error: USER::<message>``, and
+``task execution timeout [1s] expired`` (each attempt may run the node's or else the task's ``metadata.timeout``;
+the node as a whole twice the node's timeout, after which it is TIMED_OUT with ``task active timeout [..]
+expired``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+from flyteidl.core import execution_pb2 as core_execution_pb2
+from flyteidl.core import literals_pb2, tasks_pb2
+from flyteidl.event import event_pb2
+
+from flyteplane.admin.compiler import identifier_key
+from flyteplane.admin.engine.logs import LogStore
+from flyteplane.admin.engine.runtime import execution_error as _error
+from flyteplane.admin.engine.runtime import go_duration_text, seconds_of
+from flyteplane.admin.engine.state import NodeOutcome
+from flyteplane.admin.engine.task_runner import OUTPUTS_FILE, Attempt, AttemptPaths, AttemptResult, run_attempt
+
+if TYPE_CHECKING:
+    from flyteplane.admin.engine.nodes import NodeRunner
+
+__all__ = ["TaskNode"]
+
+_N = core_execution_pb2.NodeExecution
+_T = core_execution_pb2.TaskExecution
+_SYSTEM = core_execution_pb2.ExecutionError.SYSTEM
+
+
+class TaskNode:
+    """A task node: attempts until one succeeds, a failure is not recoverable, or retries run out."""
+
+    def __init__(self, runner: NodeRunner) -> None:
+        self.r = runner
+        self.state = runner.state
+        node = runner.node
+        self.task: tasks_pb2.TaskTemplate | None = self.state.tasks.get(identifier_key(node.task_node.reference_id))
+        task_meta = self.task.metadata if self.task is not None else tasks_pb2.TaskMetadata()
+        # Propeller: the node's retries win over the task's; attempts = retries + 1.
+        retries = node.metadata.retries.retries if node.metadata.HasField("retries") else task_meta.retries.retries
+        self.max_attempts = retries + 1
+        # The execution deadline of each attempt (retryable), and the node's active deadline (2x, not retryable).
+        node_timeout = seconds_of(node.metadata.timeout) if node.metadata.HasField("timeout") else None
+        task_timeout = seconds_of(task_meta.timeout) if task_meta.HasField("timeout") else None
+        self.timeout = node_timeout or task_timeout
+        self.active_timeout = 2 * node_timeout if node_timeout else None
+        self.deadline = time.monotonic() + self.active_timeout if self.active_timeout else None
+
+    def run(self) -> NodeOutcome:
+        r = self.r
+        if self.task is None:
+            ref = r.node.task_node.reference_id
+            return r.finish(
+                _N.FAILED, error=_error("TaskNotFound", f"task [{ref.name}] is not in the closure", _SYSTEM)
+            )
+        if not r.acquire_slot():
+            return r.finish(_N.ABORTED)
+        try:
+            r.mark_running()
+            attempt = 0
+            while True:
+                result = self._attempt(attempt)
+                outcome = self._settle(attempt, result)
+                if outcome is not None:
+                    return outcome
+                attempt += 1
+        finally:
+            self.state.slots.release()
+
+    def _settle(self, attempt: int, result: AttemptResult) -> NodeOutcome | None:
+        """Report the attempt's end; return the node's outcome, or None when another attempt follows."""
+        r, task = self.r, self.task
+        assert task is not None
+        output_key = self.state.node_key(r.uid, attempt, OUTPUTS_FILE)
+        if result.outcome == "succeeded":
+            outputs = result.outputs or literals_pb2.LiteralMap()
+            blobs = self.state.services.blobs
+            if not blobs.exists(output_key):
+                blobs.put(output_key, outputs.SerializeToString())
+            uri = blobs.native_url(output_key)
+            self._task_event(attempt, _T.SUCCEEDED, output_uri=uri)
+            return r.finish(_N.SUCCEEDED, outputs=outputs, output_uri=uri)
+        if result.outcome == "aborted":
+            self._task_event(attempt, _T.ABORTED, reason=r.token.reason)
+            return r.finish(_N.ABORTED)
+        if result.outcome == "node_timed_out":
+            assert self.active_timeout is not None
+            message = f"task active timeout [{go_duration_text(self.active_timeout)}] expired"
+            self._task_event(attempt, _T.ABORTED, reason=message)
+            return r.finish(_N.TIMED_OUT, error=_error("TimeoutExpired", message))
+        if result.outcome == "timed_out":
+            assert self.timeout is not None
+            error = _error("TimeoutExpired", f"task execution timeout [{go_duration_text(self.timeout)}] expired")
+            recoverable = True
+        else:
+            error = result.error or _error("UnknownError", "the task failed")
+            recoverable = result.recoverable
+        if recoverable and attempt + 1 < self.max_attempts:
+            self._task_event(attempt, _T.RETRYABLE_FAILED, error=error)
+            return None
+        self._task_event(attempt, _T.FAILED, error=error)
+        if recoverable:
+            kind = core_execution_pb2.ExecutionError.ErrorKind.Name(error.kind)
+            error = _error(
+                f"RetriesExhausted|{error.code}",
+                f"[{attempt + 1}/{self.max_attempts}] currentAttempt done. Last Error: {kind}::{error.message}",
+            )
+        return r.finish(_N.FAILED, error=error)
+
+    def _task_event(
+        self,
+        attempt: int,
+        phase: int,
+        *,
+        version: int = 0,
+        logs: list[core_execution_pb2.TaskLog] | None = None,
+        output_uri: str = "",
+        error: core_execution_pb2.ExecutionError | None = None,
+        reason: str = "",
+    ) -> bool:
+        r, task = self.r, self.task
+        assert task is not None
+        eid = self.state.execution_id
+        ev = event_pb2.TaskExecutionEvent(
+            retry_attempt=attempt,
+            phase=phase,
+            phase_version=version,
+            input_uri=r.input_uri,
+            task_type=task.type,
+            reason=reason,
+            event_version=1,
+        )
+        ev.task_id.CopyFrom(task.id)
+        ev.parent_node_execution_id.node_id = r.uid
+        ev.parent_node_execution_id.execution_id.CopyFrom(eid)
+        ev.metadata.generated_name = f"{eid.name}-{r.uid}-{attempt}"
+        ev.metadata.plugin_identifier = "container"
+        if logs:
+            ev.logs.extend(logs)
+        if output_uri:
+            ev.output_uri = output_uri
+        elif error is not None:
+            ev.error.CopyFrom(error)
+        return self.state.services.emitter.task(ev)
+
+    def _attempt(self, attempt: int) -> AttemptResult:
+        r, state, task = self.r, self.state, self.task
+        assert task is not None
+        services = state.services
+        eid = state.execution_id
+        out_key = state.node_key(r.uid, attempt)
+        raw = state.raw_output_prefix(r.uid, attempt)
+        log_name = LogStore.name_for(eid.project, eid.domain, eid.name, r.uid, attempt)
+        log_path = services.logs.path_of(log_name)
+        assert log_path is not None
+        workdir = services.work_root / eid.project / eid.domain / eid.name / f"{r.uid}-{attempt}"
+        paths = AttemptPaths(
+            inputs_url=state.local_url(state.node_key(r.uid, "inputs.pb")),
+            input_prefix_url=state.local_url(state.node_key(r.uid)),
+            output_dir=services.blobs.path_of(out_key),
+            output_prefix_url=state.local_url(out_key),
+            raw_output_prefix=raw,
+            checkpoint_prefix=f"{raw}/_flytecheckpoints",
+            prev_checkpoint_prefix=self._previous_checkpoint(attempt),
+            per_retry_key=f"{eid.name}-{r.uid}-{attempt}",
+            workdir=workdir,
+            log_path=log_path,
+        )
+        spec = Attempt(
+            task=task,
+            inputs=r.inputs,
+            paths=paths,
+            env=self._env(attempt),
+            python=services.python,
+            pythonpath=services.pythonpath,
+            timeout=self.timeout,
+            deadline=self.deadline,
+            kill_grace=services.kill_grace,
+        )
+        self._task_event(attempt, _T.QUEUED)
+        link = core_execution_pb2.TaskLog(
+            uri=services.logs.url(log_name, services.http_endpoint()), name="stdout/stderr"
+        )
+
+        def started(_pid: int) -> None:
+            self._task_event(attempt, _T.RUNNING, logs=[link])
+
+        try:
+            return run_attempt(spec, r.token, started, services.processes)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    def _previous_checkpoint(self, attempt: int) -> str:
+        """The checkpoint the previous attempt wrote, if it wrote one (only local checkpoints can be checked)."""
+        if attempt == 0:
+            return ""
+        previous = f"{self.state.raw_output_prefix(self.r.uid, attempt - 1)}/_flytecheckpoints"
+        parts = urlsplit(previous)
+        if parts.scheme == "file":
+            with contextlib.suppress(OSError):
+                if any(Path(url2pathname(parts.path)).iterdir()):
+                    return previous
+        return ""
+
+    def _env(self, attempt: int) -> dict[str, str]:
+        """What propeller sets in a task's pod (flytekit's entrypoint reads these), then the run's own envs."""
+        task = self.task
+        assert task is not None
+        state = self.state
+        eid, wf = state.execution_id, state.closure.primary.template.id
+        env = {
+            "FLYTE_INTERNAL_EXECUTION_WORKFLOW": f"{wf.project}:{wf.domain}:{wf.name}",
+            "FLYTE_INTERNAL_EXECUTION_ID": eid.name,
+            "FLYTE_INTERNAL_EXECUTION_PROJECT": eid.project,
+            "FLYTE_INTERNAL_EXECUTION_DOMAIN": eid.domain,
+            "FLYTE_INTERNAL_EXECUTION_LAUNCHPLAN": state.spec.launch_plan.name,
+            "FLYTE_ATTEMPT_NUMBER": str(attempt),
+            "FLYTE_INTERNAL_TASK_PROJECT": task.id.project,
+            "FLYTE_INTERNAL_TASK_DOMAIN": task.id.domain,
+            "FLYTE_INTERNAL_TASK_NAME": task.id.name,
+            "FLYTE_INTERNAL_TASK_VERSION": task.id.version,
+        }
+        for kv in state.spec.envs.values:
+            env[kv.key] = kv.value
+        return env

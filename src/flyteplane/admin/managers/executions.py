@@ -1,0 +1,416 @@
+"""Executions: CreateExecution, RelaunchExecution, RecoverExecution, GetExecution, UpdateExecution,
+GetExecutionData, ListExecutions, TerminateExecution, GetExecutionMetrics (flyteadmin-semantics.md §5.1-§5.10).
+
+The manager owns the workflow engine (:mod:`flyteplane.admin.engine`), which plays propeller's part: it starts
+with the server (:meth:`ExecutionManager.start`) and reports every state change of a run through the
+:class:`~flyteplane.admin.managers.execution_records.EventRecorder`, as propeller reports events to Flyte Admin.
+This manager only ever writes what Flyte Admin writes itself: the row at creation (phase UNDEFINED), the abort
+request (ABORTING), and the archive state.
+
+Creation (the pipeline in :mod:`._execution_launch`) inserts the row first and then hands the run to the engine;
+if the engine refuses it, the row becomes FAILED with the error, as Flyte Admin records a workflow that propeller
+could not accept. The engine starts child executions of launch-plan nodes through :meth:`_launch_child`, which is
+CreateExecution with the parent's settings (propeller's launch-plan executor).
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import threading
+from typing import TYPE_CHECKING, Any, Protocol
+
+import grpc
+from flyteidl.admin import common_pb2, execution_pb2
+from flyteidl.core import compiler_pb2, identifier_pb2, literals_pb2
+from flyteidl.core import execution_pb2 as core_execution_pb2
+from sqlalchemy import Select, select, update
+
+from flyteplane.admin import listing
+from flyteplane.admin.config import AdminContext, utcnow
+from flyteplane.admin.errors import AdminError, invalid_argument
+from flyteplane.admin.managers import _records as rec
+from flyteplane.admin.managers import _registry as reg
+from flyteplane.admin.managers._execution_launch import DuplicateExecution, ExecutionCreator, Launch
+from flyteplane.admin.managers._execution_metrics import ExecutionMetrics
+from flyteplane.admin.managers._execution_rows import (
+    EXECUTION_COLUMNS,
+    TERMINAL_PHASES,
+    execution_from_row,
+    key_of,
+    namespace_of,
+    select_execution,
+    too_large,
+)
+from flyteplane.admin.store.execution_schema import executions
+
+if TYPE_CHECKING:
+    from flyteplane.admin.engine import ChildLaunch
+
+__all__ = ["ExecutionManager", "child_execution_name"]
+
+log = logging.getLogger("flyteplane.admin")
+
+_E = executions
+Mode = execution_pb2.ExecutionMetadata
+Phase = core_execution_pb2.WorkflowExecution
+_TERMINAL_PHASE_NAMES = frozenset(Phase.Phase.Name(p) for p in TERMINAL_PHASES)
+# Flyte Admin's remoteData.maxSizeInBytes: inline output data above it is not returned.
+MAX_INLINE_OUTPUT_BYTES = 2 * 1024 * 1024
+# Propeller names a launch-plan node's child execution by its parent's name, the node id and the attempt, hashed
+# when longer than this (subworkflow.GetChildWorkflowExecutionIDV2).
+_CHILD_NAME_LENGTH = 20
+_FNV64_OFFSET, _FNV64_PRIME = 0xCBF29CE484222325, 0x100000001B3
+_STD_BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+_FLYTE_BASE32 = "abcdefghijklmnopqrstuvwxyz123456"
+
+
+class WorkflowEngine(Protocol):
+    """What this manager needs of the engine (:class:`flyteplane.admin.engine.Engine`)."""
+
+    def launch(
+        self,
+        execution_id: identifier_pb2.WorkflowExecutionIdentifier,
+        closure: compiler_pb2.CompiledWorkflowClosure,
+        inputs: literals_pb2.LiteralMap,
+        spec: execution_pb2.ExecutionSpec,
+        *,
+        recover_from: identifier_pb2.WorkflowExecutionIdentifier | None = None,
+    ) -> None: ...
+
+    def terminate(self, execution_id: identifier_pb2.WorkflowExecutionIdentifier, cause: str) -> None: ...
+
+
+def child_execution_name(parent_name: str, node_id: str, attempt: int = 0) -> str:
+    """Propeller's name for the execution a launch-plan node starts: ``<parent>-<node>-<attempt>`` when that fits
+    in 20 characters, else ``f`` + the base32 (Flyte's alphabet) of its 64-bit FNV-1a hash."""
+    joined = "-".join(part for part in (parent_name, node_id, str(attempt)) if part)
+    if len(joined) <= _CHILD_NAME_LENGTH:
+        return joined
+    value = _FNV64_OFFSET
+    for byte in joined.encode():
+        value = ((value ^ byte) * _FNV64_PRIME) & 0xFFFFFFFFFFFFFFFF
+    encoded = base64.b32encode(value.to_bytes(8, "big")).decode().rstrip("=")
+    return "f" + encoded.translate(str.maketrans(_STD_BASE32, _FLYTE_BASE32))
+
+
+class ExecutionManager:
+    """Creates, reads, lists, archives and terminates executions; starts and stops the workflow engine.
+
+    ``engine`` replaces the engine :meth:`start` would create (tests hand in their own).
+    """
+
+    def __init__(self, ctx: AdminContext, *, engine: WorkflowEngine | None = None) -> None:
+        self._ctx = ctx
+        self._creator = ExecutionCreator(ctx)
+        self._metrics = ExecutionMetrics(ctx, self.get_execution)
+        self._engine: Any = engine
+        self._owned_engine: Any = None
+        self._http_endpoint: str | None = None
+        self._lock = threading.Lock()
+
+    # --- lifecycle ---------------------------------------------------------------------------------------------
+
+    def bind_http(self, http_endpoint: str) -> None:
+        """The admin's HTTP side (``http://host:port``), where the engine serves task log links."""
+        self._http_endpoint = http_endpoint
+        bind = getattr(self._engine, "bind_http", None)
+        if bind is not None:
+            bind(http_endpoint)
+
+    def start(self) -> None:
+        """Create and start the workflow engine (after the server serves every RPC)."""
+        with self._lock:
+            if self._engine is not None:
+                return
+            from flyteplane.admin.engine import Engine
+            from flyteplane.admin.managers.execution_records import EventRecorder
+
+            engine = Engine(self._ctx, EventRecorder.for_context(self._ctx), self._launch_child)
+            if self._http_endpoint is not None:
+                engine.bind_http(self._http_endpoint)
+            engine.start()
+            self._engine = self._owned_engine = engine
+
+    def stop(self) -> None:
+        """Stop the engine this manager started (its runs resume when the admin starts again)."""
+        with self._lock:
+            engine, self._owned_engine = self._owned_engine, None
+            if engine is not None:
+                self._engine = None
+        if engine is not None:
+            engine.stop()
+
+    # --- CreateExecution and its variants ------------------------------------------------------------------------
+
+    def create_execution(self, request: execution_pb2.ExecutionCreateRequest) -> execution_pb2.ExecutionCreateResponse:
+        create = execution_pb2.ExecutionCreateRequest()
+        create.CopyFrom(request)
+        if not create.inputs.literals:  # clients before flyteidl 0.15 send the inputs in the spec
+            create.inputs.CopyFrom(create.spec.inputs)
+        launch = self._creator.create(create)
+        self._hand_over(launch)
+        return execution_pb2.ExecutionCreateResponse(id=launch.execution_id)
+
+    def relaunch_execution(
+        self, request: execution_pb2.ExecutionRelaunchRequest
+    ) -> execution_pb2.ExecutionCreateResponse:
+        """The original's spec and user inputs, as a new execution in mode RELAUNCH."""
+        row, spec, inputs = self._original(request.id)
+        spec.metadata.mode = Mode.RELAUNCH
+        spec.metadata.reference_execution.CopyFrom(_execution_id(row))
+        spec.overwrite_cache = request.overwrite_cache
+        return self._create_from(request.id, request.name, spec, inputs, row.id)
+
+    def recover_execution(
+        self, request: execution_pb2.ExecutionRecoverRequest
+    ) -> execution_pb2.ExecutionCreateResponse:
+        """Like relaunch, in mode RECOVERED: the engine reuses the outputs of the original's succeeded nodes."""
+        row, spec, inputs = self._original(request.id)
+        if request.HasField("metadata"):
+            spec.metadata.ClearField("parent_node_execution")
+            if request.metadata.HasField("parent_node_execution"):
+                spec.metadata.parent_node_execution.CopyFrom(request.metadata.parent_node_execution)
+        spec.metadata.mode = Mode.RECOVERED
+        spec.metadata.reference_execution.CopyFrom(_execution_id(row))
+        return self._create_from(request.id, request.name, spec, inputs, row.id)
+
+    def _original(self, identifier: Any) -> tuple[Any, execution_pb2.ExecutionSpec, literals_pb2.LiteralMap]:
+        """The execution to relaunch or recover (Flyte Admin looks it up without validating the id), its spec and
+        the inputs its user gave."""
+        with self._ctx.store.read() as conn:
+            row = conn.execute(select_execution(identifier, _E.c.id, _E.c.user_inputs_uri, *EXECUTION_COLUMNS)).first()
+        if row is None:
+            raise rec.missing_execution(identifier)
+        spec = execution_from_row(row).spec
+        if row.user_inputs_uri:
+            inputs = rec.read_message(self._ctx, row.user_inputs_uri, literals_pb2.LiteralMap)
+            if inputs is None:
+                raise AdminError(
+                    grpc.StatusCode.INTERNAL, f"failed to read the inputs of the execution at {row.user_inputs_uri}"
+                )
+        else:  # rows that predate offloaded inputs keep them in the spec
+            inputs = literals_pb2.LiteralMap()
+            inputs.CopyFrom(spec.inputs)
+        return row, spec, inputs
+
+    def _create_from(
+        self,
+        identifier: Any,
+        name: str,
+        spec: execution_pb2.ExecutionSpec,
+        inputs: literals_pb2.LiteralMap,
+        source_row_id: int,
+    ) -> execution_pb2.ExecutionCreateResponse:
+        request = execution_pb2.ExecutionCreateRequest(
+            project=identifier.project, domain=identifier.domain, name=name, spec=spec, inputs=inputs
+        )
+        launch = self._creator.create(request, source_execution_row_id=source_row_id)
+        self._hand_over(launch)
+        return execution_pb2.ExecutionCreateResponse(id=launch.execution_id)
+
+    def _launch_child(self, child: ChildLaunch) -> identifier_pb2.WorkflowExecutionIdentifier:
+        """The engine's callback for a launch-plan node: create (once) the child execution with the parent's
+        settings, as propeller's launch-plan executor asks Flyte Admin to. A repeated launch of the same node
+        returns the execution the first one created."""
+        parent_node = child.parent_node_execution_id
+        parent_execution = parent_node.execution_id
+        parent_spec = child.parent_spec
+        plan_id = identifier_pb2.Identifier()
+        plan_id.CopyFrom(child.launch_plan_id)
+        if plan_id.resource_type == identifier_pb2.UNSPECIFIED:
+            plan_id.resource_type = identifier_pb2.LAUNCH_PLAN
+        spec = execution_pb2.ExecutionSpec(
+            launch_plan=plan_id,
+            metadata=execution_pb2.ExecutionMetadata(
+                mode=Mode.CHILD_WORKFLOW,
+                principal=parent_spec.metadata.principal,
+                nesting=parent_spec.metadata.nesting + 1,
+                parent_node_execution=parent_node,
+            ),
+            max_parallelism=parent_spec.max_parallelism,
+            overwrite_cache=parent_spec.overwrite_cache,
+        )
+        for field in (
+            "labels",
+            "annotations",
+            "security_context",
+            "raw_output_data_config",
+            "interruptible",
+            "envs",
+            "cluster_assignment",
+        ):
+            if parent_spec.HasField(field):
+                getattr(spec, field).CopyFrom(getattr(parent_spec, field))
+        spec.execution_env_assignments.extend(parent_spec.execution_env_assignments)
+        name = child_execution_name(parent_execution.name, parent_node.node_id)
+        request = execution_pb2.ExecutionCreateRequest(
+            project=parent_execution.project, domain=parent_execution.domain, name=name, spec=spec, inputs=child.inputs
+        )
+        try:
+            launch = self._creator.create(request)
+        except DuplicateExecution:
+            return identifier_pb2.WorkflowExecutionIdentifier(
+                project=parent_execution.project, domain=parent_execution.domain, name=name
+            )
+        self._hand_over(launch)
+        return launch.execution_id
+
+    def _hand_over(self, launch: Launch) -> None:
+        """Give the created execution to the engine; if it cannot take it, the execution fails with the reason."""
+        engine = self._engine
+        if engine is None:
+            self._creator.fail(
+                launch.execution_id, AdminError(grpc.StatusCode.UNAVAILABLE, "the workflow engine is not running")
+            )
+            return
+        try:
+            engine.launch(
+                launch.execution_id, launch.closure, launch.inputs, launch.spec, recover_from=launch.recover_from
+            )
+        except Exception as e:
+            log.warning("the engine refused execution %s: %s", launch.execution_id.name, e)
+            self._creator.fail(launch.execution_id, e)
+
+    # --- reads ---------------------------------------------------------------------------------------------------
+
+    def get_execution(self, request: execution_pb2.WorkflowExecutionGetRequest) -> execution_pb2.Execution:
+        rec.validate_workflow_execution_identifier(request.id, request.HasField("id"))
+        row = self._row(request.id)
+        return execution_from_row(row, default_namespace=namespace_of(request.id.project, request.id.domain))
+
+    def _row(self, identifier: Any, *columns: Any) -> Any:
+        with self._ctx.store.read() as conn:
+            row = conn.execute(select_execution(identifier, *(columns or EXECUTION_COLUMNS))).first()
+        if row is None:
+            raise rec.missing_execution(identifier)
+        return row
+
+    def get_execution_data(
+        self, request: execution_pb2.WorkflowExecutionGetDataRequest
+    ) -> execution_pb2.WorkflowExecutionGetDataResponse:
+        """Full inputs and outputs (signed URLs are off, so the URL blobs are present and empty)."""
+        row = self._row(request.id, _E.c.inputs_uri, *EXECUTION_COLUMNS)
+        closure = execution_from_row(row).closure
+        response = execution_pb2.WorkflowExecutionGetDataResponse()
+        response.inputs.SetInParent()
+        response.outputs.SetInParent()
+        response.full_inputs.CopyFrom(rec.read_literal_map(self._ctx, row.inputs_uri))
+        response.full_outputs.CopyFrom(_outputs(self._ctx, closure))
+        return response
+
+    def list_executions(self, request: common_pb2.ResourceListRequest) -> execution_pb2.ExecutionList:
+        """Executions of a project and domain (and name): ACTIVE ones unless a filter names ``state``; error
+        messages cut to 100 bytes and the deprecated inputs cleared, as Flyte Admin lists them."""
+        reg.validate_resource_list_request(request)
+        ids: Select[Any] = select(_E.c.id).where(
+            _E.c.execution_project == request.id.project, _E.c.execution_domain == request.id.domain
+        )
+        if request.id.name:
+            ids = ids.where(_E.c.execution_name == request.id.name)
+        ids, fields = listing.apply_filters(ids, request.filters, "execution")
+        if "state" not in fields:
+            ids = ids.where(_E.c.state == execution_pb2.EXECUTION_ACTIVE)
+        # Flyte Admin has no default order; the id keeps pages stable.
+        ids = listing.apply_sort(ids, request.sort_by, request.HasField("sort_by"), "execution", [_E.c.id.asc()])
+        with self._ctx.store.read() as conn:
+            rows, token = reg.page_rows(
+                conn, _E, ids, EXECUTION_COLUMNS, request.limit, request.token, "ListExecutions"
+            )
+        listed = []
+        for row in rows:
+            execution = execution_from_row(row, trim_error=True)
+            execution.spec.ClearField("inputs")
+            execution.closure.ClearField("computed_inputs")
+            listed.append(execution)
+        return execution_pb2.ExecutionList(executions=listed, token=token)
+
+    def get_execution_metrics(
+        self, request: execution_pb2.WorkflowExecutionGetMetricsRequest
+    ) -> execution_pb2.WorkflowExecutionGetMetricsResponse:
+        get = execution_pb2.WorkflowExecutionGetRequest()
+        if request.HasField("id"):
+            get.id.CopyFrom(request.id)
+        execution = self.get_execution(get)
+        return execution_pb2.WorkflowExecutionGetMetricsResponse(span=self._metrics.span(execution, request.depth))
+
+    # --- changes -------------------------------------------------------------------------------------------------
+
+    def update_execution(self, request: execution_pb2.ExecutionUpdateRequest) -> execution_pb2.ExecutionUpdateResponse:
+        """Archive or un-archive: the ``state`` column and ``closure.state_change_details``."""
+        rec.validate_workflow_execution_identifier(request.id, request.HasField("id"))
+        if request.state not in execution_pb2.ExecutionState.values():
+            raise invalid_argument("invalid value for state")  # Flyte Admin would store any number
+        now = utcnow()
+        with self._ctx.store.begin() as conn:
+            row = conn.execute(select_execution(request.id, _E.c.id, _E.c.closure)).first()
+            if row is None:
+                raise rec.missing_execution(request.id)
+            closure = execution_pb2.ExecutionClosure.FromString(row.closure)
+            closure.state_change_details.CopyFrom(
+                execution_pb2.ExecutionStateChangeDetails(
+                    state=request.state, principal="", occurred_at=reg.timestamp(now)
+                )
+            )
+            conn.execute(
+                update(_E)
+                .where(_E.c.id == row.id)
+                .values(state=request.state, closure=closure.SerializeToString(), updated_at=now)
+            )
+        return execution_pb2.ExecutionUpdateResponse()
+
+    def terminate_execution(
+        self, request: execution_pb2.ExecutionTerminateRequest
+    ) -> execution_pb2.ExecutionTerminateResponse:
+        """Mark the execution ABORTING with the cause, then have the engine stop it (its ABORTED event ends it)."""
+        rec.validate_workflow_execution_identifier(request.id, request.HasField("id"))
+        now = utcnow()
+        with self._ctx.store.begin() as conn:
+            row = conn.execute(select(_E.c.id, _E.c.phase, _E.c.closure).where(key_of(request.id))).first()
+            if row is None:
+                raise rec.missing_execution(request.id)
+            if row.phase in _TERMINAL_PHASE_NAMES:
+                raise rec.terminal_state_error("Cannot abort an already terminated workflow execution", row.phase)
+            closure = execution_pb2.ExecutionClosure.FromString(row.closure)
+            closure.abort_metadata.CopyFrom(execution_pb2.AbortMetadata(cause=request.cause, principal=""))
+            closure.phase = Phase.ABORTING
+            conn.execute(
+                update(_E)
+                .where(_E.c.id == row.id)
+                .values(
+                    phase="ABORTING", abort_cause=request.cause, closure=closure.SerializeToString(), updated_at=now
+                )
+            )
+        engine = self._engine
+        if engine is not None:
+            try:
+                engine.terminate(request.id, request.cause)
+            except AdminError:
+                raise
+            except Exception as e:
+                log.warning("the engine failed to terminate execution %s: %s", request.id.name, e)
+                raise AdminError(grpc.StatusCode.INTERNAL, f"failed to terminate the execution: {e}") from None
+        return execution_pb2.ExecutionTerminateResponse()
+
+
+def _execution_id(row: Any) -> identifier_pb2.WorkflowExecutionIdentifier:
+    return identifier_pb2.WorkflowExecutionIdentifier(
+        project=row.execution_project, domain=row.execution_domain, name=row.execution_name
+    )
+
+
+def _outputs(ctx: AdminContext, closure: execution_pb2.ExecutionClosure) -> literals_pb2.LiteralMap:
+    """Flyte Admin's GetOutputs: inline output data (if small enough), else the map at the outputs URI."""
+    inline = None
+    if closure.WhichOneof("output_result") == "output_data":
+        inline = closure.output_data
+    elif closure.WhichOneof("output_result") == "outputs" and closure.outputs.WhichOneof("data") == "values":
+        inline = closure.outputs.values
+    if inline is not None:
+        size = inline.ByteSize()
+        if size >= MAX_INLINE_OUTPUT_BYTES:
+            raise too_large(size, MAX_INLINE_OUTPUT_BYTES)
+        return inline
+    if closure.WhichOneof("output_result") == "outputs" and closure.outputs.uri:
+        return rec.read_literal_map(ctx, closure.outputs.uri)
+    return literals_pb2.LiteralMap()
