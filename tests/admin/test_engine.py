@@ -11,6 +11,7 @@ refused: the engine must never send an event Flyte Admin's rules refuse.
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import signal
@@ -25,29 +26,36 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import grpc
 import msgpack
 import pytest
-from flyteidl.admin import execution_pb2, launch_plan_pb2, node_execution_pb2
+from flyteidl.admin import execution_pb2, launch_plan_pb2, node_execution_pb2, task_pb2
+from flyteidl.admin import workflow_pb2 as admin_workflow_pb2
 from flyteidl.core import (
     compiler_pb2,
     condition_pb2,
     identifier_pb2,
     literals_pb2,
+    tasks_pb2,
     types_pb2,
     workflow_pb2,
 )
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.event import event_pb2
-from flytekit.configuration import ImageConfig, SerializationSettings
+from flyteidl.service import admin_pb2_grpc
+from flytekit import LaunchPlan
+from flytekit.configuration import Config, ImageConfig, SerializationSettings
 from flytekit.models.admin.workflow import WorkflowSpec
 from flytekit.models.launch_plan import LaunchPlan as FlytekitLaunchPlan
 from flytekit.models.task import TaskSpec
+from flytekit.remote import FlyteRemote
 from flytekit.tools.translator import get_serializable
 from google.protobuf import struct_pb2
 from sqlalchemy import select
 from tests.admin import engine_workflows as wf
 from tests.run_events import insert_execution
 
+from flyteplane.admin import AdminServer
 from flyteplane.admin.blobs import BlobStore
 from flyteplane.admin.compiler import compile_task, compile_workflow, identifier_key
 from flyteplane.admin.config import AdminConfig, AdminContext
@@ -56,7 +64,16 @@ from flyteplane.admin.engine.bindings import BindingError, resolve_binding_data,
 from flyteplane.admin.engine.branches import BranchError, decide_branch, evaluate
 from flyteplane.admin.engine.logs import LogStore
 from flyteplane.admin.engine.runtime import CancelToken, child_node_id, fixed_length_unique_id
-from flyteplane.admin.engine.task_runner import ProcessTable, RenderError, render
+from flyteplane.admin.engine.task_runner import (
+    Attempt,
+    AttemptPaths,
+    ProcessTable,
+    RenderError,
+    UnsupportedTask,
+    container_of,
+    read_result,
+    render,
+)
 from flyteplane.admin.errors import AdminError
 from flyteplane.admin.http import HttpServer
 from flyteplane.admin.managers.execution_records import EventRecorder
@@ -71,6 +88,7 @@ WF = core_execution_pb2.WorkflowExecution
 NODE = core_execution_pb2.NodeExecution
 TASK = core_execution_pb2.TaskExecution
 WAIT = 60.0
+_POLL = datetime.timedelta(seconds=0.2)
 
 # The container contract in a few lines: argv = op, {{.input}}, {{.outputPrefix}}. Each run leaves "<op>-<pid>"
 # in $MARKS with its start and end times, so tests can tell which tasks ran and how many ran at once.
@@ -88,7 +106,14 @@ inputs = literals_pb2.LiteralMap.FromString(open(local(inputs_url), "rb").read()
 attempt = int(os.environ["FLYTE_ATTEMPT_NUMBER"])
 mark = os.path.join(os.environ["MARKS"], f"{op}-{os.getpid()}")
 record = {"start": time.time(), "attempt": attempt, "pid": os.getpid()}
-json.dump(record, open(mark, "w"))
+
+def save():  # atomically: a test may read the mark at any moment
+    tmp = os.path.join(os.environ["MARKS"], f".{op}-{os.getpid()}.tmp")
+    with open(tmp, "w") as f:
+        json.dump(record, f)
+    os.replace(tmp, mark)
+
+save()
 
 def arg(name):
     return inputs.literals[name].scalar.primitive.integer
@@ -98,7 +123,7 @@ def done(value):
     result.literals["o0"].scalar.primitive.integer = value
     open(os.path.join(out, "outputs.pb"), "wb").write(result.SerializeToString())
     record["end"] = time.time()
-    json.dump(record, open(mark, "w"))
+    save()
 
 if op in ("add_one", "single"):
     done(arg("x") + 1)
@@ -133,7 +158,7 @@ elif op == "crash":
 elif op == "clean_up":
     err = inputs.literals["err"].scalar.union.value.scalar.error
     record["err"] = {"node": err.failed_node_id, "message": err.message, "x": arg("x")}
-    json.dump(record, open(mark, "w"))
+    save()
     open(os.path.join(out, "outputs.pb"), "wb").write(literals_pb2.LiteralMap().SerializeToString())
 else:
     sys.exit(f"unknown op {op}")
@@ -574,14 +599,14 @@ def _max_overlap(marks: list[dict[str, Any]]) -> int:
 
 def test_independent_nodes_run_in_parallel_up_to_max_parallelism(harness: Harness) -> None:
     closure = compile_entity(wf.fan_out)
-    eid = harness.run(closure, ints(x=6), spec=harness.spec(max_parallelism=2))
-    assert output(harness.outputs(eid)) == 24
+    eid = harness.run(closure, ints(x=10), spec=harness.spec(max_parallelism=2))
+    assert output(harness.outputs(eid)) == 40
     assert _max_overlap(harness.marked("sleepy")) == 2
 
     for mark in harness.marks.iterdir():
         mark.unlink()
-    eid = harness.run(closure, ints(x=6))  # 0: the admin's default (25)
-    assert output(harness.outputs(eid)) == 24
+    eid = harness.run(closure, ints(x=10))  # 0: the admin's default (25)
+    assert output(harness.outputs(eid)) == 40
     assert _max_overlap(harness.marked("sleepy")) == 4
     harness.no_refusals()
 
@@ -745,6 +770,89 @@ def test_an_execution_runs_once_and_a_stopped_engine_takes_no_runs(harness: Harn
     assert not harness.engine.is_running(eid)
     with pytest.raises(RuntimeError, match="stopped"):
         harness.engine.launch(eid, closure, ints(x=600), harness.spec())
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Over gRPC, through the admin's own executions manager
+
+
+@pytest.fixture
+def admin() -> Iterator[AdminServer]:
+    config = AdminConfig(seed_projects=(PROJECT,), extra={"task_pythonpath": [str(REPO)]})
+    with AdminServer(config=config) as server:
+        yield server
+
+
+def _register(stub: admin_pb2_grpc.AdminServiceStub, entity: Any, version: str) -> identifier_pb2.Identifier:
+    """Register a launch plan and everything it references as ``pyflyte register`` would, every task swapped for
+    :data:`FAKE`; return the launch plan's id."""
+    settings = SerializationSettings(
+        image_config=ImageConfig.auto_default_image(), project=PROJECT, domain=DOMAIN, version=version
+    )
+    entities: OrderedDict[Any, Any] = OrderedDict()
+    get_serializable(entities, settings, entity)
+    lp_id = None
+    for value in entities.values():
+        if isinstance(value, TaskSpec):
+            spec = value.to_flyte_idl()
+            spec.template.container.ClearField("command")
+            short = spec.template.id.name.rsplit(".", 1)[-1]
+            spec.template.container.args[:] = ["python", "-c", FAKE, short, "{{.input}}", "{{.outputPrefix}}"]
+            stub.CreateTask(task_pb2.TaskCreateRequest(id=spec.template.id, spec=spec))
+        elif isinstance(value, WorkflowSpec):
+            spec = value.to_flyte_idl()
+            stub.CreateWorkflow(admin_workflow_pb2.WorkflowCreateRequest(id=spec.template.id, spec=spec))
+        elif isinstance(value, FlytekitLaunchPlan):
+            idl = value.to_flyte_idl()
+            stub.CreateLaunchPlan(launch_plan_pb2.LaunchPlanCreateRequest(id=idl.id, spec=idl.spec))
+            lp_id = idl.id
+    assert lp_id is not None
+    return lp_id
+
+
+def test_flytekit_runs_a_registered_workflow_on_the_admin(admin: AdminServer) -> None:
+    remote = FlyteRemote(
+        Config.for_endpoint(admin.endpoint, insecure=True), default_project=PROJECT, default_domain=DOMAIN
+    )
+    settings = SerializationSettings(
+        image_config=ImageConfig.auto_default_image(), project=PROJECT, domain=DOMAIN, version="g1"
+    )
+    registered = remote.register_workflow(wf.chain, serialization_settings=settings, version="g1")
+    execution = remote.execute(registered, inputs={"x": 3})
+    execution = remote.wait(execution, timeout=datetime.timedelta(seconds=WAIT), poll_interval=_POLL)
+    assert execution.outputs["o0"] == 8
+    execution = remote.sync_execution(execution, sync_nodes=True)
+    (attempt,) = execution.node_executions["n1"].task_executions
+    (link,) = attempt.closure.logs
+    assert link.uri.startswith(f"{admin.http_endpoint}/logs/")
+    assert "is recorded, not pulled" in urllib.request.urlopen(link.uri).read().decode()
+
+
+def test_terminate_execution_over_grpc_aborts_the_run(admin: AdminServer, tmp_path: Path) -> None:
+    stub = admin_pb2_grpc.AdminServiceStub(grpc.insecure_channel(admin.endpoint))
+    lp_id = _register(stub, LaunchPlan.get_or_create(wf.long_sleep), "g2")
+    spec = execution_pb2.ExecutionSpec(launch_plan=lp_id)
+    spec.envs.values.add(key="MARKS", value=str(tmp_path))
+    created = stub.CreateExecution(
+        execution_pb2.ExecutionCreateRequest(project=PROJECT, domain=DOMAIN, spec=spec, inputs=ints(x=600))
+    )
+    marks = eventually(lambda: list(tmp_path.glob("sleepy-*")))
+    pid = json.loads(marks[0].read_text())["pid"]
+    stub.TerminateExecution(execution_pb2.ExecutionTerminateRequest(id=created.id, cause="enough"))
+
+    def ended() -> Any:
+        got = stub.GetExecution(execution_pb2.WorkflowExecutionGetRequest(id=created.id))
+        return got if got.closure.phase == WF.ABORTED else None
+
+    execution = eventually(ended)
+    assert execution.closure.abort_metadata.cause == "enough"
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    nodes = stub.ListNodeExecutions(
+        node_execution_pb2.NodeExecutionListRequest(workflow_execution_id=created.id, limit=10)
+    )
+    phases = {n.id.node_id: NODE.Phase.Name(n.closure.phase) for n in nodes.node_executions}
+    assert phases["n0"] == "ABORTED"
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -940,3 +1048,49 @@ def test_log_names_stay_inside_the_logs_directory(tmp_path: Path) -> None:
         assert store.path_of(bad) is None
     assert store.url(name, "http://h:1") == f"http://h:1/logs/{name}"
     assert store.url(name, None) == (store.dir / name).as_uri()
+
+
+def test_pod_tasks_run_their_primary_container_and_others_are_refused() -> None:
+    template = compile_entity(wf.one_task).tasks[0].template
+    pod = tasks_pb2.TaskTemplate(id=template.id, type="python-task")
+    pod.k8s_pod.primary_container_name = "main"
+    pod.k8s_pod.pod_spec.update(
+        {
+            "containers": [
+                {"name": "side", "image": "busybox", "args": ["sleep", "1"]},
+                {
+                    "name": "main",
+                    "image": "img:1",
+                    "command": ["python"],
+                    "args": ["-c", "pass"],
+                    "env": [{"name": "A", "value": "1"}],
+                },
+            ]
+        }
+    )
+    container = container_of(pod)
+    assert (container.image, container.argv, container.env) == ("img:1", ["python", "-c", "pass"], {"A": "1"})
+    with pytest.raises(UnsupportedTask, match=r"task type \[sql\] has no container"):
+        container_of(tasks_pb2.TaskTemplate(type="sql"))
+
+
+def test_what_a_finished_process_leaves_decides_the_attempt(tmp_path: Path) -> None:
+    template = compile_entity(wf.one_task).tasks[0].template
+    out = tmp_path / "out"
+    out.mkdir()
+    paths = AttemptPaths("", "", out, out.as_uri(), "", "", "", "", tmp_path, tmp_path / "x.log")
+    attempt = Attempt(task=template, inputs=ints(x=1), paths=paths, env={}, python=sys.executable)
+
+    result = read_result(attempt, 0, b"")
+    assert (result.outcome, result.error.code) == ("failed", "OutputsNotFound")
+    (out / "outputs.pb").write_bytes(ints(other=1).SerializeToString())
+    assert "lacks the outputs [o0]" in read_result(attempt, 0, b"").error.message
+    (out / "outputs.pb").write_bytes(ints(o0=2).SerializeToString())
+    result = read_result(attempt, 0, b"")
+    assert result.outcome == "succeeded" and output(result.outputs) == 2
+    result = read_result(attempt, -9, b"some\nlast words\n")
+    assert result.outcome == "failed" and result.recoverable
+    assert result.error.message.startswith("the task process was killed by signal 9 without writing error.pb")
+    assert result.error.message.endswith("some\nlast words")
+    (out / "futures.pb").write_bytes(b"")
+    assert read_result(attempt, 0, b"").error.code == "DynamicNotSupported"

@@ -115,6 +115,7 @@ class NodeRunner:
         return self.state.services.emitter.node(self.event(phase, **fields))
 
     def mark_running(self, **fields: Any) -> None:
+        """Report RUNNING, once (retries of a task node keep the node RUNNING, as in propeller)."""
         if not self._running_sent:
             self._running_sent = True
             self.emit(_N.RUNNING, **fields)
@@ -219,6 +220,8 @@ class NodeRunner:
         return NodeOutcome(_N.RECOVERED, outputs=outputs, output_uri=uri)
 
     def acquire_slot(self) -> bool:
+        """Wait for one of the run's parallelism slots; False if the node is cancelled meanwhile. The caller
+        releases the slot (``state.slots.release()``)."""
         while not self.token.cancelled:
             if self.state.slots.acquire(timeout=_SLOT_POLL):
                 return True
