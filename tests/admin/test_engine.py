@@ -499,8 +499,8 @@ def test_retries_record_each_attempt(harness: Harness) -> None:
     closure = compile_entity(wf.with_retries)
     eid = harness.run(closure, ints(x=2))  # attempts 0 and 1 fail, attempt 2 succeeds
     assert output(harness.outputs(eid)) == 2
-    assert harness.tap.task_phases(eid.name, "n0", 0) == ["QUEUED", "RUNNING", "RETRYABLE_FAILED"]
-    assert harness.tap.task_phases(eid.name, "n0", 1) == ["QUEUED", "RUNNING", "RETRYABLE_FAILED"]
+    assert harness.tap.task_phases(eid.name, "n0", 0) == ["QUEUED", "RUNNING", "FAILED"]
+    assert harness.tap.task_phases(eid.name, "n0", 1) == ["QUEUED", "RUNNING", "FAILED"]
     assert harness.tap.task_phases(eid.name, "n0", 2) == ["QUEUED", "RUNNING", "SUCCEEDED"]
     assert harness.tap.node_phases(eid.name, "n0") == ["QUEUED", "RUNNING", "SUCCEEDED"]
     assert [m["attempt"] for m in harness.marked("flaky")] == sorted([0, 1, 2])

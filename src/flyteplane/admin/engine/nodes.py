@@ -1,8 +1,8 @@
 """Running one node of a workflow, of any kind, and reporting it as propeller does.
 
 Every node goes QUEUED (its inputs resolved and stored) -> RUNNING -> a terminal phase, each step a node event;
-task nodes add one task execution per attempt (QUEUED -> RUNNING with the log link -> SUCCEEDED, RETRYABLE_FAILED
-when another attempt follows, FAILED, or ABORTED). Kinds:
+task nodes add one task execution per attempt (QUEUED -> RUNNING with the log link -> SUCCEEDED, FAILED (also when
+another attempt follows), or ABORTED). Kinds:
 
 * task nodes run the task as local processes, with retries and timeouts (:mod:`.task_node`);
 * sub-workflow nodes run the sub-workflow's DAG (:mod:`.dag`) with child node ids ``<node>-0-<child>``;

@@ -1,11 +1,11 @@
 """A task node: one task execution per attempt, each a local process (:mod:`.task_runner`).
 
-Attempts report QUEUED -> RUNNING (with the log link) -> SUCCEEDED, RETRYABLE_FAILED when another attempt follows,
-FAILED, or ABORTED. A failure is retried when it is recoverable (``error.pb`` of kind RECOVERABLE, a process that
-dies without ``error.pb``, a timed-out attempt) and attempts remain: ``retries + 1`` attempts, the node's
-``metadata.retries`` winning over the task's, as propeller's ``computeRetryStrategy``. Messages and codes are
-propeller's: ``RetriesExhausted|<code>`` with ``[n/m] currentAttempt done. Last Error: USER::<message>``, and
-``task execution timeout [1s] expired`` (each attempt may run the node's or else the task's ``metadata.timeout``;
+Attempts report QUEUED -> RUNNING (with the log link) -> SUCCEEDED, FAILED (also when another attempt follows, as
+propeller reports it), or ABORTED. A failure is retried when it is recoverable (``error.pb`` of kind RECOVERABLE, a
+process that dies without ``error.pb``, a timed-out attempt, no ``outputs.pb``) and attempts remain: ``retries + 1``
+attempts, the node's ``metadata.retries`` winning over the task's, as propeller's ``computeRetryStrategy``. Messages
+and codes are propeller's: ``RetriesExhausted|<code>`` with ``[n/m] currentAttempt done. Last Error: USER::<message>``,
+and ``task execution timeout [1s] expired`` (each attempt may run the node's or else the task's ``metadata.timeout``;
 the node as a whole twice the node's timeout, after which it is TIMED_OUT with ``task active timeout [..]
 expired``).
 """
@@ -109,10 +109,11 @@ class TaskNode:
         else:
             error = result.error or _error("UnknownError", "the task failed")
             recoverable = result.recoverable
-        if recoverable and attempt + 1 < self.max_attempts:
-            self._task_event(attempt, _T.RETRYABLE_FAILED, error=error)
-            return None
+        # FAILED even when another attempt follows, as propeller reports a retryable failure (ToTaskEventPhase):
+        # admin keeps an attempt's error only on a terminal phase, so RETRYABLE_FAILED would lose why it failed.
         self._task_event(attempt, _T.FAILED, error=error)
+        if recoverable and attempt + 1 < self.max_attempts:
+            return None
         if recoverable:
             kind = core_execution_pb2.ExecutionError.ErrorKind.Name(error.kind)
             error = _error(

@@ -1,0 +1,1 @@
+"""End-to-end checks: flytekit and flyteplane's clients against a real ``flyteplane sandbox`` process."""

@@ -1,0 +1,142 @@
+"""A real ``flyteplane sandbox`` process for the end-to-end tests, and the peers that talk to it.
+
+One sandbox serves the whole session (it starts in about a second; every test uses its own entity names or
+versions, so tests do not depend on each other's state). It listens on free loopback ports and keeps its state in
+a temporary directory, as a user's ``flyteplane sandbox --state-dir DIR`` would.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from flyteplane.clients.sync_client import SynchronousFlyteClient
+
+WORKFLOWS = Path(__file__).resolve().parent / "workflows"
+PROJECT = "flytesnacks"
+DOMAIN = "development"
+_READY = "flyteplane sandbox: Flyte Admin gRPC on "
+_START_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """A running ``flyteplane sandbox``."""
+
+    process: subprocess.Popen[bytes]
+    endpoint: str
+    """``127.0.0.1:PORT`` of the gRPC side."""
+    http_endpoint: str
+    """``http://127.0.0.1:PORT`` of the HTTP side (signed data URLs, logs)."""
+    config_file: Path
+    """A flytekit/flytectl config YAML pointing at the sandbox."""
+    log_file: Path
+
+    def output(self) -> str:
+        return self.log_file.read_text(errors="replace")
+
+
+def _free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:  # bound together, so the ports differ
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+def _sandbox_env() -> dict[str, str]:
+    # Nothing from the caller's flytekit set-up may reach the sandbox (or the task processes, which inherit it).
+    return {k: v for k, v in os.environ.items() if not k.startswith(("FLYTE", "FLYTECTL"))}
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    root = tmp_path_factory.mktemp("sandbox")
+    grpc_port, http_port = _free_ports(2)
+    log_file = root / "sandbox.log"
+    command = [
+        sys.executable,
+        "-m",
+        "flyteplane.cli.main",
+        "sandbox",
+        "--port",
+        str(grpc_port),
+        "--http-port",
+        str(http_port),
+        "--state-dir",
+        str(root / "state"),
+    ]
+    with open(log_file, "wb") as out:
+        process = subprocess.Popen(
+            command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=_sandbox_env(), cwd=root
+        )
+    deadline = time.monotonic() + _START_TIMEOUT
+    while _READY not in log_file.read_text(errors="replace"):
+        if process.poll() is not None:
+            pytest.fail(f"flyteplane sandbox exited with {process.returncode}:\n{log_file.read_text()}")
+        if time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"flyteplane sandbox did not start within {_START_TIMEOUT:g}s:\n{log_file.read_text()}")
+        time.sleep(0.05)
+    endpoint = f"127.0.0.1:{grpc_port}"
+    config_file = root / "config.yaml"
+    config_file.write_text(f"admin:\n  endpoint: dns:///{endpoint}\n  insecure: true\n")
+    sandbox = Sandbox(process, endpoint, f"http://127.0.0.1:{http_port}", config_file, log_file)
+    try:
+        yield sandbox
+    finally:
+        process.send_signal(signal.SIGINT)
+        code: int | None
+        try:
+            code = process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            code = None
+        assert code == 0, f"flyteplane sandbox did not stop cleanly ({code}):\n{sandbox.output()[-4000:]}"
+
+
+@pytest.fixture(scope="session")
+def remote(sandbox: Sandbox):  # type: ignore[no-untyped-def]
+    """flytekit's FlyteRemote, connected to the sandbox."""
+    from flytekit.configuration import Config
+    from flytekit.remote import FlyteRemote
+
+    class QuickPollRemote(FlyteRemote):  # type: ignore[misc]
+        """FlyteRemote polling every 0.25 s, not every 30 s: ``execute(..., wait=True)`` calls ``wait`` without a
+        poll interval, and a local run ends in about a second. Nothing else differs."""
+
+        def wait(self, execution, timeout=None, poll_interval=None, sync_nodes=True):  # type: ignore[no-untyped-def]
+            return super().wait(execution, timeout, poll_interval or timedelta(seconds=0.25), sync_nodes)
+
+    return QuickPollRemote(
+        Config.for_endpoint(sandbox.endpoint, insecure=True), default_project=PROJECT, default_domain=DOMAIN
+    )
+
+
+@pytest.fixture(scope="session")
+def client(sandbox: Sandbox) -> Iterator[SynchronousFlyteClient]:
+    """flyteplane's own SynchronousFlyteClient, connected to the sandbox."""
+    c = SynchronousFlyteClient(sandbox.endpoint, insecure=True)
+    with c:
+        yield c
+
+
+@pytest.fixture
+def workflows_on_path(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``tests/e2e/workflows`` importable as top-level modules (as flytekit names them when it registers)."""
+    monkeypatch.syspath_prepend(str(WORKFLOWS))
+    return WORKFLOWS
