@@ -11,6 +11,12 @@ Modes (see ``client_bench.py`` and ``server_bench.py`` for who calls them):
                                                    raw-stub GetTask load from THREADS threads on CHANNELS channels
     listoffset ENDPOINT N DOMAIN NAME              ListTasks(limit=100, created_at desc) at token 0 vs 10000
     startup                                        AdminServer().start() then a GetVersion, from interpreter start
+    execlatency ENDPOINT ADMIN_PID KIND NAME VERSION N POLL_MS
+                                                   N executions of a task (KIND task) or launch plan (KIND lp), one
+                                                   at a time, each polled with GetExecution until it ends
+    execload ENDPOINT ADMIN_PID NAME VERSION THREADS SECONDS DRAIN_TIMEOUT
+                                                   CreateExecution of task NAME from THREADS threads for SECONDS,
+                                                   then wait until every execution created has ended
 
 KIND is one of ``raw`` (flyteidl stub on a plain grpc channel), ``flyteplane`` (friendly SynchronousFlyteClient),
 ``flyteplane-raw`` (flyteplane's RawSynchronousFlyteClient) and ``flytekit`` (flytekit's SynchronousFlyteClient).
@@ -479,6 +485,322 @@ def mode_startup() -> None:
     server.stop(grace=0)
 
 
+# --- executions (execution_bench.py) -----------------------------------------------------------------------------
+
+
+def _proc_cpu(pid: int) -> tuple[float, float]:
+    """(own utime+stime, reaped children's cutime+cstime) of a process, in seconds."""
+    import os
+
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    tck = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / tck, (int(fields[13]) + int(fields[14])) / tck
+
+
+def _machine_busy() -> float:
+    import os
+
+    with open("/proc/stat") as f:
+        cpu = [int(x) for x in f.readline().split()[1:]]
+    return (sum(cpu[:8]) - cpu[3] - cpu[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def _ts(t: Any) -> float:
+    return t.seconds + t.nanos / 1e9
+
+
+def _pct(values: list[float], q: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, round(q / 100 * len(s) + 0.5) - 1))]
+
+
+def _median(values: list[float]) -> float:
+    import statistics
+
+    return float(statistics.median(values)) if values else float("nan")
+
+
+class _Exec:
+    """A raw stub and the requests of one kind of execution (a task run alone, or a launch plan)."""
+
+    def __init__(self, endpoint: str, kind: str, name: str, version: str, channels: int = 1) -> None:
+        import grpc
+        from flyteidl.admin import execution_pb2
+        from flyteidl.core import execution_pb2 as core_execution_pb2
+        from flyteidl.core import identifier_pb2
+        from flyteidl.service import admin_pb2_grpc
+
+        self.pb = execution_pb2
+        self.W = core_execution_pb2.WorkflowExecution
+        self.terminal = {self.W.SUCCEEDED, self.W.FAILED, self.W.ABORTED, self.W.TIMED_OUT}
+        self.stubs = [admin_pb2_grpc.AdminServiceStub(grpc.insecure_channel(endpoint)) for _ in range(channels)]
+        self.stub = self.stubs[0]
+        rtype = identifier_pb2.TASK if kind == "task" else identifier_pb2.LAUNCH_PLAN
+        ident = identifier_pb2.Identifier(
+            resource_type=rtype, project=PROJECT, domain=DOMAIN, name=name, version=version
+        )
+        # spec.launch_plan holds the TASK id for a single-task execution (what flytekit's remote.execute does).
+        self.create_request = execution_pb2.ExecutionCreateRequest(
+            project=PROJECT, domain=DOMAIN, spec=execution_pb2.ExecutionSpec(launch_plan=ident)
+        )
+
+    def create(self, stub: Any = None) -> Any:
+        return (stub or self.stub).CreateExecution(self.create_request, timeout=60).id
+
+    def get(self, eid: Any) -> Any:
+        return self.stub.GetExecution(self.pb.WorkflowExecutionGetRequest(id=eid), timeout=60)
+
+    def wait(self, eid: Any, poll_s: float, timeout: float = 300.0) -> Any:
+        deadline = time.perf_counter() + timeout
+        while True:
+            ex = self.get(eid)
+            if ex.closure.phase in self.terminal:
+                return ex
+            if time.perf_counter() > deadline:
+                raise SystemExit(f"execution {eid.name} did not end in {timeout:.0f} s")
+            time.sleep(poll_s)
+
+    def check(self, ex: Any) -> None:
+        if ex.closure.phase != self.W.SUCCEEDED:
+            raise SystemExit(
+                f"execution {ex.id.name} ended {self.W.Phase.Name(ex.closure.phase)}: {ex.closure.error.message[:500]}"
+            )
+
+    def node_executions(self, eid: Any) -> list[Any]:
+        from flyteidl.admin import node_execution_pb2
+
+        out: list[Any] = []
+        token = ""
+        while True:
+            page = self.stub.ListNodeExecutions(
+                node_execution_pb2.NodeExecutionListRequest(workflow_execution_id=eid, limit=500, token=token),
+                timeout=60,
+            )
+            out.extend(page.node_executions)
+            token = page.token
+            if not token:
+                return out
+
+    def task_executions(self, node_execution_id: Any) -> list[Any]:
+        from flyteidl.admin import task_execution_pb2
+
+        return list(
+            self.stub.ListTaskExecutions(
+                task_execution_pb2.TaskExecutionListRequest(node_execution_id=node_execution_id, limit=10), timeout=60
+            ).task_executions
+        )
+
+
+def mode_execlatency(endpoint: str, admin_pid: str, kind: str, name: str, version: str, n: str, poll_ms: str) -> None:
+    runs, poll_s, pid = int(n), float(poll_ms) / 1e3, int(admin_pid)
+    ex = _Exec(endpoint, kind, name, version)
+    not_running = {ex.W.UNDEFINED, ex.W.QUEUED}
+    # Warm-up, not measured: the connection, and the first execution of a task also registers its .flytegen
+    # workflow and launch plan.
+    ex.check(ex.wait(ex.create(), poll_s))
+
+    clock = time.perf_counter
+    runs_out: list[dict[str, Any]] = []
+    cpu0 = _proc_cpu(pid)
+    for _ in range(runs):
+        t0 = clock()
+        eid = ex.create()
+        t1 = clock()
+        running = None
+        polls = 0
+        while True:
+            execution = ex.get(eid)
+            polls += 1
+            now = clock()
+            phase = execution.closure.phase
+            if running is None and phase not in not_running:
+                running = now
+            if phase in ex.terminal:
+                break
+            time.sleep(poll_s)
+        ex.check(execution)
+        runs_out.append(
+            {"eid": eid, "create": t1 - t0, "running": (running or now) - t0, "total": now - t0, "polls": polls}
+        )
+    cpu1 = _proc_cpu(pid)
+
+    # Server-side records of every run, read after the timed part.
+    for run in runs_out:
+        c = ex.get(run["eid"]).closure
+        created, started = _ts(c.created_at), _ts(c.started_at)
+        end = started + c.duration.ToTimedelta().total_seconds()
+        run.update(srv_created=created, srv_started=started, srv_end=end)
+        nodes = [ne for ne in ex.node_executions(run["eid"]) if ne.id.node_id not in ("start-node", "end-node")]
+        run["nodes"] = len(nodes)
+        spans = []
+        for ne in nodes:
+            nc = ne.closure
+            s = _ts(nc.started_at)
+            spans.append((s, s + nc.duration.ToTimedelta().total_seconds()))
+        run["spans"] = spans
+        if kind == "task" and len(nodes) == 1:
+            attempts = ex.task_executions(nodes[0].id)
+            if attempts:
+                tc = attempts[-1].closure
+                t_start = _ts(tc.started_at)
+                run["task"] = (_ts(tc.created_at), t_start, t_start + tc.duration.ToTimedelta().total_seconds())
+
+    def med(key: str) -> float:
+        return _median([r[key] for r in runs_out])
+
+    totals = [r["total"] for r in runs_out]
+    admin_cpu = (cpu1[0] - cpu0[0]) / runs * 1e3
+    task_cpu = (cpu1[1] - cpu0[1]) / runs * 1e3
+    out: dict[str, Any] = {
+        "n": runs,
+        "nodes": _median([r["nodes"] for r in runs_out]),
+        "create_ms": med("create") * 1e3,
+        "running_ms": med("running") * 1e3,
+        "polls": med("polls"),
+        "admin_cpu_ms": admin_cpu,
+        "task_cpu_ms": task_cpu,
+        "srv_total_ms": _median([r["srv_end"] - r["srv_created"] for r in runs_out]) * 1e3,
+        "overshoot_ms": _median([r["total"] - (r["srv_end"] - r["srv_created"]) for r in runs_out]) * 1e3,
+        "totals_ms": [round(t * 1e3, 2) for t in totals],
+    }
+    if kind == "task":
+        out.update(median_ms=_median(totals) * 1e3, p90_ms=_pct(totals, 90) * 1e3, max_ms=max(totals) * 1e3)
+        split = [r for r in runs_out if "task" in r]
+        if split:
+
+            def part(f: Any) -> float:
+                return _median([f(r) for r in split]) * 1e3
+
+            out.update(
+                srv_wf_running_ms=part(lambda r: r["srv_started"] - r["srv_created"]),
+                srv_task_queued_ms=part(lambda r: r["task"][0] - r["srv_started"]),
+                srv_spawn_ms=part(lambda r: r["task"][1] - r["task"][0]),
+                srv_process_ms=part(lambda r: r["task"][2] - r["task"][1]),
+                srv_finish_ms=part(lambda r: r["srv_end"] - r["task"][2]),
+            )
+    else:
+        out.update(median_s=_median(totals), max_s=max(totals), srv_total_s=out.pop("srv_total_ms") / 1e3)
+
+        def peak(spans: list[tuple[float, float]]) -> int:
+            events = sorted([(s, 1) for s, _ in spans] + [(e, -1) for _, e in spans])
+            cur = best = 0
+            for _, d in events:
+                cur += d
+                best = max(best, cur)
+            return best
+
+        with_spans = [r for r in runs_out if r["spans"]]
+        out.update(
+            first_node_ms=_median([min(s for s, _ in r["spans"]) - r["srv_created"] for r in with_spans]) * 1e3,
+            last_node_s=_median([max(e for _, e in r["spans"]) - r["srv_created"] for r in with_spans]),
+            finish_ms=_median([r["srv_end"] - max(e for _, e in r["spans"]) for r in with_spans]) * 1e3,
+            peak_parallel=_median([peak(r["spans"]) for r in with_spans]),
+            node_ms=_median([e - s for r in with_spans for s, e in r["spans"]]) * 1e3,
+        )
+    emit(out)
+
+
+def mode_execload(
+    endpoint: str, admin_pid: str, name: str, version: str, threads: str, seconds: str, drain_timeout: str
+) -> None:
+    import threading
+
+    nthreads, window, drain_limit, pid = int(threads), float(seconds), float(drain_timeout), int(admin_pid)
+    ex = _Exec(endpoint, "task", name, version, channels=nthreads)
+    warm = ex.wait(ex.create(), 0.01)  # warm-up: the .flytegen workflow and launch plan, the connection
+    ex.check(warm)
+    for stub in ex.stubs:  # connect every channel
+        stub.GetExecution(ex.pb.WorkflowExecutionGetRequest(id=warm.id), timeout=60)
+
+    warmup = 0.5
+    clock = time.perf_counter
+    wall_offset = time.time() - clock()  # perf_counter -> wall clock (the server's timestamps are wall clock)
+    start = clock() + 0.05
+    begin, end = start + warmup, start + warmup + window
+    calls: list[list[tuple[float, float, Any]]] = [[] for _ in range(nthreads)]
+    errors: list[BaseException] = []
+
+    def worker(t: int) -> None:
+        stub = ex.stubs[t]
+        mine = calls[t]
+        while clock() < start:
+            time.sleep(0.001)
+        try:
+            while True:
+                t0 = clock()
+                if t0 >= end:
+                    break
+                eid = ex.create(stub)
+                mine.append((t0, clock(), eid))
+        except BaseException as e:
+            errors.append(e)
+
+    pool = [threading.Thread(target=worker, args=(t,)) for t in range(nthreads)]
+    for th in pool:
+        th.start()
+    time.sleep(max(0.0, begin - clock()))
+    a0, m0, c0 = _proc_cpu(pid), _machine_busy(), time.process_time()
+    time.sleep(max(0.0, end - clock()))
+    a1, m1, c1 = _proc_cpu(pid), _machine_busy(), time.process_time()
+    for th in pool:
+        th.join()
+    if errors:
+        raise SystemExit(f"CreateExecution failed under load: {errors[0]!r}")
+    every = [c for per in calls for c in per]
+    in_window = [c for c in every if begin <= c[1] < end]
+
+    # Drain: poll what has not ended yet until nothing is left (or the limit), then read the records.
+    pending = {c[2].name: c[2] for c in every}
+    closures: dict[str, Any] = {}
+    drain_deadline = clock() + drain_limit
+    while pending and clock() < drain_deadline:
+        for key, eid in list(pending.items()):
+            c = ex.get(eid).closure
+            if c.phase in ex.terminal:
+                closures[key] = c
+                del pending[key]
+        if pending:
+            time.sleep(0.1)
+    begin_wall, end_wall = begin + wall_offset, end + wall_offset
+    ends = {k: _ts(c.started_at) + c.duration.ToTimedelta().total_seconds() for k, c in closures.items()}
+    window_names = {c[2].name for c in in_window}
+    failed = [c for c in closures.values() if c.phase != ex.W.SUCCEEDED]
+    lat = [ends[k] - _ts(closures[k].created_at) for k in window_names if k in closures]
+    create_lat = [c[1] - c[0] for c in in_window]
+    accepted_by_end = {c[2].name for c in every if c[1] < end}  # the warm-up load's executions too
+    finished_by_end = {k for k, e in ends.items() if e <= end_wall}
+    last_end = max(ends.values(), default=end_wall)
+    admin_s, task_s, client_s, busy_s = a1[0] - a0[0], a1[1] - a0[1], c1 - c0, m1 - m0
+    accepted = len(in_window)
+    emit(
+        {
+            "total": len(every),
+            "accepted": accepted,
+            "per_s": accepted / window,
+            "create_median_ms": _median(create_lat) * 1e3,
+            "create_p90_ms": _pct(create_lat, 90) * 1e3 if create_lat else float("nan"),
+            "finished_in_window": len(window_names & finished_by_end),
+            "running_at_end": len(accepted_by_end - finished_by_end),
+            "drain_s": max(0.0, last_end - end_wall),
+            # The engine's completion rate once loaded: executions ending from the window's start until the last
+            # one ended, over that time.
+            "done_per_s": len([e for e in ends.values() if e > begin_wall]) / max(1e-9, last_end - begin_wall),
+            "lat_median_ms": _median(lat) * 1e3,
+            "lat_p90_ms": _pct(lat, 90) * 1e3 if lat else float("nan"),
+            "admin_util": admin_s / window,
+            "task_util": task_s / window,
+            "client_util": client_s / window,
+            "foreign_util": max(0.0, busy_s - admin_s - task_s - client_s) / window,
+            "machine_util": busy_s / window,
+            "admin_cpu_ms": admin_s / max(1, accepted) * 1e3,
+            "undrained": len(pending),
+            "failed": len(failed),
+            "first_error": failed[0].error.message[:300] if failed else "",
+        }
+    )
+
+
 MODES = {
     "taskspec": mode_taskspec,
     "import": mode_import,
@@ -488,6 +810,8 @@ MODES = {
     "throughput": mode_throughput,
     "listoffset": mode_listoffset,
     "startup": mode_startup,
+    "execlatency": mode_execlatency,
+    "execload": mode_execload,
 }
 
 if __name__ == "__main__":

@@ -170,6 +170,14 @@ TARGETS = [
     Target("GetTask throughput 8 threads / 8 channels, flyteplane / bare", "tp.8x8.ratio", ">=", 0.6, None, ""),
     Target("ListTasks(100) offset 10,000 / offset 0 (one name)", "offset.named.ratio", "<=", 2, None, ""),
     Target("ListTasks(100) offset 10,000 / offset 0 (whole project-domain)", "offset.project.ratio", "<=", 2, None, ""),
+    Target(
+        "no-op single-task execution: CreateExecution -> SUCCEEDED seen (median)",
+        "exec.single.median_ms",
+        "<=",
+        500,
+        None,
+        "",
+    ),
 ]
 
 # The baseline report's suggested absolute numbers, and ratios that explain the targets: informative only.
@@ -414,6 +422,92 @@ def render_tables(res: Results) -> list[str]:
             ("CreateTask/s while registering", ["offset.register_per_s", None, None]),
         ],
     )
+    single = [
+        ("create -> SUCCEEDED seen by the poller, median", "median_ms"),
+        ("create -> SUCCEEDED seen by the poller, p90", "p90_ms"),
+        ("create -> SUCCEEDED seen by the poller, max", "max_ms"),
+        ("CreateExecution RPC", "create_ms"),
+        ("create -> RUNNING seen by the poller", "running_ms"),
+        ("admin's record: `created_at` -> SUCCEEDED", "srv_total_ms"),
+        ("  `created_at` -> workflow RUNNING", "srv_wf_running_ms"),
+        ("  workflow RUNNING -> task QUEUED (start-node, node events, inputs)", "srv_task_queued_ms"),
+        ("  task QUEUED -> task RUNNING (the process is spawned)", "srv_spawn_ms"),
+        ("  task RUNNING -> task SUCCEEDED (the process runs; its exit noticed; outputs read)", "srv_process_ms"),
+        ("  task SUCCEEDED -> workflow SUCCEEDED (node, end-node, workflow events)", "srv_finish_ms"),
+        ("poller's SUCCEEDED - admin's (RPC and 5 ms poll granularity)", "overshoot_ms"),
+        ("GetExecution polls per execution", "polls"),
+        ("admin CPU / execution (polls included)", "admin_cpu_ms"),
+        ("task process CPU / execution", "task_cpu_ms"),
+        ("median / `python -c pass` (same round)", "vs_pystart"),
+        ("median / the no-op command run directly (same round)", "vs_noop_cmd"),
+    ]
+    single_rows: list[tuple[str, list[str | None]]] = [(label, [f"exec.single.{key}"]) for label, key in single]
+    single_rows += [
+        ("floor: `python -c pass`, spawn -> exit (harness)", ["exec.pystart_ms"]),
+        ("floor: the no-op task's command run directly, spawn -> exit (harness)", ["exec.noop_cmd_ms"]),
+    ]
+    lines += _grid(
+        res,
+        "10. A no-op single-task execution: CreateExecution -> SUCCEEDED (one at a time, polled every 5 ms)",
+        ["flyteplane admin"],
+        single_rows,
+    )
+    nodes = res.notes.get("exec.fanout.nodes", "100")
+    fanout = [
+        ("create -> SUCCEEDED seen by the poller, median", "median_s"),
+        ("create -> SUCCEEDED seen by the poller, max", "max_s"),
+        (f"median / {nodes} nodes", "per_node_ms"),
+        ("median / single-task execution's (same round)", "vs_single"),
+        ("CreateExecution RPC", "create_ms"),
+        ("admin's record: `created_at` -> SUCCEEDED", "srv_total_s"),
+        ("  `created_at` -> first task node RUNNING", "first_node_ms"),
+        ("  `created_at` -> last task node done", "last_node_s"),
+        ("  last task node done -> workflow SUCCEEDED", "finish_ms"),
+        ("task nodes running at once, peak (max parallelism 25)", "peak_parallel"),
+        ("task node RUNNING -> SUCCEEDED, median over nodes", "node_ms"),
+        ("admin CPU / execution", "admin_cpu_ms"),
+        (f"task process CPU / execution ({nodes} processes)", "task_cpu_ms"),
+    ]
+    lines += _grid(
+        res,
+        f"11. A {nodes}-node fan-out workflow (independent no-op task nodes) through its launch plan",
+        ["flyteplane admin"],
+        [(label, [f"exec.fanout.{key}"]) for label, key in fanout],
+    )
+    load = [
+        ("executions accepted / s (CreateExecution)", "per_s"),
+        ("CreateExecution median", "create_median_ms"),
+        ("CreateExecution p90", "create_p90_ms"),
+        ("accepted in the window", "accepted"),
+        ("of those, finished by the window's end", "finished_in_window"),
+        ("accepted but not finished at the window's end", "running_at_end"),
+        ("window end -> last execution finished", "drain_s"),
+        ("executions finished / s, window start -> last one finished", "done_per_s"),
+        ("`created_at` -> SUCCEEDED under load, median", "lat_median_ms"),
+        ("`created_at` -> SUCCEEDED under load, p90", "lat_p90_ms"),
+        ("admin process CPU (cores)", "admin_util"),
+        ("task processes' CPU (cores)", "task_util"),
+        ("load process CPU (cores)", "client_util"),
+        ("other processes' CPU (cores)", "foreign_util"),
+        ("whole machine busy (cores)", "machine_util"),
+        ("admin CPU / accepted execution", "admin_cpu_ms"),
+    ]
+    lines += _grid(
+        res,
+        "12. CreateExecution throughput of the no-op task (the engine runs what it accepts; fresh admin per block)",
+        ["1 thread", "8 threads", "8 / 1"],
+        [
+            (label, [f"exec.tp.1.{key}", f"exec.tp.8.{key}", "exec.tp.ratio" if key == "per_s" else None])
+            for label, key in load
+        ],
+    )
+    undrained = {k: v for k, v in res.notes.items() if k.startswith("exec.tp.") and k.endswith(".undrained")}
+    if undrained:
+        lines += [
+            "Not finished within the drain limit: "
+            + "; ".join(f"{k.split('.')[2]} thread(s): {v}" for k, v in undrained.items()),
+            "",
+        ]
     lines += _grid(
         res,
         "Harness and setup",
@@ -423,6 +517,7 @@ def render_tables(res: Results) -> list[str]:
             ("CreateTask/s registering 256 versions (8 threads)", ["setup.register256_per_s"]),
             ("admin RSS at the end of a round", ["setup.admin_rss_mib"]),
             ("admin RSS holding 10,100 task versions", ["offset.admin_rss_mib"]),
+            ("admin RSS after a round of executions (10, 11)", ["exec.admin_rss_mib"]),
         ],
     )
     sizes = [f"{k.replace('_', ' ')}: {v}" for k, v in res.notes.items() if k in ("task_spec_bytes", "task_bytes")]

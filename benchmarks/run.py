@@ -2,7 +2,9 @@
 [--install] [--write-docs]``.
 
 Prints a markdown table of the results, the ratios side by side, and the targets with PASS/FAIL. With
-``--write-docs`` it rewrites the generated part of ``docs/performance.md``. See ``benchmarks/README.md``.
+``--write-docs`` it rewrites the generated part of ``docs/performance.md``; a partial run (``--only``) is merged into
+the previous results (``benchmarks/results/latest.json``), so the sections it did not measure are kept. See
+``benchmarks/README.md``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import client_bench
+import execution_bench
 import server_bench
 from _common import (
     REPO,
@@ -37,18 +40,48 @@ from _common import (
 )
 from _results import TARGETS, Results, render_tables
 
-BENCHMARKS = ("import", "firstcall", "gettask", "listtasks", "install", "startup", "throughput", "offset")
+BENCHMARKS = (
+    "import",
+    "firstcall",
+    "gettask",
+    "listtasks",
+    "install",
+    "startup",
+    "throughput",
+    "offset",
+    "exec_latency",
+    "fanout",
+    "exec_throughput",
+)
 ALIASES = {
     "rss": ("import", "firstcall"),
     "client": ("import", "firstcall", "gettask", "listtasks"),
     "server": ("startup", "throughput", "offset"),
+    "executions": ("exec_latency", "fanout", "exec_throughput"),
 }
 NEED_ADMIN = {"firstcall", "gettask", "listtasks", "throughput"}
+EXEC_ADMIN = {"exec_latency", "fanout"}
+# The metrics each benchmark owns (by key prefix): a partial run replaces exactly these in the merged results.
+# setup.* comes with any benchmark that needs the shared admin of a round.
+OWNS = {
+    "import": ("import.",),
+    "firstcall": ("first.",),
+    "gettask": ("get.",),
+    "listtasks": ("list.",),
+    "install": ("install.",),
+    "startup": ("startup.",),
+    "throughput": ("tp.",),
+    "offset": ("offset.",),
+    "exec_latency": ("exec.single.", "exec.pystart_ms", "exec.noop_cmd_ms", "exec.admin_rss_mib"),
+    "fanout": ("exec.fanout.", "exec.admin_rss_mib"),
+    "exec_throughput": ("exec.tp.",),
+}
 
 TASK_VERSIONS = 256  # > flytekit's lru_cache(maxsize=128), so cycling through them always misses
 OFFSET_ROWS = 10_100
 OFFSET_DOMAIN = "staging"
 DOCS = REPO / "docs" / "performance.md"
+LATEST = REPO / "benchmarks" / "results" / "latest.json"
 BEGIN, END = "<!-- BEGIN GENERATED: benchmarks/run.py -->", "<!-- END GENERATED -->"
 
 
@@ -87,6 +120,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--report", type=Path, metavar="JSON", help="render a saved --json run again; measure nothing")
     p.add_argument("--seconds", type=float, help="seconds per throughput measurement (default 3; 1 with --quick)")
     p.add_argument("--calls", type=int, help="GetTask calls per client per round (default 2000; 300 with --quick)")
+    p.add_argument(
+        "--base",
+        type=Path,
+        metavar="JSON",
+        help="with --only: merge this run into these results (default benchmarks/results/latest.json, when it exists)",
+    )
+    p.add_argument("--no-merge", action="store_true", help="with --only: report this run alone, merging nothing")
     args = p.parse_args(argv)
     selected: set[str] = set()
     for name in args.only or BENCHMARKS:
@@ -111,6 +151,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.blocks = 2 if q else 5
     args.tp_seconds = args.seconds or (1.0 if q else 3.0)
     args.offset_calls = 20 if q else 100
+    args.exec_runs = 5 if q else 20
+    args.pystart_runs = 5 if q else 10
+    args.fanout_runs = 1 if q else 3
+    args.exec_poll_ms = 5.0
+    args.exec_drain_timeout = 120.0
+    # A partial run that rewrites the docs (or the saved results, or names --base) is merged into the previous
+    # results: the report is then the whole set, the sections this run measured replaced. A partial run that only
+    # prints stays alone.
+    base = args.base or (LATEST if LATEST.exists() else None)
+    wanted = (
+        args.write_docs
+        or args.base is not None
+        or (args.json is not None and base is not None and args.json.resolve() == base.resolve())
+    )
+    args.merge_base = base if (args.only and wanted and not args.no_merge and not args.report and base) else None
     return args
 
 
@@ -130,6 +185,26 @@ def run(args: argparse.Namespace) -> Results:
                 run_with_admin(res, args, r, tmp)
             if "startup" in sel:
                 guarded(res, "startup", partial(server_bench.bench_startup, res, r, args.startup_runs, tmp))
+            if sel & EXEC_ADMIN:
+                run_exec_latency(res, args, r, tmp)
+            if "exec_throughput" in sel:
+                # A fresh admin per block; the order of the blocks alternates over the rounds.
+                order = execution_bench.EXEC_THREADS if r % 2 == 0 else execution_bench.EXEC_THREADS[::-1]
+                for threads in order:
+                    guarded(
+                        res,
+                        f"exec_throughput {threads} thread(s)",
+                        partial(
+                            execution_bench.bench_exec_throughput,
+                            res,
+                            r,
+                            tmp,
+                            threads,
+                            args.tp_seconds,
+                            args.exec_drain_timeout,
+                        ),
+                    )
+                res.ratio_this_round("exec.tp.ratio", "exec.tp.8.per_s", "exec.tp.1.per_s")
         if "offset" in sel:
             run_offset(res, args, tmp)
         if "install" in sel:
@@ -205,6 +280,37 @@ def run_throughput(res: Results, args: argparse.Namespace, r: int, tmp: Path, ad
         bare.stop()
 
 
+def run_exec_latency(res: Results, args: argparse.Namespace, r: int, tmp: Path) -> None:
+    """Single-task latency, then the fan-out, on one fresh admin of this round (nothing runs between them)."""
+    sel = args.selected
+    nodes = execution_bench.FANOUT_NODES
+    started: list[ServerProcess] = []
+    if not guarded(
+        res,
+        "start admin (executions)",
+        lambda: started.append(execution_bench.start_admin(tmp, fanout_nodes=nodes if "fanout" in sel else None)),
+    ):
+        return
+    admin = started[0]
+    try:
+        if "exec_latency" in sel:
+            guarded(res, "python start", partial(execution_bench.bench_python_start, res, args.pystart_runs))
+            guarded(
+                res,
+                "exec_latency",
+                partial(execution_bench.bench_latency, res, r, admin, args.exec_runs, args.exec_poll_ms),
+            )
+        if "fanout" in sel:
+            guarded(
+                res,
+                "fanout",
+                partial(execution_bench.bench_fanout, res, r, admin, args.fanout_runs, args.exec_poll_ms, nodes),
+            )
+        res.add("exec.admin_rss_mib", "admin RSS after the executions of the round", "MiB", admin.rss_mib())
+    finally:
+        admin.stop()
+
+
 def run_offset(res: Results, args: argparse.Namespace, tmp: Path) -> None:
     res.round = 0
     started: list[ServerProcess] = []
@@ -240,26 +346,114 @@ def run_offset(res: Results, args: argparse.Namespace, tmp: Path) -> None:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def header(info: dict, rounds: int, command: list[str], started: str, seconds: float | None) -> list[str]:
+def _machine_line(info: dict, load: str) -> str:
     v = info.get("versions", {})
-    took = f" in {seconds / 60:.1f} min" if seconds else ""
-    return [
-        f"Generated by `python benchmarks/run.py {' '.join(command)}` on {started}{took}.",
-        "",
+    return (
         "**Machine.** "
         f"{info.get('cpus')} vCPU {info.get('cpu', '?')}{' (' + info['vendor'] + ')' if info.get('vendor') else ''}, "
         f"{info.get('ram_gib', '?')} GiB RAM, Linux {info.get('kernel')}, {info.get('implementation')} "
         f"{info.get('python')}; grpcio {v.get('grpcio')}, protobuf {v.get('protobuf')} "
         f"({info.get('protobuf_backend', '?')} backend), flyteidl {v.get('flyteidl')}, flytekit {v.get('flytekit')}, "
-        f"SQLAlchemy {v.get('SQLAlchemy')}. Load average at start: {' '.join(info.get('loadavg_at_start', []))}. "
-        "Client and server share the cores.",
-        "",
-        f"**Rounds: {rounds}.** Every cell is **min / median over the rounds** (one value when there is one "
-        "round); a round's value is itself a median over many calls or runs. Ratios are taken inside one round "
-        "(both sides measured seconds apart, in alternating order), then summarized over rounds. Targets are judged on "
-        "the median over rounds.",
+        f"SQLAlchemy {v.get('SQLAlchemy')}.{load} Client and server share the cores."
+    )
+
+
+_ROUNDS_TEXT = (
+    "Every cell is **min / median over the rounds** (one value when there is one "
+    "round); a round's value is itself a median over many calls or runs. Ratios are taken inside one round "
+    "(both sides measured seconds apart, in alternating order), then summarized over rounds. Targets are judged on "
+    "the median over rounds."
+)
+
+
+def _took(seconds: float | None) -> str:
+    return f" in {seconds / 60:.1f} min" if seconds else ""
+
+
+def header(sources: list[dict]) -> list[str]:
+    """The generated block's head: one run, or the runs a merged report is made of (newest first)."""
+    if len(sources) == 1:
+        src = sources[0]
+        info = src.get("machine", {})
+        return [
+            f"Generated by `python benchmarks/run.py {' '.join(src['args'])}` on {src['started']}"
+            f"{_took(src.get('seconds'))}.",
+            "",
+            _machine_line(info, f" Load average at start: {' '.join(info.get('loadavg_at_start', []))}."),
+            "",
+            f"**Rounds: {src['rounds']}.** {_ROUNDS_TEXT}",
+            "",
+        ]
+    lines = [
+        f"Merged from {len(sources)} runs of `python benchmarks/run.py` on this machine; each section comes whole "
+        "from one run (the `--json` file, `benchmarks/results/latest.json`, keeps every value and which run measured "
+        "which section):",
         "",
     ]
+    for src in sources:
+        info = src.get("machine", {})
+        lines.append(
+            f"* {', '.join(f'`{b}`' for b in src['benchmarks'])}: `python benchmarks/run.py {' '.join(src['args'])}` "
+            f"on {src['started']}{_took(src.get('seconds'))}, {src['rounds']} round(s), load average at start "
+            f"{' '.join(info.get('loadavg_at_start', [])) or '?'}."
+        )
+    newest = sources[0].get("machine", {})
+    lines += ["", _machine_line(newest, "")]
+    differ = sorted(
+        dist
+        for src in sources[1:]
+        for dist, version in src.get("machine", {}).get("versions", {}).items()
+        if newest.get("versions", {}).get(dist) != version
+    )
+    if differ:
+        lines[-1] += f" Versions of {', '.join(sorted(set(differ)))} differ between the runs."
+    rounds = sorted({src["rounds"] for src in sources})
+    lines += ["", f"**Rounds: {' / '.join(map(str, rounds))}.** {_ROUNDS_TEXT}", ""]
+    return lines
+
+
+def owned(key: str, benchmarks: set[str]) -> bool:
+    """Whether metric or note ``key`` belongs to one of ``benchmarks``."""
+    if key.startswith("setup.") and benchmarks & NEED_ADMIN:
+        return True
+    return any(key.startswith(prefix) for b in benchmarks for prefix in OWNS.get(b, ()))
+
+
+def measured(res: Results) -> list[str]:
+    """The benchmarks a result set holds values of (for a saved run that predates ``sources``)."""
+    return [b for b in BENCHMARKS if any(owned(k, {b}) for k in res.metrics if not k.startswith("setup."))]
+
+
+def merge(base_data: dict, base: Results, res: Results, selected: set[str], source: dict) -> tuple[Results, list]:
+    """This run's values for the benchmarks it measured; the base's for every other one. Returns the merged
+    results and the runs they come from (this one first)."""
+    merged = Results()
+    for key, m in base.metrics.items():
+        if not owned(key, selected):
+            merged.metrics[key] = m
+    merged.metrics.update(res.metrics)
+    merged.notes = {k: v for k, v in base.notes.items() if not owned(k, selected)}
+    merged.notes.update(res.notes)
+    merged.errors = {
+        k: v for k, v in base.errors.items() if not any(k.startswith(b) for b in selected) and "(executions)" not in k
+    }
+    merged.errors.update(res.errors)
+    old_sources = base_data.get("sources") or [
+        {
+            "benchmarks": measured(base),
+            "args": base_data.get("args", []),
+            "started": base_data.get("started", "?"),
+            "seconds": base_data.get("seconds"),
+            "rounds": 1 + max((r for m in base.metrics.values() for r in m.by_round), default=0),
+            "machine": base_data.get("machine", {}),
+        }
+    ]
+    sources = [source]
+    for src in old_sources:
+        left = [b for b in src["benchmarks"] if b not in selected]
+        if left:
+            sources.append({**src, "benchmarks": left})
+    return merged, sources
 
 
 METHOD = """\
@@ -307,6 +501,28 @@ METHOD = """\
 * **9. Offset**: a fresh admin, 10,100 versions of one task in `flytesnacks/staging`, registered over gRPC
   (CreateTask, 8 threads); then `ListTasks(limit=100, sort_by=created_at DESC)` at `token="0"` and `token="10000"`,
   interleaved, for one name and for the whole project-domain (name empty).
+* **Executions (10-12)**: a fresh admin per round, with the no-op task registered over a raw stub: a raw container
+  task (no inputs, no outputs) whose command is `python -c "<write an empty outputs.pb under the output prefix>"
+  {{.outputPrefix}}`, so the engine runs one local Python process per task node. The measuring clients are fresh
+  processes (raw stub).
+* **10. Single-task execution**: `CreateExecution` with `spec.launch_plan` = the task's id; then `GetExecution`
+  every 5 ms until the execution ends; one warm-up execution (which also creates the task's `.flytegen` workflow
+  and launch plan), then 20 executions one after the other per round, median / p90 over them. The split comes
+  from the admin's own records, read afterwards: the execution's `created_at`, `started_at` and end, and the task
+  execution's QUEUED, RUNNING and end. Admin CPU is `/proc/PID/stat` of the admin process over the 20 runs (the
+  polls included); task CPU is what the admin's reaped children (the task processes) used. The floor is measured
+  alongside, in the harness: `python -c pass` and the no-op task's own command, 10 fresh processes each, alternating.
+* **11. Fan-out**: a workflow of 100 independent task nodes `n0`…`n99` (the no-op task, no bindings), built as a
+  flyteidl `WorkflowTemplate`, registered with CreateWorkflow and CreateLaunchPlan, executed through the launch
+  plan (no `max_parallelism` given: the admin's default, 25), 3 runs per round after a warm-up run. The node
+  executions' RUNNING -> end intervals give the first and last node and the peak number running at once.
+* **12. CreateExecution throughput**: per block a fresh admin and a load process with 1 or 8 threads (one channel
+  each) calling `CreateExecution` of the no-op task; 0.5 s warm-up, then the window (3 s); blocks alternate in
+  order over the rounds. The executions run while the load goes on; after the window the load process polls every
+  execution it created until all have ended (at most 120 s), and the admin is then stopped, so no backlog reaches
+  the next block. Finished-by-the-window's-end and latency under load come from the admin's records (wall clock,
+  same machine); CPU from `/proc`: the admin process, its reaped children (the tasks), the load process, and the
+  whole machine.
 """
 
 
@@ -331,24 +547,52 @@ def write_docs(lines: list[str]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    sources: list[dict] = []
     if args.report:
         # Render a saved run again (after a change to the tables), measuring nothing.
         data = json.loads(args.report.read_text())
         res = Results.from_json(data)
         rounds = 1 + max((r for m in res.metrics.values() for r in m.by_round), default=0)
-        head = header(data["machine"], rounds, data["args"], data["started"], data.get("seconds"))
+        sources = data.get("sources") or [
+            {
+                "benchmarks": measured(res),
+                "args": data["args"],
+                "started": data["started"],
+                "seconds": data.get("seconds"),
+                "rounds": rounds,
+                "machine": data["machine"],
+            }
+        ]
     else:
+        # Read the base before measuring: --json may name the same file.
+        base_data = json.loads(args.merge_base.read_text()) if args.merge_base else None
         started = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
         info = machine_info()
         t0 = time.perf_counter()
         log(f"benchmarks: {', '.join(sorted(args.selected))}; rounds {args.rounds}")
         res = run(args)
         seconds = time.perf_counter() - t0
-        head = header(info, args.rounds, sys.argv[1:], started, seconds)
+        command = list(argv) if argv is not None else sys.argv[1:]
+        source = {
+            "benchmarks": [b for b in BENCHMARKS if b in args.selected],
+            "args": command,
+            "started": started,
+            "seconds": seconds,
+            "rounds": args.rounds,
+            "machine": info,
+        }
+        sources = [source]
+        if base_data is not None:
+            res, sources = merge(base_data, Results.from_json(base_data), res, args.selected, source)
+            log(f"merged with {args.merge_base} (kept: {', '.join(b for s in sources[1:] for b in s['benchmarks'])})")
+    head = header(sources)
     tables = render_tables(res)
     print("\n".join([*head, *tables]))
     if args.json and not args.report:
-        payload = {"machine": info, "args": sys.argv[1:], "started": started, "seconds": seconds, **res.to_json()}
+        payload = {"machine": info, "args": sources[0]["args"], "started": started, "seconds": seconds}
+        if len(sources) > 1:
+            payload["sources"] = sources
+        payload.update(res.to_json())
         args.json.write_text(json.dumps(payload, indent=1, default=str))
         log(f"wrote {args.json}")
     if args.write_docs:
