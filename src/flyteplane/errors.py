@@ -161,10 +161,44 @@ def _code_table() -> dict[Any, type[FlyteException]]:
 _TABLE: dict[Any, type[FlyteException]] | None = None
 
 _HINTS = {
-    "UNAVAILABLE": "is Flyte Admin running at this endpoint, and does the channel's TLS setting match the server's?",
+    "UNAVAILABLE": (
+        "is Flyte Admin running at this endpoint, and does the channel's TLS setting match the server's "
+        "(admin.insecure; a client certificate if it requires one)?"
+    ),
     "UNAUTHENTICATED": "check the auth settings (admin.authType) or log in again",
     "DEADLINE_EXCEEDED": "the server did not answer in time; raise the deadline or check the endpoint",
 }
+
+# What gRPC's TLS layer says (in an UNAVAILABLE's details) when the server's certificate is not trusted, or not for
+# the host the channel checks it against; and when the handshake fails for another reason (a plaintext server).
+_CERTIFICATE_FAILURES = (
+    "certificate_verify_failed",
+    "certificate verify failed",
+    "hostname verification",
+    "no match found for server name",
+    "is not in peer certificate",
+)
+_HANDSHAKE_FAILURES = ("handshake failed", "wrong_version_number", "ssl_error_ssl")
+_CERTIFICATE_HINT = (
+    "the server's TLS certificate could not be verified: set admin.caCertFilePath to the CA that signed it, "
+    "or admin.insecureSkipVerify for a test cluster"
+)
+_NAME_HINT = "; the certificate is not for this host name: connect with a name it carries"
+_HANDSHAKE_HINT = (
+    "the TLS handshake with the server failed: does it speak TLS? (admin.insecure: true for a plaintext admin)"
+)
+
+
+def _hint(code_name: str, details: str | None) -> str | None:
+    """What to do about a failure, for the message; TLS failures hide inside UNAVAILABLE and get their own."""
+    if code_name == "UNAVAILABLE" and details:
+        text = details.lower()
+        if any(marker in text for marker in _CERTIFICATE_FAILURES):
+            names = "hostname verification" in text or "server name" in text or "peer certificate" in text
+            return _CERTIFICATE_HINT + (_NAME_HINT if names else "")
+        if any(marker in text for marker in _HANDSHAKE_FAILURES):
+            return _HANDSHAKE_HINT
+    return _HINTS.get(code_name)
 
 
 def exception_class_for(code: grpc.StatusCode) -> type[FlyteException]:
@@ -190,7 +224,7 @@ def from_grpc_error(
     what = f"{rpc}({entity})" if entity else rpc
     where = f" at {endpoint}" if endpoint else ""
     message = f"{what} failed{where} with {name}: {details or '(no details from the server)'}"
-    hint = _HINTS.get(name)
+    hint = _hint(name, details)
     if hint:
         message += f" ({hint})"
     cls = exception_class_for(code) if code is not None else FlyteSystemException

@@ -9,8 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import flyteplane.configuration as fc
 
 
@@ -106,7 +104,6 @@ print(json.dumps(out))
 
 
 def test_fields_defaults_and_parsing_agree_with_flytekit(tmp_path):
-    pytest.importorskip("flytekit")
     secret = tmp_path / "secret"
     secret.write_text("s3cr3t\n")
     yml = tmp_path / "config.yaml"

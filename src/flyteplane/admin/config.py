@@ -5,8 +5,12 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flyteplane.admin.store.db import Store
+
+if TYPE_CHECKING:
+    from flyteplane.admin.auth.config import AuthConfig
 
 __all__ = ["DEFAULT_DOMAINS", "AdminConfig", "AdminContext", "utcnow"]
 
@@ -33,6 +37,8 @@ class AdminConfig:
     storage_prefix: str = "flyteplane://data"
     """Base of the native URLs the admin hands out (``metadata/...`` paths under it)."""
     extra: dict[str, object] = field(default_factory=dict)
+    auth: AuthConfig | None = None
+    """Authentication (:mod:`flyteplane.admin.auth`); None: none, as the Flyte sandbox."""
 
 
 @dataclass

@@ -17,6 +17,13 @@ of ``"<METHOD>\\n<key>\\n<expires>\\n<content_md5>"``; so a URL grants one metho
 403 for a bad or expired signature, 400 when ``Content-MD5`` is missing, malformed, not the signed one or not the
 body's, 404 for a missing object, 200 with an ``ETag`` on success.
 
+With auth on (``AdminServer(auth=...)``, :mod:`flyteplane.admin.auth`) the auth routes (``/oauth2/*``,
+``/.well-known/*``, ``/me``) are served too, and ``/logs`` needs a bearer token. ``/data`` does not: a signed URL is
+itself the credential for its one object and method, as an S3 presigned URL is. ``/healthcheck`` stays open.
+
+With TLS (``AdminServer(tls=...)``) the same routes are served over HTTPS, and signed URLs are ``https://``; the TLS
+handshake runs in the request's thread, never in the one accepting connections.
+
 The signing key is random per admin when the admin keeps its state in memory, and persisted in
 ``<state_dir>/dataproxy.key`` (mode 0600) otherwise, so URLs handed out survive a restart until they expire.
 """
@@ -31,17 +38,22 @@ import logging
 import os
 import secrets
 import socket
+import ssl
 import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from flyteplane.admin.blobs import BlobConflict, BlobNotFound, BlobStore, DigestMismatch, IncompleteBody, InvalidKey
 from flyteplane.admin.blobs import check_key as _check_key
 from flyteplane.admin.config import AdminContext
 from flyteplane.admin.engine.logs import LOGS_PATH, LogStore
+
+if TYPE_CHECKING:
+    from flyteplane.admin.auth.routes import AuthRoutes
 
 __all__ = ["HttpServer", "UrlSigner"]
 
@@ -54,6 +66,7 @@ KEY_FILE = "dataproxy.key"
 _DRAIN_LIMIT = 64 * 1024 * 1024
 _CHUNK = 1024 * 1024
 _SOCKET_TIMEOUT = 120.0  # a stalled client frees its thread after this long
+_HANDSHAKE_TIMEOUT = 30.0  # the same for a client that stalls in the TLS handshake
 _CONTEXT_ATTR = "_flyteplane_url_signer"
 _context_lock = threading.Lock()
 
@@ -148,12 +161,24 @@ class HttpServer:
         ctx: the admin's context (its blob store and signer are shared with the data proxy manager).
         host: the interface to listen on.
         port: the port (0: a free one; :attr:`port` tells which after :meth:`start`).
+        ssl_context: serve HTTPS with this server-side context (see :mod:`flyteplane.admin.tls`); None: HTTP.
+        auth: serve the auth routes and require bearer tokens (see :mod:`flyteplane.admin.auth.routes`).
     """
 
-    def __init__(self, ctx: AdminContext, host: str, port: int) -> None:
+    def __init__(
+        self,
+        ctx: AdminContext,
+        host: str,
+        port: int,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        auth: AuthRoutes | None = None,
+    ) -> None:
         self.ctx = ctx
+        self.auth = auth
         self.host = host
         self.port = port
+        self.ssl_context = ssl_context
         self.blobs = BlobStore.for_context(ctx)
         self.signer = UrlSigner.for_context(ctx)
         self.logs = LogStore.for_context(ctx)
@@ -166,9 +191,10 @@ class HttpServer:
             return self
         server_cls = _IPv6Server if ":" in self.host else _Server
         try:
-            server = server_cls((self.host, self.port), _make_handler(self.blobs, self.signer, self.logs))
+            server = server_cls((self.host, self.port), _make_handler(self.blobs, self.signer, self.logs, self.auth))
         except OSError as e:
             raise OSError(f"cannot listen for HTTP on {self.host}:{self.port} ({e.strerror or e})") from e
+        server.ssl_context = self.ssl_context
         self.port = server.server_address[1]
         self._server = server
         self._thread = threading.Thread(
@@ -194,6 +220,29 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     # Many fast-register uploads may arrive together; the default backlog of 5 would refuse some.
     request_queue_size = 128
+    ssl_context: ssl.SSLContext | None = None
+
+    # With TLS, the accepting thread only wraps the socket; the handshake happens in the request's own thread, so
+    # a client that stalls or fails there delays nobody else.
+    def get_request(self) -> tuple[socket.socket, Any]:
+        sock, address = super().get_request()
+        if self.ssl_context is not None:
+            try:
+                sock = self.ssl_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+            except OSError:
+                sock.close()
+                raise
+        return sock, address
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        if isinstance(request, ssl.SSLSocket):
+            request.settimeout(_HANDSHAKE_TIMEOUT)
+            try:
+                request.do_handshake()
+            except (OSError, ValueError) as e:  # wrong CA, no client certificate, plaintext HTTP, a port scan
+                log.debug("TLS handshake with %s failed: %s", client_address, e)
+                return
+        super().finish_request(request, client_address)
 
     def handle_error(self, request: object, client_address: object) -> None:
         # A client that hangs up mid-transfer is routine; anything else is the admin's bug and gets a traceback.
@@ -208,13 +257,16 @@ class _IPv6Server(_Server):
     address_family = socket.AF_INET6
 
 
-def _make_handler(blobs: BlobStore, signer: UrlSigner, logs: LogStore) -> type[BaseHTTPRequestHandler]:
+def _make_handler(
+    blobs: BlobStore, signer: UrlSigner, logs: LogStore, auth: AuthRoutes | None = None
+) -> type[BaseHTTPRequestHandler]:
     class Handler(_DataHandler):
         pass
 
     Handler.blobs = blobs
     Handler.signer = signer
     Handler.logs = logs
+    Handler.auth = auth
     return Handler
 
 
@@ -225,17 +277,22 @@ class _DataHandler(BaseHTTPRequestHandler):
     blobs: BlobStore
     signer: UrlSigner
     logs: LogStore
+    auth: AuthRoutes | None = None
 
     def log_message(self, format: str, *args: object) -> None:
         log.debug("%s " + format, self.address_string(), *args)
 
     # -- routing -------------------------------------------------------------------------------------------
     def do_GET(self) -> None:
+        if self.auth is not None and self.auth.handle(self):
+            return
         path = urlsplit(self.path).path
         if path == "/healthcheck":
             self._reply(200)
             return
         if path.startswith(LOGS_PATH):
+            if self.auth is not None and self.auth.authenticate(self) is None:
+                return
             self._send_log(unquote(path[len(LOGS_PATH) :], errors="replace"))
             return
         key, query = self._data_target()
@@ -264,6 +321,12 @@ class _DataHandler(BaseHTTPRequestHandler):
                     self.close_connection = True  # the file shrank: the client must see a short body
         except BlobNotFound:
             self._reply(404, "the object does not exist")
+
+    def do_POST(self) -> None:
+        # Only the auth routes take POSTs (the OAuth2 token, device and revocation endpoints, the login forms).
+        if self.auth is not None and self.auth.handle(self):
+            return
+        self._refuse(404, "not found")
 
     def do_PUT(self) -> None:
         key, query = self._data_target()

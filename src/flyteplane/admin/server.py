@@ -8,6 +8,9 @@
 The gRPC side serves AdminService, DataProxyService and SignalService as Flyte Admin 1.16 does, plus
 ``grpc.health.v1.Health`` (service ``flyteadmin``) and server reflection. The HTTP side serves the health check
 and the data proxy's signed URLs. ``start()`` returns once both are accepting connections.
+
+With ``auth`` (:mod:`flyteplane.admin.auth`) it also serves AuthMetadataService and IdentityService, the OAuth2
+routes on the HTTP side, and every call but health, reflection and AuthMetadataService needs a bearer token.
 """
 
 from __future__ import annotations
@@ -18,12 +21,19 @@ import threading
 from concurrent import futures
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import grpc
 
 from flyteplane.admin.config import AdminConfig, AdminContext
 from flyteplane.admin.services.dispatch import CallCounter, service_handler
 from flyteplane.admin.store.db import Store
+from flyteplane.admin.tls import ServerTls, TlsConfig
+from flyteplane.admin.tls import prepare as prepare_tls
+
+if TYPE_CHECKING:
+    from flyteplane.admin.auth.config import AuthConfig
+    from flyteplane.admin.auth.runtime import AdminAuth
 
 __all__ = ["AdminServer"]
 
@@ -68,6 +78,9 @@ class AdminServer:
         host: the interface to listen on.
         config: admin settings (domains, seed projects, ...); the default seeds ``flytesnacks``.
         max_workers: gRPC handler threads.
+        tls: serve TLS on both sides (see :mod:`flyteplane.admin.tls`); None: plaintext, as the Flyte sandbox.
+        auth: authentication (see :mod:`flyteplane.admin.auth`); None: ``config.auth``, by default none. Once
+            started, :attr:`auth` is the admin's :class:`~flyteplane.admin.auth.runtime.AdminAuth` (or None).
     """
 
     def __init__(
@@ -79,6 +92,8 @@ class AdminServer:
         host: str = "127.0.0.1",
         config: AdminConfig | None = None,
         max_workers: int = 16,
+        tls: TlsConfig | None = None,
+        auth: AuthConfig | None = None,
     ) -> None:
         self.state_dir = Path(state_dir).expanduser() if state_dir is not None else None
         if config is None:
@@ -87,7 +102,12 @@ class AdminServer:
             import dataclasses
 
             config = dataclasses.replace(config, state_dir=self.state_dir)
+        if auth is not None:
+            import dataclasses
+
+            config = dataclasses.replace(config, auth=auth)
         self.config = config
+        self.auth: AdminAuth | None = None
         self.host = host
         self._requested_port = port
         self._requested_http_port = http_port
@@ -101,6 +121,8 @@ class AdminServer:
         self.http_port = 0
         self.context: AdminContext | None = None
         self._managers: list[object] = []
+        self.tls = tls
+        self._tls: ServerTls | None = None
 
     # -- endpoints -----------------------------------------------------------------------------------------
     @property
@@ -110,8 +132,13 @@ class AdminServer:
 
     @property
     def http_endpoint(self) -> str:
-        """``http://host:port`` of the HTTP side."""
-        return f"http://{self._client_host}:{self.http_port}"
+        """``http://host:port`` of the HTTP side (``https://`` with TLS)."""
+        return f"{'https' if self.tls is not None else 'http'}://{self._client_host}:{self.http_port}"
+
+    @property
+    def certificate_path(self) -> Path | None:
+        """The PEM certificate the admin serves, for a client's ``ca_cert_file_path``; None without TLS or started."""
+        return self._tls.certificate_path if self._tls is not None else None
 
     @property
     def _client_host(self) -> str:
@@ -127,6 +154,9 @@ class AdminServer:
             self._store = Store(db_path)
             self.context = AdminContext(store=self._store, config=self.config)
             try:
+                if self.tls is not None:
+                    self._tls = prepare_tls(self.tls, self.state_dir, self.host)
+                self.auth = self._make_auth(self.context)
                 managers = self._make_managers(self.context)
                 self._seed(managers)
                 self._start_http(self.context, managers)
@@ -151,6 +181,13 @@ class AdminServer:
             managers.append(getattr(module, class_name)(ctx))
         return managers
 
+    def _make_auth(self, ctx: AdminContext) -> AdminAuth | None:
+        if self.config.auth is None or not self.config.auth.enabled:
+            return None
+        from flyteplane.admin.auth.runtime import AdminAuth
+
+        return AdminAuth(ctx, self.config.auth)
+
     def _seed(self, managers: list[object]) -> None:
         if not self.config.seed_projects:
             return
@@ -162,10 +199,14 @@ class AdminServer:
     def _start_http(self, ctx: AdminContext, managers: list[object]) -> None:
         from flyteplane.admin.http import HttpServer
 
-        http = HttpServer(ctx, self.host, self._requested_http_port)
+        ssl_context = self._tls.ssl_context() if self._tls is not None else None
+        auth_routes = self.auth.http_routes() if self.auth is not None else None
+        http = HttpServer(ctx, self.host, self._requested_http_port, ssl_context=ssl_context, auth=auth_routes)
         http.start()
         self._http = http
         self.http_port = http.port
+        if self.auth is not None:
+            self.auth.bind(self.http_endpoint)  # the default issuer: the OAuth2 endpoints live on this side
         for manager in managers:
             bind = getattr(manager, "bind_http", None)
             if bind is not None:
@@ -176,7 +217,10 @@ class AdminServer:
         from grpc_health.v1 import health, health_pb2, health_pb2_grpc
         from grpc_reflection.v1alpha import reflection
 
-        server = grpc.server(futures.ThreadPoolExecutor(max_workers=self._max_workers), options=GRPC_OPTIONS)
+        interceptors = [self.auth.interceptor()] if self.auth is not None else None
+        server = grpc.server(
+            futures.ThreadPoolExecutor(max_workers=self._max_workers), options=GRPC_OPTIONS, interceptors=interceptors
+        )
         names = []
         for module, service in (
             (admin_pb2, "AdminService"),
@@ -186,6 +230,14 @@ class AdminServer:
             descriptor = module.DESCRIPTOR.services_by_name[service]
             server.add_generic_rpc_handlers((service_handler(descriptor, managers, counter=self.calls),))
             names.append(descriptor.full_name)
+        if self.auth is not None:
+            from flyteidl.service import auth_pb2, identity_pb2
+
+            auth_managers = self.auth.managers()
+            for module, service in ((auth_pb2, "AuthMetadataService"), (identity_pb2, "IdentityService")):
+                descriptor = module.DESCRIPTOR.services_by_name[service]
+                server.add_generic_rpc_handlers((service_handler(descriptor, auth_managers, counter=self.calls),))
+                names.append(descriptor.full_name)
         health_servicer = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
         for name in ("", "flyteadmin", *names):
@@ -194,7 +246,10 @@ class AdminServer:
         reflection.enable_server_reflection((*names, reflection.SERVICE_NAME), server)
         address = f"{self.host}:{self._requested_port}"
         try:
-            self.port = server.add_insecure_port(address)
+            if self._tls is not None:
+                self.port = server.add_secure_port(address, self._tls.grpc_credentials())
+            else:
+                self.port = server.add_insecure_port(address)
         except RuntimeError as e:  # grpc says only "Failed to bind"; the usual cause is a port in use
             raise OSError(f"cannot listen for gRPC on {address}: is the port in use? ({e})") from None
         if self.port == 0:
@@ -222,6 +277,9 @@ class AdminServer:
         if self._store is not None:
             self._store.close()
             self._store = None
+        if self._tls is not None:
+            self._tls.close()
+            self._tls = None
 
     def wait(self) -> None:
         """Block until the server stops."""

@@ -11,21 +11,113 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flyteplane.admin.auth.config import AuthConfig
+    from flyteplane.admin.tls import TlsConfig
 
 __all__ = ["main"]
 
 DEFAULT_STATE_DIR = Path("~/.flyteplane/sandbox")
 
 
-def _config_snippet(endpoint: str) -> str:
-    return (
+def _config_snippet(endpoint: str, ca_cert: Path | None = None, client_certificates: bool = False) -> str:
+    text = (
         "# Point flytectl, flytekit and flyteplane at this admin: save as ~/.flyte/config-sandbox.yaml and\n"
         "#   export FLYTECTL_CONFIG=~/.flyte/config-sandbox.yaml\n"
-        "# (flyteplane's Config.for_sandbox() / FlyteRemote.for_sandbox() need nothing: they use localhost:30080)\n"
-        "admin:\n"
-        f"  endpoint: dns:///{endpoint}\n"
-        "  insecure: true\n"
     )
+    if ca_cert is None:
+        return text + (
+            "# (flyteplane's Config.for_sandbox() / FlyteRemote.for_sandbox() need nothing: they use localhost:30080)\n"
+            "admin:\n"
+            f"  endpoint: dns:///{endpoint}\n"
+            "  insecure: true\n"
+        )
+    text += f"admin:\n  endpoint: dns:///{endpoint}\n  insecure: false\n  caCertFilePath: {ca_cert}\n"
+    if client_certificates:
+        text += (
+            "  # this admin requires a client certificate signed by the --tls-client-ca:\n"
+            "  # clientCertPath: <your certificate>\n"
+            "  # clientKeyPath: <its key>\n"
+        )
+    return text
+
+
+def _tls_config(args: argparse.Namespace) -> TlsConfig | None:
+    from flyteplane.admin.tls import TlsConfig
+
+    if (args.tls_cert is None) != (args.tls_key is None):
+        raise ValueError("--tls-cert and --tls-key go together")
+    if not (args.tls or args.tls_cert or args.tls_client_ca):
+        return None
+    return TlsConfig(cert_path=args.tls_cert, key_path=args.tls_key, client_ca_path=args.tls_client_ca)
+
+
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+CLIENT_SECRET_FILE = Path("auth") / "flytepropeller.secret"
+
+
+def _auth_config(args: argparse.Namespace, state_dir: Path | None) -> AuthConfig | None:
+    """The admin's auth from ``--auth ...``; with ``self``, flytepropeller's secret is the given one, else the one
+    kept in the state dir (made once), else a new one."""
+    if args.auth == "none":
+        return None
+    from flyteplane.admin.auth.config import AuthConfig
+
+    if args.auth == "external":
+        if not args.auth_issuer or not args.auth_audience:
+            raise ValueError("--auth external needs --auth-issuer and --auth-audience")
+        return AuthConfig.external(args.auth_issuer, args.auth_audience, jwks_uri=args.auth_jwks_uri)
+    from flyteplane.admin.auth.keys import load_or_create_secret
+
+    secret = args.client_secret
+    if secret is None and state_dir is not None:
+        secret = load_or_create_secret(state_dir / CLIENT_SECRET_FILE)
+    users = {}
+    for entry in args.auth_user or ():
+        name, sep, password = entry.partition(":")
+        if not sep or not name or not password:
+            raise ValueError("--auth-user takes NAME:PASSWORD")
+        users[name] = password
+    default_user = None
+    if not users:
+        if args.host not in _LOOPBACK:
+            raise ValueError(f"--auth self on {args.host} needs --auth-user NAME:PASSWORD (logins are not automatic)")
+        import getpass
+
+        default_user = getpass.getuser()  # a sandbox on one's own machine: its user logs in without a password
+    return AuthConfig.self_issued(
+        secret, users=users, default_user=default_user, issuer=args.auth_issuer, audience=args.auth_audience
+    )
+
+
+def _auth_summary(auth: AuthConfig, issuer: str, state_dir: Path | None) -> str:
+    """What a user needs to log in (printed once at start)."""
+    if auth.mode == "external":
+        return f"auth: access tokens of {issuer} (audience {auth.audience}) are required\n"
+    lines = [f"auth: built-in OAuth2 server at {issuer}"]
+    if auth.default_user:
+        lines.append(f"  PKCE and device logins sign in as {auth.default_user} without a password")
+    else:
+        lines.append(f"  users: {', '.join(sorted(auth.users))}")
+    secret_file = state_dir / CLIENT_SECRET_FILE if state_dir is not None else None
+    where = f" (kept in {secret_file})" if secret_file is not None and secret_file.exists() else ""
+    lines.append(f"  client credentials: client id flytepropeller, secret {auth.client_secret()}{where}")
+    return "\n".join(lines) + "\n"
+
+
+def _auth_snippet(auth: AuthConfig | None, state_dir: Path | None) -> str:
+    """The ``admin:`` lines of the client config for an admin with auth."""
+    if auth is None:
+        return ""
+    text = "  authType: Pkce  # or DeviceFlow; a service uses ClientSecret:\n"
+    if auth.mode == "self":
+        text += "  # clientId: flytepropeller\n"
+        secret_file = state_dir / CLIENT_SECRET_FILE if state_dir is not None else None
+        if secret_file is not None and secret_file.exists():
+            text += f"  # clientSecretLocation: {secret_file}\n"
+    return text
 
 
 def _sandbox(args: argparse.Namespace) -> int:
@@ -33,10 +125,20 @@ def _sandbox(args: argparse.Namespace) -> int:
 
     state_dir = None if args.in_memory else Path(args.state_dir).expanduser()
     config = AdminConfig(seed_projects=tuple(args.seed_project or ("flytesnacks",)), state_dir=state_dir)
-    server = AdminServer(state_dir=state_dir, port=args.port, http_port=args.http_port, host=args.host, config=config)
     try:
+        tls = _tls_config(args)
+        auth = _auth_config(args, state_dir)
+        server = AdminServer(
+            state_dir=state_dir,
+            port=args.port,
+            http_port=args.http_port,
+            host=args.host,
+            config=config,
+            tls=tls,
+            auth=auth,
+        )
         server.start()
-    except OSError as e:
+    except (OSError, ValueError) as e:
         print(f"flyteplane sandbox: {e}", file=sys.stderr)
         return 1
     stop = threading.Event()
@@ -48,12 +150,57 @@ def _sandbox(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     print(f"flyteplane sandbox: Flyte Admin gRPC on {server.endpoint}, HTTP on {server.http_endpoint}")
     print(f"state: {state_dir if state_dir is not None else '(in memory)'}")
-    print(_config_snippet(server.endpoint), flush=True)
+    if server.certificate_path is not None:
+        print(f"TLS certificate: {server.certificate_path}")
+    if auth is not None and server.auth is not None:
+        print(_auth_summary(auth, server.auth.issuer, state_dir), end="")
+    print(
+        _config_snippet(server.endpoint, server.certificate_path, client_certificates=args.tls_client_ca is not None)
+        + _auth_snippet(auth, state_dir),
+        flush=True,
+    )
     print("Ctrl-C stops it.", flush=True)
     while not stop.wait(0.5):
         pass
     print("flyteplane sandbox: stopping", flush=True)
     server.stop(grace=2.0)
+    return 0
+
+
+def _login(args: argparse.Namespace) -> int:
+    """Log in with the configured auth type now and cache the token, so later processes need no browser."""
+    import dataclasses
+
+    from flyteplane.clients.auth.factory import authenticator_for
+    from flyteplane.clients.channel import make_channel
+    from flyteplane.configuration import PlatformConfig
+    from flyteplane.errors import FlyteException
+
+    try:
+        cfg = PlatformConfig.auto(args.config)
+        changes: dict[str, Any] = {"endpoint": args.endpoint, "auth_mode": args.auth_type}
+        cfg = dataclasses.replace(cfg, **{k: v for k, v in changes.items() if v is not None})
+        if args.insecure:
+            cfg = dataclasses.replace(cfg, insecure=True)
+    except (OSError, ValueError) as e:
+        print(f"flyteplane login: {e}", file=sys.stderr)
+        return 2
+    channel = make_channel(cfg)
+    try:
+        auth = authenticator_for(cfg, channel, interactive=True)
+        if auth is None:
+            print(f"flyteplane login: the auth type of {cfg.endpoint} is None: there is nothing to log in to")
+            return 0
+        creds = auth.login()
+    except FlyteException as e:
+        print(f"flyteplane login: {e}", file=sys.stderr)
+        return 1
+    finally:
+        channel.close()
+    where = auth.cache.describe() if auth.cache is not None else "memory only: this auth type gets a token per process"
+    left = creds.expires_in()
+    valid = f", valid for {left / 60:.0f} min" if left is not None else ""
+    print(f"Logged in to {cfg.endpoint} ({cfg.auth_mode}){valid}; token kept in {where}")
     return 0
 
 
@@ -71,7 +218,41 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument(
         "--seed-project", action="append", help="project to create at start (repeatable; default flytesnacks)"
     )
+    sandbox.add_argument(
+        "--tls", action="store_true", help="serve TLS with a self-signed certificate kept in the state dir"
+    )
+    sandbox.add_argument("--tls-cert", metavar="PEM", help="serve TLS with this certificate (chain); needs --tls-key")
+    sandbox.add_argument("--tls-key", metavar="PEM", help="the private key of --tls-cert")
+    sandbox.add_argument(
+        "--tls-client-ca", metavar="PEM", help="require client certificates signed by this CA (implies --tls)"
+    )
+    sandbox.add_argument(
+        "--auth",
+        choices=("none", "self", "external"),
+        default="none",
+        help="require access tokens: from the admin's own OAuth2 server (self) or an identity provider (external)",
+    )
+    sandbox.add_argument("--auth-issuer", metavar="URL", help="token issuer (external; self: the public HTTP URL)")
+    sandbox.add_argument("--auth-jwks-uri", metavar="URL", help="the issuer's JWKS (external; default: discovered)")
+    sandbox.add_argument("--auth-audience", help="the audience tokens must be issued for (external: required)")
+    sandbox.add_argument(
+        "--client-secret", help="flytepropeller's client secret (self; default: made once, kept in the state dir)"
+    )
+    sandbox.add_argument(
+        "--auth-user",
+        action="append",
+        metavar="NAME:PASSWORD",
+        help="a user of the login page (self, repeatable; default: your user name, no password, on loopback only)",
+    )
     sandbox.set_defaults(run=_sandbox)
+    login = commands.add_parser("login", help="log in to a Flyte Admin now and cache the token")
+    login.add_argument("--config", help="config file (default: $FLYTECTL_CONFIG, ~/.flyte/config.yaml ...)")
+    login.add_argument("--endpoint", help="admin endpoint host:port (default: from the config)")
+    login.add_argument(
+        "--auth-type", help="Pkce, DeviceFlow, ClientSecret or ExternalCommand (default: from the config)"
+    )
+    login.add_argument("--insecure", action="store_true", help="plaintext gRPC (no TLS)")
+    login.set_defaults(run=_login)
     version = commands.add_parser("version", help="print flyteplane's version")
     version.set_defaults(run=lambda _args: print(__import__("flyteplane").__version__) or 0)
     return parser

@@ -11,6 +11,7 @@ Most code wants :class:`~flyteplane.clients.friendly.SynchronousFlyteClient` or 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -79,6 +80,99 @@ def _is_unauthenticated(error: BaseException) -> bool:
     return _code_name(error) == "UNAUTHENTICATED"
 
 
+def _has_cached_token(endpoint: str) -> bool:
+    """Whether ``flyteplane.clients.auth.token_cache`` holds a token for ``endpoint``, without importing it.
+
+    Mirrors its layout: ``~/.flyteplane/tokens/<sha256(endpoint)>.json`` (the file) or ``.keyring`` (a marker
+    next to a keyring entry). A test checks the two stay in step.
+    """
+    import hashlib
+    from pathlib import Path
+
+    try:
+        stem = Path.home() / ".flyteplane" / "tokens" / hashlib.sha256(endpoint.encode("utf-8")).hexdigest()
+        return stem.with_suffix(".json").exists() or stem.with_suffix(".keyring").exists()
+    except (OSError, RuntimeError):  # RuntimeError: no home directory
+        return False
+
+
+class _LazyAuth:
+    """The auth provider, built on first need so that a client that never needs a token never imports
+    ``flyteplane.clients.auth`` (nor ``keyring``).
+
+    Needed up front, before the first call: ClientSecret and ExternalCommand (they need no human, and flytekit's
+    "first call without a token, then retry" costs every process a failed call), a ``proxy_command``, and PKCE /
+    DeviceFlow when the token cache has a token for this endpoint. Otherwise (PKCE / DeviceFlow never logged in)
+    the first UNAUTHENTICATED answer starts the login: against an admin without auth, that never happens.
+    """
+
+    __slots__ = ("_cfg", "_channel", "_provider", "_up_front")
+
+    def __init__(self, cfg: PlatformConfig, channel: grpc.Channel) -> None:
+        self._cfg = cfg
+        self._channel = channel
+        self._provider: AuthProvider | None = None
+        self._up_front: bool | None = None
+
+    def _build(self) -> AuthProvider:
+        if self._provider is None:
+            # One provider per client even when threads race here: two would mean two logins.
+            with _BUILD_LOCK:
+                if self._provider is None:
+                    from flyteplane.clients.auth.factory import provider_for
+
+                    self._provider = provider_for(self._cfg, self._channel) or _NO_AUTH
+        return self._provider
+
+    def metadata(self) -> Sequence[tuple[str, str]]:
+        provider = self._provider
+        if provider is None:
+            if self._up_front is None:
+                self._up_front = _token_up_front(self._cfg)
+            if not self._up_front:
+                return ()
+            provider = self._build()
+        return provider.metadata()
+
+    def refresh(self) -> None:
+        self._build().refresh()
+
+
+class _NoAuth:
+    def metadata(self) -> Sequence[tuple[str, str]]:
+        return ()
+
+    def refresh(self) -> None:
+        return None
+
+
+_NO_AUTH = _NoAuth()
+_BUILD_LOCK = threading.Lock()
+
+
+def _auth_type(cfg: PlatformConfig) -> Any:
+    """``cfg.auth_mode`` as an AuthType, also from a duck-typed config (flytekit's enum has the same values)."""
+    from flyteplane.configuration.auth_type import AuthType
+
+    mode = getattr(cfg, "auth_mode", AuthType.STANDARD)
+    return AuthType.parse(getattr(mode, "value", mode))
+
+
+def _token_up_front(cfg: PlatformConfig) -> bool:
+    from flyteplane.configuration.auth_type import AuthType
+
+    mode = _auth_type(cfg).canonical
+    if mode in (AuthType.CLIENTSECRET, AuthType.EXTERNALCOMMAND) or getattr(cfg, "proxy_command", None):
+        return True
+    return _has_cached_token(cfg.endpoint)
+
+
+def _wants_auth(cfg: PlatformConfig) -> bool:
+    from flyteplane.configuration.auth_type import AuthType
+
+    return _auth_type(cfg) is not AuthType.NONE or bool(getattr(cfg, "proxy_command", None))
+
+
 def describe(request: Any) -> str | None:
     """A short rendering of what a request is about, for error messages (only computed on failure)."""
     for field in ("id", "workflow_execution_id", "node_execution_id", "task_execution_id", "identifier"):
@@ -119,7 +213,8 @@ class RawSynchronousFlyteClient:
 
     Args:
         cfg: where and how to connect (``PlatformConfig``).
-        auth: an authentication provider for the call pipeline (``None``: send no credentials).
+        auth: an authentication provider for the call pipeline; ``None`` (the default) builds the one
+            ``cfg.auth_mode`` asks for (see :mod:`flyteplane.clients.auth`), lazily; ``AuthType.NONE`` means none.
         interceptors: extra :class:`~flyteplane.clients.interceptors.Interceptor` callables, run inside the
             retry and deadline layers (so once per attempt).
         grpc_interceptors: ``grpc`` client interceptors applied to the channel.
@@ -180,6 +275,8 @@ class RawSynchronousFlyteClient:
             DeadlineInterceptor(getattr(cfg, "rpc_timeout", 30.0)),
             RetryInterceptor(retry, _code_name),
         ]
+        if auth is None and _wants_auth(cfg):
+            auth = _LazyAuth(cfg, channel)
         if auth is not None:
             chain.append(AuthInterceptor(auth, _is_unauthenticated))
         chain.extend(interceptors)
