@@ -87,13 +87,14 @@ def _has_cached_token(endpoint: str) -> bool:
     next to a keyring entry). A test checks the two stay in step.
     """
     import hashlib
-    from pathlib import Path
+    import os.path
 
-    try:
-        stem = Path.home() / ".flyteplane" / "tokens" / hashlib.sha256(endpoint.encode("utf-8")).hexdigest()
-        return stem.with_suffix(".json").exists() or stem.with_suffix(".keyring").exists()
-    except (OSError, RuntimeError):  # RuntimeError: no home directory
+    # os.path, not pathlib: this runs while a client is built, and importing pathlib costs milliseconds.
+    home = os.path.expanduser("~")
+    if home == "~":  # no home directory
         return False
+    stem = os.path.join(home, ".flyteplane", "tokens", hashlib.sha256(endpoint.encode("utf-8")).hexdigest())
+    return os.path.exists(stem + ".json") or os.path.exists(stem + ".keyring")
 
 
 class _LazyAuth:
@@ -112,7 +113,8 @@ class _LazyAuth:
         self._cfg = cfg
         self._channel = channel
         self._provider: AuthProvider | None = None
-        self._up_front: bool | None = None
+        # Decided while the client is built (a look at the token cache), so the first call pays nothing for it.
+        self._up_front: bool | None = _token_up_front(cfg)
 
     def _build(self) -> AuthProvider:
         if self._provider is None:
