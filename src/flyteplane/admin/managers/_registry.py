@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 
 from flyteplane.admin import listing
 from flyteplane.admin.config import AdminContext
-from flyteplane.admin.errors import AdminError, already_exists, invalid_argument
+from flyteplane.admin.errors import AdminError, already_exists, invalid_argument, not_found
 from flyteplane.admin.prototext import go_text
 from flyteplane.admin.store import schema
 from flyteplane.admin.store.db import Store
@@ -207,6 +207,28 @@ class ResponseCache(Generic[K, V]):
 
     def __len__(self) -> int:
         return len(self._data)
+
+
+def get_version(
+    store: Store,
+    cache: ResponseCache[tuple[str, str, str, str], V],
+    query: Any,
+    ident: Any,
+    kind: str,
+    convert: Callable[[Row[Any], Any], V],
+) -> V:
+    """One registered version by identifier, from ``cache`` or the store (NOT_FOUND as Flyte Admin words it)."""
+    key = (ident.project, ident.domain, ident.name, ident.version)
+    found = cache.get(key)
+    if found is not None:
+        return found
+    with store.read() as conn:
+        row = conn.execute(query, key_params(ident)).first()
+    if row is None:
+        raise not_found(missing_entity(kind, ident))
+    found = convert(row, ident)
+    cache.put(key, found)
+    return found
 
 
 # --- request checks ----------------------------------------------------------------------------------------------

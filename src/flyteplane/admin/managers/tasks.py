@@ -15,7 +15,7 @@ from flyteidl.core import identifier_pb2, tasks_pb2
 
 from flyteplane.admin.compiler import CompileError, compile_task
 from flyteplane.admin.config import AdminContext, utcnow
-from flyteplane.admin.errors import invalid_argument, not_found
+from flyteplane.admin.errors import invalid_argument
 from flyteplane.admin.managers import _registry as reg
 from flyteplane.admin.store import schema
 from flyteplane.admin.validation import id_text, require
@@ -130,18 +130,7 @@ class TaskManager:
         # simply not found. A request without any id is the one case it cannot look up.
         if not request.HasField("id"):
             raise invalid_argument("missing id")
-        ident = request.id
-        key = (ident.project, ident.domain, ident.name, ident.version)
-        task = self._cache.get(key)
-        if task is not None:
-            return task
-        with self._ctx.store.read() as conn:
-            row = conn.execute(_GET, reg.key_params(ident)).first()
-        if row is None:
-            raise not_found(reg.missing_entity("TASK", ident))
-        task = task_from_row(row, ident)
-        self._cache.put(key, task)
-        return task
+        return reg.get_version(self._ctx.store, self._cache, _GET, request.id, "TASK", task_from_row)
 
     def list_tasks(self, request: common_pb2.ResourceListRequest) -> task_pb2.TaskList:
         rows, token = reg.list_versions(self._ctx.store, request, _T, "task", _LIST_COLUMNS, "ListTasks")

@@ -19,7 +19,7 @@ from sqlalchemy import Connection
 from flyteplane.admin import compiler
 from flyteplane.admin.compiler import CompileError
 from flyteplane.admin.config import AdminContext, utcnow
-from flyteplane.admin.errors import invalid_argument, not_found
+from flyteplane.admin.errors import invalid_argument
 from flyteplane.admin.managers import _registry as reg
 from flyteplane.admin.store import schema
 from flyteplane.admin.validation import id_text, validate_identifier
@@ -174,17 +174,7 @@ class WorkflowManager:
         """The workflow version with its full closure; the returned message is shared and must not be modified."""
         ident = reg.with_resource_type(request, identifier_pb2.WORKFLOW)
         validate_identifier(ident, request.HasField("id"), identifier_pb2.WORKFLOW)
-        key = (ident.project, ident.domain, ident.name, ident.version)
-        workflow = self._cache.get(key)
-        if workflow is not None:
-            return workflow
-        with self._ctx.store.read() as conn:
-            row = conn.execute(_GET, reg.key_params(ident)).first()
-        if row is None:
-            raise not_found(reg.missing_entity("WORKFLOW", ident))
-        workflow = workflow_from_row(row, ident)
-        self._cache.put(key, workflow)
-        return workflow
+        return reg.get_version(self._ctx.store, self._cache, _GET, ident, "WORKFLOW", workflow_from_row)
 
     def list_workflows(self, request: common_pb2.ResourceListRequest) -> workflow_pb2.WorkflowList:
         rows, token = reg.list_versions(self._ctx.store, request, _W, "workflow", _LIST_COLUMNS, "ListWorkflows")
