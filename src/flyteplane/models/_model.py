@@ -42,7 +42,7 @@ else:
 
 M = TypeVar("M", bound="FlyteIdlEntity")
 
-__all__ = ["Field", "FlyteIdlEntity", "IdlEnum", "IntEnumField", "PairsField", "as_pb", "wrap_all"]
+__all__ = ["Field", "FlyteIdlEntity", "IdlEnum", "IntEnumField", "PairsField", "as_pb", "to_pb", "wrap_all"]
 
 _TIMESTAMP = "google.protobuf.Timestamp"
 _DURATION = "google.protobuf.Duration"
@@ -497,3 +497,8 @@ def wrap_all(model: type[M], messages: Iterable[Message]) -> list[M]:
         obj._pb = pb
         out.append(obj)
     return out
+
+
+def to_pb(value: Any) -> Any:
+    """The flyteidl message behind a model (flyteplane's or flytekit's: both have ``to_flyte_idl``), or the value."""
+    return value.to_flyte_idl() if hasattr(value, "to_flyte_idl") else value
