@@ -44,3 +44,47 @@ def test_quickstart_main_job(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Embedded Flyte Admin serving on 127.0.0.1:" in result.stdout
     assert "Found task: my_example_task (version: 1.0.0)" in result.stdout
+
+
+def _run_example(name: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FLYTE")}
+    return subprocess.run(
+        [sys.executable, str(EXAMPLES / name)], capture_output=True, text=True, timeout=180, cwd=cwd, env=env
+    )
+
+
+def test_seed_remote_examples_run_as_written_against_the_sandbox(tmp_path):
+    from flyteplane.admin import AdminServer
+
+    # The seed's for_sandbox() is localhost:30080: the sandbox's port, served here by an embedded admin.
+    with AdminServer(port=30080):
+        result = _run_example("seed_remote.py", tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "remote.client is a SynchronousFlyteClient for your.flyte.admin:port" in lines
+    assert lines[-1] == "y = 42"
+    assert any(line.startswith("Execution ") and line.endswith(" SUCCEEDED") for line in lines)
+
+
+def test_seed_remote_example_differs_from_the_seed_only_in_the_import_prefix():
+    source = (EXAMPLES / "seed_remote.py").read_text()
+    assert "from flytekit" not in source and "import flytekit" not in source
+    for line in (
+        "from flyteplane.remote.remote import FlyteRemote",
+        "from flyteplane.configuration import Config",
+        'remote = FlyteRemote.for_endpoint(\n    endpoint="your.flyte.admin:port",\n    insecure=True,',
+        'remote_auto = FlyteRemote.auto(\n    default_project="flytesnacks",\n    default_domain="development",\n)',
+        'remote_sandbox = FlyteRemote.for_sandbox(\n    default_project="flytesnacks",\n',
+        "admin_client = remote.client",
+    ):
+        assert line in source
+
+
+def test_interactive_example_runs_a_local_function_and_prints_python_outputs(tmp_path):
+    result = _run_example("interactive.py", tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "SUCCEEDED" in out
+    assert "stats = Stats(count=5, mean=2.8, labels=['v0', 'v1', 'v2', 'v3', 'v4'])" in out
+    assert "largest = 5" in out
+    assert "largest = 7" in out

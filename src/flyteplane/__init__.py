@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from flyteplane.clients.friendly import SynchronousFlyteClient
     from flyteplane.clients.raw import RawSynchronousFlyteClient
     from flyteplane.configuration import Config, PlatformConfig
+    from flyteplane.remote.remote import FlyteRemote
 
 __version__ = "0.1.0"
 
@@ -21,9 +22,10 @@ _EXPORTS = {
     "PlatformConfig": "flyteplane.configuration",
     "SynchronousFlyteClient": "flyteplane.clients.friendly",
     "RawSynchronousFlyteClient": "flyteplane.clients.raw",
+    "FlyteRemote": "flyteplane.remote.remote",
 }
 
-__all__ = ["Config", "PlatformConfig", "RawSynchronousFlyteClient", "SynchronousFlyteClient", "__version__"]
+__all__ = ["Config", "FlyteRemote", "PlatformConfig", "RawSynchronousFlyteClient", "SynchronousFlyteClient", "__version__"]
 
 
 def __getattr__(name: str) -> Any:

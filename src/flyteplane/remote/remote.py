@@ -898,7 +898,8 @@ class FlyteRemote:
             pickle_uri = self._upload_payload(prepared.payload, f"{prepared.name}.pkl.gz", project, domain)
             task = self.register_task(prepared.template(ident, pickle_uri))
         task.type_hints = {**prepared.input_types, **prepared.output_types}
-        return self._execute(task, inputs or {}, project, domain, **kwargs)
+        # Flyte Admin's single-task launch plan requires every input: the function's defaults fill the gaps.
+        return self._execute(task, {**prepared.defaults, **(inputs or {})}, project, domain, **kwargs)
 
     def _upload_payload(self, payload: bytes, filename: str, project: str, domain: str) -> str:
         """Store interactive mode's pickle under ``data_upload_location``; returns its URI."""
