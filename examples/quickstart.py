@@ -1,9 +1,11 @@
-"""The main job: start an embedded Flyte Admin in this process and run the seed's client example against it.
+"""The main job: start an embedded Flyte Admin in this process, run the seed's client example against it, then run a
+typed Python function through FlyteRemote's interactive mode and print its outputs.
 
     python examples/quickstart.py
 
 No Docker, no Kubernetes, nothing to configure: the admin listens on a free loopback port and keeps its state
-in memory; the seed example (examples/seed_sync_client.py) runs unchanged against it.
+in memory; the seed example (examples/seed_sync_client.py) runs unchanged against it. The interactive example
+(examples/interactive.py) uses the sandbox's port, localhost:30080, starting an embedded admin there if none runs.
 """
 
 import os
@@ -19,4 +21,5 @@ with AdminServer() as admin:
     print(f"Embedded Flyte Admin serving on {admin.endpoint} (started in {time.perf_counter() - started:.2f} s)")
     os.environ["FLYTE_ADMIN_ENDPOINT"] = admin.endpoint
     runpy.run_path(str(Path(__file__).with_name("seed_sync_client.py")), run_name="__main__")
+runpy.run_path(str(Path(__file__).with_name("interactive.py")), run_name="__main__")
 sys.exit(0)

@@ -44,6 +44,7 @@ def test_quickstart_main_job(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Embedded Flyte Admin serving on 127.0.0.1:" in result.stdout
     assert "Found task: my_example_task (version: 1.0.0)" in result.stdout
+    assert "largest = 5" in result.stdout  # the interactive-mode round trip ran too
 
 
 def _run_example(name: str, cwd: Path) -> subprocess.CompletedProcess[str]:
