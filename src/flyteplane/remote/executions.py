@@ -72,6 +72,25 @@ class _Data:
         return self._outputs
 
 
+class _Step(_Data):
+    """What a node execution and a task attempt share."""
+
+    closure: Any  # the model's closure field
+
+    @property
+    def phase(self) -> int:
+        return int(self._pb.closure.phase)
+
+    @property
+    def error(self) -> Any:
+        """The ExecutionError model, None unless it failed."""
+        return self.closure.error
+
+    @property
+    def inputs(self) -> LiteralsResolver:
+        return self._inputs_value()
+
+
 def _error_text(error: Any) -> str:
     if error is None:
         return ""
@@ -198,7 +217,7 @@ class FlyteWorkflowExecution(_Data, Execution):
         return f"<b>Execution</b> {name} ({i.project}/{i.domain}): <code>{self.phase_name}</code>"
 
 
-class FlyteNodeExecution(_Data, NodeExecution):
+class FlyteNodeExecution(_Step, NodeExecution):
     """One node of an execution, with its task attempts or its sub-workflow's nodes."""
 
     _task_executions: list[FlyteTaskExecution] | None = None
@@ -207,17 +226,9 @@ class FlyteNodeExecution(_Data, NodeExecution):
     _interface: interface_pb2.TypedInterface | None = None
 
     @property
-    def phase(self) -> int:
-        return int(self._pb.closure.phase)
-
-    @property
     def is_done(self) -> bool:
         """SUCCEEDED, FAILED, ABORTED, SKIPPED, TIMED_OUT or RECOVERED."""
         return self._pb.closure.phase in NODE_DONE
-
-    @property
-    def error(self) -> Any:
-        return self.closure.error
 
     @property
     def task_executions(self) -> list[FlyteTaskExecution]:
@@ -245,10 +256,6 @@ class FlyteNodeExecution(_Data, NodeExecution):
         return self._interface
 
     @property
-    def inputs(self) -> LiteralsResolver:
-        return self._inputs_value()
-
-    @property
     def outputs(self) -> LiteralsResolver:
         """The node's outputs as Python values; raises FlyteAssertion with the error if the node failed."""
         if self._pb.closure.HasField("error"):
@@ -260,25 +267,13 @@ class FlyteNodeExecution(_Data, NodeExecution):
         return f"FlyteNodeExecution({self._pb.id.node_id}, {name})"
 
 
-class FlyteTaskExecution(_Data, TaskExecution):
+class FlyteTaskExecution(_Step, TaskExecution):
     """One attempt of a task."""
-
-    @property
-    def phase(self) -> int:
-        return int(self._pb.closure.phase)
 
     @property
     def is_done(self) -> bool:
         """SUCCEEDED, FAILED or ABORTED."""
         return self._pb.closure.phase in TASK_DONE
-
-    @property
-    def error(self) -> Any:
-        return self.closure.error
-
-    @property
-    def inputs(self) -> LiteralsResolver:
-        return self._inputs_value()
 
     @property
     def outputs(self) -> LiteralsResolver:

@@ -530,18 +530,34 @@ class FlyteRemote:
         if _flytekit.is_flytekit_entity(entity):
             ident = self._register_flytekit(entity, serialization_settings, version, project, domain)
             return self.fetch_task(ident.project, ident.domain, ident.name, ident.version)
-        pb = to_pb(entity)
         from flyteidl.admin import task_pb2
 
-        spec = task_pb2.TaskSpec()
-        if isinstance(pb, task_pb2.TaskSpec):
+        create = self.client.create_task
+        ident = self._register_spec("task", entity, task_pb2.TaskSpec, _TASK, create, version, project, domain)
+        return FlyteTask.from_flyte_idl(self._task_template(ident))
+
+    def _register_spec(
+        self,
+        kind: str,
+        entity: Any,
+        spec_type: type[Any],
+        resource_type: int,
+        create: Callable[[Any, Any], None],
+        version: str | None,
+        project: str | None,
+        domain: str | None,
+    ) -> identifier_pb2.Identifier:
+        """Register a TaskSpec / WorkflowSpec, or the template it wraps, under its completed identifier."""
+        pb = to_pb(entity)
+        spec = spec_type()
+        if isinstance(pb, spec_type):
             spec.CopyFrom(pb)
         else:
             spec.template.CopyFrom(pb)
-        ident = self._complete_id(spec.template.id, _TASK, version, project, domain)
+        ident = self._complete_id(spec.template.id, resource_type, version, project, domain)
         spec.template.id.CopyFrom(ident)
-        self._create("task", ident, lambda: self.client.create_task(ident, spec))
-        return FlyteTask.from_flyte_idl(self._task_template(ident))
+        self._create(kind, ident, lambda: create(ident, spec))
+        return ident
 
     def register_workflow(
         self,
@@ -560,15 +576,8 @@ class FlyteRemote:
         if _flytekit.is_flytekit_entity(entity):
             ident = self._register_flytekit(entity, serialization_settings, version, project, domain, options)
         else:
-            pb = to_pb(entity)
-            spec = admin_workflow_pb2.WorkflowSpec()
-            if isinstance(pb, admin_workflow_pb2.WorkflowSpec):
-                spec.CopyFrom(pb)
-            else:
-                spec.template.CopyFrom(pb)
-            ident = self._complete_id(spec.template.id, _WORKFLOW, version, project, domain)
-            spec.template.id.CopyFrom(ident)
-            self._create("workflow", ident, lambda: self.client.create_workflow(ident, spec))
+            spec_type, create = admin_workflow_pb2.WorkflowSpec, self.client.create_workflow
+            ident = self._register_spec("workflow", entity, spec_type, _WORKFLOW, create, version, project, domain)
         workflow = FlyteWorkflow.promote_from_closure(self._workflow_closure(ident))
         if default_launch_plan:
             self._register_default_launch_plan(workflow, options)
@@ -1163,18 +1172,16 @@ class FlyteRemote:
     def _node_data(self, node: FlyteNodeExecution) -> tuple[LiteralsResolver, LiteralsResolver]:
         pb = node.to_flyte_idl()
         data = self.client.get_node_execution_data(pb.id).to_flyte_idl()
-        files = self._file_access(pb.id.execution_id.project, pb.id.execution_id.domain)
-        interface = node.interface
-        return (
-            self._resolver(data.full_inputs, data.inputs, interface.inputs if interface else None, {}, files),
-            self._resolver(data.full_outputs, data.outputs, interface.outputs if interface else None, {}, files),
-        )
+        return self._data_pair(data, pb.id.execution_id, node.interface)
 
     def _task_execution_data(self, attempt: FlyteTaskExecution, interface: Any) -> tuple[Any, Any]:
         pb = attempt.to_flyte_idl()
         data = self.client.get_task_execution_data(pb.id).to_flyte_idl()
-        wf = pb.id.node_execution_id.execution_id
-        files = self._file_access(wf.project, wf.domain)
+        return self._data_pair(data, pb.id.node_execution_id.execution_id, interface)
+
+    def _data_pair(self, data: Any, execution_id: Any, interface: Any) -> tuple[LiteralsResolver, LiteralsResolver]:
+        """Inputs and outputs of a Get*ExecutionData response, typed by ``interface`` when known."""
+        files = self._file_access(execution_id.project, execution_id.domain)
         return (
             self._resolver(data.full_inputs, data.inputs, interface.inputs if interface else None, {}, files),
             self._resolver(data.full_outputs, data.outputs, interface.outputs if interface else None, {}, files),
