@@ -857,25 +857,24 @@ class FlyteRemote:
         domain: str,
     ) -> literals_pb2.LiteralMap:
         """The inputs as literals, checked against the entity's interface before anything is uploaded or sent."""
-        from flyteplane.types import TypeEngine
+        from flyteplane.types import TypeEngine, TypeTransformerFailedError
 
         variables = entity.input_types()
+        optional: set[str] = set()
         if isinstance(entity, FlyteLaunchPlan):
-            # Inputs with defaults may be left out; fixed inputs are not inputs of the launch plan.
-            required = {n for n, p in entity.to_flyte_idl().closure.expected_inputs.parameters.items() if p.required}
-        else:
-            required = set(variables)
-        given = dict(inputs)
-        _check_required(entity, variables, required, given)
-        optional = {n: v for n, v in variables.items() if n not in required and n not in given}
-        checked = {n: v for n, v in variables.items() if n not in optional}
-        input_hints = {n: t for n, t in hints.items() if n in checked}
-        # A dry run first: files are not uploaded until every input has been checked.
-        dry = _RecordingFiles()
-        literal_map = TypeEngine.python_to_literal_map(given, checked, input_hints, dry)
-        if dry.recorded:
-            files = self._file_access(project, domain)
-            literal_map = TypeEngine.python_to_literal_map(given, checked, input_hints, files)
+            # Inputs with defaults may be left out (fixed inputs are not inputs of the launch plan at all).
+            params = entity.to_flyte_idl().closure.expected_inputs.parameters
+            optional = {n for n, p in params.items() if not p.required}
+        input_hints = {n: t for n, t in hints.items() if n in variables}
+        try:
+            # A dry run first: files are uploaded only once every input has been checked.
+            dry = _RecordingFiles()
+            literal_map = TypeEngine.python_to_literal_map(inputs, variables, input_hints, dry, optional=optional)
+            if dry.recorded:
+                files = self._file_access(project, domain)
+                literal_map = TypeEngine.python_to_literal_map(inputs, variables, input_hints, files, optional=optional)
+        except TypeTransformerFailedError as e:
+            raise TypeTransformerFailedError(f"{entity.entity_type_text.lower()} {entity.name}: {e}") from e
         return literal_map
 
     def _execute_function(
@@ -1348,23 +1347,6 @@ class _RecordingFiles:
 
     def get(self, uri: str, local_path: str | None = None, *, is_dir: bool) -> str:
         raise FlyteAssertion("nothing is downloaded while inputs are checked")
-
-
-def _check_required(
-    entity: RemoteEntity, variables: Mapping[str, Any], required: set[str], given: Mapping[str, Any]
-) -> None:
-    from flyteplane.types import TypeEngine, TypeTransformerFailedError
-
-    what = f"{entity.entity_type_text.lower()} {entity.name}"
-    unknown = [n for n in given if n not in variables]
-    if unknown:
-        known = ", ".join(sorted(variables)) or "(none)"
-        raise TypeTransformerFailedError(f"{what}: unknown input '{unknown[0]}'; the inputs are: {known}")
-    missing = [n for n in sorted(required) if n not in given]
-    if missing:
-        name = missing[0]
-        expected = TypeEngine.guess_python_type(variables[name])
-        raise TypeTransformerFailedError(f"{what}: missing input '{name}' ({getattr(expected, '__name__', expected)})")
 
 
 def _download_literal(files: Any, literal: literals_pb2.Literal, target: Path, recursive: bool) -> None:
