@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import client_bench
 import execution_bench
+import remote_bench
 import server_bench
 from _common import (
     REPO,
@@ -52,15 +53,19 @@ BENCHMARKS = (
     "exec_latency",
     "fanout",
     "exec_throughput",
+    "remote_fetch",
+    "remote_roundtrip",
 )
 ALIASES = {
     "rss": ("import", "firstcall"),
     "client": ("import", "firstcall", "gettask", "listtasks"),
     "server": ("startup", "throughput", "offset"),
     "executions": ("exec_latency", "fanout", "exec_throughput"),
+    "remote": ("remote_fetch", "remote_roundtrip"),
 }
 NEED_ADMIN = {"firstcall", "gettask", "listtasks", "throughput"}
 EXEC_ADMIN = {"exec_latency", "fanout"}
+REMOTE_ADMIN = {"remote_fetch", "remote_roundtrip"}
 # The metrics each benchmark owns (by key prefix): a partial run replaces exactly these in the merged results.
 # setup.* comes with any benchmark that needs the shared admin of a round.
 OWNS = {
@@ -75,6 +80,8 @@ OWNS = {
     "exec_latency": ("exec.single.", "exec.pystart_ms", "exec.noop_cmd_ms", "exec.admin_rss_mib"),
     "fanout": ("exec.fanout.", "exec.admin_rss_mib"),
     "exec_throughput": ("exec.tp.",),
+    "remote_fetch": ("remote.fetch.", "remote.admin_rss_mib"),
+    "remote_roundtrip": ("remote.rt.", "remote.admin_rss_mib"),
 }
 
 TASK_VERSIONS = 256  # > flytekit's lru_cache(maxsize=128), so cycling through them always misses
@@ -156,6 +163,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.fanout_runs = 1 if q else 3
     args.exec_poll_ms = 5.0
     args.exec_drain_timeout = 120.0
+    args.fetch_blocks = 2 if q else remote_bench.FETCH_BLOCKS
+    args.rt_blocks = 1 if q else remote_bench.RT_BLOCKS
+    args.rt_runs = 3 if q else remote_bench.RT_RUNS
     # A partial run that rewrites the docs (or the saved results, or names --base) is merged into the previous
     # results: the report is then the whole set, the sections this run measured replaced. A partial run that only
     # prints stays alone.
@@ -205,6 +215,8 @@ def run(args: argparse.Namespace) -> Results:
                         ),
                     )
                 res.ratio_this_round("exec.tp.ratio", "exec.tp.8.per_s", "exec.tp.1.per_s")
+            if sel & REMOTE_ADMIN:
+                run_remote(res, args, r, tmp)
         if "offset" in sel:
             run_offset(res, args, tmp)
         if "install" in sel:
@@ -307,6 +319,27 @@ def run_exec_latency(res: Results, args: argparse.Namespace, r: int, tmp: Path) 
                 partial(execution_bench.bench_fanout, res, r, admin, args.fanout_runs, args.exec_poll_ms, nodes),
             )
         res.add("exec.admin_rss_mib", "admin RSS after the executions of the round", "MiB", admin.rss_mib())
+    finally:
+        admin.stop()
+
+
+def run_remote(res: Results, args: argparse.Namespace, r: int, tmp: Path) -> None:
+    """FlyteRemote fetch_task, then the execute round trip, on one fresh admin of this round."""
+    sel = args.selected
+    started: list[ServerProcess] = []
+    if not guarded(res, "start admin (remote)", lambda: started.append(remote_bench.start_admin(tmp))):
+        return
+    admin = started[0]
+    try:
+        if "remote_fetch" in sel:
+            guarded(res, "remote_fetch", partial(remote_bench.bench_fetch, res, r, admin.endpoint, args.fetch_blocks))
+        if "remote_roundtrip" in sel:
+            guarded(
+                res,
+                "remote_roundtrip",
+                partial(remote_bench.bench_roundtrip, res, r, admin.endpoint, args.rt_blocks, args.rt_runs),
+            )
+        res.add("remote.admin_rss_mib", "admin RSS after the FlyteRemote round", "MiB", admin.rss_mib())
     finally:
         admin.stop()
 
@@ -435,7 +468,11 @@ def merge(base_data: dict, base: Results, res: Results, selected: set[str], sour
     merged.notes = {k: v for k, v in base.notes.items() if not owned(k, selected)}
     merged.notes.update(res.notes)
     merged.errors = {
-        k: v for k, v in base.errors.items() if not any(k.startswith(b) for b in selected) and "(executions)" not in k
+        k: v
+        for k, v in base.errors.items()
+        if not any(k.startswith(b) for b in selected)
+        and "(executions)" not in k
+        and not (selected & REMOTE_ADMIN and "(remote)" in k)
     }
     merged.errors.update(res.errors)
     old_sources = base_data.get("sources") or [
@@ -526,6 +563,15 @@ METHOD = """\
 """
 
 
+def with_remote_tables(tables: list[str], remote: list[str]) -> list[str]:
+    """The FlyteRemote sections after the numbered ones: before "Harness and setup" (or the errors)."""
+    for heading in ("### Harness and setup", "### Errors"):
+        if heading in tables:
+            i = tables.index(heading)
+            return [*tables[:i], *remote, *tables[i:]]
+    return [*tables, *remote]
+
+
 def write_docs(lines: list[str]) -> None:
     generated = "\n".join([BEGIN, *lines, END]) + "\n"
     if DOCS.exists():
@@ -586,7 +632,7 @@ def main(argv: list[str] | None = None) -> int:
             res, sources = merge(base_data, Results.from_json(base_data), res, args.selected, source)
             log(f"merged with {args.merge_base} (kept: {', '.join(b for s in sources[1:] for b in s['benchmarks'])})")
     head = header(sources)
-    tables = render_tables(res)
+    tables = with_remote_tables(render_tables(res), remote_bench.render_tables(res))
     print("\n".join([*head, *tables]))
     if args.json and not args.report:
         payload = {"machine": info, "args": sources[0]["args"], "started": started, "seconds": seconds}
@@ -596,7 +642,7 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(json.dumps(payload, indent=1, default=str))
         log(f"wrote {args.json}")
     if args.write_docs:
-        write_docs([*head, METHOD, *tables])
+        write_docs([*head, METHOD + remote_bench.METHOD, *tables])
         log(f"wrote {DOCS}")
     failed = [t.text for t in TARGETS if t.check(res)[1] is False]
     if failed:

@@ -477,7 +477,7 @@ def test_a_plain_python_task_honors_the_container_contract(harness: Harness, tmp
     assert inputs == f"{input_prefix}/inputs.pb" and inputs.startswith("file://")
     assert literals_pb2.LiteralMap.FromString(Path(inputs[len("file://") :]).read_bytes()) == ints(x=41)
     assert out.startswith("file://") and out.endswith("/n0/data/0")
-    assert raw.startswith("file://") and raw.endswith(f"/{eid.name}-n0-0")
+    assert raw.startswith("/") and raw.endswith(f"/{eid.name}-n0-0")
     assert checkpoint == f"{raw}/_flytecheckpoints"
     assert previous == '""'  # propeller's "no previous checkpoint", which flytekit reads as None
     env = got["env"]

@@ -92,7 +92,7 @@ def test_pyflyte_run_remote_then_flyteremote_sees_nodes_tasks_and_outputs(  # ty
     assert t1.template.container.image == IMAGE
     assert args[0] == "pyflyte-fast-execute"
     distribution = args[args.index("--additional-distribution") + 1]
-    assert distribution.startswith("file://") and distribution.endswith(".tar.gz")
+    assert distribution.startswith("/") and distribution.endswith(".tar.gz")
     assert Path(urlsplit(distribution).path).is_file()
 
     assert nodes["n0"].outputs["o0"] == 4

@@ -56,7 +56,9 @@ INT = LiteralType(simple=SimpleType.INTEGER)
 def contract_task(name: str, program: str, version: str | None = None) -> TaskTemplate:
     """A task ``name(x: int) -> y: int`` running ``program``."""
     return TaskTemplate(
-        id=Identifier(ResourceType.TASK, PROJECT, DOMAIN, name, version if version is not None else uuid.uuid4().hex[:10]),
+        id=Identifier(
+            ResourceType.TASK, PROJECT, DOMAIN, name, version if version is not None else uuid.uuid4().hex[:10]
+        ),
         type="python-task",
         metadata={},
         interface=TypedInterface(inputs={"x": INT}, outputs={"y": INT}),

@@ -123,7 +123,8 @@ class BlobStore:
     Args:
         root: the directory holding ``blobs/``, ``blobs.meta/`` and ``blobs.partial/``; ``None``: a new temporary
             directory owned by this store.
-        prefix: the base of native URLs; ``None``: ``file://`` + the absolute path of ``<root>/blobs``.
+        prefix: the base of native URLs; ``None``: the absolute path of ``<root>/blobs`` (``file://`` URLs of it
+            are accepted too).
     """
 
     def __init__(self, root: str | Path | None = None, prefix: str | None = None) -> None:
@@ -140,7 +141,11 @@ class BlobStore:
         # Leftovers of uploads a kill interrupted: never acknowledged, so never visible.
         shutil.rmtree(self._partial_dir, ignore_errors=True)
         self._partial_dir.mkdir(parents=True, exist_ok=True)
-        self.prefix = (prefix if prefix is not None else "file://" + self.data_dir.as_posix()).rstrip("/")
+        # Native URLs are plain absolute paths by default, not file:// URLs: flytekit reads local blobs with
+        # os.path checks on the URI string, so a file:// input fails its tasks ("... is not a file"); plain paths
+        # are what its own local storage uses. file:// URLs of the same files are still understood.
+        self.prefix = (prefix if prefix is not None else self.data_dir.as_posix()).rstrip("/")
+        self._file_url_prefix = "file://" + self.data_dir.as_posix() if prefix is None else None
         # Serializes the commit of one object (rename + MD5 record) so a record always describes its object.
         self._commit_lock = threading.Lock()
         self._finalizer = (
@@ -181,7 +186,9 @@ class BlobStore:
         """The key of a native URL of this store; None if the URL points elsewhere or is not a valid key."""
         start = self.prefix + "/"
         if not url.startswith(start):
-            return None
+            if self._file_url_prefix is None or not url.startswith(self._file_url_prefix + "/"):
+                return None
+            start = self._file_url_prefix + "/"
         try:
             return check_key(url[len(start) :])
         except InvalidKey:

@@ -64,11 +64,11 @@ DEFAULT_UPLOAD_LOCATION = "flyte://my-s3-bucket/"
 _TASK, _WORKFLOW, _LAUNCH_PLAN = identifier_pb2.TASK, identifier_pb2.WORKFLOW, identifier_pb2.LAUNCH_PLAN
 _LATEST = "latest"
 _PAGE = 100
-# wait(): the first poll comes quickly (a no-op task finishes in ~60 ms on the embedded admin), then the interval
-# grows to at most this; an explicit poll_interval is used as is.
+# wait(): polls come every 50 ms at first (a no-op task finishes in ~60 ms on the embedded admin), then every fifth of
+# the time waited so far, up to 10 s; an explicit poll_interval is used as is.
 _FIRST_POLL = 0.05
 _MAX_POLL = 10.0
-_POLL_GROWTH = 1.5
+_POLL_FRACTION = 0.2
 _DEFAULT_RPC_TIMEOUT = 60.0
 # Registered task and workflow versions never change: keep a few, so executing or reading the outputs of the same
 # entity again costs no fetch.
@@ -842,10 +842,13 @@ class FlyteRemote:
             # As flytekit: running the same named execution again returns the one that exists.
             log.warning("execution %s already exists; returning it", execution_name)
             ident = identifier_pb2.WorkflowExecutionIdentifier(project=project, domain=domain, name=execution_name)
+        if wait:
+            # wait() reads the execution first thing: no separate fetch here.
+            execution = self._bind(execution_pb2.Execution(id=ident, spec=spec), hints)
+            execution._entity = entity
+            return self.wait(execution)
         execution = self._bind(self.client.get_execution(ident).to_flyte_idl(), hints)
         execution._entity = entity
-        if wait:
-            return self.wait(execution)
         return execution
 
     def _to_literal_map(
@@ -1026,9 +1029,9 @@ class FlyteRemote:
     ) -> FlyteWorkflowExecution:
         """Wait until the execution finishes; returns it, synced (with its nodes if ``sync_nodes``).
 
-        Only the phase is polled; the nodes are read once, at the end. Without ``poll_interval`` the first poll
-        comes after 50 ms and the interval grows to 10 s; each poll has its own deadline (at most 60 s and never past
-        ``timeout``).
+        Only the phase is polled; the nodes are read once, at the end. Without ``poll_interval`` polls come every
+        50 ms at first, then every fifth of the time waited so far (at most 10 s); each poll has its own deadline
+        (at most 60 s and never past ``timeout``).
 
         Raises:
             FlyteTimeout: ``timeout`` passed first; the message names the last phase seen.
@@ -1056,9 +1059,11 @@ class FlyteRemote:
             left = None if until is None else until - time.monotonic()
             if left is not None and left <= 0:
                 self._timed_out(execution, limit)
-            time.sleep(delay if left is None else min(delay, left))
             if fixed is None:
-                delay = min(delay * _POLL_GROWTH, _MAX_POLL)
+                # A fifth of the time waited so far: the finish is seen at most ~20% late (or 50 ms), and a long
+                # execution is polled rarely (every 10 s at most).
+                delay = min(max((time.monotonic() - start) * _POLL_FRACTION, _FIRST_POLL), _MAX_POLL)
+            time.sleep(delay if left is None else min(delay, left))
         if sync_nodes:
             self.sync_execution(execution, sync_nodes=True)
         return execution
@@ -1282,7 +1287,8 @@ class FlyteRemote:
         if not recursive:
             raise FlyteAssertion("download(recursive=False) takes a single Literal, not a map of them")
         for name, literal in literals.items():
-            _download_literal(files, literal, target / name, recursive)
+            if _holds_data(literal):  # as flytekit: plain values in a map are skipped, not refused
+                _download_literal(files, literal, target / name, recursive)
 
     def get(self, flyte_uri: str | None = None) -> Any:
         """What a ``flyte://`` URL points at: a LiteralsResolver (inputs, outputs), a Literal, or a deck's bytes."""
@@ -1347,6 +1353,21 @@ class _RecordingFiles:
 
     def get(self, uri: str, local_path: str | None = None, *, is_dir: bool) -> str:
         raise FlyteAssertion("nothing is downloaded while inputs are checked")
+
+
+def _holds_data(literal: literals_pb2.Literal) -> bool:
+    """Whether a literal holds a file, directory or dataset somewhere inside it."""
+    which = literal.WhichOneof("value")
+    if which == "collection":
+        return any(_holds_data(item) for item in literal.collection.literals)
+    if which == "map":
+        return any(_holds_data(item) for item in literal.map.literals.values())
+    if which != "scalar":
+        return False
+    kind = literal.scalar.WhichOneof("value")
+    if kind == "union":
+        return _holds_data(literal.scalar.union.value)
+    return kind in ("blob", "structured_dataset")
 
 
 def _download_literal(files: Any, literal: literals_pb2.Literal, target: Path, recursive: bool) -> None:

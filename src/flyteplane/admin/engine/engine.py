@@ -119,7 +119,9 @@ class Engine:
             python=str(extra.get("task_python") or sys.executable),
             pythonpath=_pythonpath(extra.get("task_pythonpath")),
             kill_grace=float(extra.get("task_kill_grace_seconds", 2.0)),  # type: ignore[arg-type]
-            raw_output_root=str(extra.get("raw_output_prefix") or self.blobs.path_of("raw").as_uri()),
+            # A plain path, not a file:// URL: flytekit's local writers (pandas' parquet encoder among them) take
+            # a file:// prefix for a relative path named "file:" and fail; plain paths are what its local runs use.
+            raw_output_root=str(extra.get("raw_output_prefix") or self.blobs.path_of("raw").as_posix()),
             work_root=engine_dir / "work",
             http_endpoint=lambda: self._http_endpoint,
             launch_child=launch_child,
