@@ -25,7 +25,14 @@ _EXPORTS = {
     "FlyteRemote": "flyteplane.remote.remote",
 }
 
-__all__ = ["Config", "FlyteRemote", "PlatformConfig", "RawSynchronousFlyteClient", "SynchronousFlyteClient", "__version__"]
+__all__ = [
+    "Config",
+    "FlyteRemote",
+    "PlatformConfig",
+    "RawSynchronousFlyteClient",
+    "SynchronousFlyteClient",
+    "__version__",
+]
 
 
 def __getattr__(name: str) -> Any:
