@@ -5,8 +5,7 @@ from __future__ import annotations
 import sys
 import types
 
-from flyteplane.remote._progress import WaitDisplay, in_notebook
-from flyteplane.remote.data import _Progress
+from flyteplane.remote._progress import TransferProgress, WaitDisplay, in_notebook
 
 
 def test_wait_display_updates_one_line_and_ends_it(capsys):
@@ -65,11 +64,11 @@ def test_not_a_notebook_without_ipython(monkeypatch):
 
 
 def test_transfer_progress_bar(capsys):
-    bar = _Progress("uploading x", 2 << 20, enabled=True)
+    bar = TransferProgress("uploading x", 2 << 20, enabled=True)
     bar.advance(1 << 20)
     bar.advance(1 << 20)
     bar.close()
     err = capsys.readouterr().err
     assert "uploading x [" in err and "2.0/2.0 MiB" in err and err.endswith("\n")
-    quiet = _Progress("small", 10, enabled=None)  # small transfers never draw
+    quiet = TransferProgress("small", 10, enabled=None)  # small transfers never draw
     assert not quiet.enabled

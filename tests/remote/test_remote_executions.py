@@ -174,6 +174,19 @@ def test_a_workflow_with_a_sub_workflow_syncs_its_nested_nodes(remote):
     assert all(n.task_executions and n.task_executions[0].is_done for n in inner.values())
 
 
+def test_a_launch_plan_node_syncs_the_execution_it_started(remote):
+    from tests.admin import engine_workflows as wfs
+
+    workflow = remote.register_workflow(wfs.calls_lp, version=uuid.uuid4().hex[:8])
+    execution = remote.execute(workflow, inputs={"x": 3}, wait=True)
+    assert execution.is_successful, execution.error
+    assert execution.outputs["o0"] == 9  # add_one(inner(3)) = add_one(double(add_one(3)))
+    (lp_node,) = [n for n in execution.node_executions.values() if n.workflow_executions]
+    (child,) = lp_node.workflow_executions
+    assert child.is_successful and child.outputs["o0"] == 8
+    assert {k for k in child.node_executions if k not in ("start-node", "end-node")} == {"n0", "n1"}
+
+
 # -- signals ----------------------------------------------------------------------------------------------------------
 def test_approve_reject_and_set_signal(remote, add_one):
     execution = remote.execute(add_one, inputs={"x": 1})
@@ -220,3 +233,27 @@ def test_execution_metrics(remote, add_one):
     execution = remote.execute(add_one, inputs={"x": 1}, wait=True)
     span = remote.get_execution_metrics(execution.id)
     assert span is not None
+
+
+# -- interactive mode through FlyteRemote -----------------------------------------------------------------------------
+def double(x: int, factor: int = 2) -> int:
+    return x * factor
+
+
+def test_interactive_mode_with_a_local_upload_location_reuses_the_version(flyte_admin, tmp_path):
+    config = Config.for_endpoint(flyte_admin.endpoint, insecure=True)
+    remote = FlyteRemote(config, PROJECT, DOMAIN, data_upload_location=str(tmp_path), interactive_mode_enabled=True)
+    first = remote.execute(double, inputs={"x": 21}, wait=True)  # factor comes from the function's default
+    assert first.outputs["o0"] == 42
+    (payload,) = tmp_path.rglob("*.pkl.gz")  # written under data_upload_location, not through the data proxy
+    creates = flyte_admin.calls["CreateTask"]
+    second = remote.execute(double, inputs={"x": 1, "factor": 5}, wait=True)
+    assert second.outputs["o0"] == 5
+    assert second.spec.launch_plan.version == first.spec.launch_plan.version
+    assert flyte_admin.calls["CreateTask"] == creates  # unchanged code: nothing registered again
+    assert list(tmp_path.rglob("*.pkl.gz")) == [payload]
+
+
+def test_a_local_function_needs_interactive_mode(remote):
+    with pytest.raises(FlyteAssertion, match=r"cannot execute the local function 'double': interactive mode is off"):
+        remote.execute(double, inputs={"x": 1})

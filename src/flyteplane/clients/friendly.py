@@ -52,7 +52,7 @@ from flyteplane.models import named_entity as _named_entity
 from flyteplane.models import node_execution as _node_execution
 from flyteplane.models import project as _project
 from flyteplane.models import task as _task
-from flyteplane.models._model import FlyteIdlEntity, wrap_all
+from flyteplane.models._model import FlyteIdlEntity, to_pb, wrap_all
 from flyteplane.models.admin import common as _admin_common
 from flyteplane.models.admin import description_entity as _description
 from flyteplane.models.admin import task_execution as _task_execution
@@ -80,7 +80,7 @@ def _sort_pb(sort_by: _admin_common.Sort | None) -> common_pb2.Sort | None:
 
 def _named_id(identifier: Any, resource_type: int | None = None) -> common_pb2.NamedEntityIdentifier:
     """A NamedEntityIdentifier from any identifier-like object (the seed passes a core Identifier)."""
-    pb = identifier.to_flyte_idl() if hasattr(identifier, "to_flyte_idl") else identifier
+    pb = to_pb(identifier)
     _require(pb, ("project", "domain"), "named entity")
     return common_pb2.NamedEntityIdentifier(
         project=pb.project, domain=pb.domain, name=getattr(pb, "name", ""), org=getattr(pb, "org", "")
@@ -104,7 +104,7 @@ def _require(pb: Any, fields: Sequence[str], what: str) -> None:
 
 def _core_id(identifier: Any, resource_type: int) -> identifier_pb2.Identifier:
     """A complete core Identifier, with the resource type filled in when left UNSPECIFIED."""
-    pb = identifier.to_flyte_idl() if hasattr(identifier, "to_flyte_idl") else identifier
+    pb = to_pb(identifier)
     if not (pb.project and pb.domain and pb.name and pb.version):
         _require(pb, ("project", "domain", "name", "version"), identifier_pb2.ResourceType.Name(resource_type).lower())
     if pb.resource_type == resource_type:
@@ -116,8 +116,7 @@ def _core_id(identifier: Any, resource_type: int) -> identifier_pb2.Identifier:
     return out
 
 
-def _pb(value: Any) -> Any:
-    return value.to_flyte_idl() if hasattr(value, "to_flyte_idl") else value
+_pb = to_pb
 
 
 def _seconds(expires_in: _dt.timedelta | None) -> Any:

@@ -1,4 +1,5 @@
-"""What ``FlyteRemote.wait`` shows while it waits: one updating line in a terminal, one updating cell in a notebook.
+"""What FlyteRemote shows while it waits: one updating line in a terminal (or cell in a notebook) for ``wait``,
+a byte counter for large uploads and downloads.
 
 Nothing is shown when output goes to a file or a pipe (logs stay clean), unless asked for.
 """
@@ -9,7 +10,10 @@ import sys
 import time
 from typing import Any
 
-__all__ = ["WaitDisplay", "in_notebook"]
+__all__ = ["TransferProgress", "WaitDisplay", "in_notebook"]
+
+# Below this size a transfer's progress bar would flash and vanish.
+_PROGRESS_MIN_BYTES = 4 << 20
 
 
 def in_notebook() -> bool:
@@ -65,3 +69,37 @@ class WaitDisplay:
         if done:
             sys.stderr.write("\n")
         sys.stderr.flush()
+
+
+class TransferProgress:
+    """A one-line byte counter on stderr, drawn only in a terminal and only for transfers worth watching."""
+
+    def __init__(self, label: str, total: int, enabled: bool | None) -> None:
+        if enabled is None:
+            enabled = total >= _PROGRESS_MIN_BYTES and sys.stderr.isatty()
+        self.enabled = enabled
+        self.label = label
+        self.total = max(total, 1)
+        self.done = 0
+        self._last = 0.0
+
+    def advance(self, n: int) -> None:
+        self.done += n
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self._last < 0.1 and self.done < self.total:
+            return
+        self._last = now
+        width = 30
+        filled = int(width * self.done / self.total)
+        sys.stderr.write(
+            f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] "
+            f"{self.done / 2**20:.1f}/{self.total / 2**20:.1f} MiB"
+        )
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+            sys.stderr.flush()

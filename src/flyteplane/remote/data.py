@@ -20,9 +20,7 @@ import hashlib
 import os
 import shutil
 import ssl
-import sys
 import tempfile
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -32,6 +30,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from flyteplane.errors import FlyteAssertion, FlyteUserException
+from flyteplane.remote._progress import TransferProgress
 
 if TYPE_CHECKING:
     from flyteplane.clients.friendly import SynchronousFlyteClient
@@ -40,8 +39,6 @@ if TYPE_CHECKING:
 __all__ = ["DataProxyFiles", "FlyteUploadError", "md5_of_file"]
 
 _CHUNK = 1 << 20
-# Below this size a progress bar would flash and vanish.
-_PROGRESS_MIN_BYTES = 4 << 20
 
 
 class FlyteUploadError(FlyteUserException):
@@ -57,44 +54,10 @@ def md5_of_file(path: str | os.PathLike[str]) -> bytes:
     return digest.digest()
 
 
-class _Progress:
-    """A one-line byte counter on stderr, drawn only in a terminal and only for transfers worth watching."""
-
-    def __init__(self, label: str, total: int, enabled: bool | None) -> None:
-        if enabled is None:
-            enabled = total >= _PROGRESS_MIN_BYTES and sys.stderr.isatty()
-        self.enabled = enabled
-        self.label = label
-        self.total = max(total, 1)
-        self.done = 0
-        self._last = 0.0
-
-    def advance(self, n: int) -> None:
-        self.done += n
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if now - self._last < 0.1 and self.done < self.total:
-            return
-        self._last = now
-        width = 30
-        filled = int(width * self.done / self.total)
-        sys.stderr.write(
-            f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] "
-            f"{self.done / 2**20:.1f}/{self.total / 2**20:.1f} MiB"
-        )
-        sys.stderr.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            sys.stderr.write("\n")
-            sys.stderr.flush()
-
-
 class _Body:
     """A file as an HTTP request body that reports progress as urllib reads it."""
 
-    def __init__(self, f: IO[bytes], progress: _Progress) -> None:
+    def __init__(self, f: IO[bytes], progress: TransferProgress) -> None:
         self._f = f
         self._progress = progress
 
@@ -177,20 +140,13 @@ class DataProxyFiles:
         headers.update(dict(location.headers))
         if location.native_url.startswith("abfs"):
             headers["x-ms-blob-type"] = "BlockBlob"  # Azure refuses a PUT without it
-        progress = _Progress(f"uploading {to_upload.name}", size, self.show_progress)
+        progress = TransferProgress(f"uploading {to_upload.name}", size, self.show_progress)
         try:
             with open(to_upload, "rb") as f:
                 self._send("PUT", location.signed_url, _Body(f, progress), headers, (200, 201))
         finally:
             progress.close()
         return md5, str(location.native_url)
-
-    def upload_bytes(self, data: bytes, filename: str, project: str | None = None, domain: str | None = None) -> str:
-        """Upload an in-memory payload (the content decides its location); returns its native URL."""
-        with tempfile.TemporaryDirectory(prefix="flyteplane-upload-") as tmp:
-            path = Path(tmp) / filename
-            path.write_bytes(data)
-            return self.upload_file(path, project, domain)[1]
 
     def upload_directory(self, directory: Path) -> str:
         """Upload every file under ``directory``, keeping relative paths; returns the directory's URI."""
@@ -225,7 +181,7 @@ class DataProxyFiles:
         try:
             with self._open(url) as response, open(partial, "wb") as out:
                 total = int(response.headers.get("Content-Length") or 0)
-                progress = _Progress(f"downloading {target.name}", total, self.show_progress)
+                progress = TransferProgress(f"downloading {target.name}", total, self.show_progress)
                 try:
                     for chunk in iter(lambda: response.read(_CHUNK), b""):
                         out.write(chunk)
@@ -238,20 +194,16 @@ class DataProxyFiles:
         return target
 
     def _get_directory(self, uri: str, target: Path) -> None:
-        local = _local_path(uri)
-        if local is not None and local.is_dir():
-            shutil.copytree(local, target, dirs_exist_ok=True)
-            return
+        from flyteplane.types import PrefixFileAccess
+
         try:
-            import fsspec  # type: ignore[import-untyped]
-        except ImportError:
+            # A local directory is copied; anything else needs fsspec and the storage's own credentials.
+            PrefixFileAccess("").get(uri, str(target), is_dir=True)
+        except FlyteAssertion as e:
             raise FlyteAssertion(
                 f"cannot download the directory [{uri}]: Flyte Admin's data proxy serves single files only, so "
-                "directories are read with the storage's own client; install fsspec and the filesystem for "
-                f"[{urllib.parse.urlparse(uri).scheme}] (e.g. s3fs) and configure its credentials"
+                f"directories are read with the storage's own client ({e}); configure its credentials too"
             ) from None
-        fs, path = fsspec.core.url_to_fs(uri)
-        fs.get(path.rstrip("/") + "/", str(target), recursive=True)
 
     def _new_local_path(self, uri: str) -> Path:
         if self._scratch_dir is None:
@@ -295,12 +247,10 @@ class DataProxyFiles:
 
 
 def _local_path(uri: str) -> Path | None:
-    """The local path of a ``file://`` URL or a plain path, else None."""
-    if uri.startswith("file://"):
-        return Path(urllib.parse.unquote(urllib.parse.urlparse(uri).path))
-    if "://" not in uri:
-        return Path(uri)
-    return None
+    from flyteplane.types._files import local_path_of
+
+    local = local_path_of(uri)
+    return None if local is None else Path(local)
 
 
 def _redact(url: str) -> str:

@@ -141,14 +141,9 @@ def _user_failure(error: Exception, tb: Any) -> _Failure:
 
 # -- where bytes live ---------------------------------------------------------------------------------------------
 def _local_path(url: str) -> str | None:
-    """The local path of a ``file://`` URL or a plain path; None for any other scheme."""
-    if url.startswith("file://"):
-        from urllib.parse import unquote, urlparse
+    from flyteplane.types._files import local_path_of
 
-        return unquote(urlparse(url).path)
-    if "://" in url:
-        return None
-    return url
+    return local_path_of(url)
 
 
 def _filesystem(url: str) -> tuple[Any, str]:

@@ -914,32 +914,19 @@ class FlyteRemote:
 
     def _upload_payload(self, payload: bytes, filename: str, project: str, domain: str) -> str:
         """Store interactive mode's pickle under ``data_upload_location``; returns its URI."""
+        import tempfile
+
+        from flyteplane.types import FileAccess, PrefixFileAccess
+
         location = self._data_upload_location
-        if location.startswith("flyte://"):
-            return self._file_access(project, domain).upload_bytes(payload, filename, project, domain)
-        import hashlib
-
-        digest = hashlib.md5(payload).hexdigest()
-        if location.startswith("file://") or "://" not in location:
-            from flyteplane.remote.data import _local_path
-
-            root = _local_path(location)
-            assert root is not None
-            target = root / digest / filename
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(payload)
-            return target.resolve().as_uri()
-        try:
-            import fsspec  # type: ignore[import-untyped]
-        except ImportError:
-            raise FlyteAssertion(
-                f"cannot upload to data_upload_location [{location}]: use flyte:// (through Flyte Admin's data "
-                "proxy), a local path, or install fsspec with the filesystem for that scheme"
-            ) from None
-        uri = f"{location.rstrip('/')}/{digest}/{filename}"
-        with fsspec.open(uri, "wb") as f:
-            f.write(payload)
-        return uri
+        # flyte:// means "through Flyte Admin's data proxy"; a path, file:// or an fsspec URL is written directly.
+        files: FileAccess = (
+            self._file_access(project, domain) if location.startswith("flyte://") else PrefixFileAccess(location)
+        )
+        with tempfile.TemporaryDirectory(prefix="flyteplane-upload-") as tmp:
+            path = Path(tmp) / filename
+            path.write_bytes(payload)
+            return files.put(str(path), is_dir=False)
 
     def _execute_flytekit(
         self,
@@ -1110,13 +1097,13 @@ class FlyteRemote:
         if target.resource_type == _TASK:
             return None
         try:
-            self._execution_interface(execution)
-            entity = execution._entity
-            if isinstance(entity, FlyteLaunchPlan):
-                return self._workflow_closure(entity.to_flyte_idl().spec.workflow_id)
+            self._execution_interface(execution)  # resolves execution._entity
         except FlyteEntityNotExistException:
             return None
-        return None
+        entity = execution._entity
+        if not isinstance(entity, FlyteLaunchPlan):
+            return None
+        return self._workflow_closure(entity.to_flyte_idl().spec.workflow_id)
 
     def _node_executions(
         self, execution_id: Any, parent: str | None, closure: Any, template: Any = None
@@ -1133,7 +1120,8 @@ class FlyteRemote:
             node._data_getter = lambda n=node: self._node_data(n)
             closure_pb = pb.closure
             if closure_pb.HasField("workflow_node_metadata"):
-                child = self._bind(client.get_execution(closure_pb.workflow_node_metadata.executionId).to_flyte_idl())
+                # sync_execution reads the child first thing: no separate fetch.
+                child = self._bind(execution_pb2.Execution(id=closure_pb.workflow_node_metadata.executionId))
                 self.sync_execution(child, sync_nodes=True)
                 node._workflow_executions = [child]
             if pb.metadata.is_parent_node:

@@ -112,6 +112,11 @@ def _local_of(uri: str) -> str:
     return file_uri_to_path(uri) if uri.startswith("file://") else uri
 
 
+def local_path_of(uri: str) -> str | None:
+    """The local path a ``file://`` URL or a plain path names; None for any other scheme (``s3://``, ...)."""
+    return _local_of(uri) if _is_local(uri) else None
+
+
 def _copy(source: str, dest: str, *, is_dir: bool) -> None:
     if is_dir:
         shutil.copytree(source, dest, dirs_exist_ok=True)

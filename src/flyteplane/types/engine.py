@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from flyteidl.core import literals_pb2, types_pb2
 
+from flyteplane.models._model import to_pb
 from flyteplane.types import _core
 from flyteplane.types._core import Context, TypeTransformer, describe_literal_type, type_name
 from flyteplane.types.errors import TypeTransformerFailedError
@@ -27,7 +28,7 @@ def as_literal_type(x: Any) -> types_pb2.LiteralType:
     """A ``LiteralType`` message from a message, a model, or a ``Variable`` (message or model)."""
     if isinstance(x, types_pb2.LiteralType):
         return x
-    pb = x.to_flyte_idl() if hasattr(x, "to_flyte_idl") else x
+    pb = to_pb(x)
     if isinstance(pb, types_pb2.LiteralType):
         return pb
     inner = getattr(pb, "type", None)
@@ -40,7 +41,7 @@ def as_literal(x: Any) -> literals_pb2.Literal:
     """A ``Literal`` message from a message or a model."""
     if isinstance(x, literals_pb2.Literal):
         return x
-    pb = x.to_flyte_idl() if hasattr(x, "to_flyte_idl") else x
+    pb = to_pb(x)
     if isinstance(pb, literals_pb2.Literal):
         return pb
     raise TypeError(f"expected a Literal, got {type(x).__name__}")
