@@ -27,18 +27,17 @@ from tests.run_events import (
     wf_event,
 )
 
-from flyteplane.admin import listing
 from flyteplane.admin.blobs import BlobStore
 from flyteplane.admin.config import AdminContext
+from flyteplane.admin.domain.flyte_urls import parse_flyte_url
 from flyteplane.admin.errors import AdminError
-from flyteplane.admin.managers._flyte_urls import parse_flyte_url
 from flyteplane.admin.managers.dataproxy import DataProxyManager
 from flyteplane.admin.managers.execution_records import EventRecorder
 from flyteplane.admin.managers.node_executions import NodeExecutionManager
 from flyteplane.admin.managers.signals import SignalManager
 from flyteplane.admin.managers.task_executions import TaskExecutionManager
 from flyteplane.admin.store import execution_schema as xs
-from flyteplane.admin.store import schema
+from flyteplane.admin.store import listing, schema
 
 WID_TEXT = 'project:"flytesnacks" domain:"development" name:"run1"'
 LONG_ERROR = "é" * 60  # 120 bytes: lists cut it to 100 bytes, i.e. 50 characters

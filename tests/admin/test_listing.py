@@ -18,11 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Column, Integer, MetaData, String, Table, and_, select
 
-from flyteplane.admin import listing
 from flyteplane.admin.errors import AdminError
-from flyteplane.admin.listing import Entity, Join, apply_filters, apply_sort, next_token, paginate, parse_token
-from flyteplane.admin.store import schema
+from flyteplane.admin.store import listing, schema
 from flyteplane.admin.store.db import Store
+from flyteplane.admin.store.listing import Entity, Join, apply_filters, apply_sort, next_token, paginate, parse_token
 
 T0 = dt.datetime(2023, 12, 31, 12, 0, 0)
 

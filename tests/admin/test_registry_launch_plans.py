@@ -24,13 +24,13 @@ from flyteidl.core import (
 from google.protobuf import any_pb2, struct_pb2
 
 from flyteplane.admin.config import AdminContext
-from flyteplane.admin.errors import AdminError
-from flyteplane.admin.managers._cron import CronError, parse_standard
-from flyteplane.admin.managers._literal_types import (
+from flyteplane.admin.domain.cron import CronError, parse_standard
+from flyteplane.admin.domain.literal_types import (
     defaults_equivalent,
     literal_type_for_literal,
     validate_literal_type,
 )
+from flyteplane.admin.errors import AdminError
 from flyteplane.admin.managers.launch_plans import LaunchPlanManager
 from flyteplane.admin.store import schema
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,7 +11,7 @@ from flyteplane.admin.store.db import Store
 if TYPE_CHECKING:
     from flyteplane.admin.auth.config import AuthConfig
 
-__all__ = ["DEFAULT_DOMAINS", "AdminConfig", "AdminContext", "utcnow"]
+__all__ = ["DEFAULT_DOMAINS", "AdminConfig", "AdminContext"]
 
 DEFAULT_DOMAINS: tuple[str, ...] = ("development", "staging", "production")
 
@@ -47,8 +46,3 @@ class AdminContext:
 
     store: Store
     config: AdminConfig
-
-
-def utcnow() -> _dt.datetime:
-    """Now, as the naive UTC datetime the store keeps."""
-    return _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None)

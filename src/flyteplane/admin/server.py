@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import grpc
 
 from flyteplane.admin.config import AdminConfig, AdminContext
-from flyteplane.admin.services.dispatch import CallCounter, service_handler
+from flyteplane.admin.rpc.dispatch import CallCounter, service_handler
 from flyteplane.admin.store.db import Store
 from flyteplane.admin.tls import ServerTls, TlsConfig
 from flyteplane.admin.tls import prepare as prepare_tls

@@ -38,7 +38,8 @@ from flyteidl.core import compiler_pb2, identifier_pb2, literals_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 
 from flyteplane.admin.blobs import BlobStore
-from flyteplane.admin.config import AdminContext, utcnow
+from flyteplane.admin.config import AdminContext
+from flyteplane.admin.domain.times import utcnow
 from flyteplane.admin.engine.dag import run_workflow
 from flyteplane.admin.engine.events import Emitter, Recorder
 from flyteplane.admin.engine.logs import LogStore

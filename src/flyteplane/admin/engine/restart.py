@@ -21,6 +21,14 @@ from sqlalchemy import and_, select
 
 from flyteplane.admin.blobs import BlobError, BlobStore
 from flyteplane.admin.config import AdminContext
+from flyteplane.admin.domain.phases import (
+    NODE_OPEN_NAMES,
+    NODE_SUCCEEDED_NAMES,
+    TASK_OPEN_NAMES,
+    WORKFLOW_OPEN_NAMES,
+    WORKFLOW_TERMINAL,
+    stored_phase,
+)
 from flyteplane.admin.engine.events import Emitter
 from flyteplane.admin.engine.state import ChildOutcome, RecoveredNode
 from flyteplane.admin.store import execution_schema as xs
@@ -34,9 +42,6 @@ RESTART_MESSAGE = "the admin restarted while this execution was running"
 _W = core_execution_pb2.WorkflowExecution
 _N = core_execution_pb2.NodeExecution
 _T = core_execution_pb2.TaskExecution
-_WORKFLOW_OPEN = ("UNDEFINED", "QUEUED", "RUNNING", "SUCCEEDING", "FAILING", "ABORTING")
-_NODE_OPEN = ("UNDEFINED", "QUEUED", "RUNNING", "FAILING", "DYNAMIC_RUNNING")
-_TASK_OPEN = ("UNDEFINED", "QUEUED", "RUNNING", "INITIALIZING", "WAITING_FOR_RESOURCES")
 
 
 def _execution_where(table, project: str, domain: str, name: str):  # type: ignore[no-untyped-def]
@@ -57,7 +62,7 @@ def settle_unfinished(
                 xs.executions.c.execution_domain,
                 xs.executions.c.execution_name,
                 xs.executions.c.phase,
-            ).where(xs.executions.c.phase.in_(_WORKFLOW_OPEN), xs.executions.c.execution_created_at < before)
+            ).where(xs.executions.c.phase.in_(WORKFLOW_OPEN_NAMES), xs.executions.c.execution_created_at < before)
         ).all()
     settled = []
     for project, domain, name, phase in rows:
@@ -80,13 +85,13 @@ def _settle_one(
         tasks = conn.execute(
             select(xs.task_executions).where(
                 _execution_where(xs.task_executions, eid.project, eid.domain, eid.name),
-                xs.task_executions.c.phase.in_(_TASK_OPEN),
+                xs.task_executions.c.phase.in_(TASK_OPEN_NAMES),
             )
         ).all()
         nodes = conn.execute(
             select(xs.node_executions.c.node_id).where(
                 _execution_where(xs.node_executions, eid.project, eid.domain, eid.name),
-                xs.node_executions.c.phase.in_(_NODE_OPEN),
+                xs.node_executions.c.phase.in_(NODE_OPEN_NAMES),
             )
         ).all()
     for task in tasks:
@@ -129,7 +134,7 @@ def recovered_nodes(ctx: AdminContext, source: identifier_pb2.WorkflowExecutionI
         rows = conn.execute(
             select(xs.node_executions.c.node_id, xs.node_executions.c.input_uri, xs.node_executions.c.closure).where(
                 _execution_where(xs.node_executions, source.project, source.domain, source.name),
-                xs.node_executions.c.phase.in_(("SUCCEEDED", "RECOVERED")),
+                xs.node_executions.c.phase.in_(NODE_SUCCEEDED_NAMES),
             )
         ).all()
     found: dict[str, RecoveredNode] = {}
@@ -162,9 +167,8 @@ def child_outcome(ctx: AdminContext, child: identifier_pb2.WorkflowExecutionIden
                 kind=core_execution_pb2.ExecutionError.SYSTEM,
             ),
         )
-    known = _W.Phase.DESCRIPTOR.values_by_name.get(row.phase)
-    phase = known.number if known is not None else _W.UNDEFINED
-    if phase not in (_W.SUCCEEDED, _W.FAILED, _W.ABORTED, _W.TIMED_OUT):
+    phase = stored_phase(_W.Phase, row.phase)
+    if phase not in WORKFLOW_TERMINAL:
         return None
     closure = execution_pb2.ExecutionClosure.FromString(row.closure)
     outcome = ChildOutcome(phase)

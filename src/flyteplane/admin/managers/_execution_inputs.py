@@ -22,11 +22,16 @@ from sqlalchemy import Connection
 
 from flyteplane.admin.compiler import are_types_castable
 from flyteplane.admin.config import AdminContext
+from flyteplane.admin.domain.literal_types import literal_type_for_literal, validate_literal_type
+from flyteplane.admin.domain.validation.common import (
+    require,
+    validate_labels,
+    validate_max_bytes,
+    validate_project_and_domain,
+)
 from flyteplane.admin.errors import invalid_argument
-from flyteplane.admin.managers._literal_types import literal_type_for_literal, validate_literal_type
 from flyteplane.admin.managers.launch_plans import _check_datetime, _is_datetime, _validate_notifications
 from flyteplane.admin.prototext import go_text
-from flyteplane.admin.validation import require, validate_labels, validate_max_bytes, validate_project_and_domain
 
 __all__ = [
     "MAX_NAME_LENGTH",

@@ -29,7 +29,9 @@ from flyteidl.core import execution_pb2 as core_execution_pb2
 from sqlalchemy import Connection, and_, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from flyteplane.admin.config import AdminContext, utcnow
+from flyteplane.admin.config import AdminContext
+from flyteplane.admin.domain.phases import WORKFLOW_ACTIVE_NAMES
+from flyteplane.admin.domain.times import utcnow
 from flyteplane.admin.errors import AdminError, already_exists, invalid_argument, not_found
 from flyteplane.admin.managers import _records as rec
 from flyteplane.admin.managers import _registry as reg
@@ -73,7 +75,6 @@ _LAUNCH_PLAN = reg.by_key(
     _LP.c.updated_at,
 )
 _WORKFLOW = reg.by_key(_W, _W.c.id, _W.c.closure)
-_ACTIVE_PHASES = ("QUEUED", "RUNNING")
 
 
 class DuplicateExecution(AdminError):
@@ -521,7 +522,7 @@ def _check_concurrency(conn: Connection, plan: launch_plan_pb2.LaunchPlan) -> No
                 _E.c.execution_project == plan.id.project,
                 _E.c.execution_domain == plan.id.domain,
                 _LP.c.name == plan.id.name,
-                _E.c.phase.in_(_ACTIVE_PHASES),
+                _E.c.phase.in_(WORKFLOW_ACTIVE_NAMES),
             )
         )
     ).scalar_one()

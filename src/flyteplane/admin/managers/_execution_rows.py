@@ -24,19 +24,16 @@ from flyteplane.admin.store.execution_schema import executions
 
 __all__ = [
     "EXECUTION_COLUMNS",
-    "TERMINAL_PHASES",
     "execution_from_row",
     "execution_id_of",
     "go_code_name",
     "key_of",
     "namespace_of",
-    "phase_name",
     "select_execution",
     "too_large",
 ]
 
 Phase = core_execution_pb2.WorkflowExecution
-TERMINAL_PHASES = frozenset({Phase.SUCCEEDED, Phase.FAILED, Phase.TIMED_OUT, Phase.ABORTED})
 
 _E = executions
 # What execution_from_row reads.
@@ -75,10 +72,6 @@ def execution_id_of(row: Any) -> identifier_pb2.WorkflowExecutionIdentifier:
 def namespace_of(project: str, domain: str) -> str:
     """Flyte Admin's default namespace template ``{{ project }}-{{ domain }}``."""
     return f"{project}-{domain}"
-
-
-def phase_name(phase: int) -> str:
-    return Phase.Phase.Name(phase) if phase in Phase.Phase.values() else str(phase)  # type: ignore[arg-type]
 
 
 _GO_CODE_NAMES = {

@@ -28,7 +28,8 @@ from flyteidl.core import compiler_pb2, identifier_pb2, interface_pb2, literals_
 from flyteidl.core import workflow_pb2 as core_workflow_pb2
 from sqlalchemy import Connection, and_, insert, update
 
-from flyteplane.admin.config import AdminContext, utcnow
+from flyteplane.admin.config import AdminContext
+from flyteplane.admin.domain.times import utcnow
 from flyteplane.admin.errors import AdminError, not_found
 from flyteplane.admin.managers import _registry as reg
 from flyteplane.admin.managers.launch_plans import _EXISTING as _LP_EXISTING

@@ -15,12 +15,13 @@ from flyteidl.event import event_pb2
 from google.protobuf import timestamp_pb2
 from sqlalchemy import Connection, insert, update
 
-from flyteplane.admin.config import AdminContext, utcnow
+from flyteplane.admin.config import AdminContext
+from flyteplane.admin.domain.times import utcnow
+from flyteplane.admin.domain.validation.common import validate_identifier
 from flyteplane.admin.errors import already_exists, invalid_argument, not_found
 from flyteplane.admin.managers import _records as rec
 from flyteplane.admin.prototext import go_text
 from flyteplane.admin.store import execution_schema as xs
-from flyteplane.admin.validation import validate_identifier
 
 __all__ = ["record_node_event"]
 

@@ -8,7 +8,6 @@ prints them with ``%v``.
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
@@ -18,16 +17,17 @@ from flyteidl.admin import common_pb2
 from flyteidl.admin import event_pb2 as admin_event_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.core import identifier_pb2, literals_pb2
-from google.protobuf import duration_pb2, timestamp_pb2
 from google.protobuf.message import DecodeError, Message
 from sqlalchemy import Connection, Row, and_, select
 
 from flyteplane.admin.blobs import BlobError, BlobStore, InvalidKey, check_key
 from flyteplane.admin.config import AdminContext
+from flyteplane.admin.domain.phases import NODE_TERMINAL, TASK_TERMINAL, WORKFLOW_TERMINAL, phase_name, stored_phase
+from flyteplane.admin.domain.times import check_timestamp, duration_of, naive, timestamp
+from flyteplane.admin.domain.validation.common import require, validate_identifier
 from flyteplane.admin.errors import AdminError, failed_precondition, invalid_argument, not_found
 from flyteplane.admin.prototext import go_text
 from flyteplane.admin.store import execution_schema as xs
-from flyteplane.admin.validation import require, validate_identifier
 
 __all__ = [
     "DEFAULT_PRODUCER_ID",
@@ -74,84 +74,12 @@ __all__ = [
     "with_task_resource_type",
 ]
 
-WORKFLOW_TERMINAL = frozenset(
-    {
-        core_execution_pb2.WorkflowExecution.SUCCEEDED,
-        core_execution_pb2.WorkflowExecution.FAILED,
-        core_execution_pb2.WorkflowExecution.TIMED_OUT,
-        core_execution_pb2.WorkflowExecution.ABORTED,
-    }
-)
-NODE_TERMINAL = frozenset(
-    {
-        core_execution_pb2.NodeExecution.SUCCEEDED,
-        core_execution_pb2.NodeExecution.FAILED,
-        core_execution_pb2.NodeExecution.TIMED_OUT,
-        core_execution_pb2.NodeExecution.ABORTED,
-        core_execution_pb2.NodeExecution.SKIPPED,
-        core_execution_pb2.NodeExecution.RECOVERED,
-    }
-)
-TASK_TERMINAL = frozenset(
-    {
-        core_execution_pb2.TaskExecution.SUCCEEDED,
-        core_execution_pb2.TaskExecution.FAILED,
-        core_execution_pb2.TaskExecution.ABORTED,
-    }
-)
-
 # Flyte Admin's list responses cut error messages to this many bytes (transformers.trimmedErrMessageLen).
 TRIMMED_ERROR_BYTES = 100
-# google.protobuf.Timestamp's documented range, 0001-01-01 to 9999-12-31 (what Go's CheckValid accepts).
-_MIN_SECONDS, _MAX_SECONDS = -62_135_596_800, 253_402_300_799
-
 M = TypeVar("M", bound=Message)
 
 
 # --- phases and times ---------------------------------------------------------------------------------------------
-
-
-def phase_name(enum: Any, value: int) -> str:
-    """The name the row stores for a phase (``"RUNNING"``); an unknown number is a client's mistake."""
-    descriptor = enum.DESCRIPTOR.values_by_number.get(value)
-    if descriptor is None:
-        raise invalid_argument("invalid value for phase")
-    return str(descriptor.name)
-
-
-def stored_phase(enum: Any, name: str) -> int:
-    """The phase a row stores by name (UNDEFINED for a name this flyteidl does not know)."""
-    descriptor = enum.DESCRIPTOR.values_by_name.get(name)
-    return int(descriptor.number) if descriptor is not None else 0
-
-
-def check_timestamp(ts: timestamp_pb2.Timestamp, field: str) -> None:
-    """A Timestamp inside the documented range (Flyte Admin fails INTERNAL on others; here the field is named)."""
-    if not (_MIN_SECONDS <= ts.seconds <= _MAX_SECONDS and 0 <= ts.nanos < 10**9):
-        raise invalid_argument(f"invalid {field}: timestamp out of range")
-
-
-def naive(ts: timestamp_pb2.Timestamp) -> _dt.datetime:
-    """A protobuf Timestamp as the naive UTC datetime the store keeps (microseconds)."""
-    return _dt.datetime(1970, 1, 1) + _dt.timedelta(seconds=ts.seconds, microseconds=ts.nanos // 1000)
-
-
-def timestamp(value: _dt.datetime) -> timestamp_pb2.Timestamp:
-    ts = timestamp_pb2.Timestamp()
-    ts.FromDatetime(value)
-    return ts
-
-
-def _nanos(ts: timestamp_pb2.Timestamp) -> int:
-    return ts.seconds * 10**9 + ts.nanos
-
-
-def duration_of(start: timestamp_pb2.Timestamp, end: timestamp_pb2.Timestamp) -> tuple[int, duration_pb2.Duration]:
-    """``end - start`` in nanoseconds (the ``duration`` column) and as a Duration (the closure's)."""
-    nanos = _nanos(end) - _nanos(start)
-    duration = duration_pb2.Duration()
-    duration.FromNanoseconds(nanos)
-    return nanos, duration
 
 
 def trim_error_message(message: str) -> str:

@@ -22,24 +22,24 @@ from typing import Any, Generic, TypeVar
 
 from flyteidl.admin import common_pb2, description_entity_pb2
 from flyteidl.core import identifier_pb2
-from google.protobuf import json_format, timestamp_pb2
+from google.protobuf import json_format
 from google.protobuf.message import Message
 from sqlalchemy import Connection, Row, Select, Table, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from flyteplane.admin import listing
 from flyteplane.admin.config import AdminContext
-from flyteplane.admin.errors import AdminError, already_exists, invalid_argument, not_found
-from flyteplane.admin.prototext import go_text
-from flyteplane.admin.store import schema
-from flyteplane.admin.store.db import Store
-from flyteplane.admin.validation import (
+from flyteplane.admin.domain.times import timestamp
+from flyteplane.admin.domain.validation.common import (
     id_text,
     require,
     validate_identifier,
     validate_limit,
     validate_project_and_domain,
 )
+from flyteplane.admin.errors import AdminError, already_exists, invalid_argument, not_found
+from flyteplane.admin.prototext import go_text
+from flyteplane.admin.store import listing, schema
+from flyteplane.admin.store.db import Store
 
 __all__ = [
     "MAX_DIFF_BYTES",
@@ -81,13 +81,6 @@ def digest(message: Message) -> str:
     is only ever compared with digests made by this admin, so the choice of function is free.
     """
     return hashlib.sha256(message.SerializeToString(deterministic=True)).hexdigest()
-
-
-def timestamp(value: _dt.datetime) -> timestamp_pb2.Timestamp:
-    """A stored naive-UTC datetime as a protobuf Timestamp."""
-    ts = timestamp_pb2.Timestamp()
-    ts.FromDatetime(value)
-    return ts
 
 
 def identifier_of(source: Any, resource_type: int = identifier_pb2.UNSPECIFIED) -> identifier_pb2.Identifier:

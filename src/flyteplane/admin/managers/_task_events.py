@@ -19,7 +19,8 @@ from flyteidl.event import event_pb2
 from google.protobuf import json_format, struct_pb2, timestamp_pb2
 from sqlalchemy import Connection, insert, update
 
-from flyteplane.admin.config import AdminContext, utcnow
+from flyteplane.admin.config import AdminContext
+from flyteplane.admin.domain.times import utcnow
 from flyteplane.admin.errors import already_exists, invalid_argument, not_found
 from flyteplane.admin.managers import _records as rec
 from flyteplane.admin.prototext import go_text

@@ -30,14 +30,15 @@ from flyteidl.admin import (
 )
 from sqlalchemy import Connection, Row, and_, select
 
-from flyteplane.admin.config import AdminContext, utcnow
-from flyteplane.admin.errors import invalid_argument, not_found
-from flyteplane.admin.store import schema
-from flyteplane.admin.validation import (
+from flyteplane.admin.config import AdminContext
+from flyteplane.admin.domain.times import utcnow
+from flyteplane.admin.domain.validation.common import (
     validate_max_bytes,
     validate_project_and_domain,
     validate_project_exists_and_active,
 )
+from flyteplane.admin.errors import invalid_argument, not_found
+from flyteplane.admin.store import schema
 
 __all__ = [
     "PRIORITY_LAUNCH_PLAN",

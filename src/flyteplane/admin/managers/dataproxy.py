@@ -8,7 +8,7 @@ Where Flyte Admin would fail with INTERNAL on a client's mistake (an unknown pro
 bucket, an MD5 that is not 16 bytes, a path with ``..``), this admin answers INVALID_ARGUMENT naming the field.
 
 CreateDownloadLink signs a node execution's deck; GetData resolves ``flyte://v1/...`` URLs into a node or task
-execution's inputs and outputs (see :mod:`flyteplane.admin.managers._flyte_urls`).
+execution's inputs and outputs (see :mod:`flyteplane.admin.domain.flyte_urls`).
 """
 
 from __future__ import annotations
@@ -25,13 +25,13 @@ from google.protobuf import duration_pb2, timestamp_pb2
 
 from flyteplane.admin.blobs import BlobStore, InvalidKey, check_key
 from flyteplane.admin.config import AdminContext
+from flyteplane.admin.domain.flyte_urls import FlyteUrl, parse_flyte_url
+from flyteplane.admin.domain.validation.common import validate_project_and_domain
 from flyteplane.admin.errors import AdminError, already_exists, failed_precondition, invalid_argument, not_found
 from flyteplane.admin.http import UrlSigner
-from flyteplane.admin.managers._flyte_urls import FlyteUrl, parse_flyte_url
 from flyteplane.admin.managers.node_executions import NodeExecutionManager
 from flyteplane.admin.managers.task_executions import TaskExecutionManager
 from flyteplane.admin.prototext import go_text
-from flyteplane.admin.validation import validate_project_and_domain
 
 __all__ = ["DataProxyManager", "go_duration"]
 

@@ -13,12 +13,11 @@ from flyteidl.admin import common_pb2, description_entity_pb2
 from flyteidl.core import identifier_pb2
 from sqlalchemy import Select, bindparam, select
 
-from flyteplane.admin import listing
 from flyteplane.admin.config import AdminContext
+from flyteplane.admin.domain.validation.common import require, require_named_id, validate_limit
 from flyteplane.admin.errors import invalid_argument, not_found
 from flyteplane.admin.managers import _registry as reg
-from flyteplane.admin.store import schema
-from flyteplane.admin.validation import require, require_named_id, validate_limit
+from flyteplane.admin.store import listing, schema
 
 __all__ = ["DescriptionEntityManager", "description_entity_from_row"]
 

@@ -23,7 +23,8 @@ from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.event import event_pb2
 from sqlalchemy import insert, update
 
-from flyteplane.admin.config import AdminContext, utcnow
+from flyteplane.admin.config import AdminContext
+from flyteplane.admin.domain.times import utcnow
 from flyteplane.admin.errors import already_exists, failed_precondition, invalid_argument
 from flyteplane.admin.managers import _records as rec
 from flyteplane.admin.managers._node_events import record_node_event

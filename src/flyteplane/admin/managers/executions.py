@@ -26,8 +26,9 @@ from flyteidl.core import compiler_pb2, identifier_pb2, literals_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from sqlalchemy import Select, select, update
 
-from flyteplane.admin import listing
-from flyteplane.admin.config import AdminContext, utcnow
+from flyteplane.admin.config import AdminContext
+from flyteplane.admin.domain.phases import WORKFLOW_TERMINAL_NAMES
+from flyteplane.admin.domain.times import utcnow
 from flyteplane.admin.errors import AdminError, invalid_argument
 from flyteplane.admin.managers import _records as rec
 from flyteplane.admin.managers import _registry as reg
@@ -35,13 +36,13 @@ from flyteplane.admin.managers._execution_launch import DuplicateExecution, Exec
 from flyteplane.admin.managers._execution_metrics import ExecutionMetrics
 from flyteplane.admin.managers._execution_rows import (
     EXECUTION_COLUMNS,
-    TERMINAL_PHASES,
     execution_from_row,
     key_of,
     namespace_of,
     select_execution,
     too_large,
 )
+from flyteplane.admin.store import listing
 from flyteplane.admin.store.execution_schema import executions
 
 if TYPE_CHECKING:
@@ -54,7 +55,6 @@ log = logging.getLogger("flyteplane.admin")
 _E = executions
 Mode = execution_pb2.ExecutionMetadata
 Phase = core_execution_pb2.WorkflowExecution
-_TERMINAL_PHASE_NAMES = frozenset(Phase.Phase.Name(p) for p in TERMINAL_PHASES)
 # Flyte Admin's remoteData.maxSizeInBytes: inline output data above it is not returned.
 MAX_INLINE_OUTPUT_BYTES = 2 * 1024 * 1024
 # Propeller names a launch-plan node's child execution by its parent's name, the node id and the attempt, hashed
@@ -369,7 +369,7 @@ class ExecutionManager:
             row = conn.execute(select(_E.c.id, _E.c.phase, _E.c.closure).where(key_of(request.id))).first()
             if row is None:
                 raise rec.missing_execution(request.id)
-            if row.phase in _TERMINAL_PHASE_NAMES:
+            if row.phase in WORKFLOW_TERMINAL_NAMES:
                 raise rec.terminal_state_error("Cannot abort an already terminated workflow execution", row.phase)
             closure = execution_pb2.ExecutionClosure.FromString(row.closure)
             closure.abort_metadata.CopyFrom(execution_pb2.AbortMetadata(cause=request.cause, principal=""))

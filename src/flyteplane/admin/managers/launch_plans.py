@@ -10,22 +10,20 @@ from __future__ import annotations
 from typing import Any
 
 from flyteidl.admin import common_pb2, launch_plan_pb2
-from flyteidl.core import execution_pb2, identifier_pb2, interface_pb2, literals_pb2, types_pb2
+from flyteidl.core import identifier_pb2, interface_pb2, literals_pb2, types_pb2
 from sqlalchemy import Select, bindparam, select, update
 
-from flyteplane.admin import listing
 from flyteplane.admin.compiler import are_types_castable
-from flyteplane.admin.config import AdminContext, utcnow
-from flyteplane.admin.errors import invalid_argument, not_found
-from flyteplane.admin.managers import _registry as reg
-from flyteplane.admin.managers._cron import CronError, parse_standard
-from flyteplane.admin.managers._literal_types import (
+from flyteplane.admin.config import AdminContext
+from flyteplane.admin.domain.cron import CronError, parse_standard
+from flyteplane.admin.domain.literal_types import (
     defaults_equivalent,
     literal_type_for_literal,
     validate_literal_type,
 )
-from flyteplane.admin.store import schema
-from flyteplane.admin.validation import (
+from flyteplane.admin.domain.phases import WORKFLOW_TERMINAL
+from flyteplane.admin.domain.times import MAX_SECONDS, MIN_SECONDS, utcnow
+from flyteplane.admin.domain.validation.common import (
     id_text,
     require,
     validate_identifier,
@@ -33,6 +31,9 @@ from flyteplane.admin.validation import (
     validate_limit,
     validate_project_and_domain,
 )
+from flyteplane.admin.errors import invalid_argument, not_found
+from flyteplane.admin.managers import _registry as reg
+from flyteplane.admin.store import listing, schema
 
 __all__ = ["LaunchPlanManager", "launch_plan_from_row"]
 
@@ -66,17 +67,6 @@ _GET_ACTIVE = (
     )
     .limit(1)
 )
-
-_TERMINAL_PHASES = frozenset(
-    {
-        execution_pb2.WorkflowExecution.SUCCEEDED,
-        execution_pb2.WorkflowExecution.FAILED,
-        execution_pb2.WorkflowExecution.ABORTED,
-        execution_pb2.WorkflowExecution.TIMED_OUT,
-    }
-)
-# Earliest and latest instants a protobuf Timestamp may hold (0001-01-01 and 9999-12-31T23:59:59).
-_MIN_SECONDS, _MAX_SECONDS = -62135596800, 253402300799
 
 
 def launch_plan_from_row(row: Any) -> launch_plan_pb2.LaunchPlan:
@@ -281,9 +271,9 @@ def _check_datetime(literal: literals_pb2.Literal) -> None:
     """A datetime literal must hold a representable instant (protobuf's Timestamp.CheckValid)."""
     value = literal.scalar.primitive.datetime
     text = reg.go_text(value)
-    if value.seconds < _MIN_SECONDS:
+    if value.seconds < MIN_SECONDS:
         raise invalid_argument(f"timestamp ({text}) before 0001-01-01")
-    if value.seconds > _MAX_SECONDS:
+    if value.seconds > MAX_SECONDS:
         raise invalid_argument(f"timestamp ({text}) after 9999-12-31")
     if not 0 <= value.nanos < 1_000_000_000:
         raise invalid_argument(f"timestamp ({text}) has out-of-range nanos")
@@ -439,7 +429,7 @@ def _validate_notifications(notifications: Any) -> None:
             raise invalid_argument("missing recipients")
         if any(not recipient for recipient in recipients):
             raise invalid_argument("missing recipient")
-        if any(phase not in _TERMINAL_PHASES for phase in notification.phases):
+        if any(phase not in WORKFLOW_TERMINAL for phase in notification.phases):
             raise invalid_argument("invalid value for phase")
 
 

@@ -14,11 +14,11 @@ from flyteidl.admin import common_pb2
 from flyteidl.core import identifier_pb2
 from sqlalchemy import Select, Table, and_, insert, literal, select, update
 
-from flyteplane.admin import listing
-from flyteplane.admin.config import AdminContext, utcnow
+from flyteplane.admin.config import AdminContext
+from flyteplane.admin.domain.times import utcnow
+from flyteplane.admin.domain.validation.common import require, require_named_id, validate_limit
 from flyteplane.admin.errors import invalid_argument, not_found
-from flyteplane.admin.store import schema
-from flyteplane.admin.validation import require, require_named_id, validate_limit
+from flyteplane.admin.store import listing, schema
 
 __all__ = ["NamedEntityManager"]
 

@@ -15,13 +15,13 @@ from flyteidl.admin import common_pb2, node_execution_pb2
 from flyteidl.core import compiler_pb2, identifier_pb2, literals_pb2
 from sqlalchemy import Connection, Row, Select, select
 
-from flyteplane.admin import listing
 from flyteplane.admin.config import AdminContext
+from flyteplane.admin.domain.validation.common import validate_limit
 from flyteplane.admin.errors import AdminError, invalid_argument, not_found
 from flyteplane.admin.managers import _records as rec
 from flyteplane.admin.managers import _registry as reg
 from flyteplane.admin.store import execution_schema as xs
-from flyteplane.admin.validation import validate_limit
+from flyteplane.admin.store import listing
 
 __all__ = ["NodeExecutionManager", "output_literal_map"]
 

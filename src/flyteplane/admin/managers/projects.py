@@ -14,11 +14,12 @@ from typing import Any
 from flyteidl.admin import common_pb2, project_pb2
 from sqlalchemy import Connection, Row, select
 
-from flyteplane.admin.config import AdminContext, utcnow
+from flyteplane.admin.config import AdminContext
+from flyteplane.admin.domain.times import utcnow
+from flyteplane.admin.domain.validation.common import dns1123_label_errors, go_list, validate_labels, validate_max_bytes
 from flyteplane.admin.errors import already_exists, invalid_argument, not_found
-from flyteplane.admin.listing import apply_filters, apply_sort, paginate
 from flyteplane.admin.store import schema
-from flyteplane.admin.validation import dns1123_label_errors, go_list, validate_labels, validate_max_bytes
+from flyteplane.admin.store.listing import apply_filters, apply_sort, paginate
 
 __all__ = ["SEED_DESCRIPTION", "ProjectManager"]
 

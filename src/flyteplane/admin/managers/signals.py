@@ -12,15 +12,16 @@ from flyteidl.admin import signal_pb2
 from flyteidl.core import identifier_pb2, literals_pb2, types_pb2
 from sqlalchemy import Row, Select, insert, select, update
 
-from flyteplane.admin import listing
 from flyteplane.admin.compiler import are_types_castable
-from flyteplane.admin.config import AdminContext, utcnow
+from flyteplane.admin.config import AdminContext
+from flyteplane.admin.domain.literal_types import literal_type_for_literal
+from flyteplane.admin.domain.times import utcnow
+from flyteplane.admin.domain.validation.common import validate_limit
 from flyteplane.admin.errors import AdminError, already_exists, invalid_argument
 from flyteplane.admin.managers import _records as rec
-from flyteplane.admin.managers._literal_types import literal_type_for_literal
 from flyteplane.admin.prototext import go_text
 from flyteplane.admin.store import execution_schema as xs
-from flyteplane.admin.validation import validate_limit
+from flyteplane.admin.store import listing
 
 __all__ = ["SignalManager"]
 

@@ -13,13 +13,13 @@ from flyteidl.admin import common_pb2, task_execution_pb2
 from flyteidl.core import identifier_pb2
 from sqlalchemy import Connection, Row, Select, select
 
-from flyteplane.admin import listing
 from flyteplane.admin.config import AdminContext
+from flyteplane.admin.domain.validation.common import validate_limit
 from flyteplane.admin.managers import _records as rec
 from flyteplane.admin.managers import _registry as reg
 from flyteplane.admin.managers.node_executions import output_literal_map
 from flyteplane.admin.store import execution_schema as xs
-from flyteplane.admin.validation import validate_limit
+from flyteplane.admin.store import listing
 
 __all__ = ["TaskExecutionManager"]
 

@@ -14,11 +14,12 @@ from flyteidl.admin import common_pb2, task_pb2
 from flyteidl.core import identifier_pb2, tasks_pb2
 
 from flyteplane.admin.compiler import CompileError, compile_task
-from flyteplane.admin.config import AdminContext, utcnow
+from flyteplane.admin.config import AdminContext
+from flyteplane.admin.domain.times import utcnow
+from flyteplane.admin.domain.validation.common import id_text, require
 from flyteplane.admin.errors import invalid_argument
 from flyteplane.admin.managers import _registry as reg
 from flyteplane.admin.store import schema
-from flyteplane.admin.validation import id_text, require
 
 __all__ = ["TaskManager", "task_from_row"]
 

@@ -18,11 +18,12 @@ from sqlalchemy import Connection
 
 from flyteplane.admin import compiler
 from flyteplane.admin.compiler import CompileError
-from flyteplane.admin.config import AdminContext, utcnow
+from flyteplane.admin.config import AdminContext
+from flyteplane.admin.domain.times import utcnow
+from flyteplane.admin.domain.validation.common import id_text, validate_identifier
 from flyteplane.admin.errors import invalid_argument
 from flyteplane.admin.managers import _registry as reg
 from flyteplane.admin.store import schema
-from flyteplane.admin.validation import id_text, validate_identifier
 
 __all__ = ["WorkflowManager", "workflow_from_row", "workflow_stub_from_row"]
 
