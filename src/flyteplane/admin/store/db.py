@@ -21,7 +21,12 @@ from sqlalchemy.pool import StaticPool
 
 from flyteplane.admin.store.migrations import apply_migrations
 
-__all__ = ["Store"]
+__all__ = ["Store", "Tx"]
+
+Tx = Connection
+"""An open transaction (or read connection), as repositories take it. Callers outside ``store/`` only pass it
+from :meth:`Store.begin` / :meth:`Store.read` to repository methods, so that several repository calls commit
+together; they never run SQL on it."""
 
 
 class Store:
