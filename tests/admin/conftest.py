@@ -10,6 +10,7 @@ import pytest
 from flyteplane.admin.config import AdminConfig, AdminContext
 from flyteplane.admin.store import schema
 from flyteplane.admin.store.db import Store
+from flyteplane.admin.wiring import AdminServices, build_context, build_services
 
 
 def _add_project(ctx: AdminContext, identifier: str, state: int = 0) -> None:
@@ -35,7 +36,7 @@ def make_ctx() -> Iterator[Callable[..., AdminContext]]:
     made: list[AdminContext] = []
 
     def make(config: AdminConfig | None = None) -> AdminContext:
-        ctx = AdminContext(Store(None), config or AdminConfig())
+        ctx = build_context(config or AdminConfig(), Store(None))
         made.append(ctx)
         _add_project(ctx, "flytesnacks")
         _add_project(ctx, "archived", state=1)
@@ -50,3 +51,20 @@ def make_ctx() -> Iterator[Callable[..., AdminContext]]:
 def ctx(make_ctx: Callable[..., AdminContext]) -> AdminContext:
     """A context with the default config (see ``make_ctx``)."""
     return make_ctx()
+
+
+@pytest.fixture
+def make_services(make_ctx: Callable[..., AdminContext]) -> Iterator[Callable[..., AdminServices]]:
+    """``make_services(config=None)``: every part of an admin, wired as the server wires them, over a context from
+    ``make_ctx``; not started (start the engine with ``services.engine.start()``); stopped after the test."""
+    made: list[AdminServices] = []
+
+    def make(config: AdminConfig | None = None) -> AdminServices:
+        ctx = make_ctx(config)
+        services = build_services(ctx.config, ctx.store, context=ctx)
+        made.append(services)
+        return services
+
+    yield make
+    for services in made:
+        services.stop()

@@ -32,6 +32,7 @@ from flyteplane.admin.managers.attributes import (
 )
 from flyteplane.admin.managers.version import VersionManager
 from flyteplane.admin.store.db import Store
+from flyteplane.admin.wiring import build_context
 
 m = matchable_resource_pb2
 pda = project_domain_attributes_pb2
@@ -438,11 +439,11 @@ def test_merge_into_exec_config_rules() -> None:
 
 # -- version -----------------------------------------------------------------------------------------------------
 def test_get_version_from_config() -> None:
-    default = VersionManager(AdminContext(Store(None), AdminConfig()))
+    default = VersionManager(build_context(AdminConfig(), Store(None)))
     v = default.get_version(version_pb2.GetVersionRequest()).control_plane_version
     assert (v.Version, v.Build, v.BuildTime) == ("unknown", "unknown", "unknown")
     config = dataclasses.replace(AdminConfig(), version="v1.16.8", build="abc123", build_time="2025-01-01")
-    v = VersionManager(AdminContext(Store(None), config)).get_version(version_pb2.GetVersionRequest())
+    v = VersionManager(build_context(config, Store(None))).get_version(version_pb2.GetVersionRequest())
     assert v.control_plane_version == version_pb2.Version(Version="v1.16.8", Build="abc123", BuildTime="2025-01-01")
 
 

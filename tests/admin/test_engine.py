@@ -56,13 +56,13 @@ from tests.admin import engine_workflows as wf
 from tests.run_events import insert_execution
 
 from flyteplane.admin import AdminServer
-from flyteplane.admin.blobs import BlobStore
 from flyteplane.admin.compiler import compile_task, compile_workflow, identifier_key
 from flyteplane.admin.config import AdminConfig, AdminContext
-from flyteplane.admin.engine import ChildLaunch, Engine
+from flyteplane.admin.engine import ChildLaunch, Engine, RunRequest
 from flyteplane.admin.engine.bindings import BindingError, resolve_binding_data, resolve_bindings
 from flyteplane.admin.engine.branches import BranchError, decide_branch, evaluate
 from flyteplane.admin.engine.logs import LogStore
+from flyteplane.admin.engine.port import ChildOutcome, LaunchedChild, RecoveredNode, UnfinishedRun
 from flyteplane.admin.engine.runtime import CancelToken, child_node_id, fixed_length_unique_id
 from flyteplane.admin.engine.task_runner import (
     Attempt,
@@ -76,7 +76,10 @@ from flyteplane.admin.engine.task_runner import (
 )
 from flyteplane.admin.errors import AdminError
 from flyteplane.admin.http import HttpServer
+from flyteplane.admin.managers._execution_launch import ExecutionCreator
+from flyteplane.admin.managers.engine_port import EngineAdmin
 from flyteplane.admin.managers.execution_records import EventRecorder
+from flyteplane.admin.managers.run_endings import RunEndings
 from flyteplane.admin.store import execution_schema as xs
 
 REPO = Path(__file__).resolve().parents[2]
@@ -292,6 +295,40 @@ class Tap:
         return [TASK.Phase.Name(e.phase) for e in self.task_events(name, node_id, attempt)]
 
 
+class HarnessPort:
+    """The engine's port for the harness: the admin's own (:class:`EngineAdmin`), with events through a
+    :class:`Tap` and child executions made by the harness (a row and the child's closure, no registry)."""
+
+    def __init__(self, harness: Harness) -> None:
+        ctx = harness.ctx
+        endings = RunEndings()
+        recorder = EventRecorder(ctx, endings)
+        self.real = EngineAdmin(ctx, recorder=recorder, creator=ExecutionCreator(ctx), endings=endings)
+        self.tap = Tap(recorder)
+        self.harness = harness
+
+    def record_workflow_event(self, event: event_pb2.WorkflowExecutionEvent, request_id: str = "") -> None:
+        self.tap.record_workflow_event(event, request_id)
+
+    def record_node_event(self, event: event_pb2.NodeExecutionEvent, request_id: str = "") -> None:
+        self.tap.record_node_event(event, request_id)
+
+    def record_task_event(self, event: event_pb2.TaskExecutionEvent, request_id: str = "") -> None:
+        self.tap.record_task_event(event, request_id)
+
+    def create_child_execution(self, child: ChildLaunch) -> LaunchedChild:
+        return self.harness.launch_child(child)
+
+    def wait_for_end(self, execution_id: Any, stop: Callable[[], bool], timeout: float) -> ChildOutcome | None:
+        return self.real.wait_for_end(execution_id, stop, timeout)
+
+    def unfinished_runs(self, created_before: datetime.datetime) -> list[UnfinishedRun]:
+        return self.real.unfinished_runs(created_before)
+
+    def recovered_nodes(self, source: Any) -> dict[str, RecoveredNode]:
+        return self.real.recovered_nodes(source)
+
+
 class Harness:
     """An engine over ``ctx``; ``run`` creates an execution row as CreateExecution would and launches it."""
 
@@ -299,11 +336,13 @@ class Harness:
         self.ctx = ctx
         self.marks = marks
         marks.mkdir(parents=True, exist_ok=True)
-        self.tap = Tap(EventRecorder.for_context(ctx))
+        self.port = HarnessPort(self)
+        self.tap = self.port.tap
         self.children: dict[str, compiler_pb2.CompiledWorkflowClosure] = {}
         self.child_launches: list[ChildLaunch] = []
-        self.engine = Engine(ctx, self.tap, self.launch_child)
-        self.blobs = BlobStore.for_context(ctx)
+        self.http_endpoint: str | None = None
+        self.engine = Engine(ctx.config, ctx.blobs, ctx.logs, self.port, http_endpoint=lambda: self.http_endpoint)
+        self.blobs = ctx.blobs
         self._names = 0
 
     def spec(self, *, max_parallelism: int = 0, **envs: str) -> execution_pb2.ExecutionSpec:
@@ -327,7 +366,7 @@ class Harness:
     ) -> identifier_pb2.WorkflowExecutionIdentifier:
         self._names += 1
         eid = insert_execution(self.ctx.store, f"run{self._names}")
-        self.engine.launch(eid, closure, inputs, spec or self.spec(), recover_from=recover_from)
+        self.engine.launch(RunRequest(eid, closure, inputs, spec or self.spec(), recover_from))
         return eid
 
     def run(self, closure: compiler_pb2.CompiledWorkflowClosure, inputs: literals_pb2.LiteralMap, **kw: Any) -> Any:
@@ -335,16 +374,15 @@ class Harness:
         assert self.engine.wait(eid, WAIT), "the run did not end in time"
         return eid
 
-    def launch_child(self, launch: ChildLaunch) -> identifier_pb2.WorkflowExecutionIdentifier:
-        """What the executions manager does for a launch-plan node: a child row, launched on the engine."""
+    def launch_child(self, launch: ChildLaunch) -> LaunchedChild:
+        """What the admin does for a launch-plan node: a child row, for the engine to run."""
         self.child_launches.append(launch)
         parent = launch.parent_node_execution_id
         eid = insert_execution(self.ctx.store, f"{parent.execution_id.name}-{parent.node_id}")
         spec = execution_pb2.ExecutionSpec()
         spec.CopyFrom(launch.parent_spec)
         spec.launch_plan.CopyFrom(launch.launch_plan_id)
-        self.engine.launch(eid, self.children[launch.launch_plan_id.name], launch.inputs, spec)
-        return eid
+        return LaunchedChild(eid, RunRequest(eid, self.children[launch.launch_plan_id.name], launch.inputs, spec))
 
     # -- reading the records ----------------------------------------------------------------------------------
     def execution(self, eid: identifier_pb2.WorkflowExecutionIdentifier) -> tuple[str, execution_pb2.ExecutionClosure]:
@@ -388,7 +426,7 @@ def output(lm: literals_pb2.LiteralMap, name: str = "o0") -> int:
 
 @pytest.fixture
 def harness(make_ctx: Callable[..., AdminContext], tmp_path: Path) -> Iterator[Harness]:
-    config = AdminConfig(extra={"task_pythonpath": [str(REPO)], "task_kill_grace_seconds": 0.5})
+    config = AdminConfig(task_pythonpath=(str(REPO),), task_kill_grace_seconds=0.5)
     h = Harness(make_ctx(config), tmp_path / "marks")
     h.engine.start()
     yield h
@@ -411,9 +449,10 @@ def eventually(check: Callable[[], Any], timeout: float = 20.0) -> Any:
 
 
 def test_a_flytekit_workflow_runs_through_pyflyte_execute(harness: Harness) -> None:
-    http = HttpServer(harness.ctx, "127.0.0.1", 0).start()
+    ctx = harness.ctx
+    http = HttpServer(ctx.blobs, ctx.signer, ctx.logs, "127.0.0.1", 0).start()
     try:
-        harness.engine.bind_http(f"http://127.0.0.1:{http.port}")
+        harness.http_endpoint = f"http://127.0.0.1:{http.port}"
         eid = harness.run(compile_entity(wf.chain, fast=False), ints(x=3))
         assert harness.tap.workflow_phases(eid.name) == ["QUEUED", "RUNNING", "SUCCEEDED"]
         assert output(harness.outputs(eid)) == 8  # double(add_one(3))
@@ -717,7 +756,7 @@ def test_gate_nodes_fail_clearly(harness: Harness) -> None:
 
 
 def test_start_ends_what_an_earlier_admin_left_running(make_ctx: Callable[..., AdminContext], tmp_path: Path) -> None:
-    config = AdminConfig(state_dir=tmp_path / "state", extra={"task_pythonpath": [str(REPO)]})
+    config = AdminConfig(state_dir=tmp_path / "state", task_pythonpath=(str(REPO),))
     ctx = make_ctx(config)
     first = Harness(ctx, tmp_path / "marks")
     first.engine.start()
@@ -765,11 +804,11 @@ def test_an_execution_runs_once_and_a_stopped_engine_takes_no_runs(harness: Harn
     closure = compile_entity(wf.long_sleep)
     eid = harness.start(closure, ints(x=600))
     with pytest.raises(ValueError, match="already running"):
-        harness.engine.launch(eid, closure, ints(x=600), harness.spec())
+        harness.engine.launch(RunRequest(eid, closure, ints(x=600), harness.spec()))
     harness.engine.stop()
     assert not harness.engine.is_running(eid)
-    with pytest.raises(RuntimeError, match="stopped"):
-        harness.engine.launch(eid, closure, ints(x=600), harness.spec())
+    with pytest.raises(AdminError, match="not running"):
+        harness.engine.launch(RunRequest(eid, closure, ints(x=600), harness.spec()))
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -778,7 +817,7 @@ def test_an_execution_runs_once_and_a_stopped_engine_takes_no_runs(harness: Harn
 
 @pytest.fixture
 def admin() -> Iterator[AdminServer]:
-    config = AdminConfig(seed_projects=(PROJECT,), extra={"task_pythonpath": [str(REPO)]})
+    config = AdminConfig(seed_projects=(PROJECT,), task_pythonpath=(str(REPO),))
     with AdminServer(config=config) as server:
         yield server
 

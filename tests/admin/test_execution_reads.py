@@ -27,7 +27,6 @@ from tests.run_events import (
     wf_event,
 )
 
-from flyteplane.admin.blobs import BlobStore
 from flyteplane.admin.config import AdminContext
 from flyteplane.admin.domain.flyte_urls import parse_flyte_url
 from flyteplane.admin.errors import AdminError
@@ -56,8 +55,8 @@ def run(ctx: AdminContext) -> identifier_pb2.WorkflowExecutionIdentifier:
     """A finished run: n0 (task node, two attempts), n1 (a sub-workflow node with two children), n2 (failed, long
     error), n3 (a dynamic-style task node whose attempt has a child node), and a deck on n0."""
     run = insert_execution(ctx.store, "run1")
-    recorder = EventRecorder.for_context(ctx)
-    blobs = BlobStore.for_context(ctx)
+    recorder = EventRecorder(ctx)
+    blobs = ctx.blobs
     blobs.put("decks/run1/n0/deck.html", b"<html>deck</html>")
     deck = blobs.native_url("decks/run1/n0/deck.html")
     recorder.record_workflow_event(wf_event(run, core_execution_pb2.WorkflowExecution.RUNNING, 0))
@@ -475,9 +474,12 @@ def test_signal_validation(ctx: AdminContext, run: Any) -> None:
 
 @pytest.fixture
 def proxy(ctx: AdminContext) -> DataProxyManager:
-    manager = DataProxyManager(ctx)
-    manager.bind_http("http://127.0.0.1:9")
-    return manager
+    return DataProxyManager(
+        ctx,
+        node_executions=NodeExecutionManager(ctx),
+        task_executions=TaskExecutionManager(ctx),
+        http_endpoint=lambda: "http://127.0.0.1:9",
+    )
 
 
 def get_data(proxy: DataProxyManager, url: str) -> dataproxy_pb2.GetDataResponse:
@@ -628,7 +630,7 @@ def test_create_download_link(proxy: DataProxyManager, run: Any) -> None:
 
 def test_a_deck_that_is_gone_is_not_found(ctx: AdminContext, proxy: DataProxyManager) -> None:
     run = insert_execution(ctx.store, "run2")
-    recorder = EventRecorder.for_context(ctx)
+    recorder = EventRecorder(ctx)
     recorder.record_node_event(node_event(run, "n0", NODE.RUNNING, 1, deck_uri="file:///nowhere/deck.html"))
     fails(
         grpc.StatusCode.NOT_FOUND,

@@ -30,7 +30,6 @@ from tests.run_events import (
     wf_event,
 )
 
-from flyteplane.admin.blobs import BlobStore
 from flyteplane.admin.config import AdminContext
 from flyteplane.admin.errors import AdminError
 from flyteplane.admin.managers._task_events import merge_custom
@@ -45,7 +44,7 @@ WID_TEXT = 'project:"flytesnacks" domain:"development" name:"run1"'
 
 @pytest.fixture
 def events(ctx: AdminContext) -> EventManager:
-    return EventManager(ctx)
+    return EventManager(EventRecorder(ctx))
 
 
 @pytest.fixture
@@ -94,7 +93,7 @@ def get_task(ctx: AdminContext, run: Any, node: str, attempt: int = 0) -> task_e
 
 
 def read_uri(ctx: AdminContext, uri: str) -> literals_pb2.LiteralMap:
-    blobs = BlobStore.for_context(ctx)
+    blobs = ctx.blobs
     key = blobs.key_from_native_url(uri)
     assert key is not None, uri
     return literals_pb2.LiteralMap.FromString(blobs.get(key))
@@ -312,8 +311,12 @@ def test_cluster_checks_and_reassignment(ctx: AdminContext, events: EventManager
     assert execution(ctx).phase == "SUCCEEDED"
 
 
-def test_the_recorder_is_one_per_context(ctx: AdminContext) -> None:
-    assert EventRecorder.for_context(ctx) is EventRecorder.for_context(ctx)
+def test_the_event_rpcs_and_the_engine_share_one_recorder(make_services: Any) -> None:
+    # One recorder per admin, so the event RPCs and the engine's events follow one set of rules and wake the
+    # same waiters.
+    services = make_services()
+    assert services.events._recorder is services.recorder
+    assert services.engine.port._recorder is services.recorder  # type: ignore[attr-defined]
 
 
 # --- node events (§5.11) ---------------------------------------------------------------------------------------------

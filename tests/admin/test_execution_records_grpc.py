@@ -35,29 +35,15 @@ from tests.run_events import (
     wf_event,
 )
 
-from flyteplane.admin import server as server_module
-from flyteplane.admin.blobs import BlobStore
 from flyteplane.admin.server import AdminServer
 
-# The managers of run records; the lead adds them to _MANAGERS at integration, this module adds what is missing.
-RECORD_MANAGERS = (
-    ("flyteplane.admin.managers.events", "EventManager"),
-    ("flyteplane.admin.managers.node_executions", "NodeExecutionManager"),
-    ("flyteplane.admin.managers.task_executions", "TaskExecutionManager"),
-    ("flyteplane.admin.managers.signals", "SignalManager"),
-)
 DECK = b"<html><body>my deck</body></html>"
 
 
 @pytest.fixture(scope="module")
 def admin() -> Iterator[AdminServer]:
-    original = server_module._MANAGERS
-    server_module._MANAGERS = original + tuple(m for m in RECORD_MANAGERS if m not in original)  # type: ignore[assignment]
-    try:
-        with AdminServer() as server:
-            yield server
-    finally:
-        server_module._MANAGERS = original
+    with AdminServer() as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +93,7 @@ def run(admin: AdminServer, stub: Any, channel: grpc.Channel) -> identifier_pb2.
     attempt and a deck, a gate node waiting for a signal, a sub-workflow node with one child, end-node."""
     assert admin.context is not None
     run = insert_execution(admin.context.store, "grpcrun")
-    blobs = BlobStore.for_context(admin.context)
+    blobs = admin.context.blobs
     blobs.put("raw/grpcrun/n0/deck.html", DECK)
     deck = blobs.native_url("raw/grpcrun/n0/deck.html")
     signals = signal_pb2_grpc.SignalServiceStub(channel)

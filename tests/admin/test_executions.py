@@ -50,16 +50,20 @@ from sqlalchemy import select
 from tests.flytekit_entities import serialize
 
 from flyteplane.admin import AdminServer
-from flyteplane.admin.blobs import BlobStore
 from flyteplane.admin.config import AdminConfig, AdminContext
+from flyteplane.admin.domain.names import child_execution_name
+from flyteplane.admin.engine.port import RunRequest
 from flyteplane.admin.errors import AdminError
 from flyteplane.admin.managers import _flytegen
 from flyteplane.admin.managers._execution_inputs import check_and_fetch_inputs
+from flyteplane.admin.managers._execution_launch import ExecutionCreator
 from flyteplane.admin.managers.attributes import AttributesManager
+from flyteplane.admin.managers.engine_port import EngineAdmin
 from flyteplane.admin.managers.execution_records import EventRecorder
-from flyteplane.admin.managers.executions import ExecutionManager, child_execution_name
+from flyteplane.admin.managers.executions import ExecutionManager
 from flyteplane.admin.managers.launch_plans import LaunchPlanManager
 from flyteplane.admin.managers.named_entities import NamedEntityManager
+from flyteplane.admin.managers.run_endings import RunEndings
 from flyteplane.admin.managers.tasks import TaskManager
 from flyteplane.admin.managers.workflows import WorkflowManager
 from flyteplane.admin.store import schema
@@ -162,10 +166,12 @@ class RecordingEngine:
     terminated: list[tuple[str, str]] = field(default_factory=list)
     refuse: Exception | None = None
 
-    def launch(self, execution_id: Any, closure: Any, inputs: Any, spec: Any, *, recover_from: Any = None) -> None:
+    def launch(self, request: RunRequest) -> None:
         if self.refuse is not None:
             raise self.refuse
-        self.launched.append(Launched(execution_id, closure, inputs, spec, recover_from))
+        self.launched.append(
+            Launched(request.execution_id, request.closure, request.inputs, request.spec, request.recover_from)
+        )
 
     def terminate(self, execution_id: Any, cause: str) -> None:
         self.terminated.append((execution_id.name, cause))
@@ -205,7 +211,7 @@ class Admin:
 def admin(ctx: AdminContext) -> Admin:
     ids = _register(ctx, "v1", greet_lp, greet_fixed_lp, nothing_lp)
     engine = RecordingEngine()
-    return Admin(ctx, ExecutionManager(ctx, engine=engine), engine, ids)
+    return Admin(ctx, ExecutionManager(ctx, creator=ExecutionCreator(ctx), engine=engine), engine, ids)
 
 
 def exec_id(name: str) -> identifier_pb2.WorkflowExecutionIdentifier:
@@ -237,7 +243,7 @@ def now_ts(offset_s: float = 0.0) -> timestamp_pb2.Timestamp:
 def record_phases(ctx: AdminContext, name: str, *phases: int, at: float = 0.0, **result: Any) -> None:
     """Move an execution on as the engine does, through the recorder; ``result`` goes on the last event, ``at``
     shifts the events' times (seconds from now)."""
-    recorder = EventRecorder.for_context(ctx)
+    recorder = EventRecorder(ctx)
     for index, phase in enumerate(phases):
         event = flyte_event_pb2.WorkflowExecutionEvent(
             execution_id=exec_id(name), phase=phase, producer_id="propeller", occurred_at=now_ts(at + index * 0.001)
@@ -393,7 +399,7 @@ def test_defaults_and_fixed_inputs_are_applied(admin: Admin) -> None:
     assert dict(admin.engine.last().inputs.literals) == {"name": string("yo"), "times": integer(3)}
 
     # The full inputs and the user's own are both offloaded; GetExecutionData returns the full ones.
-    blobs = BlobStore.for_context(admin.ctx)
+    blobs = admin.ctx.blobs
     row = admin.row(fixed)
     assert row.inputs_uri == blobs.native_url(f"metadata/{P}/{D}/{fixed}/inputs")
     assert row.user_inputs_uri == blobs.native_url(f"metadata/{P}/{D}/{fixed}/user_inputs")
@@ -531,7 +537,7 @@ def test_max_parallelism_from_request_then_matchable_then_server(make_ctx: Calla
     ctx = make_ctx(AdminConfig(max_parallelism=11))
     ids = _register(ctx, "v1", greet_lp)
     engine = RecordingEngine()
-    manager = ExecutionManager(ctx, engine=engine)
+    manager = ExecutionManager(ctx, creator=ExecutionCreator(ctx), engine=engine)
 
     def run(spec: execution_pb2.ExecutionSpec) -> int:
         request = execution_pb2.ExecutionCreateRequest(project=P, domain=D, spec=spec, inputs=inputs(name=string("a")))
@@ -632,9 +638,10 @@ def test_engine_refusal_fails_the_execution(admin: Admin) -> None:
     assert admin.row(other).phase == "FAILED"
 
 
-def test_without_an_engine_the_execution_fails_as_unavailable(ctx: AdminContext) -> None:
-    ids = _register(ctx, "v1", nothing_lp)
-    manager = ExecutionManager(ctx)  # never started
+def test_without_an_engine_the_execution_fails_as_unavailable(make_services: Any) -> None:
+    services = make_services()
+    ids = _register(services.context, "v1", nothing_lp)
+    manager = services.executions  # its engine is never started
     response = manager.create_execution(
         execution_pb2.ExecutionCreateRequest(
             project=P, domain=D, spec=execution_pb2.ExecutionSpec(launch_plan=ids["exec_nothing_lp"])
@@ -940,7 +947,7 @@ def test_recover_passes_the_original_to_the_engine(admin: Admin) -> None:
 
 
 def _record_node(ctx: AdminContext, name: str, node_id: str, phase: int = NODE.RUNNING, offset: float = 0.0) -> None:
-    EventRecorder.for_context(ctx).record_node_event(
+    EventRecorder(ctx).record_node_event(
         flyte_event_pb2.NodeExecutionEvent(
             id=identifier_pb2.NodeExecutionIdentifier(node_id=node_id, execution_id=exec_id(name)),
             phase=phase,
@@ -966,19 +973,23 @@ def test_launch_child_inherits_from_the_parent(admin: Admin) -> None:
         inputs=literals_pb2.LiteralMap(),
         parent_spec=parent_spec,
     )
-    child_id = admin.manager._launch_child(child)
+    port = EngineAdmin(
+        admin.ctx, recorder=EventRecorder(admin.ctx), creator=ExecutionCreator(admin.ctx), endings=RunEndings()
+    )
+    launched = port.create_child_execution(child)
+    child_id = launched.execution_id
+    assert launched.run is not None and launched.run.execution_id == child_id
     assert child_id.name == "parent-n0-0" == child_execution_name("parent", "n0")
     execution = admin.get(child_id.name)
     metadata = execution.spec.metadata
     assert metadata.mode == execution_pb2.ExecutionMetadata.CHILD_WORKFLOW
     assert metadata.nesting == 1 and metadata.parent_node_execution == node_id
-    assert dict(admin.engine.last().spec.labels.values) == dict(parent_spec.labels.values)
+    assert dict(launched.run.spec.labels.values) == dict(parent_spec.labels.values)
     row = admin.row(child_id.name)
     assert row.parent_node_execution_id is not None and row.source_execution_id == admin.row(parent).id
     # Launching the same node again finds the execution the first launch created.
-    launches = len(admin.engine.launched)
-    assert admin.manager._launch_child(child) == child_id
-    assert len(admin.engine.launched) == launches
+    again = port.create_child_execution(child)
+    assert again.execution_id == child_id and again.run is None
 
 
 def test_child_execution_names_are_propellers() -> None:
@@ -1035,7 +1046,7 @@ def test_execution_metrics(admin: Admin) -> None:
 
     # A run of the one task node: start-node, n0 with one task attempt, end-node.
     record_phases(admin.ctx, name, WF.QUEUED, WF.RUNNING)
-    recorder = EventRecorder.for_context(admin.ctx)
+    recorder = EventRecorder(admin.ctx)
     _record_node(admin.ctx, name, "start-node", NODE.SUCCEEDED, 0.01)
     _record_node(admin.ctx, name, "n0", NODE.RUNNING, 0.02)
     task_id = admin.ids[exec_greet.name]
@@ -1091,41 +1102,38 @@ def test_execution_metrics(admin: Admin) -> None:
 # --- lifecycle -----------------------------------------------------------------------------------------------------
 
 
-def test_start_and_stop_leave_an_injected_engine_alone(admin: Admin) -> None:
-    admin.manager.start()
-    admin.manager.stop()
-    admin.create(lp_spec(admin), inputs=inputs(name=string("a")))
-    assert len(admin.engine.launched) == 1
+def test_the_wiring_starts_and_stops_the_engine_not_the_manager(make_services: Any) -> None:
+    services = make_services()
+    ids = _register(services.context, "v1", nothing_lp)
+    assert services.lifecycle == (services.engine,)
+    assert not hasattr(services.executions, "start") and not hasattr(services.executions, "stop")
+    request = execution_pb2.ExecutionCreateRequest(
+        project=P, domain=D, spec=execution_pb2.ExecutionSpec(launch_plan=ids["exec_nothing_lp"])
+    )
+    services.start()
+    running = services.executions.create_execution(request).id
+    assert services.engine.wait(running, 30)
+    services.stop()
+    stopped = services.executions.create_execution(request).id
+    closure = services.executions.get_execution(execution_pb2.WorkflowExecutionGetRequest(id=stopped)).closure
+    assert (closure.phase, closure.error.code) == (WF.FAILED, "Unavailable")
 
 
 # --- over gRPC, with flytekit as the peer and the real engine -----------------------------------------------------
 
-_RUN_MANAGERS = (
-    ("flyteplane.admin.managers.executions", "ExecutionManager"),
-    ("flyteplane.admin.managers.events", "EventManager"),
-    ("flyteplane.admin.managers.node_executions", "NodeExecutionManager"),
-    ("flyteplane.admin.managers.task_executions", "TaskExecutionManager"),
-)
-
 
 @pytest.fixture(scope="module")
 def served() -> Iterator[AdminServer]:
-    """An admin serving the execution RPCs (added to the server's managers here until the lead wires them in),
-    whose engine runs this module's tasks with the installed flytekit."""
-    from flyteplane.admin import server as server_module
-
-    missing = tuple(m for m in _RUN_MANAGERS if m not in server_module._MANAGERS)
+    """An admin whose engine runs this module's tasks with the installed flytekit."""
     here = Path(__file__).resolve()
     config = AdminConfig(
         seed_projects=(P,),
         # pytest imports this module as ``test_executions`` (flytekit names the tasks after it), so the task
         # processes need its directory on their path, and the repository root for ``tests.flytekit_entities``.
-        extra={"task_pythonpath": [str(here.parent), str(here.parents[2])]},
+        task_pythonpath=(str(here.parent), str(here.parents[2])),
     )
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(server_module, "_MANAGERS", server_module._MANAGERS + missing)
-        with AdminServer(config=config) as admin_server:
-            yield admin_server
+    with AdminServer(config=config) as admin_server:
+        yield admin_server
 
 
 @pytest.fixture(scope="module")

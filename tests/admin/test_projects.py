@@ -11,10 +11,11 @@ import grpc
 import pytest
 from flyteidl.admin import common_pb2, project_pb2
 
-from flyteplane.admin.config import AdminConfig, AdminContext
+from flyteplane.admin.config import AdminConfig
 from flyteplane.admin.errors import AdminError
 from flyteplane.admin.managers.projects import SEED_DESCRIPTION, ProjectManager
 from flyteplane.admin.store.db import Store
+from flyteplane.admin.wiring import build_context
 
 INVALID = grpc.StatusCode.INVALID_ARGUMENT
 NOT_FOUND = grpc.StatusCode.NOT_FOUND
@@ -37,7 +38,7 @@ def expect(code: grpc.StatusCode, message: str) -> Iterator[None]:
 
 @pytest.fixture
 def mgr() -> ProjectManager:
-    return ProjectManager(AdminContext(Store(None), AdminConfig()))
+    return ProjectManager(build_context(AdminConfig(), Store(None)))
 
 
 def register(mgr: ProjectManager, id: str, name: str | None = None, **fields: object) -> None:
@@ -72,7 +73,7 @@ def test_register_and_get(mgr: ProjectManager) -> None:
 
 
 def test_domains_come_from_config_on_every_read() -> None:
-    mgr = ProjectManager(AdminContext(Store(None), AdminConfig(domains=("dev", "prod"))))
+    mgr = ProjectManager(build_context(AdminConfig(domains=("dev", "prod")), Store(None)))
     register(mgr, "p")
     assert [d.id for d in get(mgr, "p").domains] == ["dev", "prod"]
     resp = mgr.get_domains(project_pb2.GetDomainRequest())

@@ -19,6 +19,7 @@ from flyteplane.admin.managers.description_entities import DescriptionEntityMana
 from flyteplane.admin.managers.named_entities import NamedEntityManager
 from flyteplane.admin.store import schema
 from flyteplane.admin.store.db import Store
+from flyteplane.admin.wiring import build_context
 
 P, D = "flytesnacks", "development"
 TASK, WORKFLOW, LAUNCH_PLAN = identifier_pb2.TASK, identifier_pb2.WORKFLOW, identifier_pb2.LAUNCH_PLAN
@@ -32,7 +33,7 @@ def _row(name: str, version: str, **extra: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def ctx() -> Iterator[AdminContext]:
-    context = AdminContext(Store(None), AdminConfig())
+    context = build_context(AdminConfig(), Store(None))
     with context.store.begin() as conn:
         for name in ("wf.a", "wf.b", ".flytegen.wf.a"):
             for version in ("v1", "v2"):

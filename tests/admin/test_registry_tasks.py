@@ -20,6 +20,7 @@ from flyteplane.admin.managers.description_entities import DescriptionEntityMana
 from flyteplane.admin.managers.tasks import TaskManager, parse_quantity
 from flyteplane.admin.store import schema
 from flyteplane.admin.store.db import Store
+from flyteplane.admin.wiring import build_context
 
 P, D = "flytesnacks", "development"
 
@@ -346,8 +347,8 @@ def test_losing_a_race_across_processes_is_still_already_exists(tmp_path: Path) 
                     identifier=P, name=P, description="", state=0, created_at=now, updated_at=now
                 )
             )
-        mine = TaskManager(AdminContext(ours, AdminConfig()))
-        other = TaskManager(AdminContext(theirs, AdminConfig()))
+        mine = TaskManager(build_context(AdminConfig(), ours))
+        other = TaskManager(build_context(AdminConfig(), theirs))
         # The other admin registers this (id, spec) just before our INSERT reaches the database; None: disarmed.
         pending: list[tuple[identifier_pb2.Identifier, task_pb2.TaskSpec] | None] = [(task_id(), task_spec())]
 

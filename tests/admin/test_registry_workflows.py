@@ -21,6 +21,7 @@ from flyteplane.admin.errors import AdminError
 from flyteplane.admin.managers.launch_plans import LaunchPlanManager
 from flyteplane.admin.managers.tasks import TaskManager
 from flyteplane.admin.managers.workflows import WorkflowManager
+from flyteplane.admin.wiring import build_context
 
 P, D = "flytesnacks", "development"
 
@@ -233,7 +234,7 @@ def test_identical_and_different_structure(registry: Registry) -> None:
 
 
 def test_node_limit_from_config(ctx: AdminContext) -> None:
-    limited = AdminContext(ctx.store, AdminConfig(extra={"workflow_node_limit": 1}))
+    limited = build_context(AdminConfig(workflow_node_limit=1), ctx.store)
     registry = Registry(limited)
     models = serialize()
     registry.register(models[:2])

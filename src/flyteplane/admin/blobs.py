@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from flyteplane.admin.config import AdminConfig, AdminContext
+from flyteplane.admin.config import AdminConfig
 
 __all__ = [
     "BlobConflict",
@@ -51,8 +51,6 @@ MAX_SEGMENT_BYTES = 255  # a file name on every common file system
 
 # The AdminConfig default: "not chosen", so native URLs become real file:// URLs of the blob directory.
 _DEFAULT_PREFIX = AdminConfig.storage_prefix
-_CONTEXT_ATTR = "_flyteplane_blob_store"
-_context_lock = threading.Lock()
 
 
 class Readable(Protocol):
@@ -155,22 +153,15 @@ class BlobStore:
         )
 
     @classmethod
-    def for_context(cls, ctx: AdminContext) -> BlobStore:
-        """The one store of an admin, shared by its data proxy manager and its HTTP side.
+    def for_config(cls, config: AdminConfig) -> BlobStore:
+        """The store of an admin with ``config`` (built once, by :func:`flyteplane.admin.wiring.build_context`).
 
-        Under ``ctx.config.state_dir / "blobs"`` when the admin has a state directory, else in a temporary
-        directory. Native URLs use ``ctx.config.storage_prefix`` unless it is left at its default, in which case
-        they are real ``file://`` URLs of the blob directory.
+        Under ``config.state_dir / "blobs"`` when the admin has a state directory, else in a temporary directory.
+        Native URLs use ``config.storage_prefix`` unless it is left at its default, in which case they are the
+        blob directory's plain paths.
         """
-        with _context_lock:
-            store = getattr(ctx, _CONTEXT_ATTR, None)
-            if store is None:
-                config = ctx.config
-                prefix = None if config.storage_prefix == _DEFAULT_PREFIX else config.storage_prefix
-                store = cls(config.state_dir, prefix)
-                setattr(ctx, _CONTEXT_ATTR, store)
-            assert isinstance(store, BlobStore)
-            return store
+        prefix = None if config.storage_prefix == _DEFAULT_PREFIX else config.storage_prefix
+        return cls(config.state_dir, prefix)
 
     def close(self) -> None:
         """Delete the temporary directory, if this store made one. A state directory is left alone."""

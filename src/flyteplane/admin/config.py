@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,6 +10,9 @@ from flyteplane.admin.store.db import Store
 
 if TYPE_CHECKING:
     from flyteplane.admin.auth.config import AuthConfig
+    from flyteplane.admin.blobs import BlobStore
+    from flyteplane.admin.engine.logs import LogStore
+    from flyteplane.admin.http import UrlSigner
 
 __all__ = ["DEFAULT_DOMAINS", "AdminConfig", "AdminContext"]
 
@@ -35,14 +38,51 @@ class AdminConfig:
     """Where the database and blobs live; None keeps everything in memory."""
     storage_prefix: str = "flyteplane://data"
     """Base of the native URLs the admin hands out (``metadata/...`` paths under it)."""
-    extra: dict[str, object] = field(default_factory=dict)
     auth: AuthConfig | None = None
     """Authentication (:mod:`flyteplane.admin.auth`); None: none, as the Flyte sandbox."""
 
+    # -- registration limits (Flyte Admin: ``registration.maxWorkflowNodes`` / ``workflowSizeLimit``) -----------
+    workflow_node_limit: int | None = None
+    """Most user nodes a registered workflow may have; None: no limit, as Flyte Admin's default."""
+    workflow_size_limit: int | None = None
+    """Most bytes a registered workflow's compiled closure may have; None: no limit, as Flyte Admin's default."""
 
-@dataclass
+    # -- the engine (how executions run on this machine) ---------------------------------------------------------
+    task_python: str | None = None
+    """Interpreter of the tasks' environment; its directory goes first on the task's ``PATH``. None: the admin's
+    own ``sys.executable``, so the installed flytekit's ``pyflyte-execute`` runs the tasks."""
+    task_pythonpath: tuple[str, ...] | None = None
+    """Extra ``PYTHONPATH`` entries of task processes. None: the admin's working directory, where a task module
+    is found as in an image's work dir."""
+    task_kill_grace_seconds: float = 2.0
+    """Between SIGTERM and SIGKILL when an attempt is killed (terminate, timeout, admin stop)."""
+    raw_output_prefix: str | None = None
+    """Default raw output data prefix of executions that name none. None: ``raw/`` in the admin's blob store."""
+
+    def __post_init__(self) -> None:
+        for name in ("workflow_node_limit", "workflow_size_limit"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value <= 0):
+                raise ValueError(f"AdminConfig.{name} must be a positive integer or None, not {value!r}")
+        if isinstance(self.task_pythonpath, str):
+            raise TypeError("AdminConfig.task_pythonpath must be a tuple of paths, not a string")
+        if self.task_pythonpath is not None:
+            object.__setattr__(self, "task_pythonpath", tuple(str(p) for p in self.task_pythonpath))
+        if not self.task_kill_grace_seconds >= 0:
+            raise ValueError(
+                f"AdminConfig.task_kill_grace_seconds must be zero or more, not {self.task_kill_grace_seconds!r}"
+            )
+
+
+@dataclass(frozen=True)
 class AdminContext:
-    """Everything a manager needs: the store and the settings (no gRPC, no clients)."""
+    """The infrastructure every manager shares, built once by :func:`flyteplane.admin.wiring.build_context`: the
+    database, the settings, the blob store, the URL signer and the task logs. What a manager needs beyond this
+    (the event recorder, the engine, another manager's rules) it gets as a constructor argument from
+    :mod:`flyteplane.admin.wiring`, so each constructor says what the manager depends on."""
 
     store: Store
     config: AdminConfig
+    blobs: BlobStore
+    signer: UrlSigner
+    logs: LogStore

@@ -49,11 +49,11 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from flyteplane.admin.blobs import BlobConflict, BlobNotFound, BlobStore, DigestMismatch, IncompleteBody, InvalidKey
 from flyteplane.admin.blobs import check_key as _check_key
-from flyteplane.admin.config import AdminContext
 from flyteplane.admin.engine.logs import LOGS_PATH, LogStore
 
 if TYPE_CHECKING:
     from flyteplane.admin.auth.routes import AuthRoutes
+    from flyteplane.admin.config import AdminConfig
 
 __all__ = ["HttpServer", "UrlSigner"]
 
@@ -67,8 +67,6 @@ _DRAIN_LIMIT = 64 * 1024 * 1024
 _CHUNK = 1024 * 1024
 _SOCKET_TIMEOUT = 120.0  # a stalled client frees its thread after this long
 _HANDSHAKE_TIMEOUT = 30.0  # the same for a client that stalls in the TLS handshake
-_CONTEXT_ATTR = "_flyteplane_url_signer"
-_context_lock = threading.Lock()
 
 
 class UrlSigner:
@@ -80,17 +78,11 @@ class UrlSigner:
         self._secret = secret
 
     @classmethod
-    def for_context(cls, ctx: AdminContext) -> UrlSigner:
-        """The signer of an admin: one per context, its key persisted under the state directory if there is one."""
-        with _context_lock:
-            signer = getattr(ctx, _CONTEXT_ATTR, None)
-            if signer is None:
-                state_dir = ctx.config.state_dir
-                secret = _load_or_create_key(Path(state_dir) / KEY_FILE) if state_dir else secrets.token_bytes(32)
-                signer = cls(secret)
-                setattr(ctx, _CONTEXT_ATTR, signer)
-            assert isinstance(signer, UrlSigner)
-            return signer
+    def for_config(cls, config: AdminConfig) -> UrlSigner:
+        """The signer of an admin with ``config``: its key persisted under the state directory if there is one,
+        so that URLs signed before a restart stay valid."""
+        state_dir = config.state_dir
+        return cls(_load_or_create_key(Path(state_dir) / KEY_FILE) if state_dir else secrets.token_bytes(32))
 
     def signature(self, method: str, key: str, expires: int, content_md5: str = "") -> str:
         message = f"{method}\n{key}\n{expires}\n{content_md5}".encode()
@@ -158,7 +150,9 @@ class HttpServer:
     """The HTTP side of one admin, serving in a daemon thread.
 
     Args:
-        ctx: the admin's context (its blob store and signer are shared with the data proxy manager).
+        blobs: the admin's blob store (shared with the data proxy manager, which signs URLs to it).
+        signer: checks the signed URLs the data proxy manager hands out.
+        logs: the task logs the engine writes.
         host: the interface to listen on.
         port: the port (0: a free one; :attr:`port` tells which after :meth:`start`).
         ssl_context: serve HTTPS with this server-side context (see :mod:`flyteplane.admin.tls`); None: HTTP.
@@ -167,21 +161,22 @@ class HttpServer:
 
     def __init__(
         self,
-        ctx: AdminContext,
+        blobs: BlobStore,
+        signer: UrlSigner,
+        logs: LogStore,
         host: str,
         port: int,
         *,
         ssl_context: ssl.SSLContext | None = None,
         auth: AuthRoutes | None = None,
     ) -> None:
-        self.ctx = ctx
         self.auth = auth
         self.host = host
         self.port = port
         self.ssl_context = ssl_context
-        self.blobs = BlobStore.for_context(ctx)
-        self.signer = UrlSigner.for_context(ctx)
-        self.logs = LogStore.for_context(ctx)
+        self.blobs = blobs
+        self.signer = signer
+        self.logs = logs
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 

@@ -15,7 +15,6 @@ routes on the HTTP side, and every call but health, reflection and AuthMetadataS
 
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
 from concurrent import futures
@@ -34,29 +33,11 @@ from flyteplane.admin.tls import prepare as prepare_tls
 if TYPE_CHECKING:
     from flyteplane.admin.auth.config import AuthConfig
     from flyteplane.admin.auth.runtime import AdminAuth
+    from flyteplane.admin.wiring import AdminServices
 
 __all__ = ["AdminServer"]
 
 log = logging.getLogger("flyteplane.admin")
-
-# (module, class) of every manager; each serves the RPCs named like its methods.
-_MANAGERS = (
-    ("flyteplane.admin.managers.projects", "ProjectManager"),
-    ("flyteplane.admin.managers.tasks", "TaskManager"),
-    ("flyteplane.admin.managers.workflows", "WorkflowManager"),
-    ("flyteplane.admin.managers.launch_plans", "LaunchPlanManager"),
-    ("flyteplane.admin.managers.named_entities", "NamedEntityManager"),
-    ("flyteplane.admin.managers.description_entities", "DescriptionEntityManager"),
-    ("flyteplane.admin.managers.attributes", "AttributesManager"),
-    ("flyteplane.admin.managers.version", "VersionManager"),
-    ("flyteplane.admin.managers.dataproxy", "DataProxyManager"),
-    ("flyteplane.admin.managers.executions", "ExecutionManager"),
-    ("flyteplane.admin.managers.events", "EventManager"),
-    ("flyteplane.admin.managers.node_executions", "NodeExecutionManager"),
-    ("flyteplane.admin.managers.task_executions", "TaskExecutionManager"),
-    ("flyteplane.admin.managers.signals", "SignalManager"),
-)
-
 
 GRPC_OPTIONS = (
     ("grpc.max_receive_message_length", 64 * 1024 * 1024),
@@ -119,8 +100,8 @@ class AdminServer:
         self._lock = threading.Lock()
         self.port = 0
         self.http_port = 0
-        self.context: AdminContext | None = None
-        self._managers: list[object] = []
+        self.services: AdminServices | None = None
+        """Every part of the admin (:mod:`flyteplane.admin.wiring`), once started."""
         self.tls = tls
         self._tls: ServerTls | None = None
 
@@ -152,67 +133,51 @@ class AdminServer:
                 return self
             db_path = self.state_dir / "admin.db" if self.state_dir is not None else None
             self._store = Store(db_path)
-            self.context = AdminContext(store=self._store, config=self.config)
             try:
                 if self.tls is not None:
                     self._tls = prepare_tls(self.tls, self.state_dir, self.host)
-                self.auth = self._make_auth(self.context)
-                managers = self._make_managers(self.context)
-                self._seed(managers)
-                self._start_http(self.context, managers)
-                self._managers = managers
-                # Background work (the execution engine) starts before the first RPC can arrive, so that a
-                # CreateExecution never finds the engine missing.
-                for manager in managers:
-                    start = getattr(manager, "start", None)
-                    if start is not None:
-                        start()
-                self._start_grpc(managers)
+                from flyteplane.admin.wiring import build_services
+
+                services = build_services(self.config, self._store)
+                self.services = services
+                self.auth = services.auth
+                self._start_http(services)
+                services.start()
+                self._start_grpc(services)
             except BaseException:
                 self._shutdown(grace=None)
                 raise
             log.info("flyteplane admin serving gRPC on %s, HTTP on %s", self.endpoint, self.http_endpoint)
         return self
 
-    def _make_managers(self, ctx: AdminContext) -> list[object]:
-        managers = []
-        for module_name, class_name in _MANAGERS:
-            module = importlib.import_module(module_name)
-            managers.append(getattr(module, class_name)(ctx))
-        return managers
+    @property
+    def context(self) -> AdminContext | None:
+        """The infrastructure the managers share (store, config, blobs, signer, logs), once started."""
+        return self.services.context if self.services is not None else None
 
-    def _make_auth(self, ctx: AdminContext) -> AdminAuth | None:
-        if self.config.auth is None or not self.config.auth.enabled:
-            return None
-        from flyteplane.admin.auth.runtime import AdminAuth
-
-        return AdminAuth(ctx, self.config.auth)
-
-    def _seed(self, managers: list[object]) -> None:
-        if not self.config.seed_projects:
-            return
-        for manager in managers:
-            seed = getattr(manager, "seed", None)
-            if seed is not None:
-                seed(self.config.seed_projects)
-
-    def _start_http(self, ctx: AdminContext, managers: list[object]) -> None:
+    def _start_http(self, services: AdminServices) -> None:
         from flyteplane.admin.http import HttpServer
 
+        ctx = services.context
         ssl_context = self._tls.ssl_context() if self._tls is not None else None
         auth_routes = self.auth.http_routes() if self.auth is not None else None
-        http = HttpServer(ctx, self.host, self._requested_http_port, ssl_context=ssl_context, auth=auth_routes)
+        http = HttpServer(
+            ctx.blobs,
+            ctx.signer,
+            ctx.logs,
+            self.host,
+            self._requested_http_port,
+            ssl_context=ssl_context,
+            auth=auth_routes,
+        )
         http.start()
         self._http = http
         self.http_port = http.port
         if self.auth is not None:
             self.auth.bind(self.http_endpoint)  # the default issuer: the OAuth2 endpoints live on this side
-        for manager in managers:
-            bind = getattr(manager, "bind_http", None)
-            if bind is not None:
-                bind(self.http_endpoint)
+        services.endpoints.http = self.http_endpoint
 
-    def _start_grpc(self, managers: list[object]) -> None:
+    def _start_grpc(self, services: AdminServices) -> None:
         from flyteidl.service import admin_pb2, dataproxy_pb2, signal_pb2
         from grpc_health.v1 import health, health_pb2, health_pb2_grpc
         from grpc_reflection.v1alpha import reflection
@@ -228,7 +193,7 @@ class AdminServer:
             (signal_pb2, "SignalService"),
         ):
             descriptor = module.DESCRIPTOR.services_by_name[service]
-            server.add_generic_rpc_handlers((service_handler(descriptor, managers, counter=self.calls),))
+            server.add_generic_rpc_handlers((service_handler(descriptor, services.managers, counter=self.calls),))
             names.append(descriptor.full_name)
         if self.auth is not None:
             from flyteidl.service import auth_pb2, identity_pb2
@@ -263,11 +228,8 @@ class AdminServer:
             self._shutdown(grace)
 
     def _shutdown(self, grace: float | None) -> None:
-        for manager in reversed(self._managers):
-            stop = getattr(manager, "stop", None)
-            if stop is not None:
-                stop()
-        self._managers = []
+        if self.services is not None:
+            self.services.stop()
         if self._grpc is not None:
             self._grpc.stop(grace).wait()
             self._grpc = None

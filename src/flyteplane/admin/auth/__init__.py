@@ -42,7 +42,7 @@ __all__ = [
 
 
 def mint_token(
-    ctx_or_server: Any,
+    admin: Any,
     subject: str,
     scopes: Iterable[str] = ("all",),
     expires_in: float | None = None,
@@ -51,13 +51,11 @@ def mint_token(
     client_id: str = "flyteplane",
     claims: Mapping[str, Any] | None = None,
 ) -> str:
-    """An access token of a running admin in auth mode ``"self"`` (an :class:`AdminServer`, its context or its
+    """An access token of a running admin in auth mode ``"self"`` (an :class:`AdminServer`, its services or its
     :class:`AdminAuth`), without an OAuth2 exchange. ``expires_in`` may be negative: an already expired token."""
     from flyteplane.admin.auth.runtime import AdminAuth
 
-    return AdminAuth.of(ctx_or_server).mint(
-        subject, scopes, expires_in, audience=audience, client_id=client_id, claims=claims
-    )
+    return AdminAuth.of(admin).mint(subject, scopes, expires_in, audience=audience, client_id=client_id, claims=claims)
 
 
 def current_identity() -> Identity | None:

@@ -35,7 +35,6 @@ __all__ = ["SIGNING_KEY_FILE", "AdminAuth"]
 log = logging.getLogger("flyteplane.admin.auth")
 
 SIGNING_KEY_FILE = Path("auth") / "signing-key.pem"
-_CONTEXT_ATTR = "_flyteplane_auth"
 
 
 class AdminAuth:
@@ -73,21 +72,13 @@ class AdminAuth:
 
             assert config.issuer is not None
             self.provider = IdentityProvider(config.issuer, config.jwks_uri)
-        setattr(ctx, _CONTEXT_ATTR, self)
 
     @classmethod
     def of(cls, holder: Any) -> AdminAuth:
-        """The auth of an :class:`AdminServer`, an :class:`AdminContext`, or itself."""
+        """The auth of an :class:`AdminServer`, of its :class:`~flyteplane.admin.wiring.AdminServices`, or itself."""
         if isinstance(holder, AdminAuth):
             return holder
         auth = getattr(holder, "auth", None)
-        if isinstance(auth, AdminAuth):
-            return auth
-        auth = getattr(holder, _CONTEXT_ATTR, None)
-        if isinstance(auth, AdminAuth):
-            return auth
-        context = getattr(holder, "context", None)
-        auth = getattr(context, _CONTEXT_ATTR, None)
         if isinstance(auth, AdminAuth):
             return auth
         raise ValueError(f"{holder!r} has no auth: start the admin with AuthConfig(mode='self') or 'external'")

@@ -1,22 +1,20 @@
 """The engine: runs executions on this machine and reports them, playing propeller to the embedded admin.
 
 :meth:`Engine.launch` starts a run in its own thread and returns at once; the run walks the compiled workflow
-(:mod:`.dag`), its task nodes run as local processes (:mod:`.task_runner`), and every step is an event to the
-:class:`~flyteplane.admin.managers.execution_records.EventRecorder`, so the records hold exactly what Flyte Admin
-would after propeller's events: workflow QUEUED -> RUNNING -> SUCCEEDED / FAILED / ABORTED (FAILING while a
+(:mod:`.dag`), its task nodes run as local processes (:mod:`.task_runner`), and every step is an event through the
+engine's port (:mod:`.port`) to the admin's event recorder, so the records hold exactly what Flyte Admin would
+after propeller's events: workflow QUEUED -> RUNNING -> SUCCEEDED / FAILED / ABORTED (FAILING while a
 failure node runs), node and task executions likewise.
 
-Settings (``AdminConfig.extra``):
+Settings: ``AdminConfig.task_python``, ``task_pythonpath``, ``task_kill_grace_seconds`` and ``raw_output_prefix``
+(see :class:`~flyteplane.admin.config.AdminConfig`).
 
-* ``task_python``: the interpreter of the tasks' environment; its directory goes first on ``PATH`` (default: the
-  admin's own ``sys.executable``, so the installed flytekit's ``pyflyte-execute`` runs the tasks);
-* ``task_pythonpath``: extra ``PYTHONPATH`` entries for task processes (a list or an ``os.pathsep``-joined string;
-  default: the admin's working directory, where a task module is found as in the image's work dir);
-* ``task_kill_grace_seconds``: between SIGTERM and SIGKILL when an attempt is killed (default 2);
-* ``raw_output_prefix``: the default raw output data prefix (default: ``raw/`` in the blob store).
+A launch-plan node asks the port to create its child execution and runs it here too; it learns that the child
+ended from the port, which the recorder wakes when the child's terminal event is recorded.
 
 Restart: runs are not resumed. :meth:`Engine.start` kills the task processes a previous admin process left running
-and ends the executions it left open, FAILED with "the admin restarted while this execution was running".
+and ends the executions it left open, FAILED with "the admin restarted while this execution was running"
+(:mod:`.settle`).
 """
 
 from __future__ import annotations
@@ -33,31 +31,36 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import grpc
 from flyteidl.admin import execution_pb2
 from flyteidl.core import compiler_pb2, identifier_pb2, literals_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 
 from flyteplane.admin.blobs import BlobStore
-from flyteplane.admin.config import AdminContext
+from flyteplane.admin.config import AdminConfig
 from flyteplane.admin.domain.times import utcnow
 from flyteplane.admin.engine.dag import run_workflow
-from flyteplane.admin.engine.events import Emitter, Recorder
+from flyteplane.admin.engine.events import Emitter
 from flyteplane.admin.engine.logs import LogStore
 from flyteplane.admin.engine.nodes import Scope
-from flyteplane.admin.engine.restart import child_outcome, recovered_nodes, settle_unfinished
+from flyteplane.admin.engine.port import AdminPort, ChildLaunch, ChildOutcome, RunRequest
 from flyteplane.admin.engine.runtime import CancelToken
-from flyteplane.admin.engine.state import ChildLaunch, ChildOutcome, NodeOutcome, RunState, Services
+from flyteplane.admin.engine.settle import settle_unfinished
+from flyteplane.admin.engine.state import EngineResources, NodeOutcome, RunState
 from flyteplane.admin.engine.task_runner import ProcessTable
+from flyteplane.admin.errors import AdminError
 
-__all__ = ["ChildLaunch", "Engine"]
+__all__ = ["Engine"]
 
 log = logging.getLogger("flyteplane.admin.engine")
 
 _W = core_execution_pb2.WorkflowExecution
 _N = core_execution_pb2.NodeExecution
 _STOP_REASON = "the admin is stopping"
-_CHILD_POLL = 0.5
+# How long a launch-plan node gives its aborted child to end before it stops waiting.
 _CHILD_ABORT_WAIT = 30.0
+# A child's wait has no deadline of its own: the parent's cancel token and the engine's halt end it.
+_NO_DEADLINE = float("inf")
 
 _Key = tuple[str, str, str]
 
@@ -78,63 +81,61 @@ class Engine:
     """Runs the executions of one admin.
 
     Args:
-        ctx: the admin's context (store, config, and through it the blob and log stores).
-        recorder: where every state change goes (the admin's EventRecorder).
-        launch_child: starts the child execution of a launch-plan node and returns its id (the executions manager
-            creates it as CreateExecution would, with ``mode = CHILD_WORKFLOW``, and launches it on this engine).
+        config: the admin's settings (the task environment, the default max parallelism, the state directory).
+        blobs: where inputs and outputs are read and written.
+        logs: where task attempts' output goes.
+        port: the rest of the admin (events, child executions, what a start finds).
+        http_endpoint: the admin's HTTP side (``http://host:port``), where log links point; None until it listens.
     """
 
     def __init__(
         self,
-        ctx: AdminContext,
-        recorder: Recorder,
-        launch_child: Callable[[ChildLaunch], identifier_pb2.WorkflowExecutionIdentifier],
+        config: AdminConfig,
+        blobs: BlobStore,
+        logs: LogStore,
+        port: AdminPort,
+        *,
+        http_endpoint: Callable[[], str | None] = lambda: None,
     ) -> None:
-        self.ctx = ctx
+        self.config = config
+        self.port = port
         # Executions created before this moment were created by an earlier admin process (see start()).
         self._created_at = utcnow()
         self._lock = threading.Lock()
-        self._changed = threading.Condition(self._lock)
         self._runs: dict[_Key, _Run] = {}
         self._halted = False
         self._started = False
-        self._http_endpoint: str | None = None
-        self.emitter = Emitter(recorder, lambda: self._halted)
-        self.blobs = BlobStore.for_context(ctx)
-        self.logs = LogStore.for_context(ctx)
-        extra = ctx.config.extra
+        self.emitter = Emitter(port, lambda: self._halted)
+        self.blobs = blobs
+        self.logs = logs
         self._tmp: str | None = None
-        if ctx.config.state_dir is not None:
-            engine_dir = Path(ctx.config.state_dir).expanduser() / "engine"
+        if config.state_dir is not None:
+            engine_dir = Path(config.state_dir).expanduser() / "engine"
             procs: Path | None = engine_dir / "procs"
         else:
             self._tmp = tempfile.mkdtemp(prefix="flyteplane-engine-")
             weakref.finalize(self, shutil.rmtree, self._tmp, ignore_errors=True)
             engine_dir, procs = Path(self._tmp), None
         self.processes = ProcessTable(procs)
-        self.services = Services(
+        self.services = EngineResources(
             blobs=self.blobs,
             logs=self.logs,
             emitter=self.emitter,
             processes=self.processes,
-            python=str(extra.get("task_python") or sys.executable),
-            pythonpath=_pythonpath(extra.get("task_pythonpath")),
-            kill_grace=float(extra.get("task_kill_grace_seconds", 2.0)),  # type: ignore[arg-type]
+            python=config.task_python or sys.executable,
+            pythonpath=config.task_pythonpath if config.task_pythonpath is not None else (os.getcwd(),),
+            kill_grace=config.task_kill_grace_seconds,
             # A plain path, not a file:// URL: flytekit's local writers (pandas' parquet encoder among them) take
             # a file:// prefix for a relative path named "file:" and fail; plain paths are what its local runs use.
-            raw_output_root=str(extra.get("raw_output_prefix") or self.blobs.path_of("raw").as_posix()),
+            raw_output_root=config.raw_output_prefix or self.blobs.path_of("raw").as_posix(),
             work_root=engine_dir / "work",
-            http_endpoint=lambda: self._http_endpoint,
-            launch_child=launch_child,
+            http_endpoint=http_endpoint,
+            launch_child=self._launch_child,
             wait_child=self._wait_child,
             terminate_child=self.terminate,
         )
 
     # -- lifecycle ------------------------------------------------------------------------------------------------
-    def bind_http(self, http_endpoint: str) -> None:
-        """Serve log links under ``http_endpoint`` (``http://host:port``), the admin's HTTP side."""
-        self._http_endpoint = http_endpoint.rstrip("/")
-
     def start(self) -> None:
         """Kill task processes an earlier admin process left running, and end the executions it left open."""
         with self._lock:
@@ -146,7 +147,7 @@ class Engine:
         killed = self.processes.kill_leftovers()
         if killed:
             log.warning("killed %d task process group(s) left by an earlier admin process: %s", len(killed), killed)
-        settle_unfinished(self.ctx, self.emitter, self._created_at, own)
+        settle_unfinished(self.port, self.emitter, self._created_at, own)
 
     def stop(self, timeout: float = 15.0) -> None:
         """Stop every run and kill its processes, recording nothing more: the runs stay open in the store and are
@@ -154,7 +155,6 @@ class Engine:
         with self._lock:
             self._halted = True
             runs = list(self._runs.values())
-            self._changed.notify_all()
         for run in runs:
             run.token.cancel(_STOP_REASON)
         deadline = time.monotonic() + timeout
@@ -165,35 +165,34 @@ class Engine:
             self._started = False
 
     # -- runs -----------------------------------------------------------------------------------------------------
-    def launch(
-        self,
-        execution_id: identifier_pb2.WorkflowExecutionIdentifier,
-        closure: compiler_pb2.CompiledWorkflowClosure,
-        inputs: literals_pb2.LiteralMap,
-        spec: execution_pb2.ExecutionSpec,
-        *,
-        recover_from: identifier_pb2.WorkflowExecutionIdentifier | None = None,
-    ) -> None:
-        """Start running an execution (its row exists, phase UNDEFINED); returns at once.
+    def launch(self, request: RunRequest) -> None:
+        """Start running an execution (its record exists, phase UNDEFINED); returns at once.
 
-        With ``recover_from``, nodes that succeeded in that execution (same node id) are not run again: their
-        outputs are reused and their node executions are RECOVERED.
+        With ``request.recover_from``, nodes that succeeded in that execution (same node id) are not run again:
+        their outputs are reused and their node executions are RECOVERED.
 
         Raises:
-            RuntimeError: the engine is stopped.
+            AdminError: UNAVAILABLE, the engine is not running (not started yet, or stopped).
             ValueError: this execution is already running.
         """
         eid = identifier_pb2.WorkflowExecutionIdentifier()
-        eid.CopyFrom(execution_id)
+        eid.CopyFrom(request.execution_id)
+        recover_from = request.recover_from
         key = _key(eid)
         with self._lock:
-            if self._halted:
-                raise RuntimeError("the execution engine is stopped")
+            if self._halted or not self._started:
+                raise AdminError(grpc.StatusCode.UNAVAILABLE, "the workflow engine is not running")
             if key in self._runs:
                 raise ValueError(f"execution {eid.project}/{eid.domain}/{eid.name} is already running")
             run = _Run(eid, CancelToken())
             self._runs[key] = run
-        args = (run, _copy(closure), _copy(inputs), _copy(spec), _copy(recover_from) if recover_from else None)
+        args = (
+            run,
+            _copy(request.closure),
+            _copy(request.inputs),
+            _copy(request.spec),
+            _copy(recover_from) if recover_from else None,
+        )
         run.thread = threading.Thread(target=self._execute, args=args, name=f"run-{eid.name}", daemon=True)
         run.thread.start()
 
@@ -248,7 +247,6 @@ class Engine:
         finally:
             with self._lock:
                 self._runs.pop(_key(eid), None)
-                self._changed.notify_all()
             run.done.set()
 
     def _walk(
@@ -260,10 +258,10 @@ class Engine:
         recover_from: identifier_pb2.WorkflowExecutionIdentifier | None,
     ) -> NodeOutcome:
         eid, em = run.execution_id, self.emitter
-        parallelism = spec.max_parallelism or self.ctx.config.max_parallelism or 25
+        parallelism = spec.max_parallelism or self.config.max_parallelism or 25
         state = RunState(self.services, eid, closure, spec, run.token, parallelism)
         if recover_from is not None:
-            state.recovered = recovered_nodes(self.ctx, recover_from)
+            state.recovered = self.port.recovered_nodes(recover_from)
         em.workflow(eid, _W.QUEUED)
         em.workflow(eid, _W.RUNNING)
         if run.token.cancelled:
@@ -272,36 +270,37 @@ class Engine:
             state, closure.primary, inputs, Scope(), run.token, on_failing=lambda: em.workflow(eid, _W.FAILING)
         )
 
+    def _launch_child(self, child: ChildLaunch) -> identifier_pb2.WorkflowExecutionIdentifier:
+        """A launch-plan node's child: the admin creates its record (AdminError if it refuses), this engine runs
+        it. A child that an earlier launch of the node created is not run again."""
+        launched = self.port.create_child_execution(child)
+        if launched.run is not None:
+            try:
+                self.launch(launched.run)
+            except Exception as e:  # stopped: the child stays open and is settled by the next start
+                log.warning("child execution %s was not started: %s", launched.execution_id.name, e)
+                self.emitter.workflow(
+                    launched.execution_id,
+                    _W.FAILED,
+                    error=core_execution_pb2.ExecutionError(
+                        code="EngineRefused", message=str(e), kind=core_execution_pb2.ExecutionError.SYSTEM
+                    ),
+                )
+        return launched.execution_id
+
     def _wait_child(self, child: identifier_pb2.WorkflowExecutionIdentifier, token: CancelToken) -> ChildOutcome:
         """Wait for a child execution to end; when ``token`` is cancelled, abort the child and wait for that."""
-        aborted_at: float | None = None
-        while True:
-            outcome = child_outcome(self.ctx, child)
-            if outcome is not None:
-                return outcome
-            if self._halted:
-                return ChildOutcome(_W.ABORTED)
-            if token.cancelled:
-                if aborted_at is None:
-                    aborted_at = time.monotonic()
-                    self.terminate(child, f"the parent execution was aborted: {token.reason}")
-                elif time.monotonic() - aborted_at > _CHILD_ABORT_WAIT:
-                    return ChildOutcome(_W.ABORTED)
-            with self._changed:
-                self._changed.wait(_CHILD_POLL)
+        outcome = self.port.wait_for_end(child, lambda: token.cancelled or self._halted, _NO_DEADLINE)
+        if outcome is not None:
+            return outcome
+        if self._halted:
+            return ChildOutcome(_W.ABORTED)
+        self.terminate(child, f"the parent execution was aborted: {token.reason}")
+        outcome = self.port.wait_for_end(child, lambda: self._halted, _CHILD_ABORT_WAIT)
+        return outcome if outcome is not None else ChildOutcome(_W.ABORTED)
 
 
 def _copy(message):  # type: ignore[no-untyped-def]
     copy = type(message)()
     copy.CopyFrom(message)
     return copy
-
-
-def _pythonpath(value: object) -> tuple[str, ...]:
-    if value is None:
-        return (os.getcwd(),)
-    if isinstance(value, str):
-        return tuple(p for p in value.split(os.pathsep) if p)
-    if isinstance(value, (list, tuple)):
-        return tuple(str(p) for p in value)
-    raise TypeError("task_pythonpath must be a string or a list of paths")

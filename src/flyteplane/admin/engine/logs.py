@@ -16,19 +16,18 @@ import hashlib
 import re
 import shutil
 import tempfile
-import threading
 import weakref
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from flyteplane.admin.config import AdminContext
+if TYPE_CHECKING:
+    from flyteplane.admin.config import AdminConfig
 
 __all__ = ["LOGS_PATH", "LogStore"]
 
 LOGS_PATH = "/logs/"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,200}\.log")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
-_CONTEXT_ATTR = "_flyteplane_log_store"
-_context_lock = threading.Lock()
 
 
 class LogStore:
@@ -52,16 +51,9 @@ class LogStore:
         )
 
     @classmethod
-    def for_context(cls, ctx: AdminContext) -> LogStore:
-        """The one log store of an admin, shared by the engine (writer) and the HTTP side (reader)."""
-        with _context_lock:
-            store = getattr(ctx, _CONTEXT_ATTR, None)
-            if store is None:
-                state_dir = ctx.config.state_dir
-                store = cls(Path(state_dir) / "logs" if state_dir is not None else None)
-                setattr(ctx, _CONTEXT_ATTR, store)
-            assert isinstance(store, LogStore)
-            return store
+    def for_config(cls, config: AdminConfig) -> LogStore:
+        """The log store of an admin with ``config``: ``logs/`` under its state directory, else a temporary one."""
+        return cls(Path(config.state_dir) / "logs" if config.state_dir is not None else None)
 
     def close(self) -> None:
         """Delete the temporary directory, if this store made one."""

@@ -29,9 +29,10 @@ from flyteplane.admin.blobs import BlobError
 from flyteplane.admin.compiler import identifier_key
 from flyteplane.admin.engine.bindings import BindingError, OutputsLookup, resolve_bindings
 from flyteplane.admin.engine.branches import BranchError, decide_branch
+from flyteplane.admin.engine.port import ChildLaunch
 from flyteplane.admin.engine.runtime import CancelToken, child_node_id
 from flyteplane.admin.engine.runtime import execution_error as _error
-from flyteplane.admin.engine.state import ChildLaunch, NodeOutcome, RunState
+from flyteplane.admin.engine.state import NodeOutcome, RunState
 from flyteplane.admin.engine.task_runner import OUTPUTS_FILE
 from flyteplane.admin.errors import AdminError
 

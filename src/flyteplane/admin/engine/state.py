@@ -1,4 +1,4 @@
-"""The state one run carries through its DAG walk, and the engine-wide services it uses."""
+"""The state one run carries through its DAG walk, and the engine-wide resources it uses."""
 
 from __future__ import annotations
 
@@ -16,31 +16,13 @@ from flyteplane.admin.blobs import BlobStore
 from flyteplane.admin.compiler import IdentifierKey, identifier_key
 from flyteplane.admin.engine.events import Emitter
 from flyteplane.admin.engine.logs import LogStore
+from flyteplane.admin.engine.port import ChildLaunch, ChildOutcome, RecoveredNode
 from flyteplane.admin.engine.runtime import CancelToken
 from flyteplane.admin.engine.task_runner import ProcessTable
 
-__all__ = ["ChildLaunch", "ChildOutcome", "NodeOutcome", "RecoveredNode", "RunState", "Services"]
+__all__ = ["EngineResources", "NodeOutcome", "RunState"]
 
 NodePhase = core_execution_pb2.NodeExecution
-
-
-@dataclass(frozen=True)
-class ChildLaunch:
-    """What a launch-plan node asks the executions manager to start."""
-
-    parent_node_execution_id: identifier_pb2.NodeExecutionIdentifier
-    launch_plan_id: identifier_pb2.Identifier
-    inputs: literals_pb2.LiteralMap
-    parent_spec: execution_pb2.ExecutionSpec
-
-
-@dataclass
-class ChildOutcome:
-    """How a child execution ended: its workflow phase, and its outputs or error."""
-
-    phase: int
-    outputs: literals_pb2.LiteralMap | None = None
-    error: core_execution_pb2.ExecutionError | None = None
 
 
 @dataclass
@@ -58,17 +40,10 @@ class NodeOutcome:
         return self.phase in (NodePhase.SUCCEEDED, NodePhase.RECOVERED)
 
 
-@dataclass(frozen=True)
-class RecoveredNode:
-    """A node that succeeded in the execution being recovered: where its inputs and outputs are."""
-
-    input_uri: str
-    output_uri: str
-
-
 @dataclass
-class Services:
-    """What every run of one engine shares."""
+class EngineResources:
+    """What every run of one engine shares: stores, the event emitter, the process table, the task environment,
+    and the engine's own child-execution operations (which go through its :class:`~.port.AdminPort`)."""
 
     blobs: BlobStore
     logs: LogStore
@@ -91,7 +66,7 @@ class Services:
 class RunState:
     """One execution being run."""
 
-    services: Services
+    services: EngineResources
     execution_id: identifier_pb2.WorkflowExecutionIdentifier
     closure: compiler_pb2.CompiledWorkflowClosure
     spec: execution_pb2.ExecutionSpec

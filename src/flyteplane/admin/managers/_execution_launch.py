@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from flyteplane.admin.config import AdminContext
 from flyteplane.admin.domain.phases import WORKFLOW_ACTIVE_NAMES
 from flyteplane.admin.domain.times import utcnow
+from flyteplane.admin.engine.port import RunRequest as Launch
 from flyteplane.admin.errors import AdminError, already_exists, invalid_argument, not_found
 from flyteplane.admin.managers import _records as rec
 from flyteplane.admin.managers import _registry as reg
@@ -85,17 +86,6 @@ class DuplicateExecution(AdminError):
             grpc.StatusCode.ALREADY_EXISTS,
             'value with matching already exists (duplicate key value violates unique constraint "executions_pkey")',
         )
-
-
-@dataclass(frozen=True)
-class Launch:
-    """A created execution, ready for the engine: ``Engine.launch(id, closure, inputs, spec, recover_from=...)``."""
-
-    execution_id: identifier_pb2.WorkflowExecutionIdentifier
-    closure: compiler_pb2.CompiledWorkflowClosure
-    inputs: literals_pb2.LiteralMap
-    spec: execution_pb2.ExecutionSpec
-    recover_from: identifier_pb2.WorkflowExecutionIdentifier | None
 
 
 @dataclass

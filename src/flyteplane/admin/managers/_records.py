@@ -20,7 +20,7 @@ from flyteidl.core import identifier_pb2, literals_pb2
 from google.protobuf.message import DecodeError, Message
 from sqlalchemy import Connection, Row, and_, select
 
-from flyteplane.admin.blobs import BlobError, BlobStore, InvalidKey, check_key
+from flyteplane.admin.blobs import BlobError, InvalidKey, check_key
 from flyteplane.admin.config import AdminContext
 from flyteplane.admin.domain.phases import NODE_TERMINAL, TASK_TERMINAL, WORKFLOW_TERMINAL, phase_name, stored_phase
 from flyteplane.admin.domain.times import check_timestamp, duration_of, naive, timestamp
@@ -261,7 +261,7 @@ def store_message(ctx: AdminContext, parts: Iterable[str], message: Message) -> 
         check_key(key)
     except InvalidKey as e:
         raise invalid_argument(f"cannot store data for this identifier: {e}") from None
-    blobs = BlobStore.for_context(ctx)
+    blobs = ctx.blobs
     blobs.put(key, message.SerializeToString(deterministic=True))
     return blobs.native_url(key)
 
@@ -271,7 +271,7 @@ def read_message(ctx: AdminContext, uri: str, cls: type[M]) -> M | None:
     ``cls`` (Flyte Admin logs such read failures and answers without the data)."""
     if not uri:
         return None
-    blobs = BlobStore.for_context(ctx)
+    blobs = ctx.blobs
     key = blobs.key_from_native_url(uri)
     if key is None:
         return None

@@ -17,18 +17,18 @@ import base64
 import math
 import secrets
 import time
+from collections.abc import Callable
 
 from flyteidl.admin import node_execution_pb2, task_execution_pb2
 from flyteidl.core import identifier_pb2, literals_pb2
 from flyteidl.service import dataproxy_pb2
 from google.protobuf import duration_pb2, timestamp_pb2
 
-from flyteplane.admin.blobs import BlobStore, InvalidKey, check_key
+from flyteplane.admin.blobs import InvalidKey, check_key
 from flyteplane.admin.config import AdminContext
 from flyteplane.admin.domain.flyte_urls import FlyteUrl, parse_flyte_url
 from flyteplane.admin.domain.validation.common import validate_project_and_domain
 from flyteplane.admin.errors import AdminError, already_exists, failed_precondition, invalid_argument, not_found
-from flyteplane.admin.http import UrlSigner
 from flyteplane.admin.managers.node_executions import NodeExecutionManager
 from flyteplane.admin.managers.task_executions import TaskExecutionManager
 from flyteplane.admin.prototext import go_text
@@ -49,21 +49,25 @@ _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 class DataProxyManager:
     """Serves CreateUploadLocation, CreateDownloadLocation, CreateDownloadLink and GetData.
 
-    The signed URLs point at the admin's HTTP side, which the server announces with :meth:`bind_http` once it
-    listens; the blob store and the signing key are the ones that side serves.
+    The signed URLs point at the admin's HTTP side (``http_endpoint()``: ``http://host:port``, None until that
+    side listens); the blob store and the signing key are the ones that side serves. GetData reads node and task
+    execution data through their managers.
     """
 
-    def __init__(self, ctx: AdminContext) -> None:
+    def __init__(
+        self,
+        ctx: AdminContext,
+        *,
+        node_executions: NodeExecutionManager,
+        task_executions: TaskExecutionManager,
+        http_endpoint: Callable[[], str | None],
+    ) -> None:
         self.ctx = ctx
-        self.blobs = BlobStore.for_context(ctx)
-        self.signer = UrlSigner.for_context(ctx)
-        self._http_endpoint: str | None = None
-        self._node_executions = NodeExecutionManager(ctx)
-        self._task_executions = TaskExecutionManager(ctx)
-
-    def bind_http(self, http_endpoint: str) -> None:
-        """Sign URLs under ``http_endpoint`` (``http://host:port``)."""
-        self._http_endpoint = http_endpoint.rstrip("/")
+        self.blobs = ctx.blobs
+        self.signer = ctx.signer
+        self._http_endpoint = http_endpoint
+        self._node_executions = node_executions
+        self._task_executions = task_executions
 
     # -- CreateUploadLocation ------------------------------------------------------------------------------
     def create_upload_location(
@@ -256,11 +260,12 @@ class DataProxyManager:
 
     # -- helpers -------------------------------------------------------------------------------------------
     def _sign(self, method: str, key: str, now: float, expires_ns: int, content_md5: str = "") -> str:
-        if self._http_endpoint is None:
+        endpoint = self._http_endpoint()
+        if endpoint is None:
             raise failed_precondition("the data proxy is not available: the admin's HTTP side is not running")
         # Whole seconds, rounded down: the URL never outlives the expires_at the response announces.
         expires = math.floor(now + expires_ns / 1e9)
-        return self.signer.url(self._http_endpoint, method, key, expires, content_md5)
+        return self.signer.url(endpoint.rstrip("/"), method, key, expires, content_md5)
 
 
 def _copy(request: dataproxy_pb2.CreateDownloadLinkRequest) -> dataproxy_pb2.CreateDownloadLinkRequest:

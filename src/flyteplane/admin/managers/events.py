@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flyteidl.admin import event_pb2
 
-from flyteplane.admin.config import AdminContext
 from flyteplane.admin.errors import invalid_argument
 from flyteplane.admin.managers.execution_records import EventRecorder
 
@@ -15,8 +14,8 @@ __all__ = ["EventManager"]
 class EventManager:
     """Serves the three event RPCs."""
 
-    def __init__(self, ctx: AdminContext) -> None:
-        self._recorder = EventRecorder.for_context(ctx)
+    def __init__(self, recorder: EventRecorder) -> None:
+        self._recorder = recorder
 
     def create_workflow_event(
         self, request: event_pb2.WorkflowExecutionEventRequest

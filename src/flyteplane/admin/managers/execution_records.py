@@ -29,6 +29,7 @@ from flyteplane.admin.errors import already_exists, failed_precondition, invalid
 from flyteplane.admin.managers import _records as rec
 from flyteplane.admin.managers._node_events import record_node_event
 from flyteplane.admin.managers._task_events import record_task_event
+from flyteplane.admin.managers.run_endings import RunEndings
 from flyteplane.admin.prototext import go_text
 from flyteplane.admin.store import execution_schema as xs
 
@@ -42,8 +43,9 @@ _context_lock = threading.Lock()
 class EventRecorder:
     """Applies workflow, node and task execution events to the run records of one admin."""
 
-    def __init__(self, ctx: AdminContext) -> None:
+    def __init__(self, ctx: AdminContext, endings: RunEndings | None = None) -> None:
         self._ctx = ctx
+        self._endings = endings if endings is not None else RunEndings()
 
     @classmethod
     def for_context(cls, ctx: AdminContext) -> EventRecorder:
@@ -108,6 +110,8 @@ class EventRecorder:
                     updated_at=now,
                 )
             )
+        if event.phase in rec.WORKFLOW_TERMINAL:
+            self._endings.ended(event.execution_id)  # after the commit: a woken waiter reads the ended run
 
     def _apply_workflow_event(
         self, row: Any, event: event_pb2.WorkflowExecutionEvent, new_name: str

@@ -1,29 +1,26 @@
 """Executions: CreateExecution, RelaunchExecution, RecoverExecution, GetExecution, UpdateExecution,
 GetExecutionData, ListExecutions, TerminateExecution, GetExecutionMetrics (flyteadmin-semantics.md §5.1-§5.10).
 
-The manager owns the workflow engine (:mod:`flyteplane.admin.engine`), which plays propeller's part: it starts
-with the server (:meth:`ExecutionManager.start`) and reports every state change of a run through the
-:class:`~flyteplane.admin.managers.execution_records.EventRecorder`, as propeller reports events to Flyte Admin.
-This manager only ever writes what Flyte Admin writes itself: the row at creation (phase UNDEFINED), the abort
-request (ABORTING), and the archive state.
+The workflow engine (:mod:`flyteplane.admin.engine`) plays propeller's part: it reports every state change of a
+run as events to the event recorder, as propeller reports events to Flyte Admin. This manager only ever writes
+what Flyte Admin writes itself: the row at creation (phase UNDEFINED), the abort request (ABORTING), and the
+archive state.
 
 Creation (the pipeline in :mod:`._execution_launch`) inserts the row first and then hands the run to the engine;
 if the engine refuses it, the row becomes FAILED with the error, as Flyte Admin records a workflow that propeller
-could not accept. The engine starts child executions of launch-plan nodes through :meth:`_launch_child`, which is
-CreateExecution with the parent's settings (propeller's launch-plan executor).
+could not accept. The engine creates the child executions of launch-plan nodes through its port
+(:mod:`.engine_port`), with the same pipeline.
 """
 
 from __future__ import annotations
 
-import base64
 import logging
-import threading
 from typing import TYPE_CHECKING, Any, Protocol
 
 import grpc
 from flyteidl.admin import common_pb2, execution_pb2
-from flyteidl.core import compiler_pb2, identifier_pb2, literals_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
+from flyteidl.core import identifier_pb2, literals_pb2
 from sqlalchemy import Select, select, update
 
 from flyteplane.admin.config import AdminContext
@@ -32,7 +29,7 @@ from flyteplane.admin.domain.times import utcnow
 from flyteplane.admin.errors import AdminError, invalid_argument
 from flyteplane.admin.managers import _records as rec
 from flyteplane.admin.managers import _registry as reg
-from flyteplane.admin.managers._execution_launch import DuplicateExecution, ExecutionCreator, Launch
+from flyteplane.admin.managers._execution_launch import ExecutionCreator, Launch
 from flyteplane.admin.managers._execution_metrics import ExecutionMetrics
 from flyteplane.admin.managers._execution_rows import (
     EXECUTION_COLUMNS,
@@ -46,9 +43,9 @@ from flyteplane.admin.store import listing
 from flyteplane.admin.store.execution_schema import executions
 
 if TYPE_CHECKING:
-    from flyteplane.admin.engine import ChildLaunch
+    from flyteplane.admin.engine.port import RunRequest
 
-__all__ = ["ExecutionManager", "child_execution_name"]
+__all__ = ["ExecutionManager"]
 
 log = logging.getLogger("flyteplane.admin")
 
@@ -57,89 +54,24 @@ Mode = execution_pb2.ExecutionMetadata
 Phase = core_execution_pb2.WorkflowExecution
 # Flyte Admin's remoteData.maxSizeInBytes: inline output data above it is not returned.
 MAX_INLINE_OUTPUT_BYTES = 2 * 1024 * 1024
-# Propeller names a launch-plan node's child execution by its parent's name, the node id and the attempt, hashed
-# when longer than this (subworkflow.GetChildWorkflowExecutionIDV2).
-_CHILD_NAME_LENGTH = 20
-_FNV64_OFFSET, _FNV64_PRIME = 0xCBF29CE484222325, 0x100000001B3
-_STD_BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-_FLYTE_BASE32 = "abcdefghijklmnopqrstuvwxyz123456"
 
 
 class WorkflowEngine(Protocol):
     """What this manager needs of the engine (:class:`flyteplane.admin.engine.Engine`)."""
 
-    def launch(
-        self,
-        execution_id: identifier_pb2.WorkflowExecutionIdentifier,
-        closure: compiler_pb2.CompiledWorkflowClosure,
-        inputs: literals_pb2.LiteralMap,
-        spec: execution_pb2.ExecutionSpec,
-        *,
-        recover_from: identifier_pb2.WorkflowExecutionIdentifier | None = None,
-    ) -> None: ...
+    def launch(self, request: RunRequest) -> None: ...
 
     def terminate(self, execution_id: identifier_pb2.WorkflowExecutionIdentifier, cause: str) -> None: ...
 
 
-def child_execution_name(parent_name: str, node_id: str, attempt: int = 0) -> str:
-    """Propeller's name for the execution a launch-plan node starts: ``<parent>-<node>-<attempt>`` when that fits
-    in 20 characters, else ``f`` + the base32 (Flyte's alphabet) of its 64-bit FNV-1a hash."""
-    joined = "-".join(part for part in (parent_name, node_id, str(attempt)) if part)
-    if len(joined) <= _CHILD_NAME_LENGTH:
-        return joined
-    value = _FNV64_OFFSET
-    for byte in joined.encode():
-        value = ((value ^ byte) * _FNV64_PRIME) & 0xFFFFFFFFFFFFFFFF
-    encoded = base64.b32encode(value.to_bytes(8, "big")).decode().rstrip("=")
-    return "f" + encoded.translate(str.maketrans(_STD_BASE32, _FLYTE_BASE32))
-
-
 class ExecutionManager:
-    """Creates, reads, lists, archives and terminates executions; starts and stops the workflow engine.
+    """Creates, reads, lists, archives and terminates executions, handing each created one to the engine."""
 
-    ``engine`` replaces the engine :meth:`start` would create (tests hand in their own).
-    """
-
-    def __init__(self, ctx: AdminContext, *, engine: WorkflowEngine | None = None) -> None:
+    def __init__(self, ctx: AdminContext, *, creator: ExecutionCreator, engine: WorkflowEngine) -> None:
         self._ctx = ctx
-        self._creator = ExecutionCreator(ctx)
+        self._creator = creator
         self._metrics = ExecutionMetrics(ctx, self.get_execution)
-        self._engine: Any = engine
-        self._owned_engine: Any = None
-        self._http_endpoint: str | None = None
-        self._lock = threading.Lock()
-
-    # --- lifecycle ---------------------------------------------------------------------------------------------
-
-    def bind_http(self, http_endpoint: str) -> None:
-        """The admin's HTTP side (``http://host:port``), where the engine serves task log links."""
-        self._http_endpoint = http_endpoint
-        bind = getattr(self._engine, "bind_http", None)
-        if bind is not None:
-            bind(http_endpoint)
-
-    def start(self) -> None:
-        """Create and start the workflow engine (after the server serves every RPC)."""
-        with self._lock:
-            if self._engine is not None:
-                return
-            from flyteplane.admin.engine import Engine
-            from flyteplane.admin.managers.execution_records import EventRecorder
-
-            engine = Engine(self._ctx, EventRecorder.for_context(self._ctx), self._launch_child)
-            if self._http_endpoint is not None:
-                engine.bind_http(self._http_endpoint)
-            engine.start()
-            self._engine = self._owned_engine = engine
-
-    def stop(self) -> None:
-        """Stop the engine this manager started (its runs resume when the admin starts again)."""
-        with self._lock:
-            engine, self._owned_engine = self._owned_engine, None
-            if engine is not None:
-                self._engine = None
-        if engine is not None:
-            engine.stop()
+        self._engine = engine
 
     # --- CreateExecution and its variants ------------------------------------------------------------------------
 
@@ -209,65 +141,10 @@ class ExecutionManager:
         self._hand_over(launch)
         return execution_pb2.ExecutionCreateResponse(id=launch.execution_id)
 
-    def _launch_child(self, child: ChildLaunch) -> identifier_pb2.WorkflowExecutionIdentifier:
-        """The engine's callback for a launch-plan node: create (once) the child execution with the parent's
-        settings, as propeller's launch-plan executor asks Flyte Admin to. A repeated launch of the same node
-        returns the execution the first one created."""
-        parent_node = child.parent_node_execution_id
-        parent_execution = parent_node.execution_id
-        parent_spec = child.parent_spec
-        plan_id = identifier_pb2.Identifier()
-        plan_id.CopyFrom(child.launch_plan_id)
-        if plan_id.resource_type == identifier_pb2.UNSPECIFIED:
-            plan_id.resource_type = identifier_pb2.LAUNCH_PLAN
-        spec = execution_pb2.ExecutionSpec(
-            launch_plan=plan_id,
-            metadata=execution_pb2.ExecutionMetadata(
-                mode=Mode.CHILD_WORKFLOW,
-                principal=parent_spec.metadata.principal,
-                nesting=parent_spec.metadata.nesting + 1,
-                parent_node_execution=parent_node,
-            ),
-            max_parallelism=parent_spec.max_parallelism,
-            overwrite_cache=parent_spec.overwrite_cache,
-        )
-        for field in (
-            "labels",
-            "annotations",
-            "security_context",
-            "raw_output_data_config",
-            "interruptible",
-            "envs",
-            "cluster_assignment",
-        ):
-            if parent_spec.HasField(field):
-                getattr(spec, field).CopyFrom(getattr(parent_spec, field))
-        spec.execution_env_assignments.extend(parent_spec.execution_env_assignments)
-        name = child_execution_name(parent_execution.name, parent_node.node_id)
-        request = execution_pb2.ExecutionCreateRequest(
-            project=parent_execution.project, domain=parent_execution.domain, name=name, spec=spec, inputs=child.inputs
-        )
-        try:
-            launch = self._creator.create(request)
-        except DuplicateExecution:
-            return identifier_pb2.WorkflowExecutionIdentifier(
-                project=parent_execution.project, domain=parent_execution.domain, name=name
-            )
-        self._hand_over(launch)
-        return launch.execution_id
-
     def _hand_over(self, launch: Launch) -> None:
         """Give the created execution to the engine; if it cannot take it, the execution fails with the reason."""
-        engine = self._engine
-        if engine is None:
-            self._creator.fail(
-                launch.execution_id, AdminError(grpc.StatusCode.UNAVAILABLE, "the workflow engine is not running")
-            )
-            return
         try:
-            engine.launch(
-                launch.execution_id, launch.closure, launch.inputs, launch.spec, recover_from=launch.recover_from
-            )
+            self._engine.launch(launch)
         except Exception as e:
             log.warning("the engine refused execution %s: %s", launch.execution_id.name, e)
             self._creator.fail(launch.execution_id, e)
@@ -381,15 +258,13 @@ class ExecutionManager:
                     phase="ABORTING", abort_cause=request.cause, closure=closure.SerializeToString(), updated_at=now
                 )
             )
-        engine = self._engine
-        if engine is not None:
-            try:
-                engine.terminate(request.id, request.cause)
-            except AdminError:
-                raise
-            except Exception as e:
-                log.warning("the engine failed to terminate execution %s: %s", request.id.name, e)
-                raise AdminError(grpc.StatusCode.INTERNAL, f"failed to terminate the execution: {e}") from None
+        try:
+            self._engine.terminate(request.id, request.cause)
+        except AdminError:
+            raise
+        except Exception as e:
+            log.warning("the engine failed to terminate execution %s: %s", request.id.name, e)
+            raise AdminError(grpc.StatusCode.INTERNAL, f"failed to terminate the execution: {e}") from None
         return execution_pb2.ExecutionTerminateResponse()
 
 

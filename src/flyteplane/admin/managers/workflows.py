@@ -154,15 +154,14 @@ class WorkflowManager:
         self, workflow_id: identifier_pb2.Identifier, compiled: compiler_pb2.CompiledWorkflowClosure
     ) -> None:
         """Flyte Admin's optional registration limits (``registration.maxWorkflowNodes`` / ``workflowSizeLimit``),
-        read from ``AdminConfig.extra``; unset by default, as in Flyte Admin."""
-        extra = self._ctx.config.extra
-        size_limit = extra.get("workflow_size_limit")
-        if isinstance(size_limit, int) and size_limit > 0:
+        unset by default, as in Flyte Admin."""
+        size_limit = self._ctx.config.workflow_size_limit
+        if size_limit is not None:
             closure = workflow_pb2.WorkflowClosure(compiled_workflow=compiled)
             if closure.ByteSize() > size_limit:
                 raise invalid_argument(f"Workflow closure size exceeds max limit [{size_limit}]")
-        node_limit = extra.get("workflow_node_limit")
-        if isinstance(node_limit, int) and node_limit > 0:
+        node_limit = self._ctx.config.workflow_node_limit
+        if node_limit is not None:
             user_nodes = len(compiled.primary.template.nodes) - 2  # start-node and end-node are the platform's
             if user_nodes > node_limit:
                 raise invalid_argument(

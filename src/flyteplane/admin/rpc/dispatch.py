@@ -1,9 +1,13 @@
 """Thin gRPC servicers: route each RPC of a flyteidl service to the manager method of the same name.
 
 A manager method named like the RPC in snake_case (``CreateTask`` -> ``create_task``) takes the request message
-and returns the response message. This module adds only what every RPC needs: the error mapping
-(:class:`AdminError` -> its status; anything else -> INTERNAL, logged, because it is the admin's bug), status
-details in ``grpc-status-details-bin`` as Flyte Admin sends them, message truncation, and call counting.
+and returns the response message. Routing is checked when the server is built: every RPC of a served service
+must resolve to exactly one manager method, so a missing manager or two managers claiming one RPC stop the admin
+from starting instead of answering UNIMPLEMENTED, or the wrong manager, at run time.
+
+This module adds only what every RPC needs: the error mapping (:class:`AdminError` -> its status; anything else ->
+INTERNAL, logged, because it is the admin's bug), status details in ``grpc-status-details-bin`` as Flyte Admin
+sends them, message truncation, and call counting.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from google.rpc import status_pb2
 
 from flyteplane.admin.errors import MAX_MESSAGE_BYTES, AdminError
 
-__all__ = ["CallCounter", "service_handler", "snake_case"]
+__all__ = ["CallCounter", "RoutingError", "route", "service_handler", "snake_case"]
 
 log = logging.getLogger("flyteplane.admin")
 
@@ -86,37 +90,45 @@ def _wrap(rpc: str, method: Callable[[Any], Any], counter: CallCounter | None) -
     return handle
 
 
-def _unimplemented(rpc: str, why: str, counter: CallCounter | None) -> Callable[[Any, Any], Any]:
-    def handle(request: Any, context: grpc.ServicerContext) -> Any:
-        if counter is not None:
-            counter.add(rpc)
-        context.abort(grpc.StatusCode.UNIMPLEMENTED, f"{rpc} is not implemented by the embedded admin: {why}")
+class RoutingError(RuntimeError):
+    """An RPC of a served service resolves to no manager method, or to more than one."""
 
-    return handle
+
+def route(service_descriptor: Any, managers: Iterable[object]) -> dict[str, Callable[[Any], Any]]:
+    """RPC name -> the one manager method that serves it.
+
+    Raises:
+        RoutingError: naming every RPC that no manager serves or that several managers claim.
+    """
+    managers = list(managers)
+    routes: dict[str, Callable[[Any], Any]] = {}
+    problems = []
+    for method in service_descriptor.methods:
+        attr = snake_case(method.name)
+        owners = [m for m in managers if callable(getattr(m, attr, None))]
+        if len(owners) == 1:
+            routes[method.name] = getattr(owners[0], attr)
+        elif not owners:
+            problems.append(f"{method.name}: no manager has {attr}()")
+        else:
+            names = ", ".join(f"{type(m).__name__}.{attr}" for m in owners)
+            problems.append(f"{method.name}: claimed by {names}")
+    if problems:
+        raise RoutingError(f"{service_descriptor.full_name} cannot be served: " + "; ".join(problems))
+    return routes
 
 
 def service_handler(
-    service_descriptor: Any,
-    managers: Iterable[object],
-    *,
-    counter: CallCounter | None = None,
-    unimplemented_reason: Callable[[str], str] | None = None,
+    service_descriptor: Any, managers: Iterable[object], *, counter: CallCounter | None = None
 ) -> grpc.GenericRpcHandler:
-    """A handler for every method of ``service_descriptor``, served by the first manager that has it."""
-    managers = list(managers)
+    """A handler for every method of ``service_descriptor`` (see :func:`route`, which may raise RoutingError)."""
+    routes = route(service_descriptor, managers)
     handlers = {}
     for method in service_descriptor.methods:
         request_cls = message_factory.GetMessageClass(method.input_type)
         response_cls = message_factory.GetMessageClass(method.output_type)
-        attr = snake_case(method.name)
-        impl = next((getattr(m, attr) for m in managers if hasattr(m, attr)), None)
-        if impl is not None:
-            behavior = _wrap(method.name, impl, counter)
-        else:
-            why = unimplemented_reason(method.name) if unimplemented_reason else "not available"
-            behavior = _unimplemented(method.name, why, counter)
         handlers[method.name] = grpc.unary_unary_rpc_method_handler(
-            behavior,
+            _wrap(method.name, routes[method.name], counter),
             request_deserializer=request_cls.FromString,
             response_serializer=response_cls.SerializeToString,
         )

@@ -1,0 +1,139 @@
+"""The engine's port: everything the engine needs from the rest of the admin, and the words it says it in.
+
+The engine plays propeller. Propeller talks to Flyte Admin through events (CreateWorkflowEvent, CreateNodeEvent,
+CreateTaskEvent), CreateExecution for a launch-plan node's child, and reads of executions it watches; the engine
+does the same through :class:`AdminPort`, implemented on the admin side by
+:class:`flyteplane.admin.managers.engine_port.EngineAdmin`. Nothing under ``engine/`` imports a manager or the
+store: this module is the whole contract, so the engine can be run against any implementation (tests use one
+that records what the engine asked for).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from flyteidl.admin import execution_pb2
+from flyteidl.core import compiler_pb2, identifier_pb2, literals_pb2
+from flyteidl.core import execution_pb2 as core_execution_pb2
+from flyteidl.event import event_pb2
+
+__all__ = [
+    "AdminPort",
+    "ChildLaunch",
+    "ChildOutcome",
+    "LaunchedChild",
+    "OpenAttempt",
+    "RecoveredNode",
+    "RunRequest",
+    "UnfinishedRun",
+]
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """An execution to run: its record exists (phase UNDEFINED); this is what the run needs."""
+
+    execution_id: identifier_pb2.WorkflowExecutionIdentifier
+    closure: compiler_pb2.CompiledWorkflowClosure
+    inputs: literals_pb2.LiteralMap
+    spec: execution_pb2.ExecutionSpec
+    """The effective spec: the stored spec plus every setting the admin resolved (labels, envs, raw output...)."""
+    recover_from: identifier_pb2.WorkflowExecutionIdentifier | None = None
+    """Reuse the outputs of this execution's succeeded nodes (RecoverExecution)."""
+
+
+@dataclass(frozen=True)
+class ChildLaunch:
+    """What a launch-plan node asks the admin to start (propeller's launch-plan executor's CreateExecution)."""
+
+    parent_node_execution_id: identifier_pb2.NodeExecutionIdentifier
+    launch_plan_id: identifier_pb2.Identifier
+    inputs: literals_pb2.LiteralMap
+    parent_spec: execution_pb2.ExecutionSpec
+
+
+@dataclass(frozen=True)
+class LaunchedChild:
+    """The child execution of a launch-plan node; ``run`` is None when an earlier launch of the same node
+    created it already (propeller's child names are deterministic, so a retry finds the first one)."""
+
+    execution_id: identifier_pb2.WorkflowExecutionIdentifier
+    run: RunRequest | None
+
+
+@dataclass
+class ChildOutcome:
+    """How a child execution ended: its workflow phase, and its outputs or error."""
+
+    phase: int
+    outputs: literals_pb2.LiteralMap | None = None
+    error: core_execution_pb2.ExecutionError | None = None
+
+
+@dataclass(frozen=True)
+class RecoveredNode:
+    """A node that succeeded in the execution being recovered: where its inputs and outputs are."""
+
+    input_uri: str
+    output_uri: str
+
+
+@dataclass(frozen=True)
+class OpenAttempt:
+    """A task attempt that had not ended when the admin stopped."""
+
+    task_id: identifier_pb2.Identifier
+    node_id: str
+    retry_attempt: int
+    phase_version: int
+
+
+@dataclass(frozen=True)
+class UnfinishedRun:
+    """An execution an earlier admin process left open, with what is still open inside it."""
+
+    execution_id: identifier_pb2.WorkflowExecutionIdentifier
+    aborting: bool
+    """It was being aborted (phase ABORTING): it ends ABORTED rather than FAILED."""
+    open_attempts: list[OpenAttempt] = field(default_factory=list)
+    open_node_ids: list[str] = field(default_factory=list)
+
+
+class AdminPort(Protocol):
+    """What the engine needs of the admin."""
+
+    # -- events: the only way run state changes (Flyte Admin's event RPCs) ---------------------------------------
+    def record_workflow_event(self, event: event_pb2.WorkflowExecutionEvent, request_id: str = "") -> None: ...
+
+    def record_node_event(self, event: event_pb2.NodeExecutionEvent, request_id: str = "") -> None: ...
+
+    def record_task_event(self, event: event_pb2.TaskExecutionEvent, request_id: str = "") -> None: ...
+
+    # -- child executions -------------------------------------------------------------------------------------------
+    def create_child_execution(self, child: ChildLaunch) -> LaunchedChild:
+        """Create the child execution of a launch-plan node, as CreateExecution with the parent's settings.
+
+        Raises:
+            AdminError: the admin refuses it (the node fails with the admin's message).
+        """
+        ...
+
+    def wait_for_end(
+        self, execution_id: identifier_pb2.WorkflowExecutionIdentifier, stop: Callable[[], bool], timeout: float
+    ) -> ChildOutcome | None:
+        """Block until the execution has ended and return how; None when ``stop()`` turns true or ``timeout``
+        seconds pass first. Woken by the recorder when the execution's terminal event is recorded (no polling of
+        the store); ``stop`` is checked a few times a second."""
+        ...
+
+    # -- what a start finds --------------------------------------------------------------------------------------
+    def unfinished_runs(self, created_before: _dt.datetime) -> list[UnfinishedRun]:
+        """Executions created before ``created_before`` (by an earlier admin process) that are still open."""
+        ...
+
+    def recovered_nodes(self, source: identifier_pb2.WorkflowExecutionIdentifier) -> dict[str, RecoveredNode]:
+        """The nodes (by node execution id) that succeeded in ``source``, with where their data is."""
+        ...
