@@ -76,7 +76,7 @@ from flyteplane.admin.engine.task_runner import (
 )
 from flyteplane.admin.errors import AdminError
 from flyteplane.admin.http import HttpServer
-from flyteplane.admin.managers.execution_records import EventRecorder
+from flyteplane.admin.managers.event_recorder import EventRecorder
 from flyteplane.admin.store import execution_schema as xs
 
 REPO = Path(__file__).resolve().parents[2]

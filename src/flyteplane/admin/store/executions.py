@@ -177,10 +177,11 @@ class ExecutionRecord:
 
 @dataclass
 class ExecutionChange:
-    """The columns a state change writes (None: left as stored). ``error`` fills ``error_kind``/``error_code``."""
+    """The columns a state change writes (None: left as stored; the closure always). ``error`` fills
+    ``error_kind``/``error_code``."""
 
     closure: execution_pb2.ExecutionClosure
-    updated_at: _dt.datetime
+    updated_at: _dt.datetime | None = None
     phase: str | None = None
     execution_updated_at: _dt.datetime | None = None
     started_at: _dt.datetime | None = None
@@ -260,7 +261,7 @@ class ExecutionRepository:
         row = tx.execute(_CLUSTER, execution_params(identifier)).first()
         return None if row is None else str(row.cluster or "")
 
-    def list(self, request: common_pb2.ResourceListRequest) -> tuple[list[execution_pb2.Execution], str]:
+    def list_page(self, request: common_pb2.ResourceListRequest) -> tuple[list[execution_pb2.Execution], str]:
         """ListExecutions: a project and domain (and name); ACTIVE ones unless a filter names ``state``; error
         messages cut to 100 bytes (``ListExecutions`` of execution_repo.go and FromExecutionModels)."""
         ids: Select[Any] = select(_E.c.id).where(
@@ -369,8 +370,17 @@ class ExecutionRepository:
         )
 
     def update(self, tx: Tx, row_id: int, change: ExecutionChange) -> None:
-        values: dict[str, Any] = {"closure": change.closure.SerializeToString(), "updated_at": change.updated_at}
-        for column in ("phase", "execution_updated_at", "started_at", "duration", "cluster", "state", "abort_cause"):
+        values: dict[str, Any] = {"closure": change.closure.SerializeToString()}
+        for column in (
+            "updated_at",
+            "phase",
+            "execution_updated_at",
+            "started_at",
+            "duration",
+            "cluster",
+            "state",
+            "abort_cause",
+        ):
             value = getattr(change, column)
             if value is not None:
                 values[column] = value

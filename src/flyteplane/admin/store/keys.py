@@ -58,4 +58,3 @@ def where_execution(table: Table) -> ColumnElement[bool]:
 def execution_params(identifier: Any) -> dict[str, str]:
     """The binds of :func:`where_execution`, from a WorkflowExecutionIdentifier."""
     return {"ep": identifier.project, "ed": identifier.domain, "en": identifier.name}
-

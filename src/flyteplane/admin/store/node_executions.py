@@ -18,7 +18,7 @@ from flyteidl.admin import node_execution_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.core import identifier_pb2
 from google.protobuf.message import DecodeError
-from sqlalchemy import Row, Select, bindparam, insert, select, update
+from sqlalchemy import Select, bindparam, insert, select, update
 
 from flyteplane.admin.domain.phases import NODE_OPEN_NAMES, NODE_SUCCEEDED_NAMES
 from flyteplane.admin.errors import AdminError, not_found
@@ -61,9 +61,7 @@ _MESSAGE_COLUMNS = (
 # Statements built once (node events run several times per node).
 _GET = select(_NE.c.id, *_MESSAGE_COLUMNS).where(_KEY)
 _ID = select(_NE.c.id).where(_KEY)
-_FOR_UPDATE = select(
-    _NE.c.id, _NE.c.phase, _NE.c.input_uri, _NE.c.closure, _NE.c.node_execution_metadata
-).where(_KEY)
+_FOR_UPDATE = select(_NE.c.id, _NE.c.phase, _NE.c.input_uri, _NE.c.closure, _NE.c.node_execution_metadata).where(_KEY)
 _TREE_COLUMNS = (
     _NE.c.id,
     _NE.c.node_id,
@@ -75,9 +73,11 @@ _TREE_COLUMNS = (
     _NE.c.duration,
     _NE.c.dynamic_workflow_remote_closure_reference,
 )
-_TOP_LEVEL = select(*_TREE_COLUMNS).where(
-    _IN_EXECUTION, _NE.c.parent_id.is_(None), _NE.c.parent_task_execution_id.is_(None)
-).order_by(_NE.c.id)
+_TOP_LEVEL = (
+    select(*_TREE_COLUMNS)
+    .where(_IN_EXECUTION, _NE.c.parent_id.is_(None), _NE.c.parent_task_execution_id.is_(None))
+    .order_by(_NE.c.id)
+)
 _CHILDREN = select(*_TREE_COLUMNS).where(_IN_EXECUTION, _NE.c.parent_id == bindparam("parent")).order_by(_NE.c.id)
 _OPEN = select(_NE.c.node_id).where(_IN_EXECUTION, _NE.c.phase.in_(NODE_OPEN_NAMES))
 _SUCCEEDED = select(_NE.c.node_id, _NE.c.input_uri, _NE.c.closure).where(
@@ -232,7 +232,7 @@ class NodeExecutionRepository:
         row = tx.execute(_ID, node_params(identifier)).first()
         return None if row is None else int(row.id)
 
-    def list(
+    def list_page(
         self,
         execution_id: Any,
         request: Any,
@@ -377,7 +377,7 @@ class NodeExecutionRepository:
 
     # mapping
 
-    def _messages(self, tx: Tx, rows: Sequence[Row[Any]], *, trim: bool) -> list[node_execution_pb2.NodeExecution]:
+    def _messages(self, tx: Tx, rows: Sequence[Any], *, trim: bool) -> list[node_execution_pb2.NodeExecution]:
         """``admin.NodeExecution`` for each row (FromNodeExecutionModel). Lists cut error messages to 100 bytes, as
         Flyte Admin's do."""
         messages = []
@@ -429,4 +429,3 @@ def _values(change: NodeExecutionChange) -> dict[str, Any]:
     if change.dynamic_workflow_reference is not None:
         values["dynamic_workflow_remote_closure_reference"] = change.dynamic_workflow_reference
     return values
-

@@ -85,7 +85,7 @@ class SignalRepository:
                 )
             return signal_from_row(row)
 
-    def list(self, execution_id: Any, request: Any) -> tuple[list[signal_pb2.Signal], str]:
+    def list_page(self, execution_id: Any, request: Any) -> tuple[list[signal_pb2.Signal], str]:
         """One page of an execution's signals; ``request`` carries filters, sort_by, limit and token."""
         query: Select[Any] = select(_S).where(
             _S.c.execution_project == execution_id.project,

@@ -14,7 +14,7 @@ from typing import Any
 
 from flyteidl.admin import task_execution_pb2
 from flyteidl.core import identifier_pb2
-from sqlalchemy import Row, Select, bindparam, insert, select, update
+from sqlalchemy import Select, bindparam, insert, select, update
 
 from flyteplane.admin.domain.phases import TASK_OPEN_NAMES
 from flyteplane.admin.errors import AdminError, not_found
@@ -203,7 +203,7 @@ class TaskExecutionRepository:
         row = tx.execute(_ID, _params(identifier)).first()
         return None if row is None else int(row.id)
 
-    def list(self, node_execution_id: Any, request: Any) -> tuple[list[task_execution_pb2.TaskExecution], str]:
+    def list_page(self, node_execution_id: Any, request: Any) -> tuple[list[task_execution_pb2.TaskExecution], str]:
         """One page of a node execution's attempts; ``request`` carries filters, sort_by, limit and token."""
         execution = node_execution_id.execution_id
         ids: Select[Any] = select(_TE.c.id).where(
@@ -287,7 +287,7 @@ class TaskExecutionRepository:
 
     # mapping
 
-    def _messages(self, tx: Tx, rows: Sequence[Row[Any]]) -> list[task_execution_pb2.TaskExecution]:
+    def _messages(self, tx: Tx, rows: Sequence[Any]) -> list[task_execution_pb2.TaskExecution]:
         """``admin.TaskExecution`` for each row (FromTaskExecutionModel); an attempt with child node executions
         (dynamic tasks, array tasks) is a parent. Error messages stay whole, also in lists (the console shows them
         in full)."""
