@@ -78,7 +78,7 @@ from flyteplane.admin.errors import AdminError
 from flyteplane.admin.http import HttpServer
 from flyteplane.admin.managers._execution_launch import ExecutionCreator
 from flyteplane.admin.managers.engine_port import EngineAdmin
-from flyteplane.admin.managers.execution_records import EventRecorder
+from flyteplane.admin.managers.event_recorder import EventRecorder
 from flyteplane.admin.managers.run_endings import RunEndings
 from flyteplane.admin.store import execution_schema as xs
 

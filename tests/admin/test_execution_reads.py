@@ -31,7 +31,7 @@ from flyteplane.admin.config import AdminContext
 from flyteplane.admin.domain.flyte_urls import parse_flyte_url
 from flyteplane.admin.errors import AdminError
 from flyteplane.admin.managers.dataproxy import DataProxyManager
-from flyteplane.admin.managers.execution_records import EventRecorder
+from flyteplane.admin.managers.event_recorder import EventRecorder
 from flyteplane.admin.managers.node_executions import NodeExecutionManager
 from flyteplane.admin.managers.signals import SignalManager
 from flyteplane.admin.managers.task_executions import TaskExecutionManager

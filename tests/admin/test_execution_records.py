@@ -33,8 +33,8 @@ from tests.run_events import (
 from flyteplane.admin.config import AdminContext
 from flyteplane.admin.errors import AdminError
 from flyteplane.admin.managers._task_events import merge_custom
+from flyteplane.admin.managers.event_recorder import EventRecorder
 from flyteplane.admin.managers.events import EventManager
-from flyteplane.admin.managers.execution_records import EventRecorder
 from flyteplane.admin.managers.node_executions import NodeExecutionManager
 from flyteplane.admin.managers.task_executions import TaskExecutionManager
 from flyteplane.admin.store import execution_schema as xs

@@ -52,14 +52,14 @@ from tests.flytekit_entities import serialize
 from flyteplane.admin import AdminServer
 from flyteplane.admin.config import AdminConfig, AdminContext
 from flyteplane.admin.domain.names import child_execution_name
+from flyteplane.admin.domain.validation.executions import check_and_fetch_inputs
 from flyteplane.admin.engine.port import RunRequest
 from flyteplane.admin.errors import AdminError
 from flyteplane.admin.managers import _flytegen
-from flyteplane.admin.managers._execution_inputs import check_and_fetch_inputs
 from flyteplane.admin.managers._execution_launch import ExecutionCreator
 from flyteplane.admin.managers.attributes import AttributesManager
 from flyteplane.admin.managers.engine_port import EngineAdmin
-from flyteplane.admin.managers.execution_records import EventRecorder
+from flyteplane.admin.managers.event_recorder import EventRecorder
 from flyteplane.admin.managers.executions import ExecutionManager
 from flyteplane.admin.managers.launch_plans import LaunchPlanManager
 from flyteplane.admin.managers.named_entities import NamedEntityManager

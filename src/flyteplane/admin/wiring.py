@@ -34,8 +34,8 @@ from flyteplane.admin.managers.attributes import AttributesManager
 from flyteplane.admin.managers.dataproxy import DataProxyManager
 from flyteplane.admin.managers.description_entities import DescriptionEntityManager
 from flyteplane.admin.managers.engine_port import EngineAdmin
+from flyteplane.admin.managers.event_recorder import EventRecorder
 from flyteplane.admin.managers.events import EventManager
-from flyteplane.admin.managers.execution_records import EventRecorder
 from flyteplane.admin.managers.executions import ExecutionManager
 from flyteplane.admin.managers.launch_plans import LaunchPlanManager
 from flyteplane.admin.managers.named_entities import NamedEntityManager

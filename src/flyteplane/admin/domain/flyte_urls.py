@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
+from flyteidl.admin import common_pb2
 from flyteidl.core import identifier_pb2
 
-__all__ = ["FlyteUrl", "parse_flyte_url"]
+__all__ = ["FlyteUrl", "flyte_urls", "parse_flyte_url"]
 
 _SEGMENT = "[a-zA-Z0-9_-]+"
 # Like Flyte Admin's, unanchored at the start (the caller checks the flyte:// prefix) and anchored at the end.
@@ -62,3 +64,16 @@ def parse_flyte_url(url: str) -> FlyteUrl:
         io_type=groups["io"],
         literal_name=groups.get("name") or "",
     )
+
+
+def flyte_urls(node_id: Any, attempt: int | None, deck: bool) -> common_pb2.FlyteURLs:
+    """The URLs GetNodeExecutionData (no attempt) and GetTaskExecutionData hand out:
+    ``flyte://v1/<project>/<domain>/<execution>/<node>[/<attempt>]/{i,o,d}`` (the deck only when there is one)."""
+    execution = node_id.execution_id
+    base = f"flyte://v1/{execution.project}/{execution.domain}/{execution.name}/{node_id.node_id}"
+    if attempt is not None:
+        base = f"{base}/{attempt}"
+    urls = common_pb2.FlyteURLs(inputs=f"{base}/i", outputs=f"{base}/o")
+    if deck:
+        urls.deck = f"{base}/d"
+    return urls

@@ -1,7 +1,7 @@
 """The engine's only way to change run state: events to the recorder, as propeller sends them to Flyte Admin.
 
 :class:`Emitter` stamps each event (``occurred_at``, ``reported_at``, ``producer_id``) and hands it to the
-:class:`~flyteplane.admin.managers.execution_records.EventRecorder`. A rejected event (the recorder raises
+:class:`~flyteplane.admin.managers.event_recorder.EventRecorder`. A rejected event (the recorder raises
 ``AdminError``, e.g. ALREADY_EXISTS for a repeated phase, FAILED_PRECONDITION after a terminal phase) is logged and
 reported as ``False``, as propeller logs and drops events Flyte Admin refuses; it never breaks the run. Once the
 engine stops, nothing more is recorded: the runs it leaves behind are settled when the engine starts again.

@@ -85,9 +85,7 @@ class RecoveredNode:
 class OpenAttempt:
     """A task attempt that had not ended when the admin stopped."""
 
-    task_id: identifier_pb2.Identifier
-    node_id: str
-    retry_attempt: int
+    id: identifier_pb2.TaskExecutionIdentifier
     phase_version: int
 
 

@@ -51,14 +51,13 @@ def _settle_one(emitter: Emitter, run: UnfinishedRun) -> None:
     )
     for attempt in run.open_attempts:
         ev = event_pb2.TaskExecutionEvent(
-            retry_attempt=attempt.retry_attempt,
+            retry_attempt=attempt.id.retry_attempt,
             phase=_T.ABORTED if aborting else _T.FAILED,
             phase_version=attempt.phase_version,
             reason=RESTART_MESSAGE,
         )
-        ev.task_id.CopyFrom(attempt.task_id)
-        ev.parent_node_execution_id.node_id = attempt.node_id
-        ev.parent_node_execution_id.execution_id.CopyFrom(eid)
+        ev.task_id.CopyFrom(attempt.id.task_id)
+        ev.parent_node_execution_id.CopyFrom(attempt.id.node_execution_id)
         if not aborting:
             ev.error.CopyFrom(error)
         emitter.task(ev, force=True)

@@ -3,9 +3,10 @@
 * :func:`validate_create_request` — ``ValidateExecutionRequest``: project, domain, the name's form, that the
   project and domain are registered, the spec, the launch plan (or task) reference, the inputs' literals,
   notifications and labels.
-* :func:`check_and_fetch_inputs` — ``CheckAndFetchInputsForExecution``: the user's inputs against the launch plan's
-  expected and fixed inputs; returns the full input map the run starts with.
-* :func:`execution_name` — the client's name, or Flyte Admin's generated ``a`` + 19 random characters.
+
+The identifier checks, the name's form and the inputs' check against the launch plan
+(``CheckAndFetchInputsForExecution``) are :mod:`flyteplane.admin.domain.validation.executions`'; names are made in
+:mod:`flyteplane.admin.domain.names`.
 
 Where Flyte Admin iterates a Go map (and so reports one of several problems at random), names are visited in
 sorted order, so the same request always gets the same answer.
@@ -13,61 +14,23 @@ sorted order, so the same request always gets the same answer.
 
 from __future__ import annotations
 
-import re
-import secrets
+from collections.abc import Callable
 
 from flyteidl.admin import execution_pb2
-from flyteidl.core import identifier_pb2, interface_pb2, literals_pb2
-from sqlalchemy import Connection
+from flyteidl.core import identifier_pb2, literals_pb2
 
-from flyteplane.admin.compiler import are_types_castable
-from flyteplane.admin.config import AdminContext
-from flyteplane.admin.domain.literal_types import literal_type_for_literal, validate_literal_type
-from flyteplane.admin.domain.validation.common import (
-    require,
-    validate_labels,
-    validate_max_bytes,
-    validate_project_and_domain,
-)
+from flyteplane.admin.domain.validation.common import require, validate_labels, validate_max_bytes
+from flyteplane.admin.domain.validation.executions import validate_name
 from flyteplane.admin.errors import invalid_argument
 from flyteplane.admin.managers.launch_plans import _check_datetime, _is_datetime, _validate_notifications
-from flyteplane.admin.prototext import go_text
 
-__all__ = [
-    "MAX_NAME_LENGTH",
-    "check_and_fetch_inputs",
-    "execution_name",
-    "validate_create_request",
-]
+__all__ = ["validate_create_request", "validate_literal_map"]
 
-# A Kubernetes label value at most: the name becomes one on the workflow's resources.
-MAX_NAME_LENGTH = 63
-_NAME = re.compile(r"^[a-z][a-z\-0-9]*$")
-_NAME_PATTERN = r"^[a-z][a-z\-0-9]*$"
-# k8s.io/apimachinery rand.String's alphabet (no vowels, no look-alikes), as Flyte Admin generates names with it.
-_NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
-_GENERATED_LENGTH = 20
 # Go prints this map (``%+v`` of map[ResourceType]interface{}) with its keys in numeric order: TASK=1 < LAUNCH_PLAN=3.
 _ACCEPTED_TYPES_TEXT = "map[TASK:<nil> LAUNCH_PLAN:<nil>]"
 _ACCEPTED_TYPES = frozenset({identifier_pb2.TASK, identifier_pb2.LAUNCH_PLAN})
 # Column sizes of execution_tags (SQLite would store longer strings, PostgreSQL would fail with a database error).
 _MAX_TAG_BYTES = 255
-
-
-def validate_name(name: str) -> None:
-    """Flyte Admin's CheckValidExecutionID, on the lowercased name: at most 63 characters, then the pattern."""
-    lowered = name.lower()
-    if len(lowered) > MAX_NAME_LENGTH:
-        raise invalid_argument(f"size of name exceeded length {MAX_NAME_LENGTH} : {lowered}")
-    if not _NAME.match(lowered):
-        raise invalid_argument(f"invalid name format: {lowered}, does not match regex '{_NAME_PATTERN}'")
-
-
-def execution_name(requested: str) -> str:
-    """The client's name as sent (Flyte Admin only lowercases it to check it), or a generated one."""
-    if requested:
-        return requested
-    return "a" + "".join(secrets.choice(_NAME_ALPHABET) for _ in range(_GENERATED_LENGTH - 1))
 
 
 def _resource_type_name(value: int) -> str:
@@ -90,14 +53,17 @@ def validate_literal_map(literals: literals_pb2.LiteralMap, field: str) -> None:
             _check_datetime(literal)
 
 
-def validate_create_request(ctx: AdminContext, conn: Connection, request: execution_pb2.ExecutionCreateRequest) -> None:
+def validate_create_request(
+    request: execution_pb2.ExecutionCreateRequest, check_project_and_domain: Callable[[str, str], None]
+) -> None:
     """ValidateExecutionRequest. ``request.inputs`` must already hold the inputs to check (Flyte Admin falls back
-    to the deprecated ``spec.inputs`` before validating)."""
+    to the deprecated ``spec.inputs`` before validating); ``check_project_and_domain(project, domain)`` is the
+    registration check (it reads the projects)."""
     require(request.project, "project")
     require(request.domain, "domain")
     if request.name:
         validate_name(request.name)
-    validate_project_and_domain(ctx, conn, request.project, request.domain)
+    check_project_and_domain(request.project, request.domain)
     if not request.HasField("spec"):
         raise invalid_argument("missing spec")
     spec = request.spec
@@ -120,41 +86,3 @@ def validate_create_request(ctx: AdminContext, conn: Connection, request: execut
     # Beyond Flyte Admin: values that would only fail later, in the database, are refused here by name.
     for tag in spec.tags:
         validate_max_bytes(tag, "tag", _MAX_TAG_BYTES)
-
-
-def check_and_fetch_inputs(
-    user_inputs: literals_pb2.LiteralMap,
-    fixed_inputs: literals_pb2.LiteralMap,
-    expected_inputs: interface_pb2.ParameterMap,
-) -> literals_pb2.LiteralMap:
-    """The inputs an execution runs with: the user's (each one expected and of a castable type), the defaults of
-    the expected inputs the user left out (a required one missing is an error), and the fixed inputs (which the
-    user may not set)."""
-    expected = expected_inputs.parameters
-    result = literals_pb2.LiteralMap()
-    for name in sorted(user_inputs.literals):
-        if name not in expected:
-            raise invalid_argument(f"invalid input {name}")
-        result.literals[name].CopyFrom(user_inputs.literals[name])
-    for name in sorted(expected):
-        parameter = expected[name]
-        if name not in result.literals:
-            if parameter.required:
-                raise invalid_argument(f"expected_inputs {name} missing")
-            # Flyte Admin copies the default even when the parameter has none (a nil literal); an empty literal
-            # is what a nil one serializes to.
-            result.literals[name].CopyFrom(parameter.default)
-            continue
-        actual = literal_type_for_literal(result.literals[name])
-        problem = validate_literal_type(actual)
-        if problem is not None or actual is None:
-            raise invalid_argument(f"Failed to validate literal type for [{name}] with err: {problem}")
-        if not are_types_castable(actual, parameter.var.type):
-            raise invalid_argument(
-                f"invalid {name} input wrong type. Expected {go_text(parameter.var.type)}, but got {go_text(actual)}"
-            )
-    for name in sorted(fixed_inputs.literals):
-        if name in result.literals:
-            raise invalid_argument(f"fixed_inputs {name} cannot be overridden")
-        result.literals[name].CopyFrom(fixed_inputs.literals[name])
-    return result

@@ -23,40 +23,38 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import grpc
-from flyteidl.admin import common_pb2, execution_pb2, launch_plan_pb2, matchable_resource_pb2, workflow_pb2
+from flyteidl.admin import common_pb2, execution_pb2, launch_plan_pb2, matchable_resource_pb2, project_pb2, workflow_pb2
 from flyteidl.core import compiler_pb2, identifier_pb2, literals_pb2, security_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
-from sqlalchemy import Connection, and_, func, insert, select
-from sqlalchemy.exc import IntegrityError
 
 from flyteplane.admin.config import AdminContext
-from flyteplane.admin.domain.phases import WORKFLOW_ACTIVE_NAMES
-from flyteplane.admin.domain.times import utcnow
+from flyteplane.admin.domain.names import execution_name, namespace_of
+from flyteplane.admin.domain.times import timestamp, utcnow
+from flyteplane.admin.domain.validation.common import validate_project_and_domain
+from flyteplane.admin.domain.validation.executions import check_and_fetch_inputs
 from flyteplane.admin.engine.port import RunRequest as Launch
 from flyteplane.admin.errors import AdminError, already_exists, invalid_argument, not_found
-from flyteplane.admin.managers import _records as rec
 from flyteplane.admin.managers import _registry as reg
-from flyteplane.admin.managers._execution_inputs import check_and_fetch_inputs, execution_name, validate_create_request
-from flyteplane.admin.managers._execution_rows import (
-    EXECUTION_COLUMNS,
-    execution_from_row,
-    go_code_name,
-    key_of,
-    namespace_of,
-    select_execution,
-)
+from flyteplane.admin.managers._execution_inputs import validate_create_request
 from flyteplane.admin.managers._flytegen import get_or_create
 from flyteplane.admin.managers.attributes import merge_into_exec_config, resolve
 from flyteplane.admin.managers.launch_plans import launch_plan_from_row
+from flyteplane.admin.managers.projects import ProjectManager
+from flyteplane.admin.managers.run_data import offload_literal_map
 from flyteplane.admin.store import schema
-from flyteplane.admin.store.execution_schema import execution_tags, executions, node_executions
+from flyteplane.admin.store.db import Tx
+from flyteplane.admin.store.executions import (
+    DuplicateExecution,
+    ExecutionChange,
+    ExecutionRepository,
+    NewExecution,
+)
+from flyteplane.admin.store.node_executions import NodeExecutionRepository, missing_node_execution
 
 __all__ = ["DuplicateExecution", "ExecutionCreator", "Launch"]
 
-_E = executions
 _LP = schema.launch_plans
 _W = schema.workflows
-_NE = node_executions
 Mode = execution_pb2.ExecutionMetadata
 Phase = core_execution_pb2.WorkflowExecution
 WorkflowExecutionConfig = matchable_resource_pb2.WorkflowExecutionConfig
@@ -76,16 +74,6 @@ _LAUNCH_PLAN = reg.by_key(
     _LP.c.updated_at,
 )
 _WORKFLOW = reg.by_key(_W, _W.c.id, _W.c.closure)
-
-
-class DuplicateExecution(AdminError):
-    """An execution of that (project, domain, name) exists (Flyte Admin's duplicate-key ALREADY_EXISTS)."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            grpc.StatusCode.ALREADY_EXISTS,
-            'value with matching already exists (duplicate key value violates unique constraint "executions_pkey")',
-        )
 
 
 @dataclass
@@ -109,6 +97,9 @@ class ExecutionCreator:
 
     def __init__(self, ctx: AdminContext) -> None:
         self._ctx = ctx
+        self._executions = ExecutionRepository(ctx.store)
+        self._nodes = NodeExecutionRepository(ctx.store)
+        self._projects = ProjectManager(ctx)
 
     def create(
         self, request: execution_pb2.ExecutionCreateRequest, *, source_execution_row_id: int | None = None
@@ -121,8 +112,10 @@ class ExecutionCreator:
         :class:`DuplicateExecution` when the name is taken.
         """
         ctx = self._ctx
-        with ctx.store.read() as conn:
-            validate_create_request(ctx, conn, request)
+        with ctx.store.read() as tx:
+            validate_create_request(
+                request, lambda project, domain: validate_project_and_domain(ctx, tx, project, domain)
+            )
         target, inputs = self._target(request)
         execution_id = identifier_pb2.WorkflowExecutionIdentifier(
             project=request.project, domain=request.domain, name=execution_name(request.name)
@@ -133,11 +126,11 @@ class ExecutionCreator:
         spec.metadata.principal = ""  # the authenticated user; there is no authentication here
         if not target.is_task:
             del spec.metadata.artifact_ids[:]
-        with ctx.store.read() as conn:
-            parent_node_row_id, source_row_id = _inherit(conn, spec)
-            config = _execution_config(ctx, conn, request, None if target.is_task else target.launch_plan)
-            project_labels = _project_labels(conn, request.project)
-            cluster_assignment = _cluster_assignment(conn, request)
+        with ctx.store.read() as tx:
+            parent_node_row_id, source_row_id = self._inherit(tx, spec)
+            config = _execution_config(ctx, tx, request, None if target.is_task else target.launch_plan)
+            cluster_assignment = _cluster_assignment(tx, request)
+        project_labels = self._project_labels(request.project)
         if source_execution_row_id is not None:
             source_row_id = source_execution_row_id
 
@@ -159,11 +152,11 @@ class ExecutionCreator:
             notifications=notifications,
             workflow_id=target.workflow_id,
         )
-        closure.created_at.CopyFrom(reg.timestamp(now))
-        closure.updated_at.CopyFrom(reg.timestamp(now))
+        closure.created_at.CopyFrom(timestamp(now))
+        closure.updated_at.CopyFrom(timestamp(now))
         closure.state_change_details.state = execution_pb2.EXECUTION_ACTIVE
         closure.state_change_details.principal = spec.metadata.principal
-        closure.state_change_details.occurred_at.CopyFrom(reg.timestamp(now))
+        closure.state_change_details.occurred_at.CopyFrom(timestamp(now))
 
         self._insert(
             execution_id,
@@ -242,59 +235,28 @@ class ExecutionCreator:
         the execution that owns the name (Flyte Admin offloads before its insert fails).
         """
         parts = (execution_id.project, execution_id.domain, execution_id.name)
-        tags = _tags(spec)
-        try:
-            with self._ctx.store.begin() as conn:
-                if conn.execute(select(_E.c.id).where(key_of(execution_id))).first() is not None:
-                    raise DuplicateExecution()
-                if not target.is_task and target.launch_plan.spec.HasField("concurrency_policy"):
-                    _check_concurrency(conn, target.launch_plan)
-                inputs_uri = rec.offload_literal_map(self._ctx, (*parts, "inputs"), inputs)
-                user_inputs_uri = rec.offload_literal_map(self._ctx, (*parts, "user_inputs"), user_inputs)
-                conn.execute(
-                    insert(_E).values(
-                        execution_project=execution_id.project,
-                        execution_domain=execution_id.domain,
-                        execution_name=execution_id.name,
-                        launch_plan_id=target.launch_plan_row_id,
-                        workflow_id=target.workflow_row_id,
-                        task_id=target.task_row_id,
-                        phase="UNDEFINED",
-                        closure=closure.SerializeToString(),
-                        spec=spec.SerializeToString(),
-                        started_at=None,
-                        execution_created_at=now,
-                        execution_updated_at=now,
-                        duration=0,
-                        abort_cause="",
-                        mode=spec.metadata.mode,
-                        source_execution_id=source_row_id,
-                        parent_node_execution_id=parent_node_row_id,
-                        cluster="",
-                        inputs_uri=inputs_uri,
-                        user_inputs_uri=user_inputs_uri,
-                        user=spec.metadata.principal,
-                        state=execution_pb2.EXECUTION_ACTIVE,
-                        launch_entity="task" if target.is_task else "launch_plan",
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
-                for key, value in tags:
-                    conn.execute(
-                        insert(execution_tags).values(
-                            execution_project=execution_id.project,
-                            execution_domain=execution_id.domain,
-                            execution_name=execution_id.name,
-                            key=key,
-                            value=value,
-                            created_at=now,
-                            updated_at=now,
-                        )
-                    )
-        except IntegrityError:
-            # Another request took the name between the check and the insert.
-            raise DuplicateExecution() from None
+        with self._ctx.store.begin() as tx:
+            if self._executions.exists(tx, execution_id):
+                raise DuplicateExecution()
+            if not target.is_task and target.launch_plan.spec.HasField("concurrency_policy"):
+                self._check_concurrency(tx, target.launch_plan)
+            self._executions.create(
+                tx,
+                NewExecution(
+                    execution_id=execution_id,
+                    spec=spec,
+                    closure=closure,
+                    launch_plan_row_id=target.launch_plan_row_id,
+                    workflow_row_id=target.workflow_row_id,
+                    task_row_id=target.task_row_id,
+                    inputs_uri=offload_literal_map(self._ctx, (*parts, "inputs"), inputs),
+                    user_inputs_uri=offload_literal_map(self._ctx, (*parts, "user_inputs"), user_inputs),
+                    source_row_id=source_row_id,
+                    parent_node_row_id=parent_node_row_id,
+                    created_at=now,
+                    tags=_tags(spec),
+                ),
+            )
 
     def fail(self, execution_id: identifier_pb2.WorkflowExecutionIdentifier, error: BaseException) -> None:
         """Record that the engine refused the execution: phase FAILED with the error, as Flyte Admin creates the
@@ -304,16 +266,58 @@ class ExecutionCreator:
             failure = _execution_error(code, error.message)
         else:
             failure = _execution_error(grpc.StatusCode.UNKNOWN, str(error) or type(error).__name__)
-        with self._ctx.store.begin() as conn:
-            row = conn.execute(select_execution(execution_id, _E.c.id, _E.c.closure)).first()
-            if row is None:
+        with self._ctx.store.begin() as tx:
+            record = self._executions.get_for_update(tx, execution_id)
+            if record is None:
                 return
-            closure = execution_pb2.ExecutionClosure.FromString(row.closure)
+            closure = record.closure
             closure.phase = Phase.FAILED
             closure.error.CopyFrom(failure)
-            conn.execute(
-                _E.update().where(_E.c.id == row.id).values(phase="FAILED", closure=closure.SerializeToString())
+            # Only the phase and the closure: Flyte Admin's row of a refused workflow keeps its creation times.
+            self._executions.update(tx, record.row_id, ExecutionChange(closure=closure, phase="FAILED"))
+
+    # --- what the row records beyond the request -------------------------------------------------------------------
+
+    def _inherit(self, tx: Tx, spec: execution_pb2.ExecutionSpec) -> tuple[int | None, int | None]:
+        """Flyte Admin's getInheritedExecMetadata, for executions launched by a node of another execution: the
+        parent node execution's and the parent execution's row ids; the principal and cluster label are inherited
+        and the nesting is the parent's plus one."""
+        metadata = spec.metadata
+        if not metadata.HasField("parent_node_execution"):
+            return None, None
+        parent = metadata.parent_node_execution
+        node_row_id = self._nodes.find_id(tx, parent)
+        if node_row_id is None:
+            raise missing_node_execution(parent)
+        source = self._executions.get_stored(tx, parent.execution_id)
+        source_spec = source.execution.spec
+        metadata.principal = source.user
+        metadata.nesting = source_spec.metadata.nesting + 1 if source_spec.HasField("metadata") else 1
+        if source_spec.HasField("execution_cluster_label"):
+            spec.execution_cluster_label.CopyFrom(source_spec.execution_cluster_label)
+        return node_row_id, source.row_id
+
+    def _project_labels(self, project: str) -> dict[str, str]:
+        """The project's labels (every execution of a project carries them; the request's and launch plan's win)."""
+        try:
+            registered = self._projects.get_project(project_pb2.ProjectGetRequest(id=project))
+        except AdminError:  # removed since the request was validated: no labels to add
+            return {}
+        return dict(registered.labels.values)
+
+    def _check_concurrency(self, tx: Tx, plan: launch_plan_pb2.LaunchPlan) -> None:
+        """The launch plan's concurrency policy: with ``max`` executions of any of its versions QUEUED or RUNNING,
+        SKIP answers ALREADY_EXISTS."""
+        policy = plan.spec.concurrency_policy
+        active = self._executions.count_active(tx, plan.id.project, plan.id.domain, plan.id.name)
+        if active < policy.max:
+            return
+        if policy.behavior == launch_plan_pb2.CONCURRENCY_LIMIT_BEHAVIOR_SKIP:
+            raise already_exists(
+                f"concurrency limit ({policy.max}) reached for launch plan {plan.id.name}; skipping execution"
             )
+        if policy.behavior != launch_plan_pb2.CONCURRENCY_LIMIT_BEHAVIOR_UNSPECIFIED:
+            raise AdminError(grpc.StatusCode.INTERNAL, f"unsupported concurrency-limit behavior: {policy.behavior}")
 
 
 def _inputs(request: execution_pb2.ExecutionCreateRequest, plan: launch_plan_pb2.LaunchPlan) -> literals_pb2.LiteralMap:
@@ -326,39 +330,37 @@ def _execution_error(code: grpc.StatusCode, message: str) -> core_execution_pb2.
         if code == grpc.StatusCode.INVALID_ARGUMENT
         else core_execution_pb2.ExecutionError.SYSTEM
     )
-    return core_execution_pb2.ExecutionError(code=go_code_name(code), message=message, kind=kind)
+    return core_execution_pb2.ExecutionError(code=_go_code_name(code), message=message, kind=kind)
+
+
+_GO_CODE_NAMES = {
+    "OK": "OK",
+    "CANCELLED": "Canceled",
+    "UNKNOWN": "Unknown",
+    "INVALID_ARGUMENT": "InvalidArgument",
+    "DEADLINE_EXCEEDED": "DeadlineExceeded",
+    "NOT_FOUND": "NotFound",
+    "ALREADY_EXISTS": "AlreadyExists",
+    "PERMISSION_DENIED": "PermissionDenied",
+    "RESOURCE_EXHAUSTED": "ResourceExhausted",
+    "FAILED_PRECONDITION": "FailedPrecondition",
+    "ABORTED": "Aborted",
+    "OUT_OF_RANGE": "OutOfRange",
+    "UNIMPLEMENTED": "Unimplemented",
+    "INTERNAL": "Internal",
+    "UNAVAILABLE": "Unavailable",
+    "DATA_LOSS": "DataLoss",
+    "UNAUTHENTICATED": "Unauthenticated",
+}
+
+
+def _go_code_name(code: grpc.StatusCode) -> str:
+    """A status code as Go's ``codes.Code.String()`` spells it (``InvalidArgument``), as Flyte Admin writes it
+    into ``closure.error.code`` when an execution cannot be handed to the workflow engine."""
+    return _GO_CODE_NAMES.get(code.name, "Unknown")
 
 
 # --- pieces of the pipeline ------------------------------------------------------------------------------------------
-
-
-def _inherit(conn: Connection, spec: execution_pb2.ExecutionSpec) -> tuple[int | None, int | None]:
-    """Flyte Admin's getInheritedExecMetadata, for executions launched by a node of another execution: the parent
-    node execution's and the parent execution's row ids; the principal and cluster label are inherited and the
-    nesting is the parent's plus one."""
-    metadata = spec.metadata
-    if not metadata.HasField("parent_node_execution"):
-        return None, None
-    parent = metadata.parent_node_execution
-    node = conn.execute(
-        select(_NE.c.id).where(
-            _NE.c.execution_project == parent.execution_id.project,
-            _NE.c.execution_domain == parent.execution_id.domain,
-            _NE.c.execution_name == parent.execution_id.name,
-            _NE.c.node_id == parent.node_id,
-        )
-    ).first()
-    if node is None:
-        raise rec.missing_node_execution(parent)
-    source = conn.execute(select_execution(parent.execution_id, _E.c.id, *EXECUTION_COLUMNS)).first()
-    if source is None:
-        raise rec.missing_execution(parent.execution_id)
-    source_spec = execution_from_row(source).spec
-    metadata.principal = source.user or ""
-    metadata.nesting = source_spec.metadata.nesting + 1 if source_spec.HasField("metadata") else 1
-    if source_spec.HasField("execution_cluster_label"):
-        spec.execution_cluster_label.CopyFrom(source_spec.execution_cluster_label)
-    return node.id, source.id
 
 
 def _auth_role(request: execution_pb2.ExecutionCreateRequest, plan: launch_plan_pb2.LaunchPlan | None) -> Any:
@@ -382,7 +384,7 @@ def _auth_role(request: execution_pb2.ExecutionCreateRequest, plan: launch_plan_
 
 def _execution_config(
     ctx: AdminContext,
-    conn: Connection,
+    tx: Tx,
     request: execution_pb2.ExecutionCreateRequest,
     plan: launch_plan_pb2.LaunchPlan | None,
 ) -> Any:
@@ -398,7 +400,7 @@ def _execution_config(
         workflow_name = plan.spec.workflow_id.name
     wec_type = matchable_resource_pb2.WORKFLOW_EXECUTION_CONFIG
     for scope in ((request.domain, workflow_name), ("", "")):
-        matched = resolve(conn, wec_type, request.project, *scope)
+        matched = resolve(tx, wec_type, request.project, *scope)
         if matched is not None and matched.HasField("workflow_execution_config"):
             config = merge_into_exec_config(config, matched.workflow_execution_config)
 
@@ -416,22 +418,15 @@ def _execution_config(
     return config
 
 
-def _project_labels(conn: Connection, project: str) -> dict[str, str]:
-    row = conn.execute(select(schema.projects.c.labels).where(schema.projects.c.identifier == project)).first()
-    if row is None or row.labels is None:
-        return {}
-    return dict(common_pb2.Labels.FromString(row.labels).values)
-
-
 def _go_quote(value: str) -> str:
     """Go's ``%q`` for the strings of a message (printable text; escapes for quotes and backslashes)."""
     return json.dumps(value, ensure_ascii=False)
 
 
-def _cluster_assignment(conn: Connection, request: execution_pb2.ExecutionCreateRequest) -> Any:
+def _cluster_assignment(tx: Tx, request: execution_pb2.ExecutionCreateRequest) -> Any:
     """Flyte Admin's getClusterAssignment: the project-domain's CLUSTER_ASSIGNMENT unless the request names a pool;
     a request for another pool than the configured one is refused."""
-    matched = resolve(conn, matchable_resource_pb2.CLUSTER_ASSIGNMENT, request.project, request.domain)
+    matched = resolve(tx, matchable_resource_pb2.CLUSTER_ASSIGNMENT, request.project, request.domain)
     stored = matched.cluster_assignment if matched is not None and matched.HasField("cluster_assignment") else None
     requested = request.spec.cluster_assignment.cluster_pool_name
     stored_pool = stored.cluster_pool_name if stored is not None else ""
@@ -498,29 +493,3 @@ def _tags(spec: execution_pb2.ExecutionSpec) -> list[tuple[str, str]]:
     Admin would fail the whole creation on a repeated pair)."""
     pairs = sorted(spec.labels.values.items()) + [(tag, "") for tag in spec.tags]
     return list(dict.fromkeys(pairs))
-
-
-def _check_concurrency(conn: Connection, plan: launch_plan_pb2.LaunchPlan) -> None:
-    """The launch plan's concurrency policy: with ``max`` executions of any of its versions QUEUED or RUNNING,
-    SKIP answers ALREADY_EXISTS."""
-    policy = plan.spec.concurrency_policy
-    active = conn.execute(
-        select(func.count(_E.c.id))
-        .select_from(_E.join(_LP, _E.c.launch_plan_id == _LP.c.id))
-        .where(
-            and_(
-                _E.c.execution_project == plan.id.project,
-                _E.c.execution_domain == plan.id.domain,
-                _LP.c.name == plan.id.name,
-                _E.c.phase.in_(WORKFLOW_ACTIVE_NAMES),
-            )
-        )
-    ).scalar_one()
-    if active < policy.max:
-        return
-    if policy.behavior == launch_plan_pb2.CONCURRENCY_LIMIT_BEHAVIOR_SKIP:
-        raise already_exists(
-            f"concurrency limit ({policy.max}) reached for launch plan {plan.id.name}; skipping execution"
-        )
-    if policy.behavior != launch_plan_pb2.CONCURRENCY_LIMIT_BEHAVIOR_UNSPECIFIED:
-        raise AdminError(grpc.StatusCode.INTERNAL, f"unsupported concurrency-limit behavior: {policy.behavior}")

@@ -10,33 +10,28 @@ one unit of depth (a negative depth never runs out).
 
 from __future__ import annotations
 
-import datetime as _dt
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import grpc
-from flyteidl.admin import execution_pb2, node_execution_pb2, task_execution_pb2, workflow_pb2
+from flyteidl.admin import common_pb2, execution_pb2
 from flyteidl.core import compiler_pb2, identifier_pb2, metrics_pb2
 from flyteidl.core import workflow_pb2 as core_workflow_pb2
 from google.protobuf import duration_pb2, timestamp_pb2
-from sqlalchemy import Connection, select
 
 from flyteplane.admin.compiler import END_NODE_ID, START_NODE_ID
 from flyteplane.admin.config import AdminContext
-from flyteplane.admin.errors import AdminError, not_found
-from flyteplane.admin.managers import _records as rec
-from flyteplane.admin.managers import _registry as reg
+from flyteplane.admin.errors import AdminError
+from flyteplane.admin.managers.run_data import read_message
+from flyteplane.admin.managers.workflows import WorkflowManager
 from flyteplane.admin.prototext import go_text
-from flyteplane.admin.store import schema
-from flyteplane.admin.store.execution_schema import node_executions, task_executions
+from flyteplane.admin.store.db import Tx
+from flyteplane.admin.store.node_executions import NodeExecutionRepository
+from flyteplane.admin.store.node_executions import TreeNode as _Node
+from flyteplane.admin.store.task_executions import TaskAttempt as _Task
+from flyteplane.admin.store.task_executions import TaskExecutionRepository
 
 __all__ = ["ExecutionMetrics"]
-
-_NE = node_executions
-_TE = task_executions
-_W = schema.workflows
-_WORKFLOW = reg.by_key(_W, _W.c.closure)
 
 NODE_IDLE = "NODE_IDLE"
 NODE_RESET = "NODE_RESET"
@@ -58,10 +53,6 @@ def _internal(message: str) -> AdminError:
     return AdminError(grpc.StatusCode.INTERNAL, message)
 
 
-def _ts(value: _dt.datetime | None) -> timestamp_pb2.Timestamp:
-    return reg.timestamp(value) if value is not None else timestamp_pb2.Timestamp()
-
-
 def _key(ts: timestamp_pb2.Timestamp) -> tuple[int, int]:
     return ts.seconds, ts.nanos
 
@@ -76,10 +67,6 @@ def _plus(start: timestamp_pb2.Timestamp, duration: duration_pb2.Duration) -> ti
     return timestamp_pb2.Timestamp(seconds=total // 10**9, nanos=total % 10**9)
 
 
-def _duration(nanos: int) -> duration_pb2.Duration:
-    return duration_pb2.Duration(seconds=nanos // 10**9, nanos=nanos % 10**9)
-
-
 def _operation(start: timestamp_pb2.Timestamp, end: timestamp_pb2.Timestamp | None, operation: str) -> metrics_pb2.Span:
     """An operation span; ``end`` None leaves it open (Flyte Admin's nil time when a record is missing)."""
     span = metrics_pb2.Span(start_time=start, operation_id=operation)
@@ -88,29 +75,15 @@ def _operation(start: timestamp_pb2.Timestamp, end: timestamp_pb2.Timestamp | No
     return span
 
 
-@dataclass
-class _Node:
-    """A node execution as the metrics see it (closure times from the row's columns)."""
-
-    row_id: int
-    id: identifier_pb2.NodeExecutionIdentifier
-    closure: node_execution_pb2.NodeExecutionClosure
-    metadata: node_execution_pb2.NodeExecutionMetaData
-    dynamic_reference: str
-
-
-@dataclass
-class _Task:
-    id: identifier_pb2.TaskExecutionIdentifier
-    closure: task_execution_pb2.TaskExecutionClosure
-
-
 class ExecutionMetrics:
     """Builds the span tree of an execution. ``get_execution`` is GetExecution (NOT_FOUND for unknown ids)."""
 
     def __init__(self, ctx: AdminContext, get_execution: Callable[[Any], execution_pb2.Execution]) -> None:
         self._ctx = ctx
         self._get_execution = get_execution
+        self._nodes_repo = NodeExecutionRepository(ctx.store)
+        self._tasks_repo = TaskExecutionRepository(ctx.store)
+        self._workflows = WorkflowManager(ctx)
 
     def span(self, execution: execution_pb2.Execution, depth: int) -> metrics_pb2.Span:
         with self._ctx.store.read() as conn:
@@ -118,7 +91,7 @@ class ExecutionMetrics:
 
     # --- levels ----------------------------------------------------------------------------------------------
 
-    def _execution(self, conn: Connection, execution: execution_pb2.Execution, depth: int) -> metrics_pb2.Span:
+    def _execution(self, conn: Tx, execution: execution_pb2.Execution, depth: int) -> metrics_pb2.Span:
         spans: list[metrics_pb2.Span] = []
         closure = execution.closure
         if depth != 0:
@@ -139,7 +112,7 @@ class ExecutionMetrics:
 
     def _node_executions(
         self,
-        conn: Connection,
+        conn: Tx,
         nodes: dict[str, _Node],
         compiled: compiler_pb2.CompiledWorkflowClosure,
         spans: list[metrics_pb2.Span],
@@ -163,9 +136,7 @@ class ExecutionMetrics:
                 )
             spans.append(span)
 
-    def _node(
-        self, conn: Connection, node_execution: _Node, node: core_workflow_pb2.Node, depth: int
-    ) -> metrics_pb2.Span:
+    def _node(self, conn: Tx, node_execution: _Node, node: core_workflow_pb2.Node, depth: int) -> metrics_pb2.Span:
         spans: list[metrics_pb2.Span] = []
         if depth != 0:
             target = node.WhichOneof("target")
@@ -192,9 +163,7 @@ class ExecutionMetrics:
             start_time=closure.created_at, end_time=closure.updated_at, node_id=node_execution.id, spans=spans
         )
 
-    def _branch(
-        self, conn: Connection, node_execution: _Node, branch: Any, spans: list[metrics_pb2.Span], depth: int
-    ) -> None:
+    def _branch(self, conn: Tx, node_execution: _Node, branch: Any, spans: list[metrics_pb2.Span], depth: int) -> None:
         closure = node_execution.closure
         children = self._nodes(conn, node_execution.id.execution_id, node_execution.row_id)
         if not children:
@@ -214,7 +183,7 @@ class ExecutionMetrics:
         if _not_before(closure.updated_at, child.closure.updated_at):
             spans.append(_operation(child.closure.updated_at, closure.updated_at, NODE_TEARDOWN))
 
-    def _dynamic(self, conn: Connection, node_execution: _Node, spans: list[metrics_pb2.Span], depth: int) -> None:
+    def _dynamic(self, conn: Tx, node_execution: _Node, spans: list[metrics_pb2.Span], depth: int) -> None:
         closure = node_execution.closure
         tasks = self._tasks(conn, node_execution)
         if not tasks:
@@ -237,9 +206,7 @@ class ExecutionMetrics:
         if latest is not None and _not_before(closure.updated_at, latest.closure.updated_at):
             spans.append(_operation(latest.closure.updated_at, closure.updated_at, NODE_TEARDOWN))
 
-    def _launch_plan_node(
-        self, conn: Connection, node_execution: _Node, spans: list[metrics_pb2.Span], depth: int
-    ) -> None:
+    def _launch_plan_node(self, conn: Tx, node_execution: _Node, spans: list[metrics_pb2.Span], depth: int) -> None:
         closure = node_execution.closure
         if not closure.HasField("workflow_node_metadata"):
             spans.append(_operation(closure.created_at, closure.updated_at, NODE_SETUP))
@@ -254,7 +221,7 @@ class ExecutionMetrics:
 
     def _sub_workflow(
         self,
-        conn: Connection,
+        conn: Tx,
         node_execution: _Node,
         workflow_id: identifier_pb2.Identifier,
         spans: list[metrics_pb2.Span],
@@ -274,7 +241,7 @@ class ExecutionMetrics:
         if latest is not None and _not_before(closure.updated_at, latest.closure.updated_at):
             spans.append(_operation(latest.closure.updated_at, closure.updated_at, NODE_TEARDOWN))
 
-    def _task_node(self, conn: Connection, node_execution: _Node, spans: list[metrics_pb2.Span], depth: int) -> None:
+    def _task_node(self, conn: Tx, node_execution: _Node, spans: list[metrics_pb2.Span], depth: int) -> None:
         closure = node_execution.closure
         tasks = self._tasks(conn, node_execution)
         if not tasks:
@@ -288,96 +255,25 @@ class ExecutionMetrics:
 
     # --- records -------------------------------------------------------------------------------------------------
 
-    def _workflow(
-        self, conn: Connection, workflow_id: identifier_pb2.Identifier
-    ) -> compiler_pb2.CompiledWorkflowClosure:
+    def _workflow(self, conn: Tx, workflow_id: identifier_pb2.Identifier) -> compiler_pb2.CompiledWorkflowClosure:
         """GetWorkflow's compiled closure (NOT_FOUND as GetWorkflow answers it)."""
-        row = conn.execute(_WORKFLOW, reg.key_params(workflow_id)).first()
-        if row is None:
-            raise not_found(reg.missing_entity("WORKFLOW", workflow_id))
-        return workflow_pb2.WorkflowClosure.FromString(row.closure).compiled_workflow
+        del conn  # the registry reads its own (cached) versions
+        workflow = self._workflows.get_workflow(common_pb2.ObjectGetRequest(id=workflow_id))
+        return workflow.closure.compiled_workflow
 
     def _dynamic_workflow(self, node_execution: _Node) -> compiler_pb2.CompiledWorkflowClosure:
         """The workflow a dynamic node generated (stored in the blob store when its event arrived)."""
-        found = rec.read_message(self._ctx, node_execution.dynamic_reference, compiler_pb2.CompiledWorkflowClosure)
+        found = read_message(self._ctx, node_execution.dynamic_reference, compiler_pb2.CompiledWorkflowClosure)
         return found if found is not None else compiler_pb2.CompiledWorkflowClosure()
 
-    def _nodes(self, conn: Connection, execution_id: Any, parent_row_id: int | None) -> dict[str, _Node]:
+    def _nodes(self, conn: Tx, execution_id: Any, parent_row_id: int | None) -> dict[str, _Node]:
         """The node executions of an execution, by spec node id: the top-level ones, or the children of a node."""
-        query = select(
-            _NE.c.id,
-            _NE.c.node_id,
-            _NE.c.closure,
-            _NE.c.node_execution_metadata,
-            _NE.c.node_execution_created_at,
-            _NE.c.node_execution_updated_at,
-            _NE.c.started_at,
-            _NE.c.duration,
-            _NE.c.dynamic_workflow_remote_closure_reference,
-        ).where(
-            _NE.c.execution_project == execution_id.project,
-            _NE.c.execution_domain == execution_id.domain,
-            _NE.c.execution_name == execution_id.name,
-        )
-        if parent_row_id is None:
-            query = query.where(_NE.c.parent_id.is_(None), _NE.c.parent_task_execution_id.is_(None))
-        else:
-            query = query.where(_NE.c.parent_id == parent_row_id)
-        nodes: dict[str, _Node] = {}
-        for row in conn.execute(query.order_by(_NE.c.id)):
-            closure = node_execution_pb2.NodeExecutionClosure.FromString(row.closure)
-            _times(closure, row.node_execution_created_at, row.node_execution_updated_at, row.started_at, row.duration)
-            metadata = node_execution_pb2.NodeExecutionMetaData()
-            if row.node_execution_metadata:
-                metadata.ParseFromString(row.node_execution_metadata)
-            node_id = identifier_pb2.NodeExecutionIdentifier(node_id=row.node_id)
-            node_id.execution_id.CopyFrom(execution_id)
-            nodes[metadata.spec_node_id] = _Node(
-                row.id, node_id, closure, metadata, row.dynamic_workflow_remote_closure_reference or ""
-            )
-        return nodes
+        return {node.metadata.spec_node_id: node for node in self._nodes_repo.tree(conn, execution_id, parent_row_id)}
 
-    def _tasks(self, conn: Connection, node_execution: _Node) -> list[_Task]:
-        execution_id = node_execution.id.execution_id
-        rows = conn.execute(
-            select(_TE)
-            .where(
-                _TE.c.execution_project == execution_id.project,
-                _TE.c.execution_domain == execution_id.domain,
-                _TE.c.execution_name == execution_id.name,
-                _TE.c.node_id == node_execution.id.node_id,
-            )
-            .order_by(_TE.c.retry_attempt, _TE.c.id)
-        ).all()
-        tasks = []
-        for row in rows:
-            closure = task_execution_pb2.TaskExecutionClosure.FromString(row.closure)
-            _times(closure, row.task_execution_created_at, row.task_execution_updated_at, row.started_at, row.duration)
-            task_id = identifier_pb2.TaskExecutionIdentifier(
-                task_id=reg.identifier_of(row, identifier_pb2.TASK), retry_attempt=row.retry_attempt
-            )
-            task_id.node_execution_id.CopyFrom(node_execution.id)
-            tasks.append(_Task(task_id, closure))
+    def _tasks(self, conn: Tx, node_execution: _Node) -> list[_Task]:
+        tasks = self._tasks_repo.attempts(conn, node_execution.id)
         tasks.sort(key=lambda t: _key(t.closure.created_at))
         return tasks
-
-
-def _times(
-    closure: Any,
-    created_at: _dt.datetime | None,
-    updated_at: _dt.datetime | None,
-    started_at: _dt.datetime | None,
-    duration_ns: int | None,
-) -> None:
-    """Fill a closure's times from the row's columns where the stored closure lacks them."""
-    if not closure.HasField("created_at") and created_at is not None:
-        closure.created_at.CopyFrom(_ts(created_at))
-    if not closure.HasField("updated_at") and updated_at is not None:
-        closure.updated_at.CopyFrom(_ts(updated_at))
-    if not closure.HasField("started_at") and started_at is not None:
-        closure.started_at.CopyFrom(_ts(started_at))
-    if not closure.HasField("duration") and duration_ns:
-        closure.duration.CopyFrom(_duration(duration_ns))
 
 
 def _latest_upstream(node_id: str, upstream: Any, nodes: dict[str, _Node]) -> _Node | None:

@@ -13,24 +13,14 @@ import datetime as _dt
 import time
 from collections.abc import Callable
 
-from flyteidl.admin import execution_pb2, node_execution_pb2
+from flyteidl.admin import execution_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.core import identifier_pb2, literals_pb2
 from flyteidl.event import event_pb2
-from google.protobuf.message import DecodeError
-from sqlalchemy import and_, select
 
-from flyteplane.admin.blobs import BlobError
 from flyteplane.admin.config import AdminContext
 from flyteplane.admin.domain.names import child_execution_name
-from flyteplane.admin.domain.phases import (
-    NODE_OPEN_NAMES,
-    NODE_SUCCEEDED_NAMES,
-    TASK_OPEN_NAMES,
-    WORKFLOW_OPEN_NAMES,
-    WORKFLOW_TERMINAL,
-    stored_phase,
-)
+from flyteplane.admin.domain.phases import WORKFLOW_TERMINAL
 from flyteplane.admin.engine.port import (
     ChildLaunch,
     ChildOutcome,
@@ -39,10 +29,14 @@ from flyteplane.admin.engine.port import (
     RecoveredNode,
     UnfinishedRun,
 )
+from flyteplane.admin.errors import AdminError
 from flyteplane.admin.managers._execution_launch import DuplicateExecution, ExecutionCreator
-from flyteplane.admin.managers.execution_records import EventRecorder
+from flyteplane.admin.managers.event_recorder import EventRecorder
+from flyteplane.admin.managers.run_data import read_message
 from flyteplane.admin.managers.run_endings import RunEndings
-from flyteplane.admin.store import execution_schema as xs
+from flyteplane.admin.store.executions import ExecutionRepository
+from flyteplane.admin.store.node_executions import NodeExecutionRepository
+from flyteplane.admin.store.task_executions import TaskExecutionRepository
 
 __all__ = ["EngineAdmin"]
 
@@ -70,6 +64,9 @@ class EngineAdmin:
         self, ctx: AdminContext, *, recorder: EventRecorder, creator: ExecutionCreator, endings: RunEndings
     ) -> None:
         self._ctx = ctx
+        self._executions = ExecutionRepository(ctx.store)
+        self._node_executions = NodeExecutionRepository(ctx.store)
+        self._task_executions = TaskExecutionRepository(ctx.store)
         self._recorder = recorder
         self._creator = creator
         self._endings = endings
@@ -141,114 +138,49 @@ class EngineAdmin:
 
     def _outcome(self, child: identifier_pb2.WorkflowExecutionIdentifier) -> ChildOutcome | None:
         """How a child execution ended, or None while it runs; outputs are read from its closure's URI."""
-        with self._ctx.store.read() as conn:
-            row = conn.execute(
-                select(xs.executions.c.phase, xs.executions.c.closure).where(
-                    xs.executions.c.execution_project == child.project,
-                    xs.executions.c.execution_domain == child.domain,
-                    xs.executions.c.execution_name == child.name,
-                )
-            ).first()
-        if row is None:
+        try:
+            closure = self._executions.get(child).closure
+        except AdminError:
             return ChildOutcome(
                 _W.FAILED,
-                error=core_execution_pb2.ExecutionError(
-                    code="ChildNotFound",
-                    message=f"child execution [{child.name}] does not exist",
-                    kind=core_execution_pb2.ExecutionError.SYSTEM,
-                ),
+                error=_system_error("ChildNotFound", f"child execution [{child.name}] does not exist"),
             )
-        phase = stored_phase(_W.Phase, row.phase)
-        if phase not in WORKFLOW_TERMINAL:
+        if closure.phase not in WORKFLOW_TERMINAL:
             return None
-        closure = execution_pb2.ExecutionClosure.FromString(row.closure)
-        outcome = ChildOutcome(phase)
+        outcome = ChildOutcome(closure.phase)
         if closure.HasField("error"):
             outcome.error = closure.error
-        if phase == _W.SUCCEEDED:
-            blobs = self._ctx.blobs
+        if closure.phase == _W.SUCCEEDED:
             uri = closure.outputs.uri if closure.HasField("outputs") else ""
-            key = blobs.key_from_native_url(uri) if uri else None
-            try:
-                outcome.outputs = literals_pb2.LiteralMap.FromString(blobs.get(key) if key else b"")
-            except (BlobError, DecodeError):
+            outputs = read_message(self._ctx, uri, literals_pb2.LiteralMap) if uri else literals_pb2.LiteralMap()
+            if outputs is None:
                 outcome.phase = _W.FAILED
-                outcome.error = core_execution_pb2.ExecutionError(
-                    code="OutputsNotFound",
-                    message=f"the outputs of child execution [{child.name}] cannot be read",
-                    kind=core_execution_pb2.ExecutionError.SYSTEM,
+                outcome.error = _system_error(
+                    "OutputsNotFound", f"the outputs of child execution [{child.name}] cannot be read"
                 )
+            outcome.outputs = outputs
         return outcome
 
     # -- what a start finds --------------------------------------------------------------------------------------
     def unfinished_runs(self, created_before: _dt.datetime) -> list[UnfinishedRun]:
-        ctx = self._ctx
-        with ctx.store.read() as conn:
-            rows = conn.execute(
-                select(
-                    xs.executions.c.execution_project,
-                    xs.executions.c.execution_domain,
-                    xs.executions.c.execution_name,
-                    xs.executions.c.phase,
-                ).where(
-                    xs.executions.c.phase.in_(WORKFLOW_OPEN_NAMES),
-                    xs.executions.c.execution_created_at < created_before,
-                )
-            ).all()
-            runs = []
-            for project, domain, name, phase in rows:
-                eid = identifier_pb2.WorkflowExecutionIdentifier(project=project, domain=domain, name=name)
-                tasks = conn.execute(
-                    select(xs.task_executions).where(
-                        _execution_where(xs.task_executions, eid), xs.task_executions.c.phase.in_(TASK_OPEN_NAMES)
-                    )
-                ).all()
-                nodes = conn.execute(
-                    select(xs.node_executions.c.node_id).where(
-                        _execution_where(xs.node_executions, eid), xs.node_executions.c.phase.in_(NODE_OPEN_NAMES)
-                    )
-                ).all()
-                attempts = [
-                    OpenAttempt(
-                        identifier_pb2.Identifier(
-                            resource_type=identifier_pb2.TASK,
-                            project=t.project,
-                            domain=t.domain,
-                            name=t.name,
-                            version=t.version,
-                        ),
-                        t.node_id,
-                        t.retry_attempt,
-                        t.phase_version,
-                    )
-                    for t in tasks
-                ]
-                runs.append(UnfinishedRun(eid, phase == "ABORTING", attempts, [n for (n,) in nodes]))
-        return runs
+        return [
+            UnfinishedRun(
+                run.execution_id,
+                aborting=run.phase == "ABORTING",
+                open_attempts=[
+                    OpenAttempt(a.id, a.phase_version) for a in self._task_executions.open_attempts(run.execution_id)
+                ],
+                open_node_ids=self._node_executions.open_node_ids(run.execution_id),
+            )
+            for run in self._executions.open_runs(created_before)
+        ]
 
     def recovered_nodes(self, source: identifier_pb2.WorkflowExecutionIdentifier) -> dict[str, RecoveredNode]:
-        with self._ctx.store.read() as conn:
-            rows = conn.execute(
-                select(
-                    xs.node_executions.c.node_id, xs.node_executions.c.input_uri, xs.node_executions.c.closure
-                ).where(
-                    _execution_where(xs.node_executions, source), xs.node_executions.c.phase.in_(NODE_SUCCEEDED_NAMES)
-                )
-            ).all()
-        found: dict[str, RecoveredNode] = {}
-        for node_id, input_uri, closure_bytes in rows:
-            try:
-                closure = node_execution_pb2.NodeExecutionClosure.FromString(closure_bytes)
-            except DecodeError:
-                continue
-            if closure.output_uri:
-                found[node_id] = RecoveredNode(input_uri=input_uri or "", output_uri=closure.output_uri)
-        return found
+        return {
+            node_id: RecoveredNode(input_uri=found.input_uri, output_uri=found.output_uri)
+            for node_id, found in self._node_executions.succeeded_outputs(source).items()
+        }
 
 
-def _execution_where(table, eid):  # type: ignore[no-untyped-def]
-    return and_(
-        table.c.execution_project == eid.project,
-        table.c.execution_domain == eid.domain,
-        table.c.execution_name == eid.name,
-    )
+def _system_error(code: str, message: str) -> core_execution_pb2.ExecutionError:
+    return core_execution_pb2.ExecutionError(code=code, message=message, kind=core_execution_pb2.ExecutionError.SYSTEM)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flyteidl.admin import event_pb2
 
 from flyteplane.admin.errors import invalid_argument
-from flyteplane.admin.managers.execution_records import EventRecorder
+from flyteplane.admin.managers.event_recorder import EventRecorder
 
 __all__ = ["EventManager"]
 

@@ -21,26 +21,24 @@ import grpc
 from flyteidl.admin import common_pb2, execution_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.core import identifier_pb2, literals_pb2
-from sqlalchemy import Select, select, update
 
 from flyteplane.admin.config import AdminContext
+from flyteplane.admin.domain.names import namespace_of
 from flyteplane.admin.domain.phases import WORKFLOW_TERMINAL_NAMES
-from flyteplane.admin.domain.times import utcnow
+from flyteplane.admin.domain.times import timestamp, utcnow
+from flyteplane.admin.domain.validation.events import terminal_state_error
+from flyteplane.admin.domain.validation.executions import validate_workflow_execution_identifier
 from flyteplane.admin.errors import AdminError, invalid_argument
-from flyteplane.admin.managers import _records as rec
 from flyteplane.admin.managers import _registry as reg
 from flyteplane.admin.managers._execution_launch import ExecutionCreator, Launch
 from flyteplane.admin.managers._execution_metrics import ExecutionMetrics
-from flyteplane.admin.managers._execution_rows import (
-    EXECUTION_COLUMNS,
-    execution_from_row,
-    key_of,
-    namespace_of,
-    select_execution,
-    too_large,
+from flyteplane.admin.managers.run_data import read_literal_map, read_message
+from flyteplane.admin.store.executions import (
+    ExecutionChange,
+    ExecutionRepository,
+    StoredExecution,
+    missing_execution,
 )
-from flyteplane.admin.store import listing
-from flyteplane.admin.store.execution_schema import executions
 
 if TYPE_CHECKING:
     from flyteplane.admin.engine.port import RunRequest
@@ -49,7 +47,6 @@ __all__ = ["ExecutionManager"]
 
 log = logging.getLogger("flyteplane.admin")
 
-_E = executions
 Mode = execution_pb2.ExecutionMetadata
 Phase = core_execution_pb2.WorkflowExecution
 # Flyte Admin's remoteData.maxSizeInBytes: inline output data above it is not returned.
@@ -69,6 +66,7 @@ class ExecutionManager:
 
     def __init__(self, ctx: AdminContext, *, creator: ExecutionCreator, engine: WorkflowEngine) -> None:
         self._ctx = ctx
+        self._executions = ExecutionRepository(ctx.store)
         self._creator = creator
         self._metrics = ExecutionMetrics(ctx, self.get_execution)
         self._engine = engine
@@ -88,43 +86,42 @@ class ExecutionManager:
         self, request: execution_pb2.ExecutionRelaunchRequest
     ) -> execution_pb2.ExecutionCreateResponse:
         """The original's spec and user inputs, as a new execution in mode RELAUNCH."""
-        row, spec, inputs = self._original(request.id)
+        original, spec, inputs = self._original(request.id)
         spec.metadata.mode = Mode.RELAUNCH
-        spec.metadata.reference_execution.CopyFrom(_execution_id(row))
+        spec.metadata.reference_execution.CopyFrom(original.execution.id)
         spec.overwrite_cache = request.overwrite_cache
-        return self._create_from(request.id, request.name, spec, inputs, row.id)
+        return self._create_from(request.id, request.name, spec, inputs, original.row_id)
 
     def recover_execution(
         self, request: execution_pb2.ExecutionRecoverRequest
     ) -> execution_pb2.ExecutionCreateResponse:
         """Like relaunch, in mode RECOVERED: the engine reuses the outputs of the original's succeeded nodes."""
-        row, spec, inputs = self._original(request.id)
+        original, spec, inputs = self._original(request.id)
         if request.HasField("metadata"):
             spec.metadata.ClearField("parent_node_execution")
             if request.metadata.HasField("parent_node_execution"):
                 spec.metadata.parent_node_execution.CopyFrom(request.metadata.parent_node_execution)
         spec.metadata.mode = Mode.RECOVERED
-        spec.metadata.reference_execution.CopyFrom(_execution_id(row))
-        return self._create_from(request.id, request.name, spec, inputs, row.id)
+        spec.metadata.reference_execution.CopyFrom(original.execution.id)
+        return self._create_from(request.id, request.name, spec, inputs, original.row_id)
 
-    def _original(self, identifier: Any) -> tuple[Any, execution_pb2.ExecutionSpec, literals_pb2.LiteralMap]:
+    def _original(
+        self, identifier: Any
+    ) -> tuple[StoredExecution, execution_pb2.ExecutionSpec, literals_pb2.LiteralMap]:
         """The execution to relaunch or recover (Flyte Admin looks it up without validating the id), its spec and
         the inputs its user gave."""
-        with self._ctx.store.read() as conn:
-            row = conn.execute(select_execution(identifier, _E.c.id, _E.c.user_inputs_uri, *EXECUTION_COLUMNS)).first()
-        if row is None:
-            raise rec.missing_execution(identifier)
-        spec = execution_from_row(row).spec
-        if row.user_inputs_uri:
-            inputs = rec.read_message(self._ctx, row.user_inputs_uri, literals_pb2.LiteralMap)
+        with self._ctx.store.read() as tx:
+            original = self._executions.get_stored(tx, identifier)
+        spec = original.execution.spec
+        uri = original.user_inputs_uri
+        if uri:
+            inputs = read_message(self._ctx, uri, literals_pb2.LiteralMap)
             if inputs is None:
-                raise AdminError(
-                    grpc.StatusCode.INTERNAL, f"failed to read the inputs of the execution at {row.user_inputs_uri}"
-                )
+                raise AdminError(grpc.StatusCode.INTERNAL, f"failed to read the inputs of the execution at {uri}")
         else:  # rows that predate offloaded inputs keep them in the spec
             inputs = literals_pb2.LiteralMap()
             inputs.CopyFrom(spec.inputs)
-        return row, spec, inputs
+        return original, spec, inputs
 
     def _create_from(
         self,
@@ -152,54 +149,30 @@ class ExecutionManager:
     # --- reads ---------------------------------------------------------------------------------------------------
 
     def get_execution(self, request: execution_pb2.WorkflowExecutionGetRequest) -> execution_pb2.Execution:
-        rec.validate_workflow_execution_identifier(request.id, request.HasField("id"))
-        row = self._row(request.id)
-        return execution_from_row(row, default_namespace=namespace_of(request.id.project, request.id.domain))
-
-    def _row(self, identifier: Any, *columns: Any) -> Any:
-        with self._ctx.store.read() as conn:
-            row = conn.execute(select_execution(identifier, *(columns or EXECUTION_COLUMNS))).first()
-        if row is None:
-            raise rec.missing_execution(identifier)
-        return row
+        validate_workflow_execution_identifier(request.id, request.HasField("id"))
+        return self._executions.get(request.id, default_namespace=namespace_of(request.id.project, request.id.domain))
 
     def get_execution_data(
         self, request: execution_pb2.WorkflowExecutionGetDataRequest
     ) -> execution_pb2.WorkflowExecutionGetDataResponse:
         """Full inputs and outputs (signed URLs are off, so the URL blobs are present and empty)."""
-        row = self._row(request.id, _E.c.inputs_uri, *EXECUTION_COLUMNS)
-        closure = execution_from_row(row).closure
+        with self._ctx.store.read() as tx:
+            stored = self._executions.get_stored(tx, request.id)
         response = execution_pb2.WorkflowExecutionGetDataResponse()
         response.inputs.SetInParent()
         response.outputs.SetInParent()
-        response.full_inputs.CopyFrom(rec.read_literal_map(self._ctx, row.inputs_uri))
-        response.full_outputs.CopyFrom(_outputs(self._ctx, closure))
+        response.full_inputs.CopyFrom(read_literal_map(self._ctx, stored.inputs_uri))
+        response.full_outputs.CopyFrom(_outputs(self._ctx, stored.execution.closure))
         return response
 
     def list_executions(self, request: common_pb2.ResourceListRequest) -> execution_pb2.ExecutionList:
         """Executions of a project and domain (and name): ACTIVE ones unless a filter names ``state``; error
         messages cut to 100 bytes and the deprecated inputs cleared, as Flyte Admin lists them."""
         reg.validate_resource_list_request(request)
-        ids: Select[Any] = select(_E.c.id).where(
-            _E.c.execution_project == request.id.project, _E.c.execution_domain == request.id.domain
-        )
-        if request.id.name:
-            ids = ids.where(_E.c.execution_name == request.id.name)
-        ids, fields = listing.apply_filters(ids, request.filters, "execution")
-        if "state" not in fields:
-            ids = ids.where(_E.c.state == execution_pb2.EXECUTION_ACTIVE)
-        # Flyte Admin has no default order; the id keeps pages stable.
-        ids = listing.apply_sort(ids, request.sort_by, request.HasField("sort_by"), "execution", [_E.c.id.asc()])
-        with self._ctx.store.read() as conn:
-            rows, token = reg.page_rows(
-                conn, _E, ids, EXECUTION_COLUMNS, request.limit, request.token, "ListExecutions"
-            )
-        listed = []
-        for row in rows:
-            execution = execution_from_row(row, trim_error=True)
+        listed, token = self._executions.list_page(request)
+        for execution in listed:
             execution.spec.ClearField("inputs")
             execution.closure.ClearField("computed_inputs")
-            listed.append(execution)
         return execution_pb2.ExecutionList(executions=listed, token=token)
 
     def get_execution_metrics(
@@ -215,24 +188,20 @@ class ExecutionManager:
 
     def update_execution(self, request: execution_pb2.ExecutionUpdateRequest) -> execution_pb2.ExecutionUpdateResponse:
         """Archive or un-archive: the ``state`` column and ``closure.state_change_details``."""
-        rec.validate_workflow_execution_identifier(request.id, request.HasField("id"))
+        validate_workflow_execution_identifier(request.id, request.HasField("id"))
         if request.state not in execution_pb2.ExecutionState.values():
             raise invalid_argument("invalid value for state")  # Flyte Admin would store any number
         now = utcnow()
-        with self._ctx.store.begin() as conn:
-            row = conn.execute(select_execution(request.id, _E.c.id, _E.c.closure)).first()
-            if row is None:
-                raise rec.missing_execution(request.id)
-            closure = execution_pb2.ExecutionClosure.FromString(row.closure)
+        with self._ctx.store.begin() as tx:
+            record = self._executions.get_for_update(tx, request.id)
+            if record is None:
+                raise missing_execution(request.id)
+            closure = record.closure
             closure.state_change_details.CopyFrom(
-                execution_pb2.ExecutionStateChangeDetails(
-                    state=request.state, principal="", occurred_at=reg.timestamp(now)
-                )
+                execution_pb2.ExecutionStateChangeDetails(state=request.state, principal="", occurred_at=timestamp(now))
             )
-            conn.execute(
-                update(_E)
-                .where(_E.c.id == row.id)
-                .values(state=request.state, closure=closure.SerializeToString(), updated_at=now)
+            self._executions.update(
+                tx, record.row_id, ExecutionChange(closure=closure, updated_at=now, state=request.state)
             )
         return execution_pb2.ExecutionUpdateResponse()
 
@@ -240,23 +209,21 @@ class ExecutionManager:
         self, request: execution_pb2.ExecutionTerminateRequest
     ) -> execution_pb2.ExecutionTerminateResponse:
         """Mark the execution ABORTING with the cause, then have the engine stop it (its ABORTED event ends it)."""
-        rec.validate_workflow_execution_identifier(request.id, request.HasField("id"))
+        validate_workflow_execution_identifier(request.id, request.HasField("id"))
         now = utcnow()
-        with self._ctx.store.begin() as conn:
-            row = conn.execute(select(_E.c.id, _E.c.phase, _E.c.closure).where(key_of(request.id))).first()
-            if row is None:
-                raise rec.missing_execution(request.id)
-            if row.phase in WORKFLOW_TERMINAL_NAMES:
-                raise rec.terminal_state_error("Cannot abort an already terminated workflow execution", row.phase)
-            closure = execution_pb2.ExecutionClosure.FromString(row.closure)
+        with self._ctx.store.begin() as tx:
+            record = self._executions.get_for_update(tx, request.id)
+            if record is None:
+                raise missing_execution(request.id)
+            if record.phase in WORKFLOW_TERMINAL_NAMES:
+                raise terminal_state_error("Cannot abort an already terminated workflow execution", record.phase)
+            closure = record.closure
             closure.abort_metadata.CopyFrom(execution_pb2.AbortMetadata(cause=request.cause, principal=""))
             closure.phase = Phase.ABORTING
-            conn.execute(
-                update(_E)
-                .where(_E.c.id == row.id)
-                .values(
-                    phase="ABORTING", abort_cause=request.cause, closure=closure.SerializeToString(), updated_at=now
-                )
+            self._executions.update(
+                tx,
+                record.row_id,
+                ExecutionChange(closure=closure, updated_at=now, phase="ABORTING", abort_cause=request.cause),
             )
         try:
             self._engine.terminate(request.id, request.cause)
@@ -266,12 +233,6 @@ class ExecutionManager:
             log.warning("the engine failed to terminate execution %s: %s", request.id.name, e)
             raise AdminError(grpc.StatusCode.INTERNAL, f"failed to terminate the execution: {e}") from None
         return execution_pb2.ExecutionTerminateResponse()
-
-
-def _execution_id(row: Any) -> identifier_pb2.WorkflowExecutionIdentifier:
-    return identifier_pb2.WorkflowExecutionIdentifier(
-        project=row.execution_project, domain=row.execution_domain, name=row.execution_name
-    )
 
 
 def _outputs(ctx: AdminContext, closure: execution_pb2.ExecutionClosure) -> literals_pb2.LiteralMap:
@@ -284,8 +245,13 @@ def _outputs(ctx: AdminContext, closure: execution_pb2.ExecutionClosure) -> lite
     if inline is not None:
         size = inline.ByteSize()
         if size >= MAX_INLINE_OUTPUT_BYTES:
-            raise too_large(size, MAX_INLINE_OUTPUT_BYTES)
+            raise _too_large(size, MAX_INLINE_OUTPUT_BYTES)
         return inline
     if closure.WhichOneof("output_result") == "outputs" and closure.outputs.uri:
-        return rec.read_literal_map(ctx, closure.outputs.uri)
+        return read_literal_map(ctx, closure.outputs.uri)
     return literals_pb2.LiteralMap()
+
+
+def _too_large(size: int, limit: int) -> AdminError:
+    """Flyte Admin's answer to inline output data above the response limit."""
+    return AdminError(grpc.StatusCode.RESOURCE_EXHAUSTED, f"limit exceeded. {size}b > {limit}b.")
