@@ -29,8 +29,10 @@ from flyteplane.admin.domain.validation.common import (
     validate_max_bytes,
     validate_project_and_domain,
 )
+from flyteplane.admin.domain.validation.launch_plans import check_datetime as _check_datetime
+from flyteplane.admin.domain.validation.launch_plans import is_datetime as _is_datetime
+from flyteplane.admin.domain.validation.launch_plans import validate_notifications as _validate_notifications
 from flyteplane.admin.errors import invalid_argument
-from flyteplane.admin.managers.launch_plans import _check_datetime, _is_datetime, _validate_notifications
 from flyteplane.admin.prototext import go_text
 
 __all__ = [
