@@ -193,8 +193,7 @@ class AttributesManager:
             )
         type_name = checked_resource_type(request.resource_type)
         # Only the project-level row: the console shows what is set on the project itself.
-        with self._store.read() as tx:
-            attributes = self._attributes.get_in(tx, ResourceKey(type_name, request.project))
+        attributes = self._attributes.get(ResourceKey(type_name, request.project))
         if request.resource_type == matchable_resource_pb2.WORKFLOW_EXECUTION_CONFIG:
             stored = attributes.workflow_execution_config if attributes is not None else WorkflowExecutionConfig()
             attributes = MatchingAttributes(

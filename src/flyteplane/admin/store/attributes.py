@@ -125,8 +125,13 @@ class AttributesRepository:
         """:func:`lookup`: the most specific row for a scope."""
         return lookup(tx, resource_type, project, domain, workflow, launch_plan)
 
-    def get_in(self, tx: Tx, key: ResourceKey) -> matchable_resource_pb2.MatchingAttributes | None:
+    def get(self, key: ResourceKey) -> matchable_resource_pb2.MatchingAttributes | None:
         """The attributes stored under exactly this key (no wider scope), or None."""
+        with self._store.read() as tx:
+            return self.get_in(tx, key)
+
+    def get_in(self, tx: Tx, key: ResourceKey) -> matchable_resource_pb2.MatchingAttributes | None:
+        """:meth:`get` inside the caller's transaction."""
         row = tx.execute(select(_R.c.attributes).where(_where(key)).limit(1)).first()
         return MatchingAttributes.FromString(row.attributes) if row is not None else None
 
