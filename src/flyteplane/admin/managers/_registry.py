@@ -216,7 +216,10 @@ def check_new_version(
     def details(identical: bool) -> list[Message]:
         return [failure_reason(identical)] if failure_reason is not None else []
 
+    identical = already_exists(f"{kind} with identical structure already exists", details(True))
+    if existing.digest == digest:
+        raise identical
     old = existing.structure
-    if existing.digest == digest or (same_structure is not None and same_structure(old, structure)):
-        raise already_exists(f"{kind} with identical structure already exists", details(True))
+    if same_structure is not None and same_structure(old, structure):
+        raise identical
     raise invalid_argument(different_structure_message(identifier.name, kind, old, structure), details(False))

@@ -13,14 +13,14 @@ the compiled form from its cache.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
 from flyteidl.admin import common_pb2, description_entity_pb2, launch_plan_pb2, task_pb2, workflow_pb2
 from flyteidl.core import compiler_pb2, identifier_pb2, interface_pb2
 from google.protobuf.message import Message
-from sqlalchemy import Connection, Row, Select, Table, bindparam, insert, select, update
+from sqlalchemy import Row, Select, Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from flyteplane.admin.errors import already_exists
@@ -62,10 +62,18 @@ class Stored(Generic[M]):
 
 @dataclass(frozen=True)
 class ExistingVersion(Generic[S]):
-    """The version a registration found already stored: its digest and the structure a conflict is diffed by."""
+    """The version a registration found already stored: its digest, and the structure a conflict is diffed by.
+
+    The structure is decoded only when read: an identical re-registration (same digest) never needs it, and a
+    workflow's closure can be large."""
 
     digest: str
-    structure: S
+    stored: bytes
+    decode: Callable[[bytes], S]
+
+    @property
+    def structure(self) -> S:
+        return self.decode(self.stored)
 
 
 # --- statements ----------------------------------------------------------------------------------------------------
@@ -270,11 +278,11 @@ class VersionedRepository(Generic[M, S]):
             return found
         return None
 
-    def _existing_in(self, tx: Connection, params: Mapping[str, str]) -> ExistingVersion[S] | None:
+    def _existing_in(self, tx: Tx, params: Mapping[str, str]) -> ExistingVersion[S] | None:
         row = tx.execute(self._existing, params).first()
         if row is None:
             return None
-        return ExistingVersion(row.digest, self._structure(row[1]))
+        return ExistingVersion(row.digest, row[1], self._structure)
 
 
 _KEY = ("project", "domain", "name", "version")

@@ -131,12 +131,13 @@ def validate_limit(limit: int) -> None:
 
 
 def validate_create_request(
-    request: Any, resource_type: int, project_state: Callable[[str], int | None], domains: Collection[str]
+    request: Any, resource_type: int, state_of: Callable[[str], int | None], domains: Collection[str]
 ) -> None:
     """CreateTask / CreateWorkflow's first checks, in Flyte Admin's order: the id, that its project (whose state
-    ``project_state`` reads) and domain are registered, and a spec with a template."""
+    ``state_of(project)`` reads, once the id is known to be valid) and domain are registered, and a spec with a
+    template."""
     validate_identifier(request.id, request.HasField("id"), resource_type)
-    check_project_and_domain(request.id.project, request.id.domain, project_state(request.id.project), domains)
+    check_project_and_domain(request.id.project, request.id.domain, state_of(request.id.project), domains)
     if not request.HasField("spec") or not request.spec.HasField("template"):
         raise invalid_argument("missing spec")
 
@@ -171,7 +172,10 @@ def check_project_exists_and_active(project: str, state: int | None) -> None:
 
 
 def validate_project_and_domain(ctx: AdminContext, tx: Tx, project: str, domain: str) -> None:
-    """:func:`check_project_and_domain` with the project's state read in the caller's transaction ``tx``."""
+    """:func:`check_project_and_domain` with the project's state read in the caller's transaction ``tx``.
+
+    For the callers that validate inside a transaction of their own (CreateExecution, the data proxy); the
+    registry managers read the state through ``ProjectRepository`` and call :func:`check_project_and_domain`."""
     check_project_and_domain(project, domain, project_state(tx, project), ctx.config.domains)
 
 
