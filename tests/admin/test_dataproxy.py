@@ -22,8 +22,8 @@ from flyteidl.service import dataproxy_pb2, dataproxy_pb2_grpc
 from google.protobuf import duration_pb2
 
 from flyteplane.admin.blobs import BlobConflict, BlobStore, DigestMismatch, IncompleteBody, InvalidKey, check_key
+from flyteplane.admin.domain.times import go_duration
 from flyteplane.admin.http import UrlSigner
-from flyteplane.admin.managers.dataproxy import go_duration
 from flyteplane.admin.server import AdminServer
 
 PROJECT, DOMAIN = "flytesnacks", "development"

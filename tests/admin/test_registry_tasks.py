@@ -15,9 +15,10 @@ from flyteidl.core import identifier_pb2, interface_pb2, literals_pb2, tasks_pb2
 from sqlalchemy import event
 
 from flyteplane.admin.config import AdminConfig, AdminContext
+from flyteplane.admin.domain.validation.tasks import parse_quantity
 from flyteplane.admin.errors import AdminError
 from flyteplane.admin.managers.description_entities import DescriptionEntityManager
-from flyteplane.admin.managers.tasks import TaskManager, parse_quantity
+from flyteplane.admin.managers.tasks import TaskManager
 from flyteplane.admin.store import schema
 from flyteplane.admin.store.db import Store
 from flyteplane.admin.wiring import build_context

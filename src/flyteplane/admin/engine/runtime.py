@@ -104,6 +104,6 @@ def seconds_of(duration: duration_pb2.Duration) -> float | None:
 
 def go_duration_text(seconds: float) -> str:
     """Seconds as Go prints a ``time.Duration`` (``1s``, ``1m30s``, ``500ms``), as in propeller's messages."""
-    from flyteplane.admin.managers.dataproxy import go_duration
+    from flyteplane.admin.domain.times import go_duration
 
     return go_duration(round(seconds * 1e9))

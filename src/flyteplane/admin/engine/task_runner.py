@@ -183,7 +183,7 @@ def _primitive_text(p: literals_pb2.Primitive) -> str:
     if which == "datetime":
         return p.datetime.ToJsonString()
     if which == "duration":
-        from flyteplane.admin.managers.dataproxy import go_duration
+        from flyteplane.admin.domain.times import go_duration
 
         return go_duration(p.duration.seconds * 10**9 + p.duration.nanos)
     return ""

@@ -19,10 +19,16 @@ from collections.abc import Callable
 from flyteidl.admin import execution_pb2
 from flyteidl.core import identifier_pb2, literals_pb2
 
-from flyteplane.admin.domain.validation.common import require, validate_labels, validate_max_bytes
+from flyteplane.admin.domain.validation.common import (
+    require,
+    validate_labels,
+    validate_max_bytes,
+)
 from flyteplane.admin.domain.validation.executions import validate_name
+from flyteplane.admin.domain.validation.launch_plans import check_datetime as _check_datetime
+from flyteplane.admin.domain.validation.launch_plans import is_datetime as _is_datetime
+from flyteplane.admin.domain.validation.launch_plans import validate_notifications as _validate_notifications
 from flyteplane.admin.errors import invalid_argument
-from flyteplane.admin.managers.launch_plans import _check_datetime, _is_datetime, _validate_notifications
 
 __all__ = ["validate_create_request", "validate_literal_map"]
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import grpc
-from flyteidl.admin import common_pb2, execution_pb2, launch_plan_pb2, matchable_resource_pb2, project_pb2, workflow_pb2
+from flyteidl.admin import common_pb2, execution_pb2, launch_plan_pb2, matchable_resource_pb2, project_pb2
 from flyteidl.core import compiler_pb2, identifier_pb2, literals_pb2, security_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 
@@ -38,7 +38,6 @@ from flyteplane.admin.managers import _registry as reg
 from flyteplane.admin.managers._execution_inputs import validate_create_request
 from flyteplane.admin.managers._flytegen import get_or_create
 from flyteplane.admin.managers.attributes import merge_into_exec_config, resolve
-from flyteplane.admin.managers.launch_plans import launch_plan_from_row
 from flyteplane.admin.managers.projects import ProjectManager
 from flyteplane.admin.managers.run_data import offload_literal_map
 from flyteplane.admin.store import schema
@@ -50,30 +49,14 @@ from flyteplane.admin.store.executions import (
     NewExecution,
 )
 from flyteplane.admin.store.node_executions import NodeExecutionRepository, missing_node_execution
+from flyteplane.admin.store.registry import LaunchPlanRepository, WorkflowRepository
 
 __all__ = ["DuplicateExecution", "ExecutionCreator", "Launch"]
 
 _LP = schema.launch_plans
-_W = schema.workflows
 Mode = execution_pb2.ExecutionMetadata
 Phase = core_execution_pb2.WorkflowExecution
 WorkflowExecutionConfig = matchable_resource_pb2.WorkflowExecutionConfig
-
-_LAUNCH_PLAN = reg.by_key(
-    _LP,
-    _LP.c.id,
-    _LP.c.workflow_id,
-    _LP.c.project,
-    _LP.c.domain,
-    _LP.c.name,
-    _LP.c.version,
-    _LP.c.spec,
-    _LP.c.closure,
-    _LP.c.state,
-    _LP.c.created_at,
-    _LP.c.updated_at,
-)
-_WORKFLOW = reg.by_key(_W, _W.c.id, _W.c.closure)
 
 
 @dataclass
@@ -194,22 +177,23 @@ class ExecutionCreator:
                 task_row_id=entities.task_row_id,
             )
             return target, _inputs(request, target.launch_plan)
-        with self._ctx.store.read() as conn:
-            row = conn.execute(_LAUNCH_PLAN, reg.key_params(reference)).first()
-            if row is None:
+        launch_plans, workflows = LaunchPlanRepository(self._ctx.store), WorkflowRepository(self._ctx.store)
+        with self._ctx.store.read() as tx:
+            stored_plan = launch_plans.get_stored_in(tx, reference)
+            if stored_plan is None:
                 raise not_found(reg.missing_entity("LAUNCH_PLAN", reference))
-            plan = launch_plan_from_row(row)
+            plan = stored_plan.entity
             inputs = _inputs(request, plan)
             workflow_ref = plan.spec.workflow_id
-            workflow_row = conn.execute(_WORKFLOW, reg.key_params(workflow_ref)).first()
-        if workflow_row is None:
+            workflow = workflows.get_stored_in(tx, workflow_ref)
+        if workflow is None:
             raise not_found(reg.missing_entity("WORKFLOW", workflow_ref))
         target = _Target(
             launch_plan=plan,
             workflow_id=reg.identifier_of(workflow_ref, identifier_pb2.WORKFLOW),
-            workflow_row_id=workflow_row.id,
-            compiled=workflow_pb2.WorkflowClosure.FromString(workflow_row.closure).compiled_workflow,
-            launch_plan_row_id=row.id,
+            workflow_row_id=workflow.row_id,
+            compiled=workflow.entity.closure.compiled_workflow,
+            launch_plan_row_id=stored_plan.row_id,
             task_row_id=None,
         )
         return target, inputs

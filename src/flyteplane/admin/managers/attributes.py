@@ -14,7 +14,8 @@ Quirks of Flyte Admin reproduced on purpose, because clients can observe them:
 * GetProjectAttributes of WORKFLOW_EXECUTION_CONFIG is merged with the server defaults, and answered with the
   defaults alone when there is no row.
 
-:func:`resolve` / :func:`lookup` are the same most-specific-match lookup for other managers (CreateExecution).
+:func:`resolve` / :func:`lookup` (from :mod:`flyteplane.admin.store.attributes`) are the same most-specific-match
+lookup for other managers (CreateExecution).
 """
 
 from __future__ import annotations
@@ -28,17 +29,19 @@ from flyteidl.admin import (
     project_domain_attributes_pb2,
     workflow_attributes_pb2,
 )
-from sqlalchemy import Connection, Row, and_, select
 
 from flyteplane.admin.config import AdminContext
 from flyteplane.admin.domain.times import utcnow
-from flyteplane.admin.domain.validation.common import (
-    validate_max_bytes,
-    validate_project_and_domain,
-    validate_project_exists_and_active,
+from flyteplane.admin.domain.validation.attributes import (
+    checked_resource_type,
+    matching_resource_type,
+    validate_workflow_name,
 )
+from flyteplane.admin.domain.validation.common import check_project_and_domain, check_project_exists_and_active
 from flyteplane.admin.errors import invalid_argument, not_found
-from flyteplane.admin.store import schema
+from flyteplane.admin.store.attributes import AttributesRepository, MatchedAttributes, ResourceKey, lookup, resolve
+from flyteplane.admin.store.db import Tx
+from flyteplane.admin.store.projects import ProjectRepository
 
 __all__ = [
     "PRIORITY_LAUNCH_PLAN",
@@ -54,50 +57,11 @@ __all__ = [
 
 MatchingAttributes = matchable_resource_pb2.MatchingAttributes
 WorkflowExecutionConfig = matchable_resource_pb2.WorkflowExecutionConfig
-MatchableResource = matchable_resource_pb2.MatchableResource
 
 PRIORITY_PROJECT = 5
 PRIORITY_PROJECT_DOMAIN = 10
 PRIORITY_WORKFLOW = 100
 PRIORITY_LAUNCH_PLAN = 1000
-
-# The MatchingAttributes oneof member -> the resource type it is stored under. quality_of_service has no entry:
-# Flyte Admin refuses it ("Unrecognized matching attributes type").
-_TARGET_TYPES: dict[str, int] = {
-    "task_resource_attributes": matchable_resource_pb2.TASK_RESOURCE,
-    "cluster_resource_attributes": matchable_resource_pb2.CLUSTER_RESOURCE,
-    "execution_queue_attributes": matchable_resource_pb2.EXECUTION_QUEUE,
-    "execution_cluster_label": matchable_resource_pb2.EXECUTION_CLUSTER_LABEL,
-    "plugin_overrides": matchable_resource_pb2.PLUGIN_OVERRIDE,
-    "workflow_execution_config": matchable_resource_pb2.WORKFLOW_EXECUTION_CONFIG,
-    "cluster_assignment": matchable_resource_pb2.CLUSTER_ASSIGNMENT,
-}
-_MAX_NAME_BYTES = 255
-
-
-@dataclass(frozen=True)
-class MatchedAttributes:
-    """The row a lookup matched: its own scope (which may be wider than asked for) and its attributes."""
-
-    project: str
-    domain: str
-    workflow: str
-    launch_plan: str
-    resource_type: str
-    attributes: matchable_resource_pb2.MatchingAttributes
-
-
-def _type_name(resource_type: int | str) -> str:
-    """The stored form of a resource type: its enum name (Go's ``MatchableResource.String()``)."""
-    if isinstance(resource_type, str):
-        return resource_type
-    return MatchableResource.Name(resource_type)
-
-
-def _checked_type(resource_type: int) -> str:
-    if resource_type not in MatchableResource.values():
-        raise invalid_argument("invalid value for resource_type")
-    return MatchableResource.Name(resource_type)
 
 
 def _resource_id(project: str, domain: str, workflow: str, launch_plan: str, resource_type: str) -> str:
@@ -106,45 +70,6 @@ def _resource_id(project: str, domain: str, workflow: str, launch_plan: str, res
         f"{{Project:{project} Domain:{domain} Workflow:{workflow} LaunchPlan:{launch_plan} "
         f"ResourceType:{resource_type}}}"
     )
-
-
-def lookup(
-    conn: Connection,
-    resource_type: int | str,
-    project: str,
-    domain: str,
-    workflow: str = "",
-    launch_plan: str = "",
-) -> MatchedAttributes | None:
-    """The most specific row for this scope: each key column may match exactly or be "any" ("")."""
-    r = schema.resources
-    query = (
-        select(r)
-        .where(
-            r.c.resource_type == _type_name(resource_type),
-            r.c.project.in_({"", project}),
-            r.c.domain.in_({"", domain}),
-            r.c.workflow.in_({"", workflow}),
-            r.c.launch_plan.in_({"", launch_plan}),
-        )
-        .order_by(r.c.priority.desc(), r.c.id.asc())
-        .limit(1)
-    )
-    row = conn.execute(query).first()
-    return _matched(row) if row is not None else None
-
-
-def resolve(
-    conn: Connection,
-    resource_type: int | str,
-    project: str,
-    domain: str,
-    workflow: str = "",
-    launch_plan: str = "",
-) -> matchable_resource_pb2.MatchingAttributes | None:
-    """The most specific MatchingAttributes for this scope, or None when nothing is configured."""
-    matched = lookup(conn, resource_type, project, domain, workflow, launch_plan)
-    return matched.attributes if matched is not None else None
 
 
 def merge_into_exec_config(
@@ -186,27 +111,6 @@ def merge_into_exec_config(
     return merged
 
 
-def _matched(row: Row[Any]) -> MatchedAttributes:
-    return MatchedAttributes(
-        project=row.project,
-        domain=row.domain,
-        workflow=row.workflow,
-        launch_plan=row.launch_plan,
-        resource_type=row.resource_type,
-        attributes=MatchingAttributes.FromString(row.attributes),
-    )
-
-
-def _matching_type(attributes: Any, identifier: str) -> int:
-    """Flyte Admin's validateMatchingAttributes: the resource type implied by the oneof member that is set."""
-    if not attributes.HasField("matching_attributes"):
-        raise invalid_argument("missing matching_attributes")
-    target = attributes.matching_attributes.WhichOneof("target")
-    if target not in _TARGET_TYPES:
-        raise invalid_argument(f"Unrecognized matching attributes type for request {identifier}")
-    return _TARGET_TYPES[target]
-
-
 def _merge_plugin_overrides(
     existing: matchable_resource_pb2.MatchingAttributes, update: matchable_resource_pb2.MatchingAttributes
 ) -> matchable_resource_pb2.MatchingAttributes:
@@ -223,61 +127,6 @@ def _merge_plugin_overrides(
     merged.plugin_overrides.SetInParent()
     merged.plugin_overrides.overrides.extend(by_type.values())
     return merged
-
-
-def _key(project: str, domain: str, workflow: str, launch_plan: str, resource_type: str) -> Any:
-    r = schema.resources
-    return and_(
-        r.c.project == project,
-        r.c.domain == domain,
-        r.c.workflow == workflow,
-        r.c.launch_plan == launch_plan,
-        r.c.resource_type == resource_type,
-    )
-
-
-def _upsert(
-    conn: Connection,
-    *,
-    project: str,
-    domain: str = "",
-    workflow: str = "",
-    launch_plan: str = "",
-    resource_type: int,
-    priority: int,
-    attributes: matchable_resource_pb2.MatchingAttributes,
-) -> None:
-    r = schema.resources
-    type_name = MatchableResource.Name(resource_type)
-    where = _key(project, domain, workflow, launch_plan, type_name)
-    row = conn.execute(select(r.c.id, r.c.attributes).where(where)).first()
-    now = utcnow()
-    if row is None:
-        conn.execute(
-            r.insert().values(
-                project=project,
-                domain=domain,
-                workflow=workflow,
-                launch_plan=launch_plan,
-                resource_type=type_name,
-                priority=priority,
-                attributes=attributes.SerializeToString(),
-                created_at=now,
-                updated_at=now,
-            )
-        )
-        return
-    if resource_type == matchable_resource_pb2.PLUGIN_OVERRIDE:
-        attributes = _merge_plugin_overrides(MatchingAttributes.FromString(row.attributes), attributes)
-    conn.execute(r.update().where(r.c.id == row.id).values(attributes=attributes.SerializeToString(), updated_at=now))
-
-
-def _delete_rows(conn: Connection, resource_type: str, **keys: str) -> None:
-    """Delete like gorm's ``Where(&Resource{...}).Delete``: empty key fields are not part of the condition."""
-    r = schema.resources
-    conditions = [r.c.resource_type == resource_type]
-    conditions += [r.c[column] == value for column, value in keys.items() if value]
-    conn.execute(r.delete().where(*conditions))
 
 
 @dataclass(frozen=True)
@@ -299,6 +148,9 @@ class AttributesManager:
 
     def __init__(self, ctx: AdminContext) -> None:
         self._ctx = ctx
+        self._store = ctx.store
+        self._attributes = AttributesRepository(ctx.store)
+        self._projects = ProjectRepository(ctx.store)
 
     # -- project-domain --------------------------------------------------------------------------------------
     def update_project_domain_attributes(
@@ -333,23 +185,15 @@ class AttributesManager:
     def get_project_attributes(
         self, request: project_attributes_pb2.ProjectAttributesGetRequest
     ) -> project_attributes_pb2.ProjectAttributesGetResponse:
-        r = schema.resources
-        with self._ctx.store.read() as conn:
-            # Reading project attributes is allowed for archived projects too: existence is enough.
-            exists = conn.execute(
-                select(schema.projects.c.id).where(schema.projects.c.identifier == request.project)
-            ).first()
-            if exists is None:
-                raise invalid_argument(
-                    f"failed to validate that project [{request.project}] exists, "
-                    f"err: [project [{request.project}] not found]"
-                )
-            type_name = _checked_type(request.resource_type)
-            # Only the project-level row: the console shows what is set on the project itself.
-            row = conn.execute(
-                select(r.c.attributes).where(_key(request.project, "", "", "", type_name)).limit(1)
-            ).first()
-        attributes = MatchingAttributes.FromString(row.attributes) if row is not None else None
+        # Reading project attributes is allowed for archived projects too: existence is enough.
+        if self._projects.state(request.project) is None:
+            raise invalid_argument(
+                f"failed to validate that project [{request.project}] exists, "
+                f"err: [project [{request.project}] not found]"
+            )
+        type_name = checked_resource_type(request.resource_type)
+        # Only the project-level row: the console shows what is set on the project itself.
+        attributes = self._attributes.get(ResourceKey(type_name, request.project))
         if request.resource_type == matchable_resource_pb2.WORKFLOW_EXECUTION_CONFIG:
             stored = attributes.workflow_execution_config if attributes is not None else WorkflowExecutionConfig()
             attributes = MatchingAttributes(
@@ -395,76 +239,60 @@ class AttributesManager:
         return workflow_attributes_pb2.WorkflowAttributesDeleteResponse()
 
     # -- one implementation per verb, for every level --------------------------------------------------------
-    def _scope(self, conn: Connection, level: _Level, source: Any) -> dict[str, str]:
+    def _scope(self, tx: Tx, level: _Level, source: Any) -> dict[str, str]:
         """Flyte Admin's checks of a request's scope, in its order; returns the scope's key fields by column.
 
         Project level: the project exists and is active. Below it: the domain is known too. Workflow level: the
         workflow is named and not too long.
         """
+        state = self._projects.state_in(tx, source.project)
         if level is _PROJECT:
-            validate_project_exists_and_active(conn, source.project)
+            check_project_exists_and_active(source.project, state)
         else:
-            validate_project_and_domain(self._ctx, conn, source.project, source.domain)
+            check_project_and_domain(source.project, source.domain, state, self._ctx.config.domains)
         if level is _WORKFLOW:
-            if not source.workflow:
-                raise invalid_argument("missing name")
-            validate_max_bytes(source.workflow, "workflow", _MAX_NAME_BYTES)
+            validate_workflow_name(source.workflow)
         return {key: getattr(source, key) for key in level.keys}
 
     def _update(self, level: _Level, request: Any) -> None:
         if not request.HasField("attributes"):
             raise invalid_argument("missing attributes")
         attrs = request.attributes
-        with self._ctx.store.begin() as conn:
-            scope = self._scope(conn, level, attrs)
+        with self._store.begin() as tx:
+            scope = self._scope(tx, level, attrs)
             # Flyte Admin names the request by its scope: "p", "p-d", "p-d-wf".
-            resource_type = _matching_type(attrs, "-".join(scope.values()))
-            _upsert(
-                conn,
-                **scope,
-                resource_type=resource_type,
-                priority=level.priority,
-                attributes=attrs.matching_attributes,
-            )
+            resource_type = matching_resource_type(attrs, "-".join(scope.values()))
+            key = ResourceKey(matchable_resource_pb2.MatchableResource.Name(resource_type), **scope)
+            attributes = attrs.matching_attributes
+            if resource_type == matchable_resource_pb2.PLUGIN_OVERRIDE:
+                stored = self._attributes.get_in(tx, key)
+                if stored is not None:
+                    attributes = _merge_plugin_overrides(stored, attributes)
+            self._attributes.put_in(tx, key, attributes, priority=level.priority, now=utcnow())
 
     def _get(self, level: _Level, request: Any) -> MatchedAttributes:
         """The most specific row for the request's scope (project-domain and workflow levels)."""
-        with self._ctx.store.read() as conn:
-            scope = self._scope(conn, level, request)
-            type_name = _checked_type(request.resource_type)
-            matched = lookup(conn, type_name, **scope)
+        with self._store.read() as tx:
+            scope = self._scope(tx, level, request)
+            type_name = checked_resource_type(request.resource_type)
+            matched = self._attributes.lookup_in(tx, type_name, **scope)
         if matched is None:
             resource = _resource_id(scope["project"], scope.get("domain", ""), scope.get("workflow", ""), "", type_name)
             raise not_found(f"Resource [{resource}] not found")
         return matched
 
     def _delete(self, level: _Level, request: Any) -> None:
-        with self._ctx.store.begin() as conn:
-            scope = self._scope(conn, level, request)
-            type_name = _checked_type(request.resource_type)
-            _delete_rows(conn, type_name, **scope)
+        with self._store.begin() as tx:
+            scope = self._scope(tx, level, request)
+            type_name = checked_resource_type(request.resource_type)
+            self._attributes.delete_in(tx, ResourceKey(type_name, **scope))
 
     # -- all -------------------------------------------------------------------------------------------------
     def list_matchable_attributes(
         self, request: matchable_resource_pb2.ListMatchableAttributesRequest
     ) -> matchable_resource_pb2.ListMatchableAttributesResponse:
-        type_name = _checked_type(request.resource_type)
-        r = schema.resources
-        query = select(r).where(r.c.resource_type == type_name).order_by(r.c.priority.desc(), r.c.id.asc())
-        with self._ctx.store.read() as conn:
-            rows = conn.execute(query).all()
-        return matchable_resource_pb2.ListMatchableAttributesResponse(
-            configurations=[
-                matchable_resource_pb2.MatchableAttributesConfiguration(
-                    attributes=MatchingAttributes.FromString(row.attributes),
-                    project=row.project,
-                    domain=row.domain,
-                    workflow=row.workflow,
-                    launch_plan=row.launch_plan,
-                )
-                for row in rows
-            ]
-        )
+        type_name = checked_resource_type(request.resource_type)
+        return matchable_resource_pb2.ListMatchableAttributesResponse(configurations=self._attributes.list(type_name))
 
     # -- helpers ---------------------------------------------------------------------------------------------
     def _default_exec_config(self) -> matchable_resource_pb2.WorkflowExecutionConfig:

@@ -27,6 +27,7 @@ from google.protobuf import duration_pb2, timestamp_pb2
 from flyteplane.admin.blobs import InvalidKey, check_key
 from flyteplane.admin.config import AdminContext
 from flyteplane.admin.domain.flyte_urls import FlyteUrl, parse_flyte_url
+from flyteplane.admin.domain.times import go_duration
 from flyteplane.admin.domain.validation.common import validate_project_and_domain
 from flyteplane.admin.errors import AdminError, already_exists, failed_precondition, invalid_argument, not_found
 from flyteplane.admin.managers.node_executions import NodeExecutionManager
@@ -323,34 +324,6 @@ def _duration_text(d: duration_pb2.Duration) -> str:
     if d.nanos:
         parts.append(f"nanos:{d.nanos}")
     return " ".join(parts)
-
-
-def go_duration(ns: int) -> str:
-    """Go's ``time.Duration.String()``: ``1h0m0s``, ``1.5s``, ``250ms``, ``-2m3s``, ``0s``."""
-    if ns == 0:
-        return "0s"
-    sign = "-" if ns < 0 else ""
-    u = abs(ns)
-    if u < 10**9:
-        for limit, unit, precision in ((10**3, "ns", 0), (10**6, "µs", 3), (10**9, "ms", 6)):
-            if u < limit:
-                return f"{sign}{_fraction(u, precision)}{unit}"
-    seconds, nanos = divmod(u, 10**9)
-    text = f"{_fraction(seconds % 60 * 10**9 + nanos, 9)}s"
-    minutes = seconds // 60
-    if minutes:
-        text = f"{minutes % 60}m{text}"
-        hours = minutes // 60
-        if hours:
-            text = f"{hours}h{text}"
-    return sign + text
-
-
-def _fraction(value: int, precision: int) -> str:
-    """``value / 10**precision`` in decimal, trailing zeros (and a bare point) dropped."""
-    whole, frac = divmod(value, 10**precision) if precision else (value, 0)
-    digits = str(frac).rjust(precision, "0").rstrip("0") if precision else ""
-    return f"{whole}.{digits}" if digits else str(whole)
 
 
 def _timestamp(now: float, expires_ns: int) -> timestamp_pb2.Timestamp:

@@ -3,29 +3,35 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Collection
 from typing import Any
 
+from flyteidl.admin import common_pb2
 from flyteidl.core import identifier_pb2
-from sqlalchemy import Connection, select
 
 from flyteplane.admin.config import AdminContext
 from flyteplane.admin.errors import AdminError, invalid_argument
 from flyteplane.admin.prototext import go_text
-from flyteplane.admin.store import schema
+from flyteplane.admin.store.db import Tx
+from flyteplane.admin.store.projects import project_state
 
 __all__ = [
     "RESOURCE_TYPE_NAMES",
+    "check_project_and_domain",
+    "check_project_exists_and_active",
     "dns1123_label_errors",
     "id_text",
     "require",
     "require_named_id",
+    "validate_create_request",
     "validate_identifier",
+    "validate_identifier_list_request",
     "validate_labels",
     "validate_limit",
     "validate_max_bytes",
     "validate_named_identifier",
     "validate_project_and_domain",
-    "validate_project_exists_and_active",
+    "validate_resource_list_request",
 ]
 
 RESOURCE_TYPE_NAMES = {
@@ -124,23 +130,60 @@ def validate_limit(limit: int) -> None:
         raise invalid_argument("invalid value for limit")
 
 
-def validate_project_and_domain(ctx: AdminContext, conn: Connection, project: str, domain: str) -> None:
-    """The project is registered and active, and the domain is one of the configured ones."""
-    _validate_project_active(conn, project, f"project [{project}] and domain [{domain}] are registered")
-    if domain not in ctx.config.domains:
+def validate_create_request(
+    request: Any, resource_type: int, state_of: Callable[[str], int | None], domains: Collection[str]
+) -> None:
+    """CreateTask / CreateWorkflow's first checks, in Flyte Admin's order: the id, that its project (whose state
+    ``state_of(project)`` reads, once the id is known to be valid) and domain are registered, and a spec with a
+    template."""
+    validate_identifier(request.id, request.HasField("id"), resource_type)
+    check_project_and_domain(request.id.project, request.id.domain, state_of(request.id.project), domains)
+    if not request.HasField("spec") or not request.spec.HasField("template"):
+        raise invalid_argument("missing spec")
+
+
+def validate_resource_list_request(request: common_pb2.ResourceListRequest) -> None:
+    """ResourceListRequest (ListTasks, ListWorkflows, ListLaunchPlans): id, project, domain, limit — in that order."""
+    if not request.HasField("id"):
+        raise invalid_argument("missing id")
+    require(request.id.project, "project")
+    require(request.id.domain, "domain")
+    validate_limit(request.limit)
+
+
+def validate_identifier_list_request(request: common_pb2.NamedEntityIdentifierListRequest) -> None:
+    """NamedEntityIdentifierListRequest (ListTaskIds, ListWorkflowIds): project, domain, limit."""
+    require(request.project, "project")
+    require(request.domain, "domain")
+    validate_limit(request.limit)
+
+
+def check_project_and_domain(project: str, domain: str, state: int | None, domains: Collection[str]) -> None:
+    """The project is registered (``state`` is its stored state, None when it is not) and active, and the domain
+    is one of the configured ones."""
+    _check_project_active(project, state, f"project [{project}] and domain [{domain}] are registered")
+    if domain not in domains:
         raise invalid_argument(f"domain [{domain}] is unrecognized by system")
 
 
-def validate_project_exists_and_active(conn: Connection, project: str) -> None:
-    _validate_project_active(conn, project, f"project [{project}] is registered")
+def check_project_exists_and_active(project: str, state: int | None) -> None:
+    """The project is registered (``state`` is its stored state, None when it is not) and active."""
+    _check_project_active(project, state, f"project [{project}] is registered")
 
 
-def _validate_project_active(conn: Connection, project: str, what: str) -> None:
+def validate_project_and_domain(ctx: AdminContext, tx: Tx, project: str, domain: str) -> None:
+    """:func:`check_project_and_domain` with the project's state read in the caller's transaction ``tx``.
+
+    For the callers that validate inside a transaction of their own (CreateExecution, the data proxy); the
+    registry managers read the state through ``ProjectRepository`` and call :func:`check_project_and_domain`."""
+    check_project_and_domain(project, domain, project_state(tx, project), ctx.config.domains)
+
+
+def _check_project_active(project: str, state: int | None, what: str) -> None:
     """``failed to validate that <what>, err: [project [p] not found]``, or the inactive-project error."""
-    row = conn.execute(select(schema.projects.c.state).where(schema.projects.c.identifier == project)).first()
-    if row is None:
+    if state is None:
         raise invalid_argument(f"failed to validate that {what}, err: [project [{project}] not found]")
-    if row.state != 0:
+    if state != 0:
         raise _inactive(project)
 
 

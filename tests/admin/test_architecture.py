@@ -1,0 +1,49 @@
+"""The admin's layering, checked: SQL lives in ``admin/store`` only, and the engine reaches the rest of the admin
+through its port (never a manager or the store)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ADMIN = Path(__file__).resolve().parents[2] / "src" / "flyteplane" / "admin"
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+    return found
+
+
+def _modules(package: str) -> list[Path]:
+    return sorted((ADMIN / package).rglob("*.py"))
+
+
+@pytest.mark.parametrize("package", ["managers", "engine", "domain"])
+def test_no_sql_outside_the_store(package: str) -> None:
+    offenders = {
+        str(path.relative_to(ADMIN)): sorted(m for m in _imports(path) if m.split(".")[0] == "sqlalchemy")
+        for path in _modules(package)
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_the_engine_reaches_the_admin_only_through_its_port() -> None:
+    forbidden = ("flyteplane.admin.managers", "flyteplane.admin.store", "flyteplane.admin.wiring")
+    offenders = {
+        str(path.relative_to(ADMIN)): sorted(m for m in _imports(path) if m.startswith(forbidden))
+        for path in _modules("engine")
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_the_check_sees_an_import() -> None:
+    # The check reads real import statements: a module that imports SQLAlchemy is caught.
+    assert "sqlalchemy" in _imports(ADMIN / "store" / "db.py")
