@@ -1,4 +1,5 @@
-"""DataProxyService and the signed-URL HTTP side, over real gRPC and real HTTP (flyteadmin-semantics.md §8)."""
+"""DataProxyService and the signed-URL HTTP side, over real gRPC and real HTTP (Flyte Admin's
+``flyteadmin/dataproxy/service.go``)."""
 
 from __future__ import annotations
 

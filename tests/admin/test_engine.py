@@ -77,9 +77,11 @@ from flyteplane.admin.engine.task_runner import (
 from flyteplane.admin.errors import AdminError
 from flyteplane.admin.http import HttpServer
 from flyteplane.admin.managers._execution_launch import ExecutionCreator
+from flyteplane.admin.managers._flytegen import SingleTaskWorkflows
 from flyteplane.admin.managers.engine_port import EngineAdmin
 from flyteplane.admin.managers.event_recorder import EventRecorder
 from flyteplane.admin.managers.run_endings import RunEndings
+from flyteplane.admin.managers.workflows import WorkflowManager
 from flyteplane.admin.store import execution_schema as xs
 
 REPO = Path(__file__).resolve().parents[2]
@@ -303,7 +305,10 @@ class HarnessPort:
         ctx = harness.ctx
         endings = RunEndings()
         recorder = EventRecorder(ctx, endings)
-        self.real = EngineAdmin(ctx, recorder=recorder, creator=ExecutionCreator(ctx), endings=endings)
+        creator = ExecutionCreator(
+            ctx, single_tasks=SingleTaskWorkflows(ctx.store, WorkflowManager(ctx).create_workflow)
+        )
+        self.real = EngineAdmin(ctx, recorder=recorder, creator=creator, endings=endings)
         self.tap = Tap(recorder)
         self.harness = harness
 

@@ -1,5 +1,6 @@
-"""The read side of run records: node and task execution reads and listings, their data, signals, and the data
-proxy's GetData and CreateDownloadLink (flyteadmin-semantics.md §3, §5.11-§5.13, §8)."""
+"""The read side of run records: node and task execution reads and listings, their data, signals, and the data proxy's
+GetData and CreateDownloadLink (Flyte Admin's ``flyteadmin/pkg/manager/impl/node_execution_manager.go``,
+``task_execution_manager.go``, ``signal_manager.go`` and ``flyteadmin/dataproxy/service.go``)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""The EventRecorder: Flyte Admin's rules for workflow, node and task execution events (flyteadmin-semantics.md
-§5.4, §5.11, §5.12), driven the way propeller drives them, through the event RPC managers."""
+"""The EventRecorder: Flyte Admin's rules for workflow, node and task execution events (Flyte Admin's
+``flyteadmin/pkg/manager/impl/execution_manager.go`` and its node and task siblings), driven the way propeller drives
+them, through the event RPC managers."""
 
 from __future__ import annotations
 
@@ -99,7 +100,7 @@ def read_uri(ctx: AdminContext, uri: str) -> literals_pb2.LiteralMap:
     return literals_pb2.LiteralMap.FromString(blobs.get(key))
 
 
-# --- workflow events (§5.4) ------------------------------------------------------------------------------------------
+# --- workflow events ------------------------------------------------------------------------------------------------
 
 
 def test_workflow_run_records_phases_times_outputs_and_events(
@@ -319,7 +320,7 @@ def test_the_event_rpcs_and_the_engine_share_one_recorder(make_services: Any) ->
     assert services.engine.port._recorder is services.recorder  # type: ignore[attr-defined]
 
 
-# --- node events (§5.11) ---------------------------------------------------------------------------------------------
+# --- node events ----------------------------------------------------------------------------------------------------
 
 
 def test_a_node_lifecycle(ctx: AdminContext, events: EventManager, run: Any) -> None:
@@ -640,7 +641,7 @@ def test_a_dynamic_workflow_is_stored_and_served(ctx: AdminContext, events: Even
     )
 
 
-# --- task events (§5.12) ---------------------------------------------------------------------------------------------
+# --- task events ----------------------------------------------------------------------------------------------------
 
 
 def _log(name: str, uri: str, **flags: bool) -> core_execution_pb2.TaskLog:

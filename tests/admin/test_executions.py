@@ -1,4 +1,5 @@
-"""Executions (flyteadmin-semantics.md §5.1-§5.10): CreateExecution's validation, inputs, names and rows, the
+"""Executions (Flyte Admin's ``flyteadmin/pkg/manager/impl/execution_manager.go``): CreateExecution's validation,
+inputs, names and rows, the
 single-task ``.flytegen`` path, listing, archiving, termination, relaunch, recovery, execution data and metrics.
 
 The unit tests drive :class:`ExecutionManager` directly with a recording stand-in for the workflow engine, and move
@@ -57,6 +58,7 @@ from flyteplane.admin.engine.port import RunRequest
 from flyteplane.admin.errors import AdminError
 from flyteplane.admin.managers import _flytegen
 from flyteplane.admin.managers._execution_launch import ExecutionCreator
+from flyteplane.admin.managers._flytegen import SingleTaskWorkflows
 from flyteplane.admin.managers.attributes import AttributesManager
 from flyteplane.admin.managers.engine_port import EngineAdmin
 from flyteplane.admin.managers.event_recorder import EventRecorder
@@ -211,7 +213,16 @@ class Admin:
 def admin(ctx: AdminContext) -> Admin:
     ids = _register(ctx, "v1", greet_lp, greet_fixed_lp, nothing_lp)
     engine = RecordingEngine()
-    return Admin(ctx, ExecutionManager(ctx, creator=ExecutionCreator(ctx), engine=engine), engine, ids)
+    return Admin(ctx, _manager(ctx, engine), engine, ids)
+
+
+def _creator(ctx: AdminContext) -> ExecutionCreator:
+    """CreateExecution's pipeline over ``ctx``, wired as :mod:`flyteplane.admin.wiring` wires it."""
+    return ExecutionCreator(ctx, single_tasks=SingleTaskWorkflows(ctx.store, WorkflowManager(ctx).create_workflow))
+
+
+def _manager(ctx: AdminContext, engine: RecordingEngine) -> ExecutionManager:
+    return ExecutionManager(ctx, creator=_creator(ctx), engine=engine, workflows=WorkflowManager(ctx))
 
 
 def exec_id(name: str) -> identifier_pb2.WorkflowExecutionIdentifier:
@@ -537,7 +548,7 @@ def test_max_parallelism_from_request_then_matchable_then_server(make_ctx: Calla
     ctx = make_ctx(AdminConfig(max_parallelism=11))
     ids = _register(ctx, "v1", greet_lp)
     engine = RecordingEngine()
-    manager = ExecutionManager(ctx, creator=ExecutionCreator(ctx), engine=engine)
+    manager = _manager(ctx, engine)
 
     def run(spec: execution_pb2.ExecutionSpec) -> int:
         request = execution_pb2.ExecutionCreateRequest(project=P, domain=D, spec=spec, inputs=inputs(name=string("a")))
@@ -973,9 +984,7 @@ def test_launch_child_inherits_from_the_parent(admin: Admin) -> None:
         inputs=literals_pb2.LiteralMap(),
         parent_spec=parent_spec,
     )
-    port = EngineAdmin(
-        admin.ctx, recorder=EventRecorder(admin.ctx), creator=ExecutionCreator(admin.ctx), endings=RunEndings()
-    )
+    port = EngineAdmin(admin.ctx, recorder=EventRecorder(admin.ctx), creator=_creator(admin.ctx), endings=RunEndings())
     launched = port.create_child_execution(child)
     child_id = launched.execution_id
     assert launched.run is not None and launched.run.execution_id == child_id

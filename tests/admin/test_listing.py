@@ -1,4 +1,5 @@
-"""Flyte Admin's listing rules (flyteadmin-semantics.md §3) against a real in-memory store.
+"""Flyte Admin's listing rules (Flyte Admin's ``flyteadmin/pkg/manager/impl/util/filters.go``) against a real in-memory
+store.
 
 Every query here is built the way a manager builds it and executed on SQLite, so a filter that compiles but would
 fail in the database fails the test too.

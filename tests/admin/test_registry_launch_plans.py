@@ -1,6 +1,7 @@
-"""LaunchPlanManager: CreateLaunchPlan's checks and messages (inputs, types, schedules, notifications), expected
-inputs, identical/different re-registration, activation (at most one ACTIVE version), GetActiveLaunchPlan and the
-listings (flyteadmin-semantics.md §2.3, §3, §4). Plus the cron parser and the literal-type rules behind them.
+"""LaunchPlanManager: CreateLaunchPlan's checks and messages (inputs, types, schedules, notifications), expected inputs,
+identical/different re-registration, activation (at most one ACTIVE version), GetActiveLaunchPlan and the listings
+(Flyte Admin's ``flyteadmin/pkg/manager/impl/launch_plan_manager.go``). Plus the cron parser and the literal-type rules
+behind them.
 
 Workflows are inserted as rows with the interface a test needs: launch plan registration reads only that."""
 

@@ -1,6 +1,6 @@
-"""NamedEntityManager and DescriptionEntityManager: named entities exist iff a version exists, metadata is upserted
-by UpdateNamedEntity, listing hides ``.flytegen`` names by default and reads a missing state as ACTIVE
-(flyteadmin-semantics.md §2.4, §3); description entities are read back as registered."""
+"""NamedEntityManager and DescriptionEntityManager: named entities exist iff a version exists, metadata is upserted by
+UpdateNamedEntity, listing hides ``.flytegen`` names by default and reads a missing state as ACTIVE (Flyte Admin's
+``flyteadmin/pkg/manager/impl/named_entity_manager.go``); description entities are read back as registered."""
 
 from __future__ import annotations
 

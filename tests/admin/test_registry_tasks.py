@@ -1,5 +1,5 @@
 """TaskManager: CreateTask validation order and messages, identical/different re-registration, GetTask, ListTasks,
-ListTaskIds (flyteadmin-semantics.md §2.1, §3), against a real in-memory store."""
+ListTaskIds (Flyte Admin's ``flyteadmin/pkg/manager/impl/task_manager.go``), against a real in-memory store."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """WorkflowManager: CreateWorkflow (dependencies from the store, compilation, identical/different re-registration with
-Flyte Admin's status details), GetWorkflow's full closure, ListWorkflows' stub closure, ListWorkflowIds
-(flyteadmin-semantics.md §2.2, §3). Entities are serialized by flytekit, as ``pyflyte register`` would send them."""
+Flyte Admin's status details), GetWorkflow's full closure, ListWorkflows' stub closure, ListWorkflowIds (Flyte Admin's
+``flyteadmin/pkg/manager/impl/workflow_manager.go``). Entities are serialized by flytekit, as ``pyflyte register`` would
+send them."""
 
 from __future__ import annotations
 

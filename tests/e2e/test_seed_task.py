@@ -1,4 +1,4 @@
-"""The seed's example task (``/work/shared/seed/connecting-to-flyte-admin.md``), registered with flyteplane's own
+"""The mission's example task (README: "Using it"), registered with flyteplane's own
 SynchronousFlyteClient and run on the sandbox as a single-task execution.
 
 The task's container is ``python -c "print('hello world')"``: it prints, exits 0, and never writes the output ``y``

@@ -9,6 +9,8 @@ What depends on what::
     AdminContext  (store, config, blobs, signer, logs)           <- every manager
     RunEndings    <- EventRecorder (wakes)     -> EngineAdmin (waits)
     EventRecorder <- EventManager (the event RPCs), EngineAdmin (the engine's events)
+    WorkflowManager <- SingleTaskWorkflows (a task's generated workflow), ExecutionManager (metrics)
+    SingleTaskWorkflows <- ExecutionCreator
     ExecutionCreator (CreateExecution's pipeline) <- ExecutionManager, EngineAdmin (child executions)
     EngineAdmin (the engine's port)               <- Engine
     Engine        <- ExecutionManager (launch, terminate)
@@ -30,6 +32,7 @@ from flyteplane.admin.engine.engine import Engine
 from flyteplane.admin.engine.logs import LogStore
 from flyteplane.admin.http import UrlSigner
 from flyteplane.admin.managers._execution_launch import ExecutionCreator
+from flyteplane.admin.managers._flytegen import SingleTaskWorkflows
 from flyteplane.admin.managers.attributes import AttributesManager
 from flyteplane.admin.managers.dataproxy import DataProxyManager
 from flyteplane.admin.managers.description_entities import DescriptionEntityManager
@@ -155,7 +158,8 @@ def build_services(config: AdminConfig, store: Store, *, context: AdminContext |
     endpoints = Endpoints()
     endings = RunEndings()
     recorder = EventRecorder(ctx, endings)
-    creator = ExecutionCreator(ctx)
+    workflows = WorkflowManager(ctx)
+    creator = ExecutionCreator(ctx, single_tasks=SingleTaskWorkflows(store, workflows.create_workflow))
     port = EngineAdmin(ctx, recorder=recorder, creator=creator, endings=endings)
     engine = Engine(config, ctx.blobs, ctx.logs, port, http_endpoint=lambda: endpoints.http)
     node_executions = NodeExecutionManager(ctx)
@@ -174,7 +178,7 @@ def build_services(config: AdminConfig, store: Store, *, context: AdminContext |
         auth=auth,
         projects=ProjectManager(ctx),
         tasks=TaskManager(ctx),
-        workflows=WorkflowManager(ctx),
+        workflows=workflows,
         launch_plans=LaunchPlanManager(ctx),
         named_entities=NamedEntityManager(ctx),
         descriptions=DescriptionEntityManager(ctx),
@@ -186,7 +190,7 @@ def build_services(config: AdminConfig, store: Store, *, context: AdminContext |
             task_executions=task_executions,
             http_endpoint=lambda: endpoints.http,
         ),
-        executions=ExecutionManager(ctx, creator=creator, engine=engine),
+        executions=ExecutionManager(ctx, creator=creator, engine=engine, workflows=workflows),
         events=EventManager(recorder),
         node_executions=node_executions,
         task_executions=task_executions,

@@ -1,4 +1,5 @@
-"""CreateExecution's request checks, in Flyte Admin's order and words (flyteadmin-semantics.md §5.1).
+"""CreateExecution's request checks, in Flyte Admin's order and words (Flyte Admin's
+``flyteadmin/pkg/manager/impl/validation/execution_validator.go``).
 
 * :func:`validate_create_request` — ``ValidateExecutionRequest``: project, domain, the name's form, that the
   project and domain are registered, the spec, the launch plan (or task) reference, the inputs' literals,

@@ -1,5 +1,6 @@
-"""CreateExecution's pipeline, shared by CreateExecution, RelaunchExecution, RecoverExecution and the engine's
-child launches (flyteadmin-semantics.md §5.1; Flyte Admin's ``launchExecutionAndPrepareModel``).
+"""CreateExecution's pipeline, shared by CreateExecution, RelaunchExecution, RecoverExecution and the engine's child
+launches (Flyte Admin's ``flyteadmin/pkg/manager/impl/execution_manager.go``; Flyte Admin's
+``launchExecutionAndPrepareModel``).
 
 :meth:`ExecutionCreator.create` validates the request, resolves what runs (a launch plan and its workflow, or a
 task through its ``.flytegen`` workflow and launch plan), checks the inputs, resolves the execution settings
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import grpc
-from flyteidl.admin import common_pb2, execution_pb2, launch_plan_pb2, matchable_resource_pb2, project_pb2
+from flyteidl.admin import common_pb2, execution_pb2, launch_plan_pb2, matchable_resource_pb2
 from flyteidl.core import compiler_pb2, identifier_pb2, literals_pb2, security_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 
@@ -36,9 +37,8 @@ from flyteplane.admin.engine.port import RunRequest as Launch
 from flyteplane.admin.errors import AdminError, already_exists, invalid_argument, not_found
 from flyteplane.admin.managers import _registry as reg
 from flyteplane.admin.managers._execution_inputs import validate_create_request
-from flyteplane.admin.managers._flytegen import get_or_create
+from flyteplane.admin.managers._flytegen import SingleTaskWorkflows
 from flyteplane.admin.managers.attributes import merge_into_exec_config, resolve
-from flyteplane.admin.managers.projects import ProjectManager
 from flyteplane.admin.managers.run_data import offload_literal_map
 from flyteplane.admin.store import schema
 from flyteplane.admin.store.db import Tx
@@ -49,6 +49,7 @@ from flyteplane.admin.store.executions import (
     NewExecution,
 )
 from flyteplane.admin.store.node_executions import NodeExecutionRepository, missing_node_execution
+from flyteplane.admin.store.projects import ProjectRepository
 from flyteplane.admin.store.registry import LaunchPlanRepository, WorkflowRepository
 
 __all__ = ["DuplicateExecution", "ExecutionCreator", "Launch"]
@@ -76,13 +77,19 @@ class _Target:
 
 
 class ExecutionCreator:
-    """Creates execution rows the way Flyte Admin's CreateExecution does."""
+    """Creates execution rows the way Flyte Admin's CreateExecution does.
 
-    def __init__(self, ctx: AdminContext) -> None:
+    ``single_tasks`` finds or registers the generated workflow and launch plan of a task run on its own.
+    """
+
+    def __init__(self, ctx: AdminContext, *, single_tasks: SingleTaskWorkflows) -> None:
         self._ctx = ctx
+        self._single_tasks = single_tasks
         self._executions = ExecutionRepository(ctx.store)
         self._nodes = NodeExecutionRepository(ctx.store)
-        self._projects = ProjectManager(ctx)
+        self._projects = ProjectRepository(ctx.store)
+        self._launch_plans = LaunchPlanRepository(ctx.store)
+        self._workflows = WorkflowRepository(ctx.store)
 
     def create(
         self, request: execution_pb2.ExecutionCreateRequest, *, source_execution_row_id: int | None = None
@@ -167,7 +174,7 @@ class ExecutionCreator:
         missing workflow)."""
         reference = request.spec.launch_plan
         if reference.resource_type == identifier_pb2.TASK:
-            entities = get_or_create(self._ctx, reference, request.spec)
+            entities = self._single_tasks.get_or_create(reference, request.spec)
             target = _Target(
                 launch_plan=entities.launch_plan,
                 workflow_id=entities.workflow_id,
@@ -177,15 +184,14 @@ class ExecutionCreator:
                 task_row_id=entities.task_row_id,
             )
             return target, _inputs(request, target.launch_plan)
-        launch_plans, workflows = LaunchPlanRepository(self._ctx.store), WorkflowRepository(self._ctx.store)
         with self._ctx.store.read() as tx:
-            stored_plan = launch_plans.get_stored_in(tx, reference)
+            stored_plan = self._launch_plans.get_stored_in(tx, reference)
             if stored_plan is None:
                 raise not_found(reg.missing_entity("LAUNCH_PLAN", reference))
             plan = stored_plan.entity
             inputs = _inputs(request, plan)
             workflow_ref = plan.spec.workflow_id
-            workflow = workflows.get_stored_in(tx, workflow_ref)
+            workflow = self._workflows.get_stored_in(tx, workflow_ref)
         if workflow is None:
             raise not_found(reg.missing_entity("WORKFLOW", workflow_ref))
         target = _Target(
@@ -283,11 +289,8 @@ class ExecutionCreator:
 
     def _project_labels(self, project: str) -> dict[str, str]:
         """The project's labels (every execution of a project carries them; the request's and launch plan's win)."""
-        try:
-            registered = self._projects.get_project(project_pb2.ProjectGetRequest(id=project))
-        except AdminError:  # removed since the request was validated: no labels to add
-            return {}
-        return dict(registered.labels.values)
+        with self._ctx.store.read() as tx:
+            return self._projects.labels_in(tx, project)
 
     def _check_concurrency(self, tx: Tx, plan: launch_plan_pb2.LaunchPlan) -> None:
         """The launch plan's concurrency policy: with ``max`` executions of any of its versions QUEUED or RUNNING,

@@ -1,4 +1,5 @@
-"""GetExecutionMetrics: an execution broken down into a tree of spans (flyteadmin-semantics.md §5.10).
+"""GetExecutionMetrics: an execution broken down into a tree of spans (Flyte Admin's
+``flyteadmin/pkg/manager/impl/metrics_manager.go``).
 
 Flyte Admin's MetricsManager, over the rows of node and task executions. The root span covers the execution
 (``created_at`` to ``updated_at``, ``workflow_id`` = the execution's id). With ``depth`` other than 0 it gets
@@ -78,12 +79,14 @@ def _operation(start: timestamp_pb2.Timestamp, end: timestamp_pb2.Timestamp | No
 class ExecutionMetrics:
     """Builds the span tree of an execution. ``get_execution`` is GetExecution (NOT_FOUND for unknown ids)."""
 
-    def __init__(self, ctx: AdminContext, get_execution: Callable[[Any], execution_pb2.Execution]) -> None:
+    def __init__(
+        self, ctx: AdminContext, get_execution: Callable[[Any], execution_pb2.Execution], workflows: WorkflowManager
+    ) -> None:
         self._ctx = ctx
         self._get_execution = get_execution
         self._nodes_repo = NodeExecutionRepository(ctx.store)
         self._tasks_repo = TaskExecutionRepository(ctx.store)
-        self._workflows = WorkflowManager(ctx)
+        self._workflows = workflows  # GetWorkflow, with its cache of compiled closures
 
     def span(self, execution: execution_pb2.Execution, depth: int) -> metrics_pb2.Span:
         with self._ctx.store.read() as conn:

@@ -27,7 +27,6 @@ from flyteidl.admin import common_pb2, launch_plan_pb2, workflow_pb2
 from flyteidl.core import compiler_pb2, identifier_pb2, interface_pb2, literals_pb2, tasks_pb2, types_pb2
 from flyteidl.core import workflow_pb2 as core_workflow_pb2
 
-from flyteplane.admin.config import AdminContext
 from flyteplane.admin.domain.times import utcnow
 from flyteplane.admin.errors import AdminError, not_found
 from flyteplane.admin.managers import _registry as reg
@@ -42,7 +41,6 @@ __all__ = [
     "SingleTaskEntities",
     "SingleTaskWorkflows",
     "flytegen_name",
-    "get_or_create",
     "node_id_for_task",
 ]
 
@@ -224,17 +222,6 @@ class SingleTaskWorkflows:
         if found is None:
             raise not_found(reg.missing_entity("LAUNCH_PLAN", plan_id))
         return found
-
-
-def get_or_create(ctx: AdminContext, task_id: identifier_pb2.Identifier, spec: Any) -> SingleTaskEntities:
-    """:meth:`SingleTaskWorkflows.get_or_create`, for the execution pipeline, which calls it this way today.
-
-    Transitional: it builds a WorkflowManager for CreateWorkflow on every call. The composition root should hold one
-    :class:`SingleTaskWorkflows` built with the admin's WorkflowManager and hand it to the execution creator.
-    """
-    from flyteplane.admin.managers.workflows import WorkflowManager  # a manager made here: see the docstring
-
-    return SingleTaskWorkflows(ctx.store, WorkflowManager(ctx).create_workflow).get_or_create(task_id, spec)
 
 
 def _bindings(variables: interface_pb2.VariableMap, node_id: str) -> list[literals_pb2.Binding]:

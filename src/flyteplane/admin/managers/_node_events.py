@@ -1,4 +1,5 @@
-"""Node execution events (flyteadmin-semantics.md §5.11): Flyte Admin's CreateNodeEvent rules.
+"""Node execution events (Flyte Admin's ``flyteadmin/pkg/manager/impl/node_execution_manager.go``): Flyte Admin's
+CreateNodeEvent rules.
 
 The first event of a node creates its row, whatever its phase; later ones move it on. Used through
 :class:`~flyteplane.admin.managers.event_recorder.EventRecorder`.

@@ -1,4 +1,5 @@
-"""Task execution events (flyteadmin-semantics.md §5.12): Flyte Admin's CreateTaskEvent rules.
+"""Task execution events (Flyte Admin's ``flyteadmin/pkg/manager/impl/task_execution_manager.go``): Flyte Admin's
+CreateTaskEvent rules.
 
 A task execution is one attempt (``retry_attempt``) of a task node. Its first event creates the row; later events
 may repeat a phase with a higher ``phase_version`` (a plugin reporting progress), merge logs by name or URI, append

@@ -1,4 +1,5 @@
-"""Matchable attributes: the project / project-domain / workflow overrides (flyteadmin-semantics.md §7).
+"""Matchable attributes: the project / project-domain / workflow overrides (Flyte Admin's
+``flyteadmin/pkg/manager/impl/resources/resource_manager.go``).
 
 One table, ``resources``, keyed by (project, domain, workflow, launch_plan, resource_type); an empty string in a
 key column means "any". Each level has a priority (project 5, project-domain 10, workflow 100, launch plan 1000)

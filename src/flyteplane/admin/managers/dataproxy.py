@@ -1,4 +1,4 @@
-"""DataProxyService: signed URLs to upload and download blobs (flyteadmin-semantics.md §8).
+"""DataProxyService: signed URLs to upload and download blobs (Flyte Admin's ``flyteadmin/dataproxy/service.go``).
 
 Flyte Admin hands out S3 presigned URLs; this admin hands out URLs of its own HTTP side (see
 :mod:`flyteplane.admin.http`), signed the same way for the same purpose: one method, one object, until an expiry,

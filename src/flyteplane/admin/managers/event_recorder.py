@@ -1,4 +1,5 @@
-"""EventRecorder: the one path by which the state of a run changes (flyteadmin-semantics.md §5.4, §5.11, §5.12).
+"""EventRecorder: the one path by which the state of a run changes (Flyte Admin's
+``flyteadmin/pkg/manager/impl/execution_manager.go`` and its node and task siblings).
 
 In Flyte, propeller reports every step of a run to Flyte Admin as events (CreateWorkflowEvent, CreateNodeEvent,
 CreateTaskEvent) and Flyte Admin folds them into its executions, node_executions and task_executions rows under
@@ -51,7 +52,7 @@ class EventRecorder:
         self._nodes = NodeEvents(ctx)
         self._tasks = TaskEvents(ctx)
 
-    # --- workflow events (§5.4) ----------------------------------------------------------------------------------
+    # --- workflow events ---------------------------------------------------------------------------------------------
 
     def record_workflow_event(self, event: event_pb2.WorkflowExecutionEvent, request_id: str = "") -> None:
         """Apply a workflow execution event, or raise :class:`AdminError` as Flyte Admin answers it."""
@@ -145,7 +146,7 @@ class EventRecorder:
             change.error = event.error
         return change
 
-    # --- node and task events (§5.11, §5.12) -------------------------------------------------------------------
+    # --- node and task events ----------------------------------------------------------------------------------------
 
     def record_node_event(self, event: event_pb2.NodeExecutionEvent, request_id: str = "") -> None:
         """Apply a node execution event; the first event of a node creates its record."""

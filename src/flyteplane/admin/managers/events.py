@@ -1,5 +1,6 @@
-"""CreateWorkflowEvent, CreateNodeEvent, CreateTaskEvent: the event RPCs propeller calls (flyteadmin-semantics.md §5.4,
-§5.11, §5.12). They hand the event to the admin's :class:`EventRecorder`, the same path the embedded engine takes."""
+"""CreateWorkflowEvent, CreateNodeEvent, CreateTaskEvent: the event RPCs propeller calls (Flyte Admin's
+``flyteadmin/pkg/rpc/adminservice/event.go``). They hand the event to the admin's :class:`EventRecorder`, the same path
+the embedded engine takes."""
 
 from __future__ import annotations
 

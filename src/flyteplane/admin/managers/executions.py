@@ -1,5 +1,6 @@
-"""Executions: CreateExecution, RelaunchExecution, RecoverExecution, GetExecution, UpdateExecution,
-GetExecutionData, ListExecutions, TerminateExecution, GetExecutionMetrics (flyteadmin-semantics.md §5.1-§5.10).
+"""Executions: CreateExecution, RelaunchExecution, RecoverExecution, GetExecution, UpdateExecution, GetExecutionData,
+ListExecutions, TerminateExecution, GetExecutionMetrics (Flyte Admin's
+``flyteadmin/pkg/manager/impl/execution_manager.go``).
 
 The workflow engine (:mod:`flyteplane.admin.engine`) plays propeller's part: it reports every state change of a
 run as events to the event recorder, as propeller reports events to Flyte Admin. This manager only ever writes
@@ -33,6 +34,7 @@ from flyteplane.admin.managers import _registry as reg
 from flyteplane.admin.managers._execution_launch import ExecutionCreator, Launch
 from flyteplane.admin.managers._execution_metrics import ExecutionMetrics
 from flyteplane.admin.managers.run_data import read_literal_map, read_message
+from flyteplane.admin.managers.workflows import WorkflowManager
 from flyteplane.admin.store.executions import (
     ExecutionChange,
     ExecutionRepository,
@@ -64,11 +66,13 @@ class WorkflowEngine(Protocol):
 class ExecutionManager:
     """Creates, reads, lists, archives and terminates executions, handing each created one to the engine."""
 
-    def __init__(self, ctx: AdminContext, *, creator: ExecutionCreator, engine: WorkflowEngine) -> None:
+    def __init__(
+        self, ctx: AdminContext, *, creator: ExecutionCreator, engine: WorkflowEngine, workflows: WorkflowManager
+    ) -> None:
         self._ctx = ctx
         self._executions = ExecutionRepository(ctx.store)
         self._creator = creator
-        self._metrics = ExecutionMetrics(ctx, self.get_execution)
+        self._metrics = ExecutionMetrics(ctx, self.get_execution, workflows)
         self._engine = engine
 
     # --- CreateExecution and its variants ------------------------------------------------------------------------

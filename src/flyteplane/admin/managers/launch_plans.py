@@ -1,4 +1,5 @@
-"""Launch plans: create, get, activate/deactivate, list (flyteadmin-semantics.md §2.3, §3, §4).
+"""Launch plans: create, get, activate/deactivate, list (Flyte Admin's
+``flyteadmin/pkg/manager/impl/launch_plan_manager.go``).
 
 A launch plan version is immutable except for its state. Registration stores it INACTIVE; UpdateLaunchPlan makes one
 version ACTIVE and, in the same transaction, every other version of that name INACTIVE, so at most one version of a

@@ -1,4 +1,5 @@
-"""Named entities: ListNamedEntities, GetNamedEntity, UpdateNamedEntity (flyteadmin-semantics.md §2.4, §3).
+"""Named entities: ListNamedEntities, GetNamedEntity, UpdateNamedEntity (Flyte Admin's
+``flyteadmin/pkg/manager/impl/named_entity_manager.go``).
 
 A named entity — (resource type, project, domain, name) of a task, workflow or launch plan — has no create call:
 it exists exactly when at least one version of it is registered. Its optional metadata (description, state) is

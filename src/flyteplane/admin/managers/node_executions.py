@@ -1,5 +1,5 @@
 """Node executions: GetNodeExecution, ListNodeExecutions, ListNodeExecutionsForTask, GetNodeExecutionData,
-GetDynamicNodeWorkflow (flyteadmin-semantics.md §5.11, §3).
+GetDynamicNodeWorkflow (Flyte Admin's ``flyteadmin/pkg/manager/impl/node_execution_manager.go``).
 
 The rows are written by the :class:`~flyteplane.admin.managers.event_recorder.EventRecorder`; this manager only
 reads them. A listing without ``unique_parent_id`` shows the top level of a run (nodes with neither a parent node

@@ -1,10 +1,9 @@
 """Projects and domains: RegisterProject, UpdateProject, GetProject, ListProjects, GetDomains.
 
-Behaviour follows Flyte Admin's project_manager.go / project_validator.go (flyteadmin-semantics.md §6, §3):
-projects are global (domains are system wide and filled in from the config on every read), an update is partial
-(empty strings and an absent ``labels`` leave the stored values alone, ``state`` is always written), and listing
-hides archived projects unless the caller filters.
-"""
+Behaviour follows Flyte Admin's project_manager.go / project_validator.go
+(``flyteadmin/pkg/manager/impl/project_manager.go``): projects are global (domains are system wide and filled in from
+the config on every read), an update is partial (empty strings and an absent ``labels`` leave the stored values alone,
+``state`` is always written), and listing hides archived projects unless the caller filters."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""SignalService: GetOrCreateSignal, ListSignals, SetSignal (flyteadmin-semantics.md §5.13).
+"""SignalService: GetOrCreateSignal, ListSignals, SetSignal (Flyte Admin's
+``flyteadmin/pkg/manager/impl/signal_manager.go``).
 
 A gate node waiting for a signal creates it (GetOrCreateSignal, with the type it expects); a user answers it
 (SetSignal, with a value castable to that type); the waiting node reads the value back.

@@ -1,4 +1,5 @@
-"""Task executions: GetTaskExecution, ListTaskExecutions, GetTaskExecutionData (flyteadmin-semantics.md §5.12, §3).
+"""Task executions: GetTaskExecution, ListTaskExecutions, GetTaskExecutionData (Flyte Admin's
+``flyteadmin/pkg/manager/impl/task_execution_manager.go``).
 
 One row per attempt of a task node, written by the
 :class:`~flyteplane.admin.managers.event_recorder.EventRecorder`; this manager only reads them.

@@ -1,4 +1,4 @@
-"""Tasks: CreateTask, GetTask, ListTasks, ListTaskIds (flyteadmin-semantics.md §2.1, §3).
+"""Tasks: CreateTask, GetTask, ListTasks, ListTaskIds (Flyte Admin's ``flyteadmin/pkg/manager/impl/task_manager.go``).
 
 A registered task version never changes, so GetTask answers from a bounded cache of built ``admin.Task`` messages
 once a version has been read; the database is only asked on the first read of each version.

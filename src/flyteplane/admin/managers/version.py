@@ -1,4 +1,5 @@
-"""GetVersion: the control plane's version, build and build time (flyteadmin-semantics.md §9)."""
+"""GetVersion: the control plane's version, build and build time (Flyte Admin's
+``flyteadmin/pkg/manager/impl/version_manager.go``)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Workflows: CreateWorkflow, GetWorkflow, ListWorkflows, ListWorkflowIds (flyteadmin-semantics.md §2.2, §3).
+"""Workflows: CreateWorkflow, GetWorkflow, ListWorkflows, ListWorkflowIds (Flyte Admin's
+``flyteadmin/pkg/manager/impl/workflow_manager.go``).
 
 Flyte Admin keeps a workflow's compiled closure in blob storage and only its interface in the database; the
 embedded admin keeps the closure in the row (one transaction, nothing to lose between two stores) and records the

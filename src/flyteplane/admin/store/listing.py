@@ -1,6 +1,7 @@
 """Flyte Admin's listing rules: ``filters``, ``sort_by``, ``limit`` and ``token`` over SQLAlchemy Core selects.
 
-Every List RPC takes the same parameters from the client (flyteadmin-semantics.md §3):
+Every List RPC takes the same parameters from the client (Flyte Admin's ``flyteadmin/pkg/manager/impl/util/filters.go``
+and ``flyteadmin/pkg/common/filters.go``):
 
 * ``filters``: ``func(field,value)`` expressions joined by ``+``, e.g. ``eq(version,v1)+value_in(name,a;b)``. A field
   may name another entity with a prefix (``workflow.name`` on launch plans) when the listed entity can reach it.

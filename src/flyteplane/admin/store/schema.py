@@ -1,8 +1,9 @@
 """The admin's tables, in SQLAlchemy Core.
 
-Column names follow Flyte Admin's database (flyteadmin-semantics.md §12) on purpose: clients filter and sort by
-column name (``eq(version,v1)``, ``sort_by.key=created_at``), so the names are part of the wire contract. Every
-table has Flyte Admin's ``id``, ``created_at``, ``updated_at`` and ``deleted_at`` columns for the same reason.
+Column names follow Flyte Admin's database (Flyte Admin's ``flyteadmin/pkg/repositories/models``) on purpose: clients
+filter and sort by column name (``eq(version,v1)``, ``sort_by.key=created_at``), so the names are part of the wire
+contract. Every table has Flyte Admin's ``id``, ``created_at``, ``updated_at`` and ``deleted_at`` columns for the same
+reason.
 
 Protobuf-valued columns hold serialized bytes; the managers own what message each one is. Times are naive UTC.
 The tables are created by versioned migrations (:mod:`.migrations`), never by ``metadata.create_all``.

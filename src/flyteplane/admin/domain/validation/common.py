@@ -1,4 +1,5 @@
-"""Request checks shared by every manager, with Flyte Admin's messages (flyteadmin-semantics.md §2, §11)."""
+"""Request checks shared by every manager, with Flyte Admin's messages (Flyte Admin's
+``flyteadmin/pkg/manager/impl/validation/validation.go``)."""
 
 from __future__ import annotations
 
