@@ -32,11 +32,10 @@ from flyteplane.admin.config import AdminContext
 from flyteplane.admin.domain.names import execution_name, namespace_of
 from flyteplane.admin.domain.times import timestamp, utcnow
 from flyteplane.admin.domain.validation.common import validate_project_and_domain
-from flyteplane.admin.domain.validation.executions import check_and_fetch_inputs
+from flyteplane.admin.domain.validation.executions import check_and_fetch_inputs, validate_create_request
 from flyteplane.admin.engine.port import RunRequest as Launch
 from flyteplane.admin.errors import AdminError, already_exists, invalid_argument, not_found
 from flyteplane.admin.managers import _registry as reg
-from flyteplane.admin.managers._execution_inputs import validate_create_request
 from flyteplane.admin.managers._flytegen import SingleTaskWorkflows
 from flyteplane.admin.managers.attributes import merge_into_exec_config, resolve
 from flyteplane.admin.managers.run_data import offload_literal_map
@@ -51,6 +50,7 @@ from flyteplane.admin.store.executions import (
 from flyteplane.admin.store.node_executions import NodeExecutionRepository, missing_node_execution
 from flyteplane.admin.store.projects import ProjectRepository
 from flyteplane.admin.store.registry import LaunchPlanRepository, WorkflowRepository
+from flyteplane.admin.store.registry_rows import identifier_of
 
 __all__ = ["DuplicateExecution", "ExecutionCreator", "Launch"]
 
@@ -196,7 +196,7 @@ class ExecutionCreator:
             raise not_found(reg.missing_entity("WORKFLOW", workflow_ref))
         target = _Target(
             launch_plan=plan,
-            workflow_id=reg.identifier_of(workflow_ref, identifier_pb2.WORKFLOW),
+            workflow_id=identifier_of(workflow_ref, identifier_pb2.WORKFLOW),
             workflow_row_id=workflow.row_id,
             compiled=workflow.entity.closure.compiled_workflow,
             launch_plan_row_id=stored_plan.row_id,

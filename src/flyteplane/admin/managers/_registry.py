@@ -21,31 +21,21 @@ from flyteidl.core import identifier_pb2
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
-from flyteplane.admin.domain.times import timestamp
-from flyteplane.admin.domain.validation.common import id_text, validate_resource_list_request
+from flyteplane.admin.domain.validation.common import id_text
 from flyteplane.admin.errors import already_exists, invalid_argument, not_found
 from flyteplane.admin.prototext import go_text
-from flyteplane.admin.store.registry import ExistingVersion, by_key, key_params, page_rows
+from flyteplane.admin.store.registry import ExistingVersion
 from flyteplane.admin.store.registry_rows import VersionKey, identifier_of
 
-# by_key, key_params, page_rows, identifier_of, timestamp and validate_resource_list_request are re-exported for the
-# execution managers (executions, _execution_*, node_executions, task_executions) until they read through
-# repositories of their own; the registry managers do not use them.
 __all__ = [
     "MAX_DIFF_BYTES",
     "ResponseCache",
-    "by_key",
     "check_new_version",
     "different_structure_message",
     "digest",
     "get_cached",
-    "identifier_of",
-    "key_params",
     "missing_entity",
-    "page_rows",
     "structure_diff",
-    "timestamp",
-    "validate_resource_list_request",
     "with_resource_type",
 ]
 

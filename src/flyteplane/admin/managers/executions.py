@@ -27,10 +27,10 @@ from flyteplane.admin.config import AdminContext
 from flyteplane.admin.domain.names import namespace_of
 from flyteplane.admin.domain.phases import WORKFLOW_TERMINAL_NAMES
 from flyteplane.admin.domain.times import timestamp, utcnow
+from flyteplane.admin.domain.validation.common import validate_resource_list_request
 from flyteplane.admin.domain.validation.events import terminal_state_error
 from flyteplane.admin.domain.validation.executions import validate_workflow_execution_identifier
 from flyteplane.admin.errors import AdminError, invalid_argument
-from flyteplane.admin.managers import _registry as reg
 from flyteplane.admin.managers._execution_launch import ExecutionCreator, Launch
 from flyteplane.admin.managers._execution_metrics import ExecutionMetrics
 from flyteplane.admin.managers.run_data import read_literal_map, read_message
@@ -172,7 +172,7 @@ class ExecutionManager:
     def list_executions(self, request: common_pb2.ResourceListRequest) -> execution_pb2.ExecutionList:
         """Executions of a project and domain (and name): ACTIVE ones unless a filter names ``state``; error
         messages cut to 100 bytes and the deprecated inputs cleared, as Flyte Admin lists them."""
-        reg.validate_resource_list_request(request)
+        validate_resource_list_request(request)
         listed, token = self._executions.list_page(request)
         for execution in listed:
             execution.spec.ClearField("inputs")

@@ -13,7 +13,7 @@ the compiled form from its cache.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -27,6 +27,7 @@ from flyteplane.admin.errors import already_exists
 from flyteplane.admin.store import listing, schema
 from flyteplane.admin.store.db import Store, Tx
 from flyteplane.admin.store.descriptions import description_values
+from flyteplane.admin.store.paging import page_rows
 from flyteplane.admin.store.registry_rows import (
     VersionKey,
     launch_plan_from_row,
@@ -45,7 +46,6 @@ __all__ = [
     "WorkflowRepository",
     "by_key",
     "key_params",
-    "page_rows",
 ]
 
 M = TypeVar("M", bound=Message)  # the entity message a read returns
@@ -93,29 +93,6 @@ def by_key(table: Table, *columns: Any) -> Select[Any]:
 def key_params(key: VersionKey) -> dict[str, str]:
     """The bind parameters of :func:`by_key` for an identifier (or anything with its four key fields)."""
     return {"p": key.project, "d": key.domain, "n": key.name, "v": key.version}
-
-
-# Rows fetched per ``id IN (...)`` statement: far below SQLite's limit on bound variables, whatever the page size.
-_FETCH_CHUNK = 500
-
-
-def page_rows(
-    conn: Tx, table: Table, ids: Select[Any], columns: Sequence[Any], limit: int, token: str, rpc: str
-) -> tuple[list[Row[Any]], str]:
-    """One page of a listing, in two steps: page through ``ids`` (the filtered, sorted query selecting only
-    ``table.c.id``), then fetch ``columns`` for just those rows.
-
-    Sorting and skipping then move ids instead of whole rows with their serialized closures, which keeps deep
-    pages cheap (an offset of 10,000 sorts 10,000 small records, not 10,000 blobs).
-    """
-    id_rows, next_token = listing.paginate(conn, ids, limit, token, rpc)
-    order = [row[0] for row in id_rows]
-    by_id: dict[Any, Row[Any]] = {}
-    for start in range(0, len(order), _FETCH_CHUNK):
-        chunk = order[start : start + _FETCH_CHUNK]
-        for row in conn.execute(select(table.c.id, *columns).where(table.c.id.in_(chunk))):
-            by_id[row.id] = row
-    return [by_id[i] for i in order if i in by_id], next_token
 
 
 def _identifier_query(table: Table, project: str, domain: str) -> Select[Any]:
