@@ -6,8 +6,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 ADMIN = Path(__file__).resolve().parents[2] / "src" / "flyteplane" / "admin"
 
 
@@ -26,13 +24,15 @@ def _modules(package: str) -> list[Path]:
     return sorted((ADMIN / package).rglob("*.py"))
 
 
-@pytest.mark.parametrize("package", ["managers", "engine", "domain"])
-def test_no_sql_outside_the_store(package: str) -> None:
+def test_no_sql_outside_the_store() -> None:
+    # The rule names managers/ and engine/; the whole admin keeps it (auth, domain, rpc, the server).
     offenders = {
         str(path.relative_to(ADMIN)): sorted(m for m in _imports(path) if m.split(".")[0] == "sqlalchemy")
-        for path in _modules(package)
+        for path in sorted(ADMIN.rglob("*.py"))
+        if path.parent.name != "store"
     }
     assert {k: v for k, v in offenders.items() if v} == {}
+    assert any(path.parent.name == "managers" for path in ADMIN.rglob("*.py"))  # the walk saw the managers
 
 
 def test_the_engine_reaches_the_admin_only_through_its_port() -> None:

@@ -19,10 +19,9 @@ from typing import Any
 
 from authlib.oauth2.rfc6749 import AuthorizationCodeMixin, TokenMixin
 from authlib.oauth2.rfc8628 import DeviceCredentialDict
-from sqlalchemy import delete, select, update
 
-from flyteplane.admin.store.auth_schema import auth_refresh_tokens
 from flyteplane.admin.store.db import Store
+from flyteplane.admin.store.refresh_tokens import RefreshTokenRepository
 
 __all__ = [
     "AuthorizationCode",
@@ -75,43 +74,34 @@ class RefreshToken(TokenMixin):  # type: ignore[misc]
 
 
 class RefreshTokens:
-    """Refresh tokens in the admin's database."""
+    """Refresh tokens in the admin's database (:mod:`flyteplane.admin.store.refresh_tokens`)."""
 
     def __init__(self, store: Store) -> None:
-        self._store = store
+        self._tokens = RefreshTokenRepository(store)
 
     def add(self, token: str, *, client_id: str, subject: str, scope: str, ttl: float) -> None:
         now = time.time()
-        with self._store.begin() as conn:
-            # Expired tokens are of no use to anyone: each issue clears them, so the table stays small.
-            conn.execute(delete(auth_refresh_tokens).where(auth_refresh_tokens.c.expires_at < _utc(now)))
-            conn.execute(
-                auth_refresh_tokens.insert().values(
-                    token_hash=_digest(token),
-                    client_id=client_id,
-                    subject=subject,
-                    scope=scope,
-                    issued_at=_utc(now),
-                    expires_at=_utc(now + ttl),
-                    revoked_at=None,
-                )
-            )
+        self._tokens.add(
+            _digest(token),
+            client_id=client_id,
+            subject=subject,
+            scope=scope,
+            issued_at=_utc(now),
+            expires_at=_utc(now + ttl),
+        )
 
     def find(self, token: str) -> RefreshToken | None:
         """The record of ``token`` (revoked or expired ones included), or None if it was never issued here."""
-        with self._store.read() as conn:
-            row = conn.execute(
-                select(auth_refresh_tokens).where(auth_refresh_tokens.c.token_hash == _digest(token))
-            ).first()
-        if row is None:
+        stored = self._tokens.find(_digest(token))
+        if stored is None:
             return None
         return RefreshToken(
-            token_hash=row.token_hash,
-            client_id=row.client_id,
-            subject=row.subject,
-            scope=row.scope,
-            expires_at=_ts(row.expires_at),
-            revoked=row.revoked_at is not None,
+            token_hash=stored.token_hash,
+            client_id=stored.client_id,
+            subject=stored.subject,
+            scope=stored.scope,
+            expires_at=_ts(stored.expires_at),
+            revoked=stored.revoked,
         )
 
     def usable(self, token: str) -> RefreshToken | None:
@@ -123,13 +113,7 @@ class RefreshTokens:
 
     def revoke(self, token_hash: str) -> bool:
         """Revoke by hash; True if a live token was revoked now."""
-        with self._store.begin() as conn:
-            result = conn.execute(
-                update(auth_refresh_tokens)
-                .where(auth_refresh_tokens.c.token_hash == token_hash, auth_refresh_tokens.c.revoked_at.is_(None))
-                .values(revoked_at=_utc(time.time()))
-            )
-        return bool(result.rowcount)
+        return self._tokens.revoke(token_hash, _utc(time.time()))
 
     def revoke_token(self, token: str) -> bool:
         return self.revoke(_digest(token))
