@@ -84,7 +84,7 @@ from flyteplane.admin.managers.run_endings import RunEndings
 from flyteplane.admin.managers.workflows import WorkflowManager
 from flyteplane.admin.store import execution_schema as xs
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 PROJECT, DOMAIN = "flytesnacks", "development"
 SETTINGS = SerializationSettings(
     image_config=ImageConfig.auto_default_image(), project=PROJECT, domain=DOMAIN, version="v1"

@@ -304,7 +304,7 @@ def test_download_validation_messages(stub: dataproxy_pb2_grpc.DataProxyServiceS
 
 
 def test_execution_data_rpcs_are_served(stub: dataproxy_pb2_grpc.DataProxyServiceStub) -> None:
-    # Served from the run records (tests/admin/test_execution_reads.py has the rest): nothing recorded here yet.
+    # Served from the run records (managers/test_execution_reads.py has the rest): nothing recorded here yet.
     error = grpc_error(stub.GetData, dataproxy_pb2.GetDataRequest(flyte_url="flyte://v1/p/d/e/n/i"))
     assert error.code() == grpc.StatusCode.NOT_FOUND
     error = grpc_error(stub.CreateDownloadLink, dataproxy_pb2.CreateDownloadLinkRequest(artifact_type=1))

@@ -1139,7 +1139,7 @@ def served() -> Iterator[AdminServer]:
         seed_projects=(P,),
         # pytest imports this module as ``test_executions`` (flytekit names the tasks after it), so the task
         # processes need its directory on their path, and the repository root for ``tests.flytekit_entities``.
-        task_pythonpath=(str(here.parent), str(here.parents[2])),
+        task_pythonpath=(str(here.parent), str(here.parents[3])),
     )
     with AdminServer(config=config) as admin_server:
         yield admin_server
