@@ -9,6 +9,9 @@ The gRPC side serves AdminService, DataProxyService and SignalService as Flyte A
 ``grpc.health.v1.Health`` (service ``flyteadmin``) and server reflection. The HTTP side serves the health check
 and the data proxy's signed URLs. ``start()`` returns once both are accepting connections.
 
+Its parts are built and connected in one place, :func:`flyteplane.admin.wiring.build_services`; this module adds only
+the ports, TLS, the gRPC and HTTP servers and the order of start and stop.
+
 With ``auth`` (:mod:`flyteplane.admin.auth`) it also serves AuthMetadataService and IdentityService, the OAuth2
 routes on the HTTP side, and every call but health, reflection and AuthMetadataService needs a bearer token.
 """
