@@ -1,7 +1,7 @@
 """Measure the same benchmarks on two revisions of flyteplane, side by side in one run, as ratios.
 
     python benchmarks/compare_revisions.py BASE_REV                       # HEAD's tree against BASE_REV's
-    python benchmarks/compare_revisions.py 4b88e4e --rounds 3 --only startup throughput listtasks exec_latency
+    python benchmarks/compare_revisions.py 4b88e4e --rounds 5 --only startup admin_calls
 
 A refactor is judged by "no worse than before"; on a noisy machine that means both revisions measured in the same
 run, alternately. BASE_REV is checked out (``git worktree``) into a temporary directory; each round runs
@@ -24,46 +24,77 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 # The numbers the issue "Admin architecture" holds to "no worse than before".
-DEFAULT_ONLY = ("startup", "throughput", "listtasks", "exec_latency")
+DEFAULT_ONLY = ("startup", "throughput", "listtasks", "exec_latency", "admin_calls")
 # Which metrics to show, by key prefix, and whether a larger value is better.
+# GetTask throughput is shown as the harness measures it, against bare_server.py in the same window (``tp.*.ratio``:
+# admin / bare answered per second; ``tp.*.cpu_ratio``: admin / bare server CPU per call): a window's absolute rate
+# moves with the machine's load by more than the difference looked for.
 SHOWN = {
     "startup.total_ms": False,
     "startup.start_ms": False,
-    "tp.flyteplane.": True,  # GetTask answered per second, by client configuration (``*.per_s``)
-    "list.raw.": False,  # ListTasks(limit=100) over the raw stub: the admin's time, no client layer
+    "tp.1x1.ratio": True,
+    "tp.8x1.ratio": True,
+    "tp.8x8.ratio": True,
+    "tp.1x1.cpu_ratio": False,
+    "tp.8x1.cpu_ratio": False,
+    "tp.8x8.cpu_ratio": False,
+    "list.raw.bare.median_us": False,  # ListTasks(limit=100) over the raw stub: the admin's time, no client layer
+    "list.raw.touched.median_us": False,
     "exec.single.median_ms": False,
     "exec.single.p90_ms": False,
+    "calls.get_task_cpu_us": False,  # admin_calls.py: process CPU per GetTask / ListTasks(100), raw stub in-process
+    "calls.list_tasks_cpu_us": False,
 }
 
 
 def _shown(key: str) -> bool | None:
-    for prefix, higher_is_better in SHOWN.items():
-        if key == prefix or (prefix.endswith(".") and key.startswith(prefix) and key.endswith(("per_s", "median_us"))):
-            return higher_is_better
-    return None
+    return SHOWN.get(key)
 
 
 def _run(tree: Path, only: list[str], out: Path, quick: bool) -> dict[str, float]:
     env = dict(os.environ, PYTHONPATH=str(tree / "src"))
-    cmd = [sys.executable, str(REPO / "benchmarks" / "run.py"), "--only", *only, "--rounds", "1", "--no-merge"]
-    cmd += ["--json", str(out)] + (["--quick"] if quick else [])
-    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
-    data = json.loads(out.read_text())
-    return {k: float(m["median"]) for k, m in data["metrics"].items() if m["by_round"]}
+    measured: dict[str, float] = {}
+    if "admin_calls" in only:  # this directory's admin_calls.py, not a run.py benchmark
+        done = subprocess.run(
+            [sys.executable, str(REPO / "benchmarks" / "admin_calls.py")], env=env, check=True, capture_output=True
+        )
+        measured.update(json.loads(done.stdout.decode().strip().splitlines()[-1]))
+        only = [name for name in only if name != "admin_calls"]
+    if only:
+        cmd = [sys.executable, str(REPO / "benchmarks" / "run.py"), "--only", *only, "--rounds", "1", "--no-merge"]
+        cmd += ["--json", str(out)] + (["--quick"] if quick else [])
+        subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
+        data = json.loads(out.read_text())
+        measured.update({k: float(m["median"]) for k, m in data["metrics"].items() if m["by_round"]})
+    return measured
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("base", help="the revision to compare with (a commit, tag or branch)")
     p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--only", nargs="+", default=list(DEFAULT_ONLY), help="benchmarks, as run.py's --only")
+    p.add_argument(
+        "--only",
+        nargs="+",
+        default=list(DEFAULT_ONLY),
+        help="run.py's benchmark names, and admin_calls (admin_calls.py)",
+    )
     p.add_argument("--quick", action="store_true", help="run.py's --quick inside each round")
     p.add_argument("--json", type=Path, help="write every per-round value here")
+    p.add_argument("--report", type=Path, metavar="JSON", help="render a saved --json run again; measure nothing")
     args = p.parse_args(argv)
+    if args.report is not None:
+        saved = json.loads(args.report.read_text())
+        _print_table(saved["base"], saved["rounds"])
+        return 0
 
     with tempfile.TemporaryDirectory(prefix="flyteplane-compare-") as tmp:
         base_tree = Path(tmp) / "base"
-        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(base_tree), args.base], check=True)
+        subprocess.run(
+            ["git", "-C", str(REPO), "worktree", "add", "--detach", str(base_tree), args.base],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         try:
             trees = {"base": base_tree, "new": REPO}
             rounds: list[dict[str, dict[str, float]]] = []
@@ -77,8 +108,15 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(base_tree)], check=False)
 
+    if args.json is not None:
+        args.json.write_text(json.dumps({"base": args.base, "rounds": rounds}, indent=1))
+    _print_table(args.base, rounds)
+    return 0
+
+
+def _print_table(base_rev: str, rounds: list[dict[str, dict[str, float]]]) -> None:
     keys = sorted({k for rnd in rounds for k in rnd["new"] if k in rnd["base"] and _shown(k) is not None})
-    print(f"| metric | {args.base} (median) | new (median) | new / base, median of per-round ratios | better |")
+    print(f"| metric | {base_rev} (median) | new (median) | new / base, median of per-round ratios | better |")
     print("|---|---|---|---|---|")
     for key in keys:
         base = [rnd["base"][key] for rnd in rounds if key in rnd["base"]]
@@ -86,12 +124,9 @@ def main(argv: list[str] | None = None) -> int:
         ratios = [rnd["new"][key] / rnd["base"][key] for rnd in rounds if rnd["base"].get(key) and key in rnd["new"]]
         higher = _shown(key)
         ratio = statistics.median(ratios) if ratios else float("nan")
-        verdict = "new" if (ratio > 1) == bool(higher) and ratio != 1 else "base"
+        verdict = "same" if abs(ratio - 1) < 0.005 else ("new" if (ratio > 1) == bool(higher) else "base")
         row = f"{statistics.median(base):.3g} | {statistics.median(new):.3g} | {ratio:.2f}x | {verdict}"
         print(f"| `{key}` | {row} |")
-    if args.json is not None:
-        args.json.write_text(json.dumps({"base": args.base, "rounds": rounds}, indent=1))
-    return 0
 
 
 if __name__ == "__main__":

@@ -159,7 +159,7 @@ def build_services(config: AdminConfig, store: Store, *, context: AdminContext |
     endings = RunEndings()
     recorder = EventRecorder(ctx, endings)
     workflows = WorkflowManager(ctx)
-    creator = ExecutionCreator(ctx, single_tasks=SingleTaskWorkflows(store, workflows.create_workflow))
+    creator = ExecutionCreator(ctx, single_tasks=SingleTaskWorkflows(ctx.store, workflows.create_workflow))
     port = EngineAdmin(ctx, recorder=recorder, creator=creator, endings=endings)
     engine = Engine(config, ctx.blobs, ctx.logs, port, http_endpoint=lambda: endpoints.http)
     node_executions = NodeExecutionManager(ctx)

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Protocol
+from dataclasses import dataclass
+from typing import NamedTuple, Protocol
 
 from flyteidl.admin import execution_pb2
 from flyteidl.core import compiler_pb2, identifier_pb2, literals_pb2
@@ -32,8 +32,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class RunRequest:
+class RunRequest(NamedTuple):
     """An execution to run: its record exists (phase UNDEFINED); this is what the run needs."""
 
     execution_id: identifier_pb2.WorkflowExecutionIdentifier
@@ -45,8 +44,7 @@ class RunRequest:
     """Reuse the outputs of this execution's succeeded nodes (RecoverExecution)."""
 
 
-@dataclass(frozen=True)
-class ChildLaunch:
+class ChildLaunch(NamedTuple):
     """What a launch-plan node asks the admin to start (propeller's launch-plan executor's CreateExecution)."""
 
     parent_node_execution_id: identifier_pb2.NodeExecutionIdentifier
@@ -55,8 +53,7 @@ class ChildLaunch:
     parent_spec: execution_pb2.ExecutionSpec
 
 
-@dataclass(frozen=True)
-class LaunchedChild:
+class LaunchedChild(NamedTuple):
     """The child execution of a launch-plan node; ``run`` is None when an earlier launch of the same node
     created it already (propeller's child names are deterministic, so a retry finds the first one)."""
 
@@ -73,31 +70,28 @@ class ChildOutcome:
     error: core_execution_pb2.ExecutionError | None = None
 
 
-@dataclass(frozen=True)
-class RecoveredNode:
+class RecoveredNode(NamedTuple):
     """A node that succeeded in the execution being recovered: where its inputs and outputs are."""
 
     input_uri: str
     output_uri: str
 
 
-@dataclass(frozen=True)
-class OpenAttempt:
+class OpenAttempt(NamedTuple):
     """A task attempt that had not ended when the admin stopped."""
 
     id: identifier_pb2.TaskExecutionIdentifier
     phase_version: int
 
 
-@dataclass(frozen=True)
-class UnfinishedRun:
+class UnfinishedRun(NamedTuple):
     """An execution an earlier admin process left open, with what is still open inside it."""
 
     execution_id: identifier_pb2.WorkflowExecutionIdentifier
     aborting: bool
     """It was being aborted (phase ABORTING): it ends ABORTED rather than FAILED."""
-    open_attempts: list[OpenAttempt] = field(default_factory=list)
-    open_node_ids: list[str] = field(default_factory=list)
+    open_attempts: list[OpenAttempt]
+    open_node_ids: list[str]
 
 
 class AdminPort(Protocol):

@@ -8,8 +8,7 @@ is how a workflow-level read can answer with a project-domain row.
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from flyteidl.admin import matchable_resource_pb2
 from sqlalchemy import ColumnElement, Row, and_, select
@@ -23,8 +22,7 @@ MatchingAttributes = matchable_resource_pb2.MatchingAttributes
 _R = schema.resources
 
 
-@dataclass(frozen=True)
-class ResourceKey:
+class ResourceKey(NamedTuple):
     """The key of one row: its scope ("" = any) and the resource type's enum name (``TASK_RESOURCE``)."""
 
     resource_type: str
@@ -34,8 +32,7 @@ class ResourceKey:
     launch_plan: str = ""
 
 
-@dataclass(frozen=True)
-class MatchedAttributes:
+class MatchedAttributes(NamedTuple):
     """The row a lookup matched: its own scope (which may be wider than asked for) and its attributes."""
 
     project: str

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import grpc
 from flyteidl.admin import common_pb2, execution_pb2
@@ -148,8 +148,7 @@ def execution_from_row(row: Any, *, trim_error: bool = False, default_namespace:
 # --- records -------------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class StoredExecution:
+class StoredExecution(NamedTuple):
     """An execution with what only the row knows: its row id (the ``source_execution_id`` of relaunches and the
     parent of child executions), the URIs of its inputs, and the user who created it."""
 
@@ -160,8 +159,7 @@ class StoredExecution:
     user: str
 
 
-@dataclass(frozen=True)
-class ExecutionRecord:
+class ExecutionRecord(NamedTuple):
     """What a state change reads of an execution inside its write transaction."""
 
     row_id: int
@@ -193,8 +191,7 @@ class ExecutionChange:
     abort_cause: str | None = None
 
 
-@dataclass(frozen=True)
-class NewExecution:
+class NewExecution(NamedTuple):
     """A row CreateExecution inserts (phase UNDEFINED until the engine reports QUEUED)."""
 
     execution_id: identifier_pb2.WorkflowExecutionIdentifier
@@ -211,8 +208,7 @@ class NewExecution:
     tags: Sequence[tuple[str, str]] = ()
 
 
-@dataclass(frozen=True)
-class OpenRun:
+class OpenRun(NamedTuple):
     """An execution that has not ended (what a restarting engine settles)."""
 
     execution_id: identifier_pb2.WorkflowExecutionIdentifier

@@ -12,7 +12,7 @@ import datetime as _dt
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from flyteidl.admin import node_execution_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
@@ -136,16 +136,14 @@ def ids_with_children(tx: Tx, column: Any, ids: Sequence[int]) -> set[int]:
 # --- records -------------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class StoredNodeExecution:
+class StoredNodeExecution(NamedTuple):
     """A node execution as GetNodeExecution returns it, and where its dynamic workflow is stored ("" if none)."""
 
     node_execution: node_execution_pb2.NodeExecution
     dynamic_workflow_reference: str
 
 
-@dataclass(frozen=True)
-class NodeExecutionRecord:
+class NodeExecutionRecord(NamedTuple):
     """What a node event reads of an existing node execution inside its write transaction."""
 
     row_id: int
@@ -176,8 +174,7 @@ class NodeExecutionChange:
     dynamic_workflow_reference: str | None = None
 
 
-@dataclass(frozen=True)
-class NewNodeExecution:
+class NewNodeExecution(NamedTuple):
     """The row a node's first event creates: its key, lineage and creation time, and the event's columns."""
 
     node_execution_id: identifier_pb2.NodeExecutionIdentifier
@@ -188,8 +185,7 @@ class NewNodeExecution:
     columns: NodeExecutionChange
 
 
-@dataclass(frozen=True)
-class TreeNode:
+class TreeNode(NamedTuple):
     """A node execution as GetExecutionMetrics walks them: its closure's times completed from the row's columns."""
 
     row_id: int
@@ -199,8 +195,7 @@ class TreeNode:
     dynamic_reference: str
 
 
-@dataclass(frozen=True)
-class NodeOutputs:
+class NodeOutputs(NamedTuple):
     """Where a succeeded node's inputs and outputs are (what a recovery reuses)."""
 
     input_uri: str

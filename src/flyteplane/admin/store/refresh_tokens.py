@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import delete, select, update
 
@@ -15,8 +15,7 @@ __all__ = ["RefreshTokenRepository", "StoredRefreshToken"]
 _T = auth_refresh_tokens
 
 
-@dataclass(frozen=True)
-class StoredRefreshToken:
+class StoredRefreshToken(NamedTuple):
     """A refresh token's record (times naive UTC)."""
 
     token_hash: str

@@ -4,8 +4,7 @@ and its row <-> message mapping (``flyteadmin/pkg/repositories/transformers/sign
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from flyteidl.admin import signal_pb2
 from flyteidl.core import identifier_pb2, literals_pb2, types_pb2
@@ -44,8 +43,7 @@ def signal_from_row(row: Row[Any]) -> signal_pb2.Signal:
     return signal
 
 
-@dataclass(frozen=True)
-class SignalRecord:
+class SignalRecord(NamedTuple):
     """A signal's row id and the serialized LiteralType it was created with, read before setting its value."""
 
     row_id: int

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from flyteidl.admin import task_execution_pb2
 from flyteidl.core import identifier_pb2
@@ -128,8 +128,7 @@ def missing_task_execution(identifier: Any) -> AdminError:
 # --- records -------------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TaskExecutionRecord:
+class TaskExecutionRecord(NamedTuple):
     """What a task event reads of an existing attempt inside its write transaction."""
 
     row_id: int
@@ -154,8 +153,7 @@ class TaskExecutionChange:
     duration: int | None = None
 
 
-@dataclass(frozen=True)
-class NewTaskExecution:
+class NewTaskExecution(NamedTuple):
     """The row an attempt's first event creates."""
 
     task_execution_id: identifier_pb2.TaskExecutionIdentifier
@@ -163,16 +161,14 @@ class NewTaskExecution:
     columns: TaskExecutionChange
 
 
-@dataclass(frozen=True)
-class TaskAttempt:
+class TaskAttempt(NamedTuple):
     """An attempt as GetExecutionMetrics walks them: its closure's times completed from the row's columns."""
 
     id: identifier_pb2.TaskExecutionIdentifier
     closure: task_execution_pb2.TaskExecutionClosure
 
 
-@dataclass(frozen=True)
-class OpenAttempt:
+class OpenAttempt(NamedTuple):
     """An attempt that has not ended (what a restarting engine settles)."""
 
     id: identifier_pb2.TaskExecutionIdentifier
