@@ -1,5 +1,5 @@
-"""The admin's layering, checked: SQL lives in ``admin/store`` only, and the engine reaches the rest of the admin
-through its port (never a manager or the store)."""
+"""The admin's layering, checked: SQL lives in ``admin/store`` only, the engine reaches the rest of the admin
+through its port (never a manager or the store), and the domain rules depend on no other layer."""
 
 from __future__ import annotations
 
@@ -40,6 +40,22 @@ def test_the_engine_reaches_the_admin_only_through_its_port() -> None:
     offenders = {
         str(path.relative_to(ADMIN)): sorted(m for m in _imports(path) if m.startswith(forbidden))
         for path in _modules("engine")
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_the_domain_rules_stand_alone() -> None:
+    # Phases, validation, names, cron: pure functions over messages, usable from the store, managers and engine.
+    forbidden = (
+        "flyteplane.admin.store",
+        "flyteplane.admin.managers",
+        "flyteplane.admin.engine",
+        "flyteplane.admin.wiring",
+        "flyteplane.admin.config",
+    )
+    offenders = {
+        str(path.relative_to(ADMIN)): sorted(m for m in _imports(path) if m.startswith(forbidden))
+        for path in _modules("domain")
     }
     assert {k: v for k, v in offenders.items() if v} == {}
 

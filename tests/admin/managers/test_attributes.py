@@ -24,13 +24,9 @@ from google.protobuf import wrappers_pb2
 
 from flyteplane.admin.config import AdminConfig, AdminContext
 from flyteplane.admin.errors import AdminError
-from flyteplane.admin.managers.attributes import (
-    AttributesManager,
-    lookup,
-    merge_into_exec_config,
-    resolve,
-)
+from flyteplane.admin.managers.attributes import AttributesManager, merge_into_exec_config
 from flyteplane.admin.managers.version import VersionManager
+from flyteplane.admin.store.attributes import lookup, resolve
 from flyteplane.admin.store.db import Store
 from flyteplane.admin.wiring import build_context
 

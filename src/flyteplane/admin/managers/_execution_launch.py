@@ -31,15 +31,16 @@ from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteplane.admin.config import AdminContext
 from flyteplane.admin.domain.names import execution_name, namespace_of
 from flyteplane.admin.domain.times import timestamp, utcnow
-from flyteplane.admin.domain.validation.common import validate_project_and_domain
+from flyteplane.admin.domain.validation.common import check_project_and_domain
 from flyteplane.admin.domain.validation.executions import check_and_fetch_inputs, validate_create_request
 from flyteplane.admin.engine.port import RunRequest as Launch
 from flyteplane.admin.errors import AdminError, already_exists, invalid_argument, not_found
 from flyteplane.admin.managers import _registry as reg
 from flyteplane.admin.managers._flytegen import SingleTaskWorkflows
-from flyteplane.admin.managers.attributes import merge_into_exec_config, resolve
+from flyteplane.admin.managers.attributes import merge_into_exec_config
 from flyteplane.admin.managers.run_data import offload_literal_map
 from flyteplane.admin.store import schema
+from flyteplane.admin.store.attributes import resolve
 from flyteplane.admin.store.db import Tx
 from flyteplane.admin.store.executions import (
     DuplicateExecution,
@@ -102,10 +103,11 @@ class ExecutionCreator:
         :class:`DuplicateExecution` when the name is taken.
         """
         ctx = self._ctx
-        with ctx.store.read() as tx:
-            validate_create_request(
-                request, lambda project, domain: validate_project_and_domain(ctx, tx, project, domain)
-            )
+        domains = ctx.config.domains
+        validate_create_request(
+            request,
+            lambda project, domain: check_project_and_domain(project, domain, self._projects.state(project), domains),
+        )
         target, inputs = self._target(request)
         execution_id = identifier_pb2.WorkflowExecutionIdentifier(
             project=request.project, domain=request.domain, name=execution_name(request.name)

@@ -15,8 +15,8 @@ Quirks of Flyte Admin reproduced on purpose, because clients can observe them:
 * GetProjectAttributes of WORKFLOW_EXECUTION_CONFIG is merged with the server defaults, and answered with the
   defaults alone when there is no row.
 
-:func:`resolve` / :func:`lookup` (from :mod:`flyteplane.admin.store.attributes`) are the same most-specific-match
-lookup for other managers (CreateExecution).
+:func:`flyteplane.admin.store.attributes.resolve` is the same most-specific-match lookup for other managers
+(CreateExecution); :func:`merge_into_exec_config` is how a WORKFLOW_EXECUTION_CONFIG meets the server defaults.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from flyteplane.admin.domain.validation.attributes import (
 )
 from flyteplane.admin.domain.validation.common import check_project_and_domain, check_project_exists_and_active
 from flyteplane.admin.errors import invalid_argument, not_found
-from flyteplane.admin.store.attributes import AttributesRepository, MatchedAttributes, ResourceKey, lookup, resolve
+from flyteplane.admin.store.attributes import AttributesRepository, MatchedAttributes, ResourceKey
 from flyteplane.admin.store.db import Tx
 from flyteplane.admin.store.projects import ProjectRepository
 
@@ -50,10 +50,7 @@ __all__ = [
     "PRIORITY_PROJECT_DOMAIN",
     "PRIORITY_WORKFLOW",
     "AttributesManager",
-    "MatchedAttributes",
-    "lookup",
     "merge_into_exec_config",
-    "resolve",
 ]
 
 MatchingAttributes = matchable_resource_pb2.MatchingAttributes

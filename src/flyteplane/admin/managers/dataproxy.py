@@ -28,11 +28,12 @@ from flyteplane.admin.blobs import InvalidKey, check_key
 from flyteplane.admin.config import AdminContext
 from flyteplane.admin.domain.flyte_urls import FlyteUrl, parse_flyte_url
 from flyteplane.admin.domain.times import go_duration
-from flyteplane.admin.domain.validation.common import validate_project_and_domain
+from flyteplane.admin.domain.validation.common import check_project_and_domain
 from flyteplane.admin.errors import AdminError, already_exists, failed_precondition, invalid_argument, not_found
 from flyteplane.admin.managers.node_executions import NodeExecutionManager
 from flyteplane.admin.managers.task_executions import TaskExecutionManager
 from flyteplane.admin.prototext import go_text
+from flyteplane.admin.store.projects import ProjectRepository
 
 __all__ = ["DataProxyManager", "go_duration"]
 
@@ -67,6 +68,7 @@ class DataProxyManager:
         self.blobs = ctx.blobs
         self.signer = ctx.signer
         self._http_endpoint = http_endpoint
+        self._projects = ProjectRepository(ctx.store)
         self._node_executions = node_executions
         self._task_executions = task_executions
 
@@ -78,8 +80,8 @@ class DataProxyManager:
             raise invalid_argument("project and domain are required parameters")
         if not request.filename_root and not request.content_md5:
             raise invalid_argument("content_md5 or filename_root is a required parameter")
-        with self.ctx.store.read() as conn:
-            validate_project_and_domain(self.ctx, conn, request.project, request.domain)
+        state = self._projects.state(request.project)
+        check_project_and_domain(request.project, request.domain, state, self.ctx.config.domains)
         md5 = request.content_md5
         if md5 and len(md5) != 16:
             raise invalid_argument(f"content_md5 must be the 16 bytes of an MD5 digest, got {len(md5)} bytes")

@@ -10,11 +10,8 @@ from typing import Any
 from flyteidl.admin import common_pb2
 from flyteidl.core import identifier_pb2
 
-from flyteplane.admin.config import AdminContext
 from flyteplane.admin.errors import AdminError, invalid_argument
 from flyteplane.admin.prototext import go_text
-from flyteplane.admin.store.db import Tx
-from flyteplane.admin.store.projects import project_state
 
 __all__ = [
     "RESOURCE_TYPE_NAMES",
@@ -31,7 +28,6 @@ __all__ = [
     "validate_limit",
     "validate_max_bytes",
     "validate_named_identifier",
-    "validate_project_and_domain",
     "validate_resource_list_request",
 ]
 
@@ -170,14 +166,6 @@ def check_project_and_domain(project: str, domain: str, state: int | None, domai
 def check_project_exists_and_active(project: str, state: int | None) -> None:
     """The project is registered (``state`` is its stored state, None when it is not) and active."""
     _check_project_active(project, state, f"project [{project}] is registered")
-
-
-def validate_project_and_domain(ctx: AdminContext, tx: Tx, project: str, domain: str) -> None:
-    """:func:`check_project_and_domain` with the project's state read in the caller's transaction ``tx``.
-
-    For the callers that validate inside a transaction of their own (CreateExecution, the data proxy); the
-    registry managers read the state through ``ProjectRepository`` and call :func:`check_project_and_domain`."""
-    check_project_and_domain(project, domain, project_state(tx, project), ctx.config.domains)
 
 
 def _check_project_active(project: str, state: int | None, what: str) -> None:
