@@ -42,6 +42,8 @@ SHOWN = {
     "list.raw.touched.median_us": False,
     "exec.single.median_ms": False,
     "exec.single.p90_ms": False,
+    "calls.import_cpu_ms": False,  # admin_calls.py: CPU of importing AdminServer, of start(), in a fresh process
+    "calls.start_cpu_ms": False,
     "calls.get_task_cpu_us": False,  # admin_calls.py: process CPU per GetTask / ListTasks(100), raw stub in-process
     "calls.list_tasks_cpu_us": False,
 }

@@ -39,10 +39,8 @@ from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteplane.admin.blobs import BlobStore
 from flyteplane.admin.config import AdminConfig
 from flyteplane.admin.domain.times import utcnow
-from flyteplane.admin.engine.dag import run_workflow
 from flyteplane.admin.engine.events import Emitter
 from flyteplane.admin.engine.logs import LogStore
-from flyteplane.admin.engine.nodes import Scope
 from flyteplane.admin.engine.port import AdminPort, ChildLaunch, ChildOutcome, RunRequest
 from flyteplane.admin.engine.runtime import CancelToken
 from flyteplane.admin.engine.settle import settle_unfinished
@@ -266,6 +264,10 @@ class Engine:
         em.workflow(eid, _W.RUNNING)
         if run.token.cancelled:
             return NodeOutcome(_N.ABORTED)
+        # The DAG walk and the node kinds load with the first run, not with the admin's start.
+        from flyteplane.admin.engine.dag import run_workflow
+        from flyteplane.admin.engine.nodes import Scope
+
         return run_workflow(
             state, closure.primary, inputs, Scope(), run.token, on_failing=lambda: em.workflow(eid, _W.FAILING)
         )
