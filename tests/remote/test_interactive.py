@@ -383,7 +383,8 @@ def test_version_follows_the_code_the_image_and_the_name() -> None:
 
 
 def test_version_is_the_same_in_other_processes(tmp_path: Path) -> None:
-    """String hashing is salted per process: sets in code and by-value classes must not make the version vary."""
+    """String hashing is salted per process, and code comes from source or from a .pyc: neither may make the version
+    vary (sets in code, by-value classes, the code's file name)."""
     (tmp_path / "projmod.py").write_text(
         textwrap.dedent(
             """
@@ -403,10 +404,14 @@ def test_version_is_the_same_in_other_processes(tmp_path: Path) -> None:
         "from flyteplane.remote.interactive import prepare; print(prepare(projmod.fn).version)"
     )
     versions = set()
-    for seed in ("1", "2", "3"):
-        env = {**os.environ, "PYTHONHASHSEED": seed}
+    # The first run compiles projmod from source and writes its .pyc, the next ones load it (the code's file name is
+    # then a string of its own, not the module's __file__); the last compiles again without writing anything.
+    base_env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    for seed, extra in (("1", {}), ("2", {}), ("3", {}), ("4", {"PYTHONDONTWRITEBYTECODE": "1"})):
+        env = {**base_env, "PYTHONHASHSEED": seed, **extra}
         done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
         versions.add(done.stdout.strip())
+    assert (tmp_path / "__pycache__").is_dir()  # the runs above did load a .pyc
     assert len(versions) == 1
 
 

@@ -559,7 +559,10 @@ def _dumps(obj: Any, fn: Callable[..., Any], extra_by_value: Iterable[types.Modu
                     value = value.replace(co_consts=consts)
                     self._rewritten.append(value)
                     if filename is not None:
-                        return code_with_filename, (value, filename)
+                        # A string of its own: compiled from source, the code's file name is the very object of
+                        # the module's __file__ (pickled once, then referenced); loaded from a .pyc it is an equal
+                        # but separate one. A copy makes the bytes, and so the version, the same either way.
+                        return code_with_filename, (value, "".join(("", filename, "")) if filename else filename)
                     return copy.copy, (value,)  # copy.copy of a code object returns it unchanged
             if isinstance(value, type):
                 _seed_class_id(value)
