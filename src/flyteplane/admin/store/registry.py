@@ -13,6 +13,7 @@ the compiled form from its cache.
 from __future__ import annotations
 
 import datetime as _dt
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
@@ -111,7 +112,7 @@ def _named_identifiers(rows: Iterable[Row[Any]]) -> list[common_pb2.NamedEntityI
 # --- the generic repository ------------------------------------------------------------------------------------------
 
 
-class VersionedRepository(Generic[M, S]):
+class VersionedRepository(ABC, Generic[M, S]):
     """Reads, lists and registers the versions of one entity table.
 
     A subclass sets :attr:`table`, :attr:`entity` (its name in :data:`listing.ENTITIES`), :attr:`get_columns` (what
@@ -142,14 +143,16 @@ class VersionedRepository(Generic[M, S]):
 
     # --- what a subclass maps --------------------------------------------------------------------------------------
 
+    @abstractmethod
     def _entity(self, row: Row[Any], key: VersionKey) -> M:
-        raise NotImplementedError
+        """The entity's message from its row (``key`` names it: the row may not carry the key columns)."""
 
     def _listed(self, row: Row[Any]) -> M:
         return self._entity(row, row)
 
+    @abstractmethod
     def _structure(self, stored: bytes) -> S:
-        raise NotImplementedError
+        """The stored structure a re-registration is compared with."""
 
     # --- reads -------------------------------------------------------------------------------------------------------
 
