@@ -17,33 +17,15 @@ import statistics
 import time
 
 import grpc
-from flyteidl.admin import common_pb2, task_pb2
-from flyteidl.core import identifier_pb2, interface_pb2, tasks_pb2, types_pb2
+from _common import DOMAIN, PROJECT, TASK_NAME, register_tasks, version_of
+from flyteidl.admin import common_pb2
+from flyteidl.core import identifier_pb2
 from flyteidl.service import admin_pb2_grpc
 
-PROJECT, DOMAIN = "flytesnacks", "development"
 VERSIONS = 256
 BLOCKS = 7
 GETS_PER_BLOCK = 512
 LISTS_PER_BLOCK = 20
-
-
-def _task(version: str) -> task_pb2.TaskCreateRequest:
-    tid = identifier_pb2.Identifier(
-        resource_type=identifier_pb2.TASK, project=PROJECT, domain=DOMAIN, name="bench_task", version=version
-    )
-    integer = types_pb2.LiteralType(simple=types_pb2.INTEGER)
-    template = tasks_pb2.TaskTemplate(
-        id=tid,
-        type="python-task",
-        metadata=tasks_pb2.TaskMetadata(),
-        interface=interface_pb2.TypedInterface(
-            inputs=interface_pb2.VariableMap(variables={"x": interface_pb2.Variable(type=integer)}),
-            outputs=interface_pb2.VariableMap(variables={"y": interface_pb2.Variable(type=integer)}),
-        ),
-        container=tasks_pb2.Container(image="img", command=["python"], args=["-c", "pass"]),
-    )
-    return task_pb2.TaskCreateRequest(id=tid, spec=task_pb2.TaskSpec(template=template))
 
 
 def _cpu_per_call_us(calls: int, call: object) -> float:
@@ -62,12 +44,15 @@ def main() -> None:
     ready = time.process_time()
     with admin, grpc.insecure_channel(admin.endpoint) as channel:
         stub = admin_pb2_grpc.AdminServiceStub(channel)
-        requests = [_task(f"v{i:04d}") for i in range(VERSIONS)]
-        for request in requests:
-            stub.CreateTask(request)
-        ids = [r.id for r in requests]
+        register_tasks(admin.endpoint, VERSIONS, threads=1)  # the same flytekit task spec as run.py's benchmarks
+        ids = [
+            identifier_pb2.Identifier(
+                resource_type=identifier_pb2.TASK, project=PROJECT, domain=DOMAIN, name=TASK_NAME, version=version_of(i)
+            )
+            for i in range(VERSIONS)
+        ]
         listing = common_pb2.ResourceListRequest(
-            id=common_pb2.NamedEntityIdentifier(project=PROJECT, domain=DOMAIN, name="bench_task"), limit=100
+            id=common_pb2.NamedEntityIdentifier(project=PROJECT, domain=DOMAIN, name=TASK_NAME), limit=100
         )
         get_us, list_us = [], []
         for _ in range(BLOCKS):

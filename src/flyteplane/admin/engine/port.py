@@ -20,6 +20,8 @@ from flyteidl.core import compiler_pb2, identifier_pb2, literals_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.event import event_pb2
 
+from flyteplane.admin.domain.earlier_runs import OpenAttempt, RecoveredNode
+
 __all__ = [
     "AdminPort",
     "ChildLaunch",
@@ -68,20 +70,6 @@ class ChildOutcome:
     phase: int
     outputs: literals_pb2.LiteralMap | None = None
     error: core_execution_pb2.ExecutionError | None = None
-
-
-class RecoveredNode(NamedTuple):
-    """A node that succeeded in the execution being recovered: where its inputs and outputs are."""
-
-    input_uri: str
-    output_uri: str
-
-
-class OpenAttempt(NamedTuple):
-    """A task attempt that had not ended when the admin stopped."""
-
-    id: identifier_pb2.TaskExecutionIdentifier
-    phase_version: int
 
 
 class UnfinishedRun(NamedTuple):

@@ -33,7 +33,7 @@ from flyteplane.admin.domain.names import execution_name, namespace_of
 from flyteplane.admin.domain.times import timestamp, utcnow
 from flyteplane.admin.domain.validation.common import check_project_and_domain
 from flyteplane.admin.domain.validation.executions import check_and_fetch_inputs, validate_create_request
-from flyteplane.admin.engine.port import RunRequest as Launch
+from flyteplane.admin.engine.port import RunRequest
 from flyteplane.admin.errors import AdminError, already_exists, invalid_argument, not_found
 from flyteplane.admin.managers import _registry as reg
 from flyteplane.admin.managers._flytegen import SingleTaskWorkflows
@@ -53,7 +53,7 @@ from flyteplane.admin.store.projects import ProjectRepository
 from flyteplane.admin.store.registry import LaunchPlanRepository, WorkflowRepository
 from flyteplane.admin.store.registry_rows import identifier_of
 
-__all__ = ["DuplicateExecution", "ExecutionCreator", "Launch"]
+__all__ = ["DuplicateExecution", "ExecutionCreator"]
 
 _LP = schema.launch_plans
 Mode = execution_pb2.ExecutionMetadata
@@ -94,7 +94,7 @@ class ExecutionCreator:
 
     def create(
         self, request: execution_pb2.ExecutionCreateRequest, *, source_execution_row_id: int | None = None
-    ) -> Launch:
+    ) -> RunRequest:
         """Create the execution ``request`` describes (CreateExecution has already moved deprecated ``spec.inputs``
         into ``inputs`` when ``inputs`` was empty).
 
@@ -166,7 +166,7 @@ class ExecutionCreator:
         if metadata.mode == Mode.RECOVERED and metadata.HasField("reference_execution"):
             recover_from = identifier_pb2.WorkflowExecutionIdentifier()
             recover_from.CopyFrom(metadata.reference_execution)
-        return Launch(execution_id, target.compiled, inputs, effective, recover_from)
+        return RunRequest(execution_id, target.compiled, inputs, effective, recover_from)
 
     # --- what runs -----------------------------------------------------------------------------------------------
 

@@ -106,13 +106,7 @@ class SingleTaskWorkflows:
             raise not_found(reg.missing_entity("TASK", task_id))
         template = task.entity.closure.compiled_task.template
 
-        workflow_id = identifier_pb2.Identifier(
-            resource_type=identifier_pb2.WORKFLOW,
-            project=task_id.project,
-            domain=task_id.domain,
-            name=flytegen_name(task_id.name),
-            version=task_id.version,
-        )
+        workflow_id = _generated_id(task_id, identifier_pb2.WORKFLOW)
         workflow = self._workflows.get_stored(workflow_id)
         if workflow is None:
             self._register_workflow(workflow_id, task_id, template)
@@ -175,13 +169,7 @@ class SingleTaskWorkflows:
         interface: interface_pb2.TypedInterface,
         spec: Any,
     ) -> launch_plan_pb2.LaunchPlan:
-        plan_id = identifier_pb2.Identifier(
-            resource_type=identifier_pb2.LAUNCH_PLAN,
-            project=task_id.project,
-            domain=task_id.domain,
-            name=flytegen_name(task_id.name),
-            version=task_id.version,
-        )
+        plan_id = _generated_id(task_id, identifier_pb2.LAUNCH_PLAN)
         found = self._launch_plans.get(plan_id)
         if found is not None:
             return found
@@ -222,6 +210,17 @@ class SingleTaskWorkflows:
         if found is None:
             raise not_found(reg.missing_entity("LAUNCH_PLAN", plan_id))
         return found
+
+
+def _generated_id(task_id: identifier_pb2.Identifier, resource_type: int) -> identifier_pb2.Identifier:
+    """The id of the task's generated workflow or launch plan: ``.flytegen.<task>``, the task's version."""
+    return identifier_pb2.Identifier(
+        resource_type=resource_type,
+        project=task_id.project,
+        domain=task_id.domain,
+        name=flytegen_name(task_id.name),
+        version=task_id.version,
+    )
 
 
 def _bindings(variables: interface_pb2.VariableMap, node_id: str) -> list[literals_pb2.Binding]:

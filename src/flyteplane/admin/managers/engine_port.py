@@ -25,7 +25,6 @@ from flyteplane.admin.engine.port import (
     ChildLaunch,
     ChildOutcome,
     LaunchedChild,
-    OpenAttempt,
     RecoveredNode,
     UnfinishedRun,
 )
@@ -167,19 +166,14 @@ class EngineAdmin:
             UnfinishedRun(
                 run.execution_id,
                 aborting=run.phase == "ABORTING",
-                open_attempts=[
-                    OpenAttempt(a.id, a.phase_version) for a in self._task_executions.open_attempts(run.execution_id)
-                ],
+                open_attempts=self._task_executions.open_attempts(run.execution_id),
                 open_node_ids=self._node_executions.open_node_ids(run.execution_id),
             )
             for run in self._executions.open_runs(created_before)
         ]
 
     def recovered_nodes(self, source: identifier_pb2.WorkflowExecutionIdentifier) -> dict[str, RecoveredNode]:
-        return {
-            node_id: RecoveredNode(input_uri=found.input_uri, output_uri=found.output_uri)
-            for node_id, found in self._node_executions.succeeded_outputs(source).items()
-        }
+        return self._node_executions.succeeded_outputs(source)
 
 
 def _system_error(code: str, message: str) -> core_execution_pb2.ExecutionError:

@@ -31,7 +31,7 @@ from flyteplane.admin.domain.validation.common import validate_resource_list_req
 from flyteplane.admin.domain.validation.events import terminal_state_error
 from flyteplane.admin.domain.validation.executions import validate_workflow_execution_identifier
 from flyteplane.admin.errors import AdminError, invalid_argument
-from flyteplane.admin.managers._execution_launch import ExecutionCreator, Launch
+from flyteplane.admin.managers._execution_launch import ExecutionCreator
 from flyteplane.admin.managers._execution_metrics import ExecutionMetrics
 from flyteplane.admin.managers.run_data import read_literal_map, read_message
 from flyteplane.admin.managers.workflows import WorkflowManager
@@ -142,7 +142,7 @@ class ExecutionManager:
         self._hand_over(launch)
         return execution_pb2.ExecutionCreateResponse(id=launch.execution_id)
 
-    def _hand_over(self, launch: Launch) -> None:
+    def _hand_over(self, launch: RunRequest) -> None:
         """Give the created execution to the engine; if it cannot take it, the execution fails with the reason."""
         try:
             self._engine.launch(launch)

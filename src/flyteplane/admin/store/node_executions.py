@@ -20,6 +20,7 @@ from flyteidl.core import identifier_pb2
 from google.protobuf.message import DecodeError
 from sqlalchemy import Select, bindparam, insert, select, update
 
+from flyteplane.admin.domain.earlier_runs import RecoveredNode
 from flyteplane.admin.domain.phases import NODE_OPEN_NAMES, NODE_SUCCEEDED_NAMES
 from flyteplane.admin.errors import AdminError, not_found
 from flyteplane.admin.prototext import go_text
@@ -35,7 +36,6 @@ __all__ = [
     "NodeExecutionChange",
     "NodeExecutionRecord",
     "NodeExecutionRepository",
-    "NodeOutputs",
     "StoredNodeExecution",
     "TreeNode",
     "ids_with_children",
@@ -195,13 +195,6 @@ class TreeNode(NamedTuple):
     dynamic_reference: str
 
 
-class NodeOutputs(NamedTuple):
-    """Where a succeeded node's inputs and outputs are (what a recovery reuses)."""
-
-    input_uri: str
-    output_uri: str
-
-
 # --- the repository ------------------------------------------------------------------------------------------------
 
 
@@ -292,19 +285,19 @@ class NodeExecutionRepository:
         with self._store.read() as tx:
             return [row.node_id for row in tx.execute(_OPEN, execution_params(execution_id))]
 
-    def succeeded_outputs(self, execution_id: Any) -> dict[str, NodeOutputs]:
+    def succeeded_outputs(self, execution_id: Any) -> dict[str, RecoveredNode]:
         """Node id -> inputs and outputs of an execution's node executions that succeeded (or were recovered)
         with outputs."""
         with self._store.read() as tx:
             rows = tx.execute(_SUCCEEDED, execution_params(execution_id)).all()
-        found: dict[str, NodeOutputs] = {}
+        found: dict[str, RecoveredNode] = {}
         for node_id, input_uri, closure_bytes in rows:
             try:
                 closure = node_execution_pb2.NodeExecutionClosure.FromString(closure_bytes)
             except DecodeError:
                 continue
             if closure.output_uri:
-                found[node_id] = NodeOutputs(input_uri=input_uri or "", output_uri=closure.output_uri)
+                found[node_id] = RecoveredNode(input_uri=input_uri or "", output_uri=closure.output_uri)
         return found
 
     # writes

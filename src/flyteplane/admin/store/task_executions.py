@@ -16,6 +16,7 @@ from flyteidl.admin import task_execution_pb2
 from flyteidl.core import identifier_pb2
 from sqlalchemy import Select, bindparam, insert, select, update
 
+from flyteplane.admin.domain.earlier_runs import OpenAttempt
 from flyteplane.admin.domain.phases import TASK_OPEN_NAMES
 from flyteplane.admin.errors import AdminError, not_found
 from flyteplane.admin.prototext import go_text
@@ -29,7 +30,6 @@ from flyteplane.admin.store.paging import page_rows
 
 __all__ = [
     "NewTaskExecution",
-    "OpenAttempt",
     "TaskAttempt",
     "TaskExecutionChange",
     "TaskExecutionRecord",
@@ -166,13 +166,6 @@ class TaskAttempt(NamedTuple):
 
     id: identifier_pb2.TaskExecutionIdentifier
     closure: task_execution_pb2.TaskExecutionClosure
-
-
-class OpenAttempt(NamedTuple):
-    """An attempt that has not ended (what a restarting engine settles)."""
-
-    id: identifier_pb2.TaskExecutionIdentifier
-    phase_version: int
 
 
 # --- the repository ------------------------------------------------------------------------------------------------
