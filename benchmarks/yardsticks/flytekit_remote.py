@@ -5,8 +5,11 @@
 
 The checkout is not part of this repository (fetch flyteorg/flytekit at the tag of the installed flytekit);
 nothing of it is copied here. A sandbox is started in memory on ``--port`` with the flyteplane at ``--src`` (default:
-this checkout's ``src``; another revision's ``src`` compares two revisions), tasks run with this interpreter
-(flytekit installed), and the suite reaches it through a flytectl config file, as it reaches the Flyte sandbox.
+this checkout's ``src``; another revision's ``src`` compares two revisions). Its tasks run with this interpreter
+(flytekit installed) in the checkout's directory, with the suite's directory on their path: the suite's image is
+built from the checkout, so its tasks import ``tests.flytekit...`` modules and the suite's ``workflows`` package.
+The suite reaches the sandbox through a flytectl config file, as it reaches the Flyte sandbox. Two of its tests
+dial ``localhost:30080`` whatever the config says: keep ``--port`` at its default.
 Per-test outcomes are written as JUnit XML next to the summary line.
 """
 
@@ -24,6 +27,8 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _sandbox import REPO, RunningSandbox, sandbox  # type: ignore[import-not-found]
 
+_SUITE = "tests/flytekit/integration/remote"
+
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -36,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with (
         tempfile.TemporaryDirectory(prefix="flyteplane-yardstick-") as tmp,
-        sandbox(args.src, args.port, Path(tmp)) as running,
+        sandbox(args.src, args.port, Path(tmp), cwd=args.checkout, task_path=(args.checkout / _SUITE,)) as running,
     ):
         return _run_suite(args, running, Path(tmp))
 
