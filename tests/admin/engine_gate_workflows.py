@@ -86,3 +86,55 @@ def nested_circle(x: int, outer: bool = True, inner: bool = True) -> int:
     return (
         conditional("outer").if_(outer.is_true()).then(inner_branch(flag=inner, value=slow)).else_().then(echo_int(x=x))
     )
+
+
+# -- the workflows of flytekit's remote integration tests (tests/flytekit/integration/remote/workflows/basic),
+# -- whose tasks run through the real pyflyte-execute ---------------------------------------------------------------
+
+echo_radius = Echo(name="noop", inputs={"radius": float})
+
+
+@fl.task
+def calculate_circle_circumference(radius: float) -> float:
+    return 2 * 3.14 * radius
+
+
+@fl.task
+def calculate_circle_area(radius: float) -> float:
+    return 3.14 * radius * radius
+
+
+@fl.task
+def nop(radius: float) -> float:
+    return radius
+
+
+@fl.workflow
+def conditional_wf(radius: float = 0.5, get_area: bool = False, get_circumference: bool = True) -> None:
+    echoed_radius = nop(radius=radius)
+    (
+        conditional("if_area")
+        .if_(get_area.is_true())
+        .then(calculate_circle_area(radius=radius))
+        .else_()
+        .then(echo_radius(echoed_radius))
+    )
+    (
+        conditional("if_circumference")
+        .if_(get_circumference.is_true())
+        .then(calculate_circle_circumference(radius=echoed_radius))
+        .else_()
+        .then(echo_radius(echoed_radius))
+    )
+
+
+@fl.task
+def reporting_wf(title_input: str, data: list[float]) -> dict:
+    return {"title": title_input, "data": data}
+
+
+@fl.workflow
+def signal_test_wf(data: list[float]) -> dict:
+    title_input = wait_for_input(name="title-input", timeout=datetime.timedelta(hours=1), expected_type=str)
+    approve(upstream_item=title_input, name="review-passes", timeout=datetime.timedelta(hours=1))
+    return reporting_wf(title_input, data)

@@ -24,6 +24,8 @@ from flyteidl.core import condition_pb2, identifier_pb2, literals_pb2, types_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.service import admin_pb2_grpc, signal_pb2_grpc
 from flytekit.configuration import Config, ImageConfig, SerializationSettings
+from flytekit.exceptions.user import FlyteAssertion
+from flytekit.models.types import LiteralType, SimpleType
 from flytekit.remote import FlyteRemote
 from tests.admin import engine_gate_workflows as gw
 from tests.admin import engine_workflows as wf
@@ -319,6 +321,50 @@ def test_terminate_while_waiting_aborts_the_gate_at_once(admin: Admin) -> None:
     admin.plane.set_signal("title", name, "too late")
     assert admin.execution(name).closure.phase == WF.ABORTED
     eventually(lambda: waits.watched() == 0)
+
+
+def _slow_wait(admin: Admin, execution: Any) -> Any:
+    """Wait for a run whose tasks run flytekit's own pyflyte-execute (a second or more each)."""
+    return admin.remote.wait(execution, timeout=datetime.timedelta(seconds=180), poll_interval=_POLL)
+
+
+def test_flytekits_signal_integration_workflow_approved_and_rejected(admin: Admin) -> None:
+    data = [1.0, 2.0, 3.0, 4.0, 5.0]
+    string = LiteralType(simple=SimpleType.STRING)
+    execution = admin.start(gw.signal_test_wf, data=data)
+    name = execution.id.name
+    admin.signal_created(name, "title-input")
+    admin.remote.set_input("title-input", name, value="my report", python_type=str, literal_type=string)
+    admin.signal_created(name, "review-passes")
+    admin.remote.approve("review-passes", name)
+    assert _slow_wait(admin, execution).outputs["o0"] == {"title": "my report", "data": data}
+
+    execution = admin.start(gw.signal_test_wf, data=data)
+    name = execution.id.name
+    admin.signal_created(name, "title-input")
+    admin.remote.set_input("title-input", name, value="my report", python_type=str, literal_type=string)
+    admin.signal_created(name, "review-passes")
+    admin.remote.reject("review-passes", name)
+    execution = _slow_wait(admin, execution)
+    with pytest.raises(FlyteAssertion, match="Outputs could not be found because the execution ended in failure"):
+        execution.outputs  # noqa: B018
+    assert execution.error.code == "ReceivedRejectSignal"
+
+
+def test_flytekits_conditional_integration_workflow_runs(admin: Admin) -> None:
+    # Its second branch's case reads nop's output, which the compiled upstream of the branch does not list.
+    cases = ((False, True, 0.5, 3.14), (True, False, 0.785, 0.5))  # flags, then each branch's output
+    for get_area, get_circumference, area_out, circumference_out in cases:
+        flags = {"get_area": get_area, "get_circumference": get_circumference}
+        execution = admin.start(gw.conditional_wf, radius=0.5, **flags)
+        execution = _slow_wait(admin, execution)
+        assert execution.closure.phase == WF.SUCCEEDED, execution.closure.error
+        nodes = admin.nodes(execution.id.name)
+        for branch_id, expected in (("n1", area_out), ("n2", circumference_out)):
+            data = admin.stub.GetNodeExecutionData(
+                node_execution_pb2.NodeExecutionGetDataRequest(id=nodes[branch_id].id)
+            )
+            assert data.full_outputs.literals["o0"].scalar.primitive.float_value == pytest.approx(expected)
 
 
 # ----------------------------------------------------------------------------------------------------------------
