@@ -12,6 +12,7 @@ What depends on what::
     WorkflowManager <- SingleTaskWorkflows (a task's generated workflow), ExecutionManager (metrics)
     SingleTaskWorkflows <- ExecutionCreator
     ExecutionCreator (CreateExecution's pipeline) <- ExecutionManager, EngineAdmin (child executions)
+    SignalManager (SetSignal wakes gate nodes)    <- EngineAdmin (signals of gate nodes)
     EngineAdmin (the engine's port)               <- Engine
     Engine        <- ExecutionManager (launch, terminate)
     Node/TaskExecutionManager                     <- DataProxyManager (GetData)
@@ -160,7 +161,8 @@ def build_services(config: AdminConfig, store: Store, *, context: AdminContext |
     recorder = EventRecorder(ctx, endings)
     workflows = WorkflowManager(ctx)
     creator = ExecutionCreator(ctx, single_tasks=SingleTaskWorkflows(ctx.store, workflows.create_workflow))
-    port = EngineAdmin(ctx, recorder=recorder, creator=creator, endings=endings)
+    signals = SignalManager(ctx)
+    port = EngineAdmin(ctx, recorder=recorder, creator=creator, endings=endings, signals=signals)
     engine = Engine(config, ctx.blobs, ctx.logs, port, http_endpoint=lambda: endpoints.http)
     node_executions = NodeExecutionManager(ctx)
     task_executions = TaskExecutionManager(ctx)
@@ -194,5 +196,5 @@ def build_services(config: AdminConfig, store: Store, *, context: AdminContext |
         events=EventManager(recorder),
         node_executions=node_executions,
         task_executions=task_executions,
-        signals=SignalManager(ctx),
+        signals=signals,
     )

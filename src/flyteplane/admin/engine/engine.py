@@ -131,6 +131,7 @@ class Engine:
             launch_child=self._launch_child,
             wait_child=self._wait_child,
             terminate_child=self.terminate,
+            signals=port,
         )
 
     # -- lifecycle ------------------------------------------------------------------------------------------------

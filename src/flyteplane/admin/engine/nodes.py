@@ -8,7 +8,8 @@ another attempt follows), or ABORTED). Kinds:
 * sub-workflow nodes run the sub-workflow's DAG (:mod:`.dag`) with child node ids ``<node>-0-<child>``;
 * launch-plan nodes start a child execution through the executions manager and wait for its outcome;
 * branch nodes pick a case (:mod:`.branches`) and run its node as their child;
-* gate and array nodes fail at once: the embedded engine does not support them.
+* gate nodes wait for a signal (approve, wait_for_input) or a timer (sleep) (:mod:`.gate_node`);
+* array nodes fail at once: the embedded engine does not support them.
 
 An aborted node (the run is terminated, or a sibling failed under FAIL_IMMEDIATELY) ends ABORTED with propeller's
 error code ``NodeAborted`` and the reason as message.
@@ -189,7 +190,9 @@ class NodeRunner:
         if target == "branch_node":
             return self._branch()
         if target == "gate_node":
-            return self._unsupported("gate nodes (approve, wait_for_input, sleep)")
+            from flyteplane.admin.engine.gate_node import GateNode
+
+            return GateNode(self).run()
         if target == "array_node":
             return self._unsupported("array nodes (map tasks, array_node)")
         return self.finish(_N.FAILED, error=_error("BadSpecification", f"node [{node.id}] has no target", _SYSTEM))

@@ -16,7 +16,7 @@ from flyteplane.admin.blobs import BlobStore
 from flyteplane.admin.compiler import IdentifierKey, identifier_key
 from flyteplane.admin.engine.events import Emitter
 from flyteplane.admin.engine.logs import LogStore
-from flyteplane.admin.engine.port import ChildLaunch, ChildOutcome, RecoveredNode
+from flyteplane.admin.engine.port import ChildLaunch, ChildOutcome, GateSignals, RecoveredNode
 from flyteplane.admin.engine.runtime import CancelToken
 from flyteplane.admin.engine.task_runner import ProcessTable
 
@@ -60,6 +60,8 @@ class EngineResources:
     launch_child: Callable[[ChildLaunch], identifier_pb2.WorkflowExecutionIdentifier]
     wait_child: Callable[[identifier_pb2.WorkflowExecutionIdentifier, CancelToken], ChildOutcome]
     terminate_child: Callable[[identifier_pb2.WorkflowExecutionIdentifier, str], None]
+    signals: GateSignals
+    """Gate nodes' signals, through the engine's port."""
 
 
 @dataclass

@@ -8,6 +8,8 @@ and codes are propeller's: ``RetriesExhausted|<code>`` with ``[n/m] currentAttem
 and ``task execution timeout [1s] expired`` (each attempt may run the node's or else the task's ``metadata.timeout``;
 the node as a whole twice the node's timeout, after which it is TIMED_OUT with ``task active timeout [..]
 expired``).
+
+Echo tasks (type ``echo``) run no process: :mod:`.echo_task` hands their inputs on as outputs.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from flyteidl.core import literals_pb2, tasks_pb2
 from flyteidl.event import event_pb2
 
 from flyteplane.admin.compiler import identifier_key
+from flyteplane.admin.engine.echo_task import ECHO_TASK_TYPE, run_echo
 from flyteplane.admin.engine.logs import LogStore
 from flyteplane.admin.engine.runtime import execution_error as _error
 from flyteplane.admin.engine.runtime import go_duration_text, seconds_of
@@ -67,6 +70,8 @@ class TaskNode:
             return r.finish(
                 _N.FAILED, error=_error("TaskNotFound", f"task [{ref.name}] is not in the closure", _SYSTEM)
             )
+        if self.task.type == ECHO_TASK_TYPE:
+            return run_echo(r, self.task)
         if not r.acquire_slot():
             return r.finish(_N.ABORTED)
         try:
