@@ -13,6 +13,7 @@ expired``).
 from __future__ import annotations
 
 import contextlib
+import functools
 import shutil
 import time
 from pathlib import Path
@@ -21,10 +22,12 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from flyteidl.core import execution_pb2 as core_execution_pb2
-from flyteidl.core import literals_pb2, tasks_pb2
+from flyteidl.core import identifier_pb2, literals_pb2, tasks_pb2
 from flyteidl.event import event_pb2
+from google.protobuf import struct_pb2
 
 from flyteplane.admin.compiler import identifier_key
+from flyteplane.admin.engine.agent_tasks import AGENT_PLUGIN_ID, AgentAttempt
 from flyteplane.admin.engine.logs import LogStore
 from flyteplane.admin.engine.runtime import execution_error as _error
 from flyteplane.admin.engine.runtime import go_duration_text, seconds_of
@@ -59,6 +62,9 @@ class TaskNode:
         self.timeout = node_timeout or task_timeout
         self.active_timeout = 2 * node_timeout if node_timeout else None
         self.deadline = time.monotonic() + self.active_timeout if self.active_timeout else None
+        agents = runner.state.services.agents
+        self.by_agent = self.task is not None and agents is not None and agents.serves(self.task)
+        self.plugin = AGENT_PLUGIN_ID if self.by_agent else "container"
 
     def run(self) -> NodeOutcome:
         r = self.r
@@ -132,6 +138,7 @@ class TaskNode:
         output_uri: str = "",
         error: core_execution_pb2.ExecutionError | None = None,
         reason: str = "",
+        custom_info: struct_pb2.Struct | None = None,
     ) -> bool:
         r, task = self.r, self.task
         assert task is not None
@@ -149,7 +156,9 @@ class TaskNode:
         ev.parent_node_execution_id.node_id = r.uid
         ev.parent_node_execution_id.execution_id.CopyFrom(eid)
         ev.metadata.generated_name = f"{eid.name}-{r.uid}-{attempt}"
-        ev.metadata.plugin_identifier = "container"
+        ev.metadata.plugin_identifier = self.plugin
+        if custom_info is not None:
+            ev.custom_info.CopyFrom(custom_info)
         if logs:
             ev.logs.extend(logs)
         if output_uri:
@@ -193,6 +202,15 @@ class TaskNode:
             kill_grace=services.kill_grace,
         )
         self._task_event(attempt, _T.QUEUED)
+        if self.by_agent:  # no container: Flyte's agent protocol (agent_tasks.py)
+            assert services.agents is not None
+            tid = identifier_pb2.TaskExecutionIdentifier(task_id=task.id, retry_attempt=attempt)
+            tid.node_execution_id.node_id = r.uid
+            tid.node_execution_id.execution_id.CopyFrom(eid)
+            agent_attempt = AgentAttempt(
+                task, r.inputs, paths, tid, spec.env, self.max_attempts, self.timeout, self.deadline
+            )
+            return services.agents.run(agent_attempt, r.token, functools.partial(self._task_event, attempt))
         link = core_execution_pb2.TaskLog(
             uri=services.logs.url(log_name, services.http_endpoint()), name="stdout/stderr"
         )
