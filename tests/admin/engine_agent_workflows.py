@@ -25,6 +25,7 @@ from flytekit import ContainerTask, kwtypes, workflow
 from flytekit.configuration import SerializationSettings
 from flytekit.core.base_task import PythonTask
 from flytekit.core.interface import Interface
+from flytekit.core.workflow import ImperativeWorkflow
 from flytekit.extend.backend.base_agent import (
     AgentRegistry,
     AsyncAgentBase,
@@ -170,13 +171,17 @@ def unserved(x: int) -> None:
     not_served(x=x)
 
 
-def raw_container(name: str, input_dir: str, output_dir: str, fmt: str = "JSON") -> ContainerTask:
-    """A raw container (copilot's data contract) that reads ``x`` and ``label`` from its input directory and writes
-    ``doubled`` (a file per output) and ``label_seen``."""
-    script = (
-        'x=$(cat "$1/x"); test -f "$1/inputs.pb" || exit 3; '
-        'echo $((x * 2)) > "$2/doubled"; printf "%s" "$3" > "$2/label_seen"'
-    )
+RAW_SCRIPT = (
+    'x=$(cat "$1/x") && test -f "$1/inputs.pb" && echo $((x * 2)) > "$2/doubled" && printf "%s" "$3" > "$2/label_seen" '
+    '&& (cat "$1/inputs.json" "$1/inputs.yaml" 2>/dev/null || true) > "$2/inputs_doc"'
+)
+
+
+def raw_container(
+    name: str, input_dir: str, output_dir: str, fmt: str = "JSON", script: str = RAW_SCRIPT
+) -> ContainerTask:
+    """A raw container (copilot's data contract): ``sh -c script raw <input dir> <output dir> <label>`` reads ``x``
+    from its input directory and writes ``doubled``, ``label_seen`` and ``inputs_doc`` (a file per output)."""
     return ContainerTask(
         name=name,
         image="alpine:3.19",
@@ -184,6 +189,17 @@ def raw_container(name: str, input_dir: str, output_dir: str, fmt: str = "JSON")
         output_data_dir=output_dir,
         metadata_format=getattr(ContainerTask.MetadataFormat, fmt),
         inputs=kwtypes(x=int, label=str),
-        outputs=kwtypes(doubled=int, label_seen=str),
+        outputs=kwtypes(doubled=int, label_seen=str, inputs_doc=str),
         command=["sh", "-c", script, "raw", input_dir, output_dir, "{{.inputs.label}}"],
     )
+
+
+def raw_workflow(task: ContainerTask) -> ImperativeWorkflow:
+    """A workflow of one raw container node, its inputs and outputs the workflow's."""
+    wb = ImperativeWorkflow(name=f"raw_wf_{task.name}")
+    wb.add_workflow_input("x", int)
+    wb.add_workflow_input("label", str)
+    node = wb.add_entity(task, x=wb.inputs["x"], label=wb.inputs["label"])
+    for name in task.python_interface.outputs:
+        wb.add_workflow_output(name, node.outputs[name])
+    return wb

@@ -29,6 +29,7 @@ from google.protobuf import struct_pb2
 from flyteplane.admin.compiler import identifier_key
 from flyteplane.admin.engine.agent_tasks import AGENT_PLUGIN_ID, AgentAttempt
 from flyteplane.admin.engine.logs import LogStore
+from flyteplane.admin.engine.raw_containers import data_config_of, run_raw_container
 from flyteplane.admin.engine.runtime import execution_error as _error
 from flyteplane.admin.engine.runtime import go_duration_text, seconds_of
 from flyteplane.admin.engine.state import NodeOutcome
@@ -219,7 +220,8 @@ class TaskNode:
             self._task_event(attempt, _T.RUNNING, logs=[link])
 
         try:
-            return run_attempt(spec, r.token, started, services.processes)
+            run = run_raw_container if data_config_of(task) is not None else run_attempt  # copilot's contract
+            return run(spec, r.token, started, services.processes)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
 
