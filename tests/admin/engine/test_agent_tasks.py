@@ -9,6 +9,7 @@ which must refuse none of them.
 
 from __future__ import annotations
 
+import datetime
 import os
 import socket
 import sys
@@ -19,9 +20,14 @@ from pathlib import Path
 
 import pytest
 from flyteidl.core import literals_pb2
+from flytekit.configuration import Config, ImageConfig, SerializationSettings
+from flytekit.remote import FlyteRemote
 from flytekit.tools.translator import get_serializable
 from tests.admin import engine_agent_workflows as awf
 from tests.admin.engine.test_engine import (
+    _POLL,
+    DOMAIN,
+    PROJECT,
     REPO,
     SETTINGS,
     TASK,
@@ -34,6 +40,7 @@ from tests.admin.engine.test_engine import (
     output,
 )
 
+from flyteplane.admin import AdminServer
 from flyteplane.admin.config import AdminConfig, AdminContext
 from flyteplane.admin.engine import Engine
 from flyteplane.admin.engine.agent_server import LocalAgentServer
@@ -261,3 +268,27 @@ def test_agent_tasks_are_tasks_without_a_container_or_of_configured_types(tmp_pa
         AdminConfig(agent_poll_interval_seconds=0)
     with pytest.raises(TypeError, match="agent_modules"):
         AdminConfig(agent_modules="one.module")  # type: ignore[arg-type]
+
+
+def test_flytekit_runs_an_agent_task_on_the_admin_which_starts_and_stops_its_agent_server(tmp_path: Path) -> None:
+    config = _config(seed_projects=(PROJECT,))
+    with AdminServer(config=config) as admin:
+        remote = FlyteRemote(
+            Config.for_endpoint(admin.endpoint, insecure=True), default_project=PROJECT, default_domain=DOMAIN
+        )
+        settings = SerializationSettings(
+            image_config=ImageConfig.auto_default_image(), project=PROJECT, domain=DOMAIN, version="a1"
+        )
+        registered = remote.register_workflow(awf.counted, serialization_settings=settings, version="a1")
+        execution = remote.execute(registered, inputs={"n": 3, "seconds": 0.3, "marks": str(tmp_path)})
+        execution = remote.wait(execution, timeout=datetime.timedelta(seconds=WAIT), poll_interval=_POLL)
+        assert execution.outputs["o0"] == 30
+        execution = remote.sync_execution(execution, sync_nodes=True)
+        (attempt,) = execution.node_executions["n0"].task_executions
+        assert [log.uri.rsplit("/", 1)[0] for log in attempt.closure.logs] == ["https://jobs.example"]
+        assert admin.services is not None
+        server = admin.services.engine.agents.local_server
+        assert server is not None and server._proc is not None
+        pid = server._proc.pid
+    with pytest.raises(ProcessLookupError):
+        os.killpg(pid, 0)  # the admin's stop stopped its agent server

@@ -30,6 +30,8 @@ from flyteplane.admin.engine.task_runner import ProcessTable
 __all__ = ["AgentServerError", "LocalAgentServer"]
 
 _READY_POLL_SECONDS = 0.1
+# The local server is dialled directly: an http_proxy of the environment must not be used for it.
+_CHANNEL_OPTIONS = [("grpc.enable_http_proxy", 0)]
 _LOG_TAIL_LINES = 30
 
 
@@ -76,6 +78,7 @@ class LocalAgentServer:
         self.start_timeout = start_timeout
         self.kill_grace = kill_grace
         self._lock = threading.Lock()
+        self._stopping = threading.Event()  # set by stop(): a start under way gives up instead of holding it up
         self._proc: subprocess.Popen[bytes] | None = None
         self._endpoint: str | None = None
 
@@ -145,9 +148,11 @@ class LocalAgentServer:
     def _wait_ready(self, proc: subprocess.Popen[bytes], endpoint: str, argv: list[str]) -> None:
         """Until the server answers ListAgents (flytekit needs a few seconds to import), it exits, or time runs out."""
         deadline = time.monotonic() + self.start_timeout
-        with grpc.insecure_channel(endpoint) as channel:
+        with grpc.insecure_channel(endpoint, options=_CHANNEL_OPTIONS) as channel:
             stub = agent_pb2_grpc.AgentMetadataServiceStub(channel)
             while True:
+                if self._stopping.is_set():
+                    raise AgentServerError("the local agent server was stopped while it was starting")
                 code = proc.poll()
                 if code is not None:
                     raise AgentServerError(
@@ -176,8 +181,12 @@ class LocalAgentServer:
 
     def stop(self) -> None:
         """Stop the server (SIGTERM to its group, SIGKILL after the grace period); a later use starts it again."""
-        with self._lock:
-            self._stop_locked()
+        self._stopping.set()
+        try:
+            with self._lock:
+                self._stop_locked()
+        finally:
+            self._stopping.clear()
 
     def _stop_locked(self) -> None:
         proc, self._proc, self._endpoint = self._proc, None, None

@@ -72,6 +72,9 @@ _USER = execution_pb2.ExecutionError.USER
 _SYSTEM = execution_pb2.ExecutionError.SYSTEM
 _TERMINAL = {_T.SUCCEEDED, _T.FAILED, _T.RETRYABLE_FAILED, _T.ABORTED}
 _FIRST_POLL_SECONDS = 0.05
+# An agent on this machine is dialled directly: an http_proxy of the environment must not be used for it.
+_LOOPBACK_OPTIONS = [("grpc.enable_http_proxy", 0)]
+_LOOPBACK_HOSTS = ("127.0.0.1:", "localhost:", "[::1]:")
 # The deprecated ``Resource.state`` of older agents, read when ``phase`` is UNDEFINED (propeller does the same).
 _STATE_PHASES = {
     agent_pb2.PENDING: _T.INITIALIZING,
@@ -205,7 +208,8 @@ class AgentTasks:
         with self._lock:
             channel = self._channels.get(endpoint)
             if channel is None:
-                channel = self._channels[endpoint] = grpc.insecure_channel(endpoint)
+                options = _LOOPBACK_OPTIONS if endpoint.startswith(_LOOPBACK_HOSTS) else []
+                channel = self._channels[endpoint] = grpc.insecure_channel(endpoint, options=options)
             return channel
 
     def _route(self, task: tasks_pb2.TaskTemplate) -> _Route:
