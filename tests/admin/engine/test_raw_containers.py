@@ -214,3 +214,19 @@ def test_outputs_are_read_as_copilots_sidecar_does(tmp_path: Path) -> None:
     aggregate = ints(o0=3)
     (out / "outputs.pb").write_bytes(aggregate.SerializeToString())
     assert collect_outputs(_variables(o0=simple(simple=types_pb2.INTEGER)), out, "s3://x") == aggregate
+
+
+def test_io_strategy_can_skip_the_inputs_or_the_outputs(harness: Harness) -> None:
+    script = 'test ! -e "$1" && echo 0 > "$2/doubled" && printf n > "$2/label_seen" && printf - > "$2/inputs_doc"'
+    closure = compile_entity(
+        awf.raw_workflow(awf.raw_container("raw_no_inputs", "in", "out", script=script)), fast=False
+    )
+    closure.tasks[0].template.container.data_config.io_strategy.download_mode = tasks_pb2.IOStrategy.DO_NOT_DOWNLOAD
+    outputs = harness.outputs(harness.run(closure, _inputs(1, "a")))
+    assert outputs.literals["doubled"].scalar.primitive.integer == 0  # no input directory was laid out
+
+    closure = compile_entity(awf.raw_workflow(awf.raw_container("raw_no_outputs", "in", "out")), fast=False)
+    closure.tasks[0].template.container.data_config.io_strategy.upload_mode = tasks_pb2.IOStrategy.DO_NOT_UPLOAD
+    error = harness.error(harness.run(closure, _inputs(1, "a")))
+    assert error.code == "RetriesExhausted|OutputsNotFound"  # nothing was read back
+    harness.no_refusals()
