@@ -62,6 +62,7 @@ class CountdownAgent(AsyncAgentBase):
     def create(
         self, task_template: TaskTemplate, output_prefix: str, inputs: LiteralMap | None = None, **kwargs: typing.Any
     ) -> CountdownJob:
+        """Start a job; what the agent was given (its output prefix and execution metadata) goes to a mark."""
         assert inputs is not None
         values = inputs.literals
         job = CountdownJob(
@@ -70,7 +71,16 @@ class CountdownAgent(AsyncAgentBase):
             ready_at=time.time() + values["seconds"].scalar.primitive.float_value,
             marks=values["marks"].scalar.primitive.string_value,
         )
-        Path(job.marks, f"created-{job.job}").write_text(json.dumps({"output_prefix": output_prefix}))
+        metadata = kwargs.get("task_execution_metadata")
+        seen = {
+            "output_prefix": output_prefix,
+            "namespace": metadata.namespace if metadata else None,
+            "labels": dict(metadata.labels) if metadata else None,
+            "env": dict(metadata.environment_variables) if metadata else None,
+            "execution": metadata.task_execution_id.node_execution_id.execution_id.name if metadata else None,
+            "custom": dict(task_template.custom or {}),
+        }
+        Path(job.marks, f"created-{job.job}").write_text(json.dumps(seen))
         return job
 
     def get(self, resource_meta: CountdownJob, **kwargs: typing.Any) -> Resource:

@@ -10,6 +10,7 @@ which must refuse none of them.
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import socket
 import sys
@@ -141,7 +142,9 @@ def test_a_file_sensor_succeeds_when_the_file_appears(harness: AgentHarness, tmp
 
 
 def test_a_custom_async_agent_runs_and_reports_its_logs_and_outputs(harness: AgentHarness) -> None:
-    eid = harness.run(compile_entity(awf.counted, fast=False), _countdown_inputs(4, 0.6, harness.marks))
+    spec = harness.spec(GREETING="hi")
+    spec.labels.values["team"] = "flyteplane"
+    eid = harness.run(compile_entity(awf.counted, fast=False), _countdown_inputs(4, 0.6, harness.marks), spec=spec)
     assert output(harness.outputs(eid)) == 40
     assert harness.tap.task_phases(eid.name, "n0", 0) == ["QUEUED", "RUNNING", "SUCCEEDED"]
     running = harness.tap.task_events(eid.name, "n0", 0)[1]
@@ -149,9 +152,13 @@ def test_a_custom_async_agent_runs_and_reports_its_logs_and_outputs(harness: Age
     assert link.name == "countdown job" and link.uri.startswith("https://jobs.example/")
     assert running.custom_info["job"] == link.uri.rsplit("/", 1)[-1]
     assert running.reason == "counting"
-    # The agent was given the attempt's output prefix, under the run's data.
+    # The agent was given the attempt's output prefix (under the run's data) and its execution metadata.
     (created,) = harness.marks.glob("created-*")
-    assert eid.name in created.read_text()
+    seen = json.loads(created.read_text())
+    assert seen["output_prefix"].startswith("file://") and eid.name in seen["output_prefix"]
+    assert (seen["namespace"], seen["execution"]) == (f"{eid.project}-{eid.domain}", eid.name)
+    assert seen["labels"] == {"team": "flyteplane"} and seen["env"]["GREETING"] == "hi"
+    assert seen["custom"] == {"purpose": "flyteplane tests"}
     harness.no_refusals()
 
 

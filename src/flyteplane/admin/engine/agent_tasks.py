@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import grpc
 from flyteidl.admin import agent_pb2
+from flyteidl.admin import execution_pb2 as admin_execution_pb2
 from flyteidl.core import execution_pb2, identifier_pb2, literals_pb2, tasks_pb2
 from flyteidl.service import agent_pb2_grpc
 from google.protobuf import struct_pb2
@@ -128,6 +129,8 @@ class AgentAttempt:
     """Seconds this attempt may run (the task's or node's ``timeout``)."""
     deadline: float | None = None
     """``time.monotonic()`` by which the whole node must be done."""
+    run_spec: admin_execution_pb2.ExecutionSpec | None = None
+    """The run's spec: its labels, annotations and service account go to the agent as a pod's would."""
 
 
 @dataclass(frozen=True)
@@ -289,6 +292,15 @@ class AgentTasks:
         )
         metadata.task_execution_id.CopyFrom(tid)
         metadata.environment_variables.update(attempt.env)
+        metadata.interruptible = attempt.task.metadata.interruptible
+        spec = attempt.run_spec
+        if spec is not None:
+            metadata.labels.update(spec.labels.values)
+            metadata.annotations.update(spec.annotations.values)
+            run_as = spec.security_context.run_as
+            metadata.k8s_service_account = run_as.k8s_service_account or spec.auth_role.kubernetes_service_account
+            if spec.security_context.HasField("run_as"):
+                metadata.identity.CopyFrom(run_as)
         return metadata
 
     # -- sync agents ----------------------------------------------------------------------------------------------

@@ -209,7 +209,7 @@ class TaskNode:
             tid.node_execution_id.node_id = r.uid
             tid.node_execution_id.execution_id.CopyFrom(eid)
             agent_attempt = AgentAttempt(
-                task, r.inputs, paths, tid, spec.env, self.max_attempts, self.timeout, self.deadline
+                task, r.inputs, paths, tid, spec.env, self.max_attempts, self.timeout, self.deadline, state.spec
             )
             return services.agents.run(agent_attempt, r.token, functools.partial(self._task_event, attempt))
         link = core_execution_pb2.TaskLog(
