@@ -202,6 +202,8 @@ class AgentTasks:
             template = self._rendered(attempt)
         except _AgentFailure as failure:
             return failure.result()
+        if token.cancelled:  # aborted while a local agent server was starting: nothing was created
+            return AttemptResult("aborted")
         attempt.paths.output_dir.mkdir(parents=True, exist_ok=True)  # where a file-writing agent puts outputs.pb
         if route.is_sync:
             return self._run_sync(route, attempt, template, token, report)

@@ -1,4 +1,6 @@
-"""A task node: one task execution per attempt, each a local process (:mod:`.task_runner`).
+"""A task node: one task execution per attempt, each a local process (:mod:`.task_runner`; a raw container with
+copilot's data contract, :mod:`.raw_containers`) or, for a task without a container, an agent's task
+(:mod:`.agent_tasks`).
 
 Attempts report QUEUED -> RUNNING (with the log link) -> SUCCEEDED, FAILED (also when another attempt follows, as
 propeller reports it), or ABORTED. A failure is retried when it is recoverable (``error.pb`` of kind RECOVERABLE, a
