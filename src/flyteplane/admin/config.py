@@ -59,6 +59,22 @@ class AdminConfig:
     raw_output_prefix: str | None = None
     """Default raw output data prefix of executions that name none. None: ``raw/`` in the admin's blob store."""
 
+    # -- agents (tasks without a container: sensors, flytekit agents; propeller's ``agentService`` settings) ------
+    agent_endpoint: str | None = None
+    """The default agent server (``host:port``, propeller's ``defaultAgent``). None: a local ``pyflyte serve
+    agent`` of the task environment, started on the first agent task, if :attr:`start_local_agent`."""
+    agent_for_task_types: dict[str, str] | None = None
+    """Task type -> agent server that runs it (propeller's ``agentForTaskTypes``); such tasks go to that agent even
+    when their template has a container."""
+    start_local_agent: bool = True
+    """Whether the engine may start a local agent server when no :attr:`agent_endpoint` is set."""
+    agent_modules: tuple[str, ...] = ()
+    """Modules the local agent server imports at start (``--modules``), which register more agents."""
+    agent_poll_interval_seconds: float = 1.0
+    """Most seconds between two ``GetTask`` calls for a running agent task (the first polls come sooner)."""
+    agent_start_timeout_seconds: float = 60.0
+    """Seconds the local agent server may take to answer before an agent task fails."""
+
     def __post_init__(self) -> None:
         for name in ("workflow_node_limit", "workflow_size_limit"):
             value = getattr(self, name)
@@ -68,6 +84,12 @@ class AdminConfig:
             raise TypeError("AdminConfig.task_pythonpath must be a tuple of paths, not a string")
         if self.task_pythonpath is not None:
             object.__setattr__(self, "task_pythonpath", tuple(str(p) for p in self.task_pythonpath))
+        if isinstance(self.agent_modules, str):
+            raise TypeError("AdminConfig.agent_modules must be a tuple of module names, not a string")
+        object.__setattr__(self, "agent_modules", tuple(self.agent_modules))
+        for name in ("agent_poll_interval_seconds", "agent_start_timeout_seconds"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"AdminConfig.{name} must be more than zero, not {getattr(self, name)!r}")
         if not self.task_kill_grace_seconds >= 0:
             raise ValueError(
                 f"AdminConfig.task_kill_grace_seconds must be zero or more, not {self.task_kill_grace_seconds!r}"

@@ -14,6 +14,7 @@ from flyteidl.core import execution_pb2 as core_execution_pb2
 
 from flyteplane.admin.blobs import BlobStore
 from flyteplane.admin.compiler import IdentifierKey, identifier_key
+from flyteplane.admin.engine.agent_tasks import AgentTasks
 from flyteplane.admin.engine.events import Emitter
 from flyteplane.admin.engine.logs import LogStore
 from flyteplane.admin.engine.port import ChildLaunch, ChildOutcome, GateSignals, RecoveredNode
@@ -62,6 +63,8 @@ class EngineResources:
     terminate_child: Callable[[identifier_pb2.WorkflowExecutionIdentifier, str], None]
     signals: GateSignals
     """Gate nodes' signals, through the engine's port."""
+    agents: AgentTasks | None = None
+    """Runs tasks without a container through Flyte's agent protocol (:mod:`.agent_tasks`); None: no agents."""
 
 
 @dataclass
