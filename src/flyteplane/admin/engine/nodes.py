@@ -8,7 +8,8 @@ another attempt follows), or ABORTED). Kinds:
 * sub-workflow nodes run the sub-workflow's DAG (:mod:`.dag`) with child node ids ``<node>-0-<child>``;
 * launch-plan nodes start a child execution through the executions manager and wait for its outcome;
 * branch nodes pick a case (:mod:`.branches`) and run its node as their child;
-* gate and array nodes fail at once: the embedded engine does not support them.
+* array nodes run their sub-node once per element (:mod:`.array_node`);
+* gate nodes fail at once: the embedded engine does not support them.
 
 An aborted node (the run is terminated, or a sibling failed under FAIL_IMMEDIATELY) ends ABORTED with propeller's
 error code ``NodeAborted`` and the reason as message.
@@ -103,6 +104,8 @@ class NodeRunner:
                 ev.is_parent = True
         elif target == "branch_node":
             ev.is_parent = True
+        elif target == "array_node":
+            ev.is_array = True  # propeller marks every event of an array node (never is_parent: flytekit's remote)
         for name, value in fields.items():
             if value is None or value == "":
                 continue
@@ -191,7 +194,9 @@ class NodeRunner:
         if target == "gate_node":
             return self._unsupported("gate nodes (approve, wait_for_input, sleep)")
         if target == "array_node":
-            return self._unsupported("array nodes (map tasks, array_node)")
+            from flyteplane.admin.engine.array_node import ArrayNode
+
+            return ArrayNode(self).run()
         return self.finish(_N.FAILED, error=_error("BadSpecification", f"node [{node.id}] has no target", _SYSTEM))
 
     def _unsupported(self, what: str) -> NodeOutcome:
