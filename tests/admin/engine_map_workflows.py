@@ -45,39 +45,39 @@ def nap(x: int) -> int:
 
 
 @workflow
-def squares(xs: typing.List[int]) -> typing.List[int]:
+def squares(xs: list[int]) -> list[int]:
     return map_task(square)(x=xs)
 
 
 @workflow
-def scaled(xs: typing.List[int], factor: int) -> typing.List[int]:
+def scaled(xs: list[int], factor: int) -> list[int]:
     # ``factor`` (a workflow input) and ``offset`` (a constant) are bound through functools.partial: every element
     # gets them whole, while ``xs`` is split by index.
     return map_task(functools.partial(scale, factor=factor, offset=1))(x=xs)
 
 
 @workflow
-def throttled(xs: typing.List[int]) -> typing.List[int]:
+def throttled(xs: list[int]) -> list[int]:
     return map_task(nap, concurrency=2)(x=xs)
 
 
 @workflow
-def tolerant(xs: typing.List[int]) -> typing.List[typing.Optional[int]]:
+def tolerant(xs: list[int]) -> list[typing.Optional[int]]:
     return map_task(picky, min_success_ratio=0.5)(x=xs)
 
 
 @workflow
-def strict(xs: typing.List[int]) -> typing.List[int]:
+def strict(xs: list[int]) -> list[int]:
     return map_task(picky)(x=xs)
 
 
 @workflow
-def retried(xs: typing.List[int]) -> typing.List[int]:
+def retried(xs: list[int]) -> list[int]:
     return map_task(flaky_element)(x=xs)
 
 
 @workflow
-def timed(xs: typing.List[int]) -> typing.List[int]:
+def timed(xs: list[int]) -> list[int]:
     return map_task(slow_element)(x=xs)
 
 
@@ -90,5 +90,5 @@ square_lp = LaunchPlan.get_or_create(square_one, name="engine_square_lp")
 
 
 @workflow
-def over_launch_plan(xs: typing.List[int]) -> typing.List[int]:
+def over_launch_plan(xs: list[int]) -> list[int]:
     return map_task(square_lp)(x=xs)

@@ -18,7 +18,7 @@ from typing import Any
 import grpc
 import pytest
 from flyteidl.admin import node_execution_pb2, task_execution_pb2
-from flyteidl.core import compiler_pb2, literals_pb2
+from flyteidl.core import compiler_pb2, literals_pb2, types_pb2, workflow_pb2
 from flyteidl.service import admin_pb2_grpc
 from flytekit.configuration import Config, ImageConfig, SerializationSettings
 from flytekit.remote import FlyteRemote
@@ -31,6 +31,7 @@ from tests.admin.engine.test_engine import (
     REPO,
     TASK,
     WAIT,
+    WF,
     Harness,
     compile_entity,
     eventually,
@@ -39,7 +40,6 @@ from tests.admin.engine.test_engine import harness as harness  # the fixture
 
 from flyteplane.admin import AdminServer
 from flyteplane.admin.config import AdminConfig
-from flyteplane.admin.store import execution_schema as xs
 from flyteplane.admin.engine.array_node import (
     LOCAL_ELEMENT_LIMIT,
     ArraySpecError,
@@ -47,6 +47,7 @@ from flyteplane.admin.engine.array_node import (
     element_inputs,
     required_successes,
 )
+from flyteplane.admin.store import execution_schema as xs
 
 _POLL = datetime.timedelta(seconds=0.2)
 
@@ -239,6 +240,27 @@ def test_the_array_task_execution_carries_each_elements_state(harness: Harness) 
     harness.no_refusals()
 
 
+def test_full_state_records_each_element_as_a_node_execution(harness: Harness) -> None:
+    closure = compile_map(mw.squares)
+    (array,) = [n for n in closure.primary.template.nodes if n.HasField("array_node")]
+    array.array_node.execution_mode = workflow_pb2.ArrayNode.FULL_STATE  # what flytekit sets for task subclasses
+    eid = harness.run(closure, int_list("xs", [2, 3]))
+    assert values(harness.outputs(eid).literals["o0"]) == [4, 9]
+    for index in range(2):
+        node_id = f"n0-0-n{index}"
+        events = harness.tap.node_events(eid.name, node_id)
+        assert [NODE.Phase.Name(e.phase) for e in events] == ["QUEUED", "RUNNING", "SUCCEEDED"]
+        assert {(e.parent_node_metadata.node_id, e.retry_group, e.spec_node_id) for e in events} == {
+            ("n0", "0", f"n{index}")
+        }
+        assert harness.tap.task_phases(eid.name, node_id, 0) == ["QUEUED", "RUNNING", "SUCCEEDED"]
+        assert harness.node_row(eid, node_id).parent_id is not None
+    # The array's own task execution is there too, with the elements as external resources.
+    resources, closure_record = final_resources(harness, eid.name)
+    assert sorted(resources) == [0, 1] and TASK.Phase.Name(closure_record.phase) == "SUCCEEDED"
+    harness.no_refusals()
+
+
 def test_bound_and_partial_inputs_reach_every_element_through_pyflyte_map_execute(harness: Harness) -> None:
     closure = compile_entity(mw.scaled, fast=False)
     inputs = int_list("xs", [1, 2, 3])
@@ -272,11 +294,13 @@ def test_too_many_failures_fail_the_node_with_the_count(harness: Harness) -> Non
     eid = harness.run(compile_map(mw.tolerant), int_list("xs", [1, -2, -3, -4]))
     error = harness.error(eid)
     assert error.code == "ArrayNodeFailing"
-    assert "1 of 4 elements succeeded" in error.message and "at least 2 must succeed" in error.message
+    # After the third failure the array cannot succeed: element 0 is aborted unless it was done by then.
+    assert re.match(r"array node failed: [01] of 4 elements succeeded \(3 failed", error.message)
+    assert "at least 2 must succeed" in error.message
     assert "negative input -2" in error.message
     assert harness.tap.node_phases(eid.name, "n0")[-1] == "FAILED"
     resources, closure = final_resources(harness, eid.name)
-    assert TASK.Phase.Name(closure.phase) == "FAILED" and "1 of 4" in closure.error.message
+    assert TASK.Phase.Name(closure.phase) == "FAILED" and closure.error.message == error.message
     # Nothing is left running: each element ended, or never started.
     assert {TASK.Phase.Name(r.phase) for r in resources.values()} <= {"SUCCEEDED", "FAILED", "ABORTED", "UNDEFINED"}
     harness.no_refusals()
@@ -400,6 +424,8 @@ def test_flytekit_remote_waits_syncs_and_reads_a_map_tasks_outputs(admin: AdminS
         fetched = plane.sync_execution(fetched, sync_nodes=True)
         array = fetched.node_executions["n0"]
         assert array.outputs["o0"] == [1, 4, 9] and array.inputs["x"] == [1, 2, 3]
+        assert array.interface is not None  # the map task's list interface types the values
+        assert array.interface.outputs.variables["o0"].type.collection_type.simple == types_pb2.INTEGER
         (plane_attempt,) = array.task_executions
         assert plane_attempt.outputs["o0"] == [1, 4, 9]
 
@@ -414,8 +440,11 @@ def test_a_failed_map_reads_its_error_over_grpc(admin: AdminServer) -> None:
     registered = remote.register_workflow(mw.strict, serialization_settings=settings, version="m2")
     execution = remote.execute(registered, inputs={"xs": [1, -1]})
     execution = remote.wait(execution, timeout=datetime.timedelta(seconds=WAIT), poll_interval=_POLL)
-    assert execution.closure.phase == 4  # FAILED
-    assert "1 of 2 elements succeeded" in execution.error.message
+    assert execution.closure.phase == WF.FAILED
+    # Once element 1 failed the array could not succeed: element 0 was aborted, unless it was done by then.
+    assert re.match(r"array node failed: [01] of 2 elements succeeded \(1 failed", execution.error.message)
+    assert "at least 2 must succeed\n[1]: " in execution.error.message
+    assert "ValueError: negative input -1" in execution.error.message
     execution = remote.sync_execution(execution, sync_nodes=True)
     assert execution.node_executions["n0"].closure.phase == NODE.FAILED
     stub = admin_pb2_grpc.AdminServiceStub(grpc.insecure_channel(admin.endpoint))
