@@ -17,7 +17,7 @@ from typing import Any
 
 import grpc
 import pytest
-from flyteidl.admin import node_execution_pb2, task_execution_pb2
+from flyteidl.admin import execution_pb2, node_execution_pb2, task_execution_pb2
 from flyteidl.core import compiler_pb2, literals_pb2, types_pb2, workflow_pb2
 from flyteidl.service import admin_pb2_grpc
 from flytekit.configuration import Config, ImageConfig, SerializationSettings
@@ -261,6 +261,45 @@ def test_full_state_records_each_element_as_a_node_execution(harness: Harness) -
     harness.no_refusals()
 
 
+def test_individual_input_files_give_each_element_its_own_inputs(harness: Harness) -> None:
+    closure = compile_map(mw.squares)
+    (array,) = [n for n in closure.primary.template.nodes if n.HasField("array_node")]
+    array.array_node.data_mode = (
+        workflow_pb2.ArrayNode.INDIVIDUAL_INPUT_FILES
+    )  # what flytekit sets for a reference task
+    eid = harness.run(closure, int_list("xs", [4, 5]))
+    assert values(harness.outputs(eid).literals["o0"]) == [16, 25]
+    for index, x in enumerate([4, 5]):
+        key = f"metadata/propeller/{PROJECT}-{DOMAIN}-{eid.name}/n0-0-n{index}/data/inputs.pb"
+        assert literals_pb2.LiteralMap.FromString(harness.blobs.get(key)).literals["x"].scalar.primitive.integer == x
+    harness.no_refusals()
+
+
+def test_run_all_sub_nodes_runs_every_element_before_failing(harness: Harness) -> None:
+    closure = compile_map(mw.strict)
+    (array,) = [n for n in closure.primary.template.nodes if n.HasField("array_node")]
+    array.array_node.run_all_sub_nodes = True
+    array.array_node.parallelism = 1  # one at a time: without run_all_sub_nodes the first failure would stop them
+    eid = harness.run(closure, int_list("xs", [-1, 2, 3]))
+    error = harness.error(eid)
+    assert error.message.startswith("array node failed: 2 of 3 elements succeeded (1 failed); at least 3 must")
+    assert sorted(m["index"] for m in harness.marked("picky")) == [0, 1, 2]
+    harness.no_refusals()
+
+
+def test_a_failure_stops_the_elements_not_yet_started(harness: Harness) -> None:
+    closure = compile_map(mw.strict)
+    (array,) = [n for n in closure.primary.template.nodes if n.HasField("array_node")]
+    array.array_node.parallelism = 1
+    eid = harness.run(closure, int_list("xs", [-1, 2, 3]))
+    error = harness.error(eid)
+    assert error.message.startswith("array node failed: 0 of 3 elements succeeded (1 failed, 2 not started)")
+    assert [m["index"] for m in harness.marked("picky")] == [0]
+    resources, _ = final_resources(harness, eid.name)
+    assert [TASK.Phase.Name(resources[i].phase) for i in range(3)] == ["FAILED", "UNDEFINED", "UNDEFINED"]
+    harness.no_refusals()
+
+
 def test_bound_and_partial_inputs_reach_every_element_through_pyflyte_map_execute(harness: Harness) -> None:
     closure = compile_entity(mw.scaled, fast=False)
     inputs = int_list("xs", [1, 2, 3])
@@ -428,6 +467,35 @@ def test_flytekit_remote_waits_syncs_and_reads_a_map_tasks_outputs(admin: AdminS
         assert array.interface.outputs.variables["o0"].type.collection_type.simple == types_pb2.INTEGER
         (plane_attempt,) = array.task_executions
         assert plane_attempt.outputs["o0"] == [1, 4, 9]
+
+
+def test_a_map_over_a_launch_plan_through_the_admin(admin: AdminServer) -> None:
+    remote = FlyteRemote(
+        Config.for_endpoint(admin.endpoint, insecure=True), default_project=PROJECT, default_domain=DOMAIN
+    )
+    settings = SerializationSettings(
+        image_config=ImageConfig.auto_default_image(), project=PROJECT, domain=DOMAIN, version="m3"
+    )
+    remote.register_launch_plan(mw.square_lp, serialization_settings=settings, version="m3")
+    registered = remote.register_workflow(mw.over_launch_plan, serialization_settings=settings, version="m3")
+    execution = remote.execute(registered, inputs={"xs": [3, 4]})
+    execution = remote.wait(execution, timeout=datetime.timedelta(seconds=WAIT), poll_interval=_POLL)
+    assert execution.outputs["o0"] == [9, 16]
+    execution = remote.sync_execution(execution, sync_nodes=True)
+    assert execution.node_executions["n0"].metadata.is_array
+    # Each element is a node execution under the array node, parent of its child execution.
+    stub = admin_pb2_grpc.AdminServiceStub(grpc.insecure_channel(admin.endpoint))
+    children = stub.ListNodeExecutions(
+        node_execution_pb2.NodeExecutionListRequest(
+            workflow_execution_id=execution.id.to_flyte_idl(), limit=10, unique_parent_id="n0"
+        )
+    ).node_executions
+    assert sorted(n.id.node_id for n in children) == ["n0-0-n0", "n0-0-n1"]
+    for child in children:
+        launched = child.closure.workflow_node_metadata.executionId
+        got = stub.GetExecution(execution_pb2.WorkflowExecutionGetRequest(id=launched))
+        assert got.closure.phase == WF.SUCCEEDED
+        assert got.spec.metadata.parent_node_execution.node_id == child.id.node_id
 
 
 def test_a_failed_map_reads_its_error_over_grpc(admin: AdminServer) -> None:
