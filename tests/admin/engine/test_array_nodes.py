@@ -191,6 +191,13 @@ def test_array_size_and_element_inputs_follow_propellers_rules() -> None:
     assert array_size(literals_pb2.LiteralMap(literals={"k": inputs.literals["k"]}), ["k"]) == 1
 
 
+def test_an_offloaded_input_is_refused_clearly() -> None:
+    inputs = literals_pb2.LiteralMap()
+    inputs.literals["x"].offloaded_metadata.uri = "s3://bucket/big"
+    with pytest.raises(ArraySpecError, match=r"input \[x\] is an offloaded literal"):
+        array_size(inputs, [])
+
+
 def test_required_successes() -> None:
     from flyteidl.core import workflow_pb2
 
@@ -364,6 +371,31 @@ def test_lists_of_different_lengths_fail_the_node(harness: Harness) -> None:
     assert error.code == "InvalidArrayLength"
     assert error.message == "input arrays have different lengths: expecting '2' found '3'"
     assert harness.marked("scale") == []
+    harness.no_refusals()
+
+
+def test_an_empty_list_succeeds_with_empty_outputs(harness: Harness) -> None:
+    eid = harness.run(compile_map(mw.squares), int_list("xs", []))
+    assert values(harness.outputs(eid).literals["o0"]) == []
+    assert harness.marked("square") == []
+    harness.no_refusals()
+
+
+def test_a_sub_node_the_engine_cannot_map_fails_clearly(harness: Harness) -> None:
+    closure = compile_map(mw.squares)
+    (array,) = [n for n in closure.primary.template.nodes if n.HasField("array_node")]
+    sub = array.array_node.node
+    sub.workflow_node.sub_workflow_ref.CopyFrom(sub.task_node.reference_id)  # replaces the task node
+    eid = harness.run(closure, int_list("xs", [1]))
+    error = harness.error(eid)
+    assert error.code == "NotSupported"
+    assert error.message == (
+        "array nodes over a sub-workflow are not supported: an array node maps a task or a launch plan"
+    )
+    missing = compile_map(mw.squares)
+    del missing.tasks[:]
+    error = harness.error(harness.run(missing, int_list("xs", [1])))
+    assert error.code == "TaskNotFound" and "is not in the closure" in error.message
     harness.no_refusals()
 
 
