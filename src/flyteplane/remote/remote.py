@@ -1144,7 +1144,15 @@ class FlyteRemote:
         return None
 
     def _node_interface(self, node: Any, closure: Any) -> interface_pb2.TypedInterface | None:
-        if node is None or closure is None or not node.HasField("task_node"):
+        if node is None or closure is None:
+            return None
+        if node.HasField("array_node"):
+            # A map task's template already has the array's list interface; a sub-node that kept its own
+            # interface (is_original_sub_node_interface) does not, and its values are read without types.
+            if node.array_node.is_original_sub_node_interface.value:
+                return None
+            node = node.array_node.node
+        if not node.HasField("task_node"):
             return None
         ref = node.task_node.reference_id
         for task in closure.tasks:

@@ -71,6 +71,9 @@ class TaskNode:
         agents = runner.state.services.agents
         self.by_agent = self.task is not None and agents is not None and agents.serves(self.task)
         self.plugin = AGENT_PLUGIN_ID if self.by_agent else "container"
+        # Where ``{{.input}}`` points: the node's own inputs.pb, or (an array node's element, which reads the whole
+        # array's inputs and picks its index) another node's.
+        self.inputs_key = self.state.node_key(runner.uid, "inputs.pb")
 
     def run(self) -> NodeOutcome:
         r = self.r
@@ -187,8 +190,8 @@ class TaskNode:
         assert log_path is not None
         workdir = services.work_root / eid.project / eid.domain / eid.name / f"{r.uid}-{attempt}"
         paths = AttemptPaths(
-            inputs_url=state.local_url(state.node_key(r.uid, "inputs.pb")),
-            input_prefix_url=state.local_url(state.node_key(r.uid)),
+            inputs_url=state.local_url(self.inputs_key),
+            input_prefix_url=state.local_url(self.inputs_key.rsplit("/", 1)[0]),
             output_dir=services.blobs.path_of(out_key),
             output_prefix_url=state.local_url(out_key),
             raw_output_prefix=raw,
