@@ -67,6 +67,7 @@ __all__ = [
     "Join",
     "apply_filters",
     "apply_sort",
+    "like_to_glob",
     "next_token",
     "paginate",
     "parse_token",
@@ -571,10 +572,15 @@ def _clause(
                 f"invalid value for filters: the pattern for '{written}' exceeds {MAX_LIKE_PATTERN_BYTES} bytes"
             )
         text = compared if isinstance(column.type, String) else cast(compared, String)
+        # Both are case-sensitive, as PostgreSQL's LIKE is in Flyte Admin; SQLite's LIKE ignores ASCII case, so
+        # neither is written with it.
         if function == "contains":
-            # Flyte Admin matches LIKE '%value%'; the value is escaped here so that '_' and '%' mean themselves.
-            return text.contains(pattern, autoescape=True)
-        return text.not_like(pattern)  # verbatim, wildcards included, as in Flyte Admin
+            # Flyte Admin matches LIKE '%value%'. Here the value is a literal substring ('_' and '%' mean
+            # themselves, see docs/compatibility.md), which is what instr() finds.
+            return func.instr(text, pattern) > 0
+        # Verbatim, wildcards included, as in Flyte Admin: its LIKE pattern rewritten as the GLOB pattern that
+        # matches the same strings.
+        return text.op("NOT GLOB", is_comparison=True)(like_to_glob(pattern, written))
     typed = [_typed(column, value, written) for value in values]
     if function == "value_in":
         return compared.in_(typed)
@@ -592,6 +598,36 @@ def _clause(
         "lte": lambda: compared <= value,
     }
     return comparisons[function]()
+
+
+_GLOB_SPECIAL = frozenset("*?[")
+
+
+def like_to_glob(pattern: str, written: str) -> str:
+    """A PostgreSQL LIKE pattern as the SQLite GLOB pattern matching the same strings, case-sensitively.
+
+    LIKE's ``%`` is GLOB's ``*``, ``_`` is ``?``; a backslash (PostgreSQL's default escape character) makes the
+    next character literal; GLOB's own specials become one-character classes (``[*]``). A pattern ending in a
+    backslash is refused, as PostgreSQL refuses it.
+    """
+    out: list[str] = []
+    chars = iter(pattern)
+    for char in chars:
+        if char == "\\":
+            literal_char = next(chars, None)
+            if literal_char is None:
+                raise invalid_argument(
+                    f"invalid value for filters: the pattern for '{written}' must not end with escape character"
+                )
+            char = literal_char
+        elif char == "%":
+            out.append("*")
+            continue
+        elif char == "_":
+            out.append("?")
+            continue
+        out.append(f"[{char}]" if char in _GLOB_SPECIAL else char)
+    return "".join(out)
 
 
 def _typed(column: ColumnElement[Any], value: str, written: str) -> Any:
