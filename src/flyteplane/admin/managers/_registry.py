@@ -190,13 +190,12 @@ def check_new_version(
     kind: str,
     digest: str,
     structure: S,
-    same_structure: Callable[[S, S], bool] | None = None,
     failure_reason: Callable[[bool], Message] | None = None,
 ) -> None:
     """Flyte Admin's answer when a registration of ``kind`` (task, workflow, launch plan) found its version stored
     (``existing``; None: the version was new, nothing to say).
 
-    The same ``digest``, or ``same_structure(old, new)``, is ALREADY_EXISTS ``<kind> with identical structure already
+    The same ``digest`` is ALREADY_EXISTS ``<kind> with identical structure already
     exists``; anything else is INVALID_ARGUMENT with the diff of the stored structure against ``structure``.
     ``failure_reason(identical)`` is the status detail Flyte Admin attaches to either (workflows).
     """
@@ -209,7 +208,6 @@ def check_new_version(
     identical = already_exists(f"{kind} with identical structure already exists", details(True))
     if existing.digest == digest:
         raise identical
-    old = existing.structure
-    if same_structure is not None and same_structure(old, structure):
-        raise identical
-    raise invalid_argument(different_structure_message(identifier.name, kind, old, structure), details(False))
+    raise invalid_argument(
+        different_structure_message(identifier.name, kind, existing.structure, structure), details(False)
+    )

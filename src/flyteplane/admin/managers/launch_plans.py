@@ -12,7 +12,6 @@ from flyteidl.admin import common_pb2, launch_plan_pb2
 from flyteidl.core import identifier_pb2, interface_pb2
 
 from flyteplane.admin.config import AdminContext
-from flyteplane.admin.domain.literal_types import defaults_equivalent
 from flyteplane.admin.domain.times import utcnow
 from flyteplane.admin.domain.validation.common import (
     check_project_and_domain,
@@ -28,7 +27,7 @@ from flyteplane.admin.managers import _registry as reg
 from flyteplane.admin.store.projects import ProjectRepository
 from flyteplane.admin.store.registry import LaunchPlanRepository, WorkflowRepository
 
-__all__ = ["LaunchPlanManager", "build_launch_plan", "same_default_inputs"]
+__all__ = ["LaunchPlanManager", "build_launch_plan"]
 
 _ACTIVE = launch_plan_pb2.ACTIVE
 _INACTIVE = launch_plan_pb2.INACTIVE
@@ -78,16 +77,9 @@ class LaunchPlanManager:
 
         version_digest = reg.digest(plan)
         existing = self._launch_plans.create(plan, workflow_row_id=workflow.row_id, digest=version_digest, now=utcnow())
-        reg.check_new_version(
-            existing,
-            request.id,
-            kind="launch plan",
-            digest=version_digest,
-            structure=plan.spec,
-            # Flyte Admin 1.16 reports a launch plan whose default inputs are all equal (byte for byte, or the same
-            # dataclass as Struct vs MessagePack) as identical, whatever else differs (errors.IsSameDCFormat).
-            same_structure=same_default_inputs,
-        )
+        # The digest covers the whole launch plan (id, spec, expected inputs and outputs), as Flyte Admin's does:
+        # any other fixed input, schedule, label... is a different structure, reported with the spec's diff.
+        reg.check_new_version(existing, request.id, kind="launch plan", digest=version_digest, structure=plan.spec)
         return launch_plan_pb2.LaunchPlanCreateResponse()
 
     # --- UpdateLaunchPlan --------------------------------------------------------------------------------------
@@ -153,9 +145,3 @@ class LaunchPlanManager:
             raise invalid_argument("missing and/or invalid parameters: limit")
         return self._launch_plans.list_names(request)
 
-
-def same_default_inputs(old: launch_plan_pb2.LaunchPlanSpec, new: launch_plan_pb2.LaunchPlanSpec) -> bool:
-    old_params, new_params = old.default_inputs.parameters, new.default_inputs.parameters
-    if set(old_params) != set(new_params):
-        return False
-    return all(defaults_equivalent(old_params[name], new_params[name]) for name in old_params)
