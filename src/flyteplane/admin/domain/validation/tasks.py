@@ -14,9 +14,6 @@ from flyteplane.admin.errors import invalid_argument
 
 __all__ = ["parse_quantity", "validate_task_template"]
 
-# Sidecar tasks need not define a primary container, so Flyte Admin skips container checks for them.
-_CONTAINERLESS_TASK_TYPES = frozenset({"sidecar"})
-
 
 def validate_task_template(
     task_id: identifier_pb2.Identifier,
@@ -24,7 +21,7 @@ def validate_task_template(
     whitelist: Mapping[str, tuple[str, ...]] | None,
 ) -> None:
     """Flyte Admin's template checks, in its order: type, whitelist (task type -> projects allowed to use it),
-    metadata, runtime, interface, container."""
+    metadata, runtime, interface, then the target: a container's image and resources, a pod's pod spec."""
     require(template.type, "type")
     _check_whitelist(task_id, template.type, whitelist)
     if not template.HasField("metadata"):
@@ -33,12 +30,16 @@ def validate_task_template(
         require(template.metadata.runtime.version, "runtime version")
     if not template.HasField("interface"):
         raise invalid_argument("missing typed interface")
-    if template.type in _CONTAINERLESS_TASK_TYPES:
-        return
-    if template.HasField("container"):
+    target = template.WhichOneof("target")
+    if target == "container":
         require(template.container.image, "image")
         if template.container.HasField("resources"):
             _validate_resources(task_id, template.container.resources)
+    elif target == "k8s_pod" and not template.k8s_pod.HasField("pod_spec"):
+        # Flyte Admin's validateK8sPod: a K8sPod target is only a pod task with the pod to run.
+        raise invalid_argument(
+            "invalid TaskSpecification, pod tasks should specify their target as a K8sPod with a defined pod spec"
+        )
 
 
 def _check_whitelist(
