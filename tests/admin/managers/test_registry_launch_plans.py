@@ -346,6 +346,29 @@ def test_schedule_checks(lps: LaunchPlanManager, s: launch_plan_pb2.LaunchPlanSp
     assert (err.code, err.message) == (grpc.StatusCode.INVALID_ARGUMENT, message)
 
 
+def _old_cron(expression: str) -> schedule_pb2.Schedule:
+    return schedule_pb2.Schedule(cron_expression=expression, kickoff_time_input_arg="kickoff")
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("0 10 * * ? *", "Invalid cron expression: expected exactly 5 fields, found 6: [0 10 * * ? *]"),
+        ("cron(0 10 * * ? *)", "Invalid cron expression: expected exactly 5 fields, found 6: [cron(0 10 * * ? *)]"),
+        ("0 25 * * *", "Invalid cron expression: end of range (25) above maximum (23): 25"),
+    ],
+)
+def test_old_style_cron_expressions_are_parsed_too(lps: LaunchPlanManager, expression: str, message: str) -> None:
+    # Flyte Admin parses cron_expression before cron_schedule, with the same five-field parser.
+    err = create_error(lps, _scheduled(_old_cron(expression), default_inputs=N_DEFAULT))
+    assert (err.code, err.message) == (grpc.StatusCode.INVALID_ARGUMENT, message)
+
+
+def test_an_empty_cron_schedule_is_not_parsed(lps: LaunchPlanManager) -> None:
+    create(lps, _scheduled(_cron(""), default_inputs=N_DEFAULT))
+    assert get(lps, lp_id()).spec.entity_metadata.schedule.HasField("cron_schedule")
+
+
 def test_kickoff_must_be_a_datetime(ctx: AdminContext, lps: LaunchPlanManager) -> None:
     add_workflow(ctx, "int_kickoff", _interface({"kickoff": INT}))
     s = spec("int_kickoff", entity_metadata=launch_plan_pb2.LaunchPlanMetadata(schedule=_cron("@daily")))
@@ -544,6 +567,23 @@ def test_at_most_one_active_version(lps: LaunchPlanManager) -> None:
     ).launch_plans
     plan = get(lps, lp_id(version="v2"))
     assert plan.closure.updated_at.ToDatetime() >= plan.closure.created_at.ToDatetime()
+
+
+def test_an_old_style_cron_schedule_cannot_be_activated(lps: LaunchPlanManager) -> None:
+    # Flyte Admin's native scheduler adds cron_schedule and rate schedules only; the launch plan stays inactive
+    # and the version active before stays active.
+    create(lps, _scheduled(_cron("0 10 * * *"), default_inputs=N_DEFAULT), lp_id(version="v1"))
+    _update(lps, lp_id(version="v1"), launch_plan_pb2.ACTIVE)
+    create(lps, _scheduled(_old_cron("0 10 * * *"), default_inputs=N_DEFAULT), lp_id(version="v2"))
+    with pytest.raises(AdminError) as info:
+        _update(lps, lp_id(version="v2"), launch_plan_pb2.ACTIVE)
+    assert (info.value.code, info.value.message) == (
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "failed adding schedule for unknown schedule expression type &{0 10 * * *}",
+    )
+    assert get(lps, lp_id(version="v2")).closure.state == launch_plan_pb2.INACTIVE
+    assert _active(lps).id.version == "v1"
+    _update(lps, lp_id(version="v2"), launch_plan_pb2.INACTIVE)  # deactivating it is fine
 
 
 def test_update_checks(lps: LaunchPlanManager) -> None:

@@ -85,4 +85,3 @@ def validate_literal_type(literal_type: types_pb2.LiteralType | None) -> str | N
         "got unknown literal type: [<nil>].\n"
         "Suggested solution: Please update all your Flyte deployment images to the latest version and try again"
     )
-

@@ -21,7 +21,7 @@ from flyteplane.admin.domain.validation.common import (
     validate_limit,
     validate_resource_list_request,
 )
-from flyteplane.admin.domain.validation.launch_plans import validate_spec
+from flyteplane.admin.domain.validation.launch_plans import validate_activation, validate_spec
 from flyteplane.admin.errors import invalid_argument, not_found
 from flyteplane.admin.managers import _registry as reg
 from flyteplane.admin.store.projects import ProjectRepository
@@ -94,6 +94,10 @@ class LaunchPlanManager:
             # Flyte Admin does not validate the id on activation: an incomplete one is simply not found.
             if not request.HasField("id"):
                 raise invalid_argument("missing id")
+            plan = self._launch_plans.get(ident)
+            if plan is None:
+                raise not_found(reg.missing_entity("LAUNCH_PLAN", ident))
+            validate_activation(plan.spec)
         else:
             raise invalid_argument(
                 f"Unrecognized launch plan state {request.state} for update for launch plan [{id_text(ident)}]"
@@ -144,4 +148,3 @@ class LaunchPlanManager:
         if request.limit == 0:
             raise invalid_argument("missing and/or invalid parameters: limit")
         return self._launch_plans.list_names(request)
-
