@@ -31,9 +31,10 @@ class AdminConfig:
     """Projects registered (if missing) at start, as the Flyte sandbox seeds ``flytesnacks``."""
     max_parallelism: int = 25
     """Server default for ``WORKFLOW_EXECUTION_CONFIG.max_parallelism``."""
-    version: str = "unknown"
-    build: str = "unknown"
-    build_time: str = "unknown"
+    version: str | None = None
+    build: str | None = None
+    build_time: str | None = None
+    """What GetVersion reports; None: this flyteplane's own (:mod:`flyteplane.admin.build_info`)."""
     state_dir: Path | None = None
     """Where the database and blobs live; None keeps everything in memory."""
     storage_prefix: str = "flyteplane://data"
