@@ -21,8 +21,8 @@ from flyteidl.core import identifier_pb2
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
-from flyteplane.admin.domain.validation.common import id_text
-from flyteplane.admin.errors import already_exists, invalid_argument, not_found
+from flyteplane.admin.domain.validation.common import check_identifier_lengths, id_text
+from flyteplane.admin.errors import already_exists, echo, invalid_argument, not_found
 from flyteplane.admin.prototext import go_text
 from flyteplane.admin.store.registry import ExistingVersion
 from flyteplane.admin.store.registry_rows import VersionKey, identifier_of
@@ -30,6 +30,7 @@ from flyteplane.admin.store.registry_rows import VersionKey, identifier_of
 __all__ = [
     "MAX_DIFF_BYTES",
     "ResponseCache",
+    "check_entity_size",
     "check_new_version",
     "different_structure_message",
     "digest",
@@ -134,6 +135,20 @@ def different_structure_message(name: str, kind: str, old: Message, new: Message
     )
 
 
+def check_entity_size(kind: str, identifier: identifier_pb2.Identifier, entity: Message, limit: int | None) -> None:
+    """INVALID_ARGUMENT when the ``entity`` about to be stored (a task's or workflow's closure, a launch plan)
+    weighs more than ``limit`` bytes (``AdminConfig.max_entity_bytes``; None: no limit). Reading back a bigger one
+    would not fit the messages clients accept."""
+    if limit is None:
+        return
+    size = entity.ByteSize()
+    if size > limit:
+        raise invalid_argument(
+            f"{kind} [{echo(identifier.name)}] is too large to register: {size} bytes, over the limit of {limit} "
+            "bytes (max_entity_bytes)"
+        )
+
+
 # --- caching ---------------------------------------------------------------------------------------------------
 
 
@@ -168,7 +183,9 @@ def get_cached(
     kind: str,
     fetch: Callable[[identifier_pb2.Identifier], V | None],
 ) -> V:
-    """One registered version by identifier, from ``cache`` or ``fetch`` (NOT_FOUND as Flyte Admin words it)."""
+    """One registered version by identifier, from ``cache`` or ``fetch`` (NOT_FOUND as Flyte Admin words it); an
+    identifier with a part longer than any stored one is INVALID_ARGUMENT."""
+    check_identifier_lengths(ident)
     key = (ident.project, ident.domain, ident.name, ident.version)
     found = cache.get(key)
     if found is not None:

@@ -30,7 +30,7 @@ from flyteplane.admin.config import AdminContext
 from flyteplane.admin.domain.flyte_urls import FlyteUrl, parse_flyte_url
 from flyteplane.admin.domain.times import go_duration
 from flyteplane.admin.domain.validation.common import check_project_and_domain
-from flyteplane.admin.errors import AdminError, already_exists, failed_precondition, invalid_argument, not_found
+from flyteplane.admin.errors import AdminError, already_exists, echo, failed_precondition, invalid_argument, not_found
 from flyteplane.admin.managers.node_executions import NodeExecutionManager
 from flyteplane.admin.managers.task_executions import TaskExecutionManager
 from flyteplane.admin.prototext import go_text
@@ -166,7 +166,7 @@ class DataProxyManager:
         key = self.blobs.key_from_native_url(request.native_url)
         if key is None:
             raise invalid_argument(
-                f"error while validating request: native_url [{request.native_url}] is not a location of this "
+                f"error while validating request: native_url [{echo(request.native_url)}] is not a location of this "
                 f"admin's data store (expected a URL under [{self.blobs.prefix}/])"
             )
         now = time.time()

@@ -19,6 +19,7 @@ from flyteplane.admin.domain.validation.common import (
     require,
     validate_identifier,
     validate_limit,
+    validate_named_identifier,
     validate_resource_list_request,
 )
 from flyteplane.admin.domain.validation.launch_plans import validate_activation, validate_spec
@@ -74,6 +75,7 @@ class LaunchPlanManager:
         project_state = self._projects.state(request.id.project)
         check_project_and_domain(request.id.project, request.id.domain, project_state, self._ctx.config.domains)
         plan = build_launch_plan(request.id, spec, workflow.entity)
+        reg.check_entity_size("launch plan", request.id, plan, self._ctx.config.max_entity_bytes)
 
         version_digest = reg.digest(plan)
         existing = self._launch_plans.create(plan, workflow_row_id=workflow.row_id, digest=version_digest, now=utcnow())
@@ -118,9 +120,7 @@ class LaunchPlanManager:
 
     def get_active_launch_plan(self, request: launch_plan_pb2.ActiveLaunchPlanRequest) -> launch_plan_pb2.LaunchPlan:
         ident = request.id
-        require(ident.project, "project")
-        require(ident.domain, "domain")
-        require(ident.name, "name")
+        validate_named_identifier(ident)  # missing project/domain/name, as Flyte Admin; and lengths
         plan = self._launch_plans.get_active(ident.project, ident.domain, ident.name)
         if plan is None:
             raise not_found(f"No active launch plan could be found: {ident.project}:{ident.domain}:{ident.name}")
