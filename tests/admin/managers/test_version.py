@@ -16,7 +16,7 @@ from flyteidl.service import admin_pb2_grpc
 
 import flyteplane
 from flyteplane.admin import AdminServer
-from flyteplane.admin.build_info import UNKNOWN, detect_build_info
+from flyteplane.admin.build_info import UNKNOWN, detect_build_info, this_build
 
 PACKAGE_DIR = Path(flyteplane.__file__).resolve().parent
 
@@ -32,6 +32,7 @@ def _git(*args: str) -> str:
 
 
 def test_get_version_reports_this_checkout(stub: admin_pb2_grpc.AdminServiceStub) -> None:
+    this_build.cache_clear()  # found once per process: HEAD may have moved since another test asked
     version = stub.GetVersion(version_pb2.GetVersionRequest()).control_plane_version
     assert version.Version == flyteplane.__version__
     # The tests run from a git checkout of flyteplane: its HEAD, marked dirty when src/flyteplane has changes.
