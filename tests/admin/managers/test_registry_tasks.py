@@ -189,6 +189,47 @@ def test_pod_tasks_need_a_pod_spec(tasks: TaskManager) -> None:
     pod = tasks_pb2.K8sPod()
     pod.pod_spec.update({"containers": [{"name": "primary", "image": "busybox"}]})
     create(tasks, task_id(), _pod_task(pod))
+
+
+def _pod_with(resources: dict) -> task_pb2.TaskSpec:  # type: ignore[type-arg]
+    pod = tasks_pb2.K8sPod()
+    pod.pod_spec.update(
+        {"containers": [{"name": "sidecar", "image": "busybox"}, {"name": "primary", "resources": resources}]}
+    )
+    return _pod_task(pod)
+
+
+@pytest.mark.parametrize(
+    ("resources", "message"),
+    [
+        (
+            {"requests": {"cpu": "2"}, "limits": {"cpu": "1"}},
+            "Requested CPU default [2] is greater than the limit [1]. Please fix your configuration",
+        ),
+        (
+            {"requests": {"memory": "2Gi", "ephemeral-storage": "1Gi"}, "limits": {"ephemeral-storage": "500Mi"}},
+            "Requested EPHEMERAL_STORAGE default [1Gi] is greater than the limit [500Mi]. "
+            "Please fix your configuration",
+        ),
+        (
+            {"requests": {"gpu": 1}, "limits": {"gpu": 2}},
+            "For extended resource 'gpu' the default value must equal the limit value for task "
+            '[resource_type:TASK project:"flytesnacks" domain:"development" name:"my.task" version:"v1"]',
+        ),
+        (
+            {"requests": {"cpu": "lots"}},
+            "invalid pod spec: container [primary] requests cpu [lots]: "
+            "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+        ),
+    ],
+)
+def test_pod_containers_requests_within_limits(tasks: TaskManager, resources: dict, message: str) -> None:  # type: ignore[type-arg]
+    assert create_error(tasks, _request(task_id(), _pod_with(resources))) == (grpc.StatusCode.INVALID_ARGUMENT, message)
+
+
+def test_pod_resources_within_limits_register(tasks: TaskManager) -> None:
+    fine = {"requests": {"cpu": "500m", "nvidia.com/gpu": "1"}, "limits": {"cpu": "1", "nvidia.com/gpu": "3"}}
+    create(tasks, task_id(), _pod_with(fine))
     assert tasks.get_task(common_pb2.ObjectGetRequest(id=task_id())).closure.compiled_task.template.HasField("k8s_pod")
 
 
