@@ -31,9 +31,10 @@ class AdminConfig:
     """Projects registered (if missing) at start, as the Flyte sandbox seeds ``flytesnacks``."""
     max_parallelism: int = 25
     """Server default for ``WORKFLOW_EXECUTION_CONFIG.max_parallelism``."""
-    version: str = "unknown"
-    build: str = "unknown"
-    build_time: str = "unknown"
+    version: str | None = None
+    build: str | None = None
+    build_time: str | None = None
+    """What GetVersion reports; None: this flyteplane's own (:mod:`flyteplane.admin.build_info`)."""
     state_dir: Path | None = None
     """Where the database and blobs live; None keeps everything in memory."""
     storage_prefix: str = "flyteplane://data"
@@ -46,6 +47,9 @@ class AdminConfig:
     """Most user nodes a registered workflow may have; None: no limit, as Flyte Admin's default."""
     workflow_size_limit: int | None = None
     """Most bytes a registered workflow's compiled closure may have; None: no limit, as Flyte Admin's default."""
+    max_entity_bytes: int | None = 3 * 1024 * 1024
+    """Most bytes a registered task, workflow or launch plan may weigh (its stored closure or launch plan), so that
+    reading it back fits in gRPC's default 4 MiB message; None: no limit. Flyte Admin has no such setting."""
 
     # -- the engine (how executions run on this machine) ---------------------------------------------------------
     task_python: str | None = None
@@ -76,7 +80,7 @@ class AdminConfig:
     """Seconds the local agent server may take to answer before an agent task fails."""
 
     def __post_init__(self) -> None:
-        for name in ("workflow_node_limit", "workflow_size_limit"):
+        for name in ("workflow_node_limit", "workflow_size_limit", "max_entity_bytes"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value <= 0):
                 raise ValueError(f"AdminConfig.{name} must be a positive integer or None, not {value!r}")

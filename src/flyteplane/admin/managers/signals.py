@@ -18,7 +18,7 @@ from flyteplane.admin.domain.times import utcnow
 from flyteplane.admin.domain.validation.common import validate_limit
 from flyteplane.admin.domain.validation.executions import validate_workflow_execution_identifier
 from flyteplane.admin.domain.validation.signals import signal_key_text, validate_signal_identifier
-from flyteplane.admin.errors import AdminError, invalid_argument
+from flyteplane.admin.errors import AdminError, echo, invalid_argument
 from flyteplane.admin.managers.signal_waits import SignalWaits
 from flyteplane.admin.prototext import go_text
 from flyteplane.admin.store.signals import SignalRepository
@@ -75,7 +75,7 @@ class SignalManager:
                 # Flyte Admin prints the stored type as it holds it: the bytes of the serialized LiteralType.
                 raise invalid_argument(
                     f"requested signal value [{go_text(request.value)}] is not castable to existing signal type "
-                    f"[{_go_bytes(found.type_bytes)}]"
+                    f"[{echo(_go_bytes(found.type_bytes))}]"
                 )
             self._signals.set_value(tx, found.row_id, request.value, utcnow())
         self.waits.changed(request.id)  # after the commit: a woken gate node reads the value
