@@ -50,12 +50,14 @@ class ConfigFile:
         """Read and parse ``location``.
 
         Raises:
-            FileNotFoundError: the file does not exist (the message names the path).
+            FlyteFileNotFoundError: the file does not exist (the message names the path; a ``FileNotFoundError``).
             ConfigurationError: the file is not valid YAML/INI, or is an INI file with an ``[internal]`` section.
         """
         self._location = os.path.abspath(os.fspath(location))
         if not os.path.isfile(self._location):
-            raise FileNotFoundError(f"flyteplane config file not found: {self._location}")
+            from flyteplane.errors import FlyteFileNotFoundError
+
+            raise FlyteFileNotFoundError(f"flyteplane config file not found: {self._location}")
         self._yaml: dict[str, Any] | None = None
         self._ini: configparser.ConfigParser | None = None
         if self._location.endswith(("yaml", "yml")):
@@ -184,7 +186,7 @@ def get_config_file(config_file: ConfigFileArg = None) -> ConfigFile | None:
     """Resolve a ``config_file`` argument: a :class:`ConfigFile` as is, a path parsed, None looked up.
 
     Raises:
-        FileNotFoundError: an explicit path does not exist; the message names it.
+        FlyteFileNotFoundError: an explicit path does not exist; the message names it (a ``FileNotFoundError``).
     """
     if isinstance(config_file, ConfigFile):
         return config_file
