@@ -269,7 +269,8 @@ def test_missing_secret_file_names_the_path_and_the_setting(write, tmp_path):
     assert "admin.clientSecretLocation" in str(info.value)
     # flyteplane's tree, and still what flytekit raises, so both kinds of handler catch it
     assert isinstance(info.value, FlyteUserException) and isinstance(info.value, FileNotFoundError)
-    assert str(info.value) == f"client secret file {missing} (named by admin.clientSecretLocation in {path}) does not exist"
+    named_by = f"admin.clientSecretLocation in {path}"
+    assert str(info.value) == f"client secret file {missing} (named by {named_by}) does not exist"
 
 
 def test_empty_environment_variable_counts_as_unset(write, monkeypatch):

@@ -47,7 +47,8 @@ class ConfigFile:
     """
 
     def __init__(self, location: str | os.PathLike[str]) -> None:
-        """Read and parse ``location``.
+        """Read and parse ``location``. Keys that nothing reads (a typo such as ``endpont:``) are logged as warnings,
+        once per process, with the closest known key (:mod:`flyteplane.configuration.unknown_keys`).
 
         Raises:
             FlyteFileNotFoundError: the file does not exist (the message names the path; a ``FileNotFoundError``).
@@ -64,6 +65,18 @@ class ConfigFile:
             self._yaml = self._read_yaml(self._location)
         else:
             self._ini = self._read_ini(self._location)
+        self._warn_unknown_keys()
+
+    def _warn_unknown_keys(self) -> None:
+        # A misspelled key is otherwise silently ignored (see flyteplane.configuration.unknown_keys).
+        from flyteplane.configuration.unknown_keys import unknown_ini_keys, unknown_yaml_keys, warn_unknown_keys
+
+        if self._yaml is not None:
+            problems = unknown_yaml_keys(self._yaml)
+        else:
+            assert self._ini is not None
+            problems = unknown_ini_keys(self._ini)
+        warn_unknown_keys(self._location, problems)
 
     @property
     def location(self) -> str:
