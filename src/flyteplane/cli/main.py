@@ -193,8 +193,16 @@ def _state_dir_in_use_message(error: StateDirInUse) -> str:
 
 def _sandbox(args: argparse.Namespace) -> int:
     # Everything the admin and its task processes (which inherit the umask) write is this user's only: the state
-    # holds every execution's data, logs and keys (see flyteplane.admin.state_dir).
-    os.umask(0o077)
+    # holds every execution's data, logs and keys (see flyteplane.admin.state_dir). Restored on return, for a
+    # program (or test) that calls main() in-process.
+    umask = os.umask(0o077)
+    try:
+        return _run_sandbox(args)
+    finally:
+        os.umask(umask)
+
+
+def _run_sandbox(args: argparse.Namespace) -> int:
     _quiet_grpc_core()
     from flyteplane.admin import AdminConfig, AdminServer
     from flyteplane.admin.server import PortInUse
