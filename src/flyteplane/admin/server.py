@@ -155,11 +155,16 @@ class AdminServer:
                 return self
             db_path = None
             try:
+                # Private to this user, and to this one admin process (see flyteplane.admin.state_dir). The lock
+                # comes before the ports: "in use by PID n" says more than "port in use". It is on the directory
+                # of the blobs, logs and engine files (config.state_dir), the database's when given alone.
+                files_dir = Path(self.config.state_dir).expanduser() if self.config.state_dir is not None else None
+                for directory in dict.fromkeys(d for d in (files_dir, self.state_dir) if d is not None):
+                    prepare_state_dir(directory)
+                lock_dir = files_dir or self.state_dir
+                if lock_dir is not None:
+                    self._state_lock = StateDirLock(lock_dir).acquire()
                 if self.state_dir is not None:
-                    # Private to this user, and to this one admin process (see flyteplane.admin.state_dir). The
-                    # lock comes before the ports: "in use by PID n" says more than "port in use".
-                    prepare_state_dir(self.state_dir)
-                    self._state_lock = StateDirLock(self.state_dir).acquire()
                     db_path = self.state_dir / "admin.db"
                     private_file(db_path)
                     for suffix in ("-wal", "-shm"):
