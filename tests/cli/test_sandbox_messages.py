@@ -155,3 +155,21 @@ def test_a_given_client_secret_is_not_echoed(tmp_path):
     assert sandbox.stop() == 0, sandbox.stderr
     assert "s3cr3t-value-of-mine" not in sandbox.stdout
     assert "  client credentials: client id flytepropeller, secret as given with --client-secret" in sandbox.stdout
+
+
+def test_the_port_probe_recognizes_admins_with_tls_or_auth(tmp_path):
+    from flyteplane.admin.auth.config import AuthConfig
+    from flyteplane.admin.tls import TlsConfig
+    from flyteplane.cli.port_probe import describe_port_holder
+
+    with AdminServer(state_dir=tmp_path, tls=TlsConfig()) as tls_admin:
+        assert describe_port_holder("127.0.0.1", tls_admin.port, "gRPC") == (
+            "a Flyte Admin answers GetVersion there (version unknown)"
+        )
+        assert describe_port_holder("0.0.0.0", tls_admin.http_port, "HTTP") == (
+            "a Flyte Admin's HTTP side answers /healthcheck there"
+        )
+    with AdminServer(auth=AuthConfig.self_issued("s" * 32)) as auth_admin:
+        assert describe_port_holder("127.0.0.1", auth_admin.port, "gRPC") == (
+            "a Flyte Admin with auth answers there (GetVersion needs a token)"
+        )
