@@ -59,6 +59,11 @@ class AdminConfig:
     raw_output_prefix: str | None = None
     """Default raw output data prefix of executions that name none. None: ``raw/`` in the admin's blob store."""
 
+    # -- platform services -----------------------------------------------------------------------------------------
+    scheduler: bool = True
+    """Fire the schedules of ACTIVE launch plans, as Flyte's native scheduler (:mod:`flyteplane.admin.services.
+    scheduler`). False: schedules are stored and shown, never fired."""
+
     def __post_init__(self) -> None:
         for name in ("workflow_node_limit", "workflow_size_limit"):
             value = getattr(self, name)
