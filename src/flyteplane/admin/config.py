@@ -79,6 +79,11 @@ class AdminConfig:
     agent_start_timeout_seconds: float = 60.0
     """Seconds the local agent server may take to answer before an agent task fails."""
 
+    # -- platform services -----------------------------------------------------------------------------------------
+    scheduler: bool = True
+    """Fire the schedules of ACTIVE launch plans, as Flyte's native scheduler (:mod:`flyteplane.admin.services.
+    scheduler`). False: schedules are stored and shown, never fired."""
+
     def __post_init__(self) -> None:
         for name in ("workflow_node_limit", "workflow_size_limit", "max_entity_bytes"):
             value = getattr(self, name)
