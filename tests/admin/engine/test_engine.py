@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -63,7 +64,9 @@ from flyteplane.admin.engine.bindings import BindingError, resolve_binding_data,
 from flyteplane.admin.engine.branches import BranchError, decide_branch, evaluate
 from flyteplane.admin.engine.logs import LogStore
 from flyteplane.admin.engine.port import ChildOutcome, LaunchedChild, RecoveredNode, UnfinishedRun
+from flyteplane.admin.engine.resume import run_prefix
 from flyteplane.admin.engine.runtime import CancelToken, child_node_id, fixed_length_unique_id
+from flyteplane.admin.engine.settle import RESTART_MESSAGE
 from flyteplane.admin.engine.task_runner import (
     Attempt,
     AttemptPaths,
@@ -758,7 +761,11 @@ def test_recover_reuses_the_nodes_that_succeeded(harness: Harness) -> None:
 # Restarts
 
 
-def test_start_ends_what_an_earlier_admin_left_running(make_ctx: Callable[..., AdminContext], tmp_path: Path) -> None:
+def test_start_ends_what_an_earlier_admin_left_running_and_cannot_resume(
+    make_ctx: Callable[..., AdminContext], tmp_path: Path
+) -> None:
+    """An execution whose run request was not kept (nothing says what to run) is ended; the rest of resuming is
+    tested in ``test_resume.py``."""
     config = AdminConfig(state_dir=tmp_path / "state", task_pythonpath=(str(REPO),))
     ctx = make_ctx(config)
     first = Harness(ctx, tmp_path / "marks")
@@ -770,6 +777,7 @@ def test_start_ends_what_an_earlier_admin_left_running(make_ctx: Callable[..., A
     with pytest.raises(ProcessLookupError):
         os.kill(mark["pid"], 0)
     assert first.execution(eid)[0] == "RUNNING"
+    shutil.rmtree(ctx.blobs.path_of(f"{run_prefix(eid)}/run"))  # as an admin that kept no run request
 
     # A task process a hard-killed admin left behind, recorded in the state directory.
     orphan = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True)
@@ -781,7 +789,7 @@ def test_start_ends_what_an_earlier_admin_left_running(make_ctx: Callable[..., A
         assert orphan.wait(timeout=10) == -signal.SIGKILL
         phase, closure = second.execution(eid)
         assert phase == "FAILED"
-        assert closure.error.message == "the admin restarted while this execution was running"
+        assert closure.error.message == RESTART_MESSAGE
         assert closure.error.kind == core_execution_pb2.ExecutionError.SYSTEM
         assert second.node_row(eid, "n0").phase == "FAILED"
         with ctx.store.read() as conn:

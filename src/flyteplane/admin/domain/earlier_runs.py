@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.core import identifier_pb2
+from google.protobuf import timestamp_pb2
 
-__all__ = ["OpenAttempt", "RecoveredNode"]
+__all__ = ["OpenAttempt", "RecordedAttempt", "RecordedNode", "RecoveredNode"]
 
 
 class RecoveredNode(NamedTuple):
@@ -23,3 +25,32 @@ class OpenAttempt(NamedTuple):
 
     id: identifier_pb2.TaskExecutionIdentifier
     phase_version: int
+
+
+class RecordedAttempt(NamedTuple):
+    """One task execution (attempt) of a node as the store holds it, for a resumed run to go on from."""
+
+    id: identifier_pb2.TaskExecutionIdentifier
+    phase: int
+    """A ``core.TaskExecution.Phase``."""
+    phase_version: int
+    error_code: str
+    """The code of its error ("" when it has none)."""
+
+
+class RecordedNode(NamedTuple):
+    """One node execution of an unfinished execution as the store holds it: a resumed run reuses what ended and
+    goes on from where what is open stands."""
+
+    node_id: str
+    phase: int
+    """A ``core.NodeExecution.Phase``."""
+    input_uri: str
+    output_uri: str
+    error: core_execution_pb2.ExecutionError | None
+    started_at: timestamp_pb2.Timestamp | None
+    """When it was reported RUNNING (a sleep gate's deadline counts from it)."""
+    child_execution: identifier_pb2.WorkflowExecutionIdentifier | None
+    """The child execution a launch-plan node started."""
+    attempts: tuple[RecordedAttempt, ...]
+    """Its task executions, by retry attempt."""

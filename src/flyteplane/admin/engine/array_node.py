@@ -320,6 +320,9 @@ class ArrayNode:
         node.id = node.metadata.name = f"n{index}"
         del node.inputs[:]  # propeller clears the sub-node's bindings: the array gives the inputs
         runner = NodeRunner(state, node, Scope(self.r.uid, 0), _no_upstream, self.token)
+        ended = runner.resumed_outcome()  # a resumed run: an element that ended on record is not run again
+        if ended is not None:
+            return ended
         runner.inputs = element_inputs(self.r.inputs, index, self.bound)
         single_file = self.task is not None and self.spec.data_mode == _A.SINGLE_INPUT_FILE
         if single_file:

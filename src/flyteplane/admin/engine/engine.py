@@ -13,9 +13,11 @@ the ``agent_*`` settings), whose local server the engine stops with itself.
 A launch-plan node asks the port to create its child execution and runs it here too; it learns that the child
 ended from the port, which the recorder wakes when the child's terminal event is recorded.
 
-Restart: runs are not resumed. :meth:`Engine.start` kills the task processes a previous admin process left running
-and ends the executions it left open, FAILED with "the admin restarted while this execution was running"
-(:mod:`.settle`).
+Restart: runs survive the admin stopping, cleanly or not. :meth:`Engine.launch` keeps each run's request in the blob
+store; :meth:`Engine.start` kills the task processes a previous admin process left running and resumes the
+executions it left open from their records (:mod:`.resume`): nodes that ended keep their outcome, interrupted task
+attempts run again as the next attempt, gates keep waiting, launch-plan nodes wait for the child they started. The
+few runs that cannot go on are ended (:mod:`.settle`).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import grpc
@@ -43,9 +45,10 @@ from flyteplane.admin.domain.times import utcnow
 from flyteplane.admin.engine.agent_tasks import AgentTasks, agents_for
 from flyteplane.admin.engine.events import Emitter
 from flyteplane.admin.engine.logs import LogStore
-from flyteplane.admin.engine.port import AdminPort, ChildLaunch, ChildOutcome, RunRequest
+from flyteplane.admin.engine.port import AdminPort, ChildLaunch, ChildOutcome, RunRequest, UnfinishedRun
+from flyteplane.admin.engine.resume import Resumed, ResumeEmitter, load_run, save_run
 from flyteplane.admin.engine.runtime import CancelToken
-from flyteplane.admin.engine.settle import settle_unfinished
+from flyteplane.admin.engine.settle import ABORTED_PARENT_MESSAGE, RESTART_MESSAGE, settle_run
 from flyteplane.admin.engine.state import EngineResources, NodeOutcome, RunState
 from flyteplane.admin.engine.task_runner import ProcessTable
 from flyteplane.admin.errors import AdminError
@@ -73,6 +76,8 @@ def _key(eid: identifier_pb2.WorkflowExecutionIdentifier) -> _Key:
 class _Run:
     execution_id: identifier_pb2.WorkflowExecutionIdentifier
     token: CancelToken
+    emitter: Emitter
+    resumed: Resumed | None = None
     done: threading.Event = field(default_factory=threading.Event)
     thread: threading.Thread | None = None
 
@@ -146,7 +151,8 @@ class Engine:
 
     # -- lifecycle ------------------------------------------------------------------------------------------------
     def start(self) -> None:
-        """Kill task processes an earlier admin process left running, and end the executions it left open."""
+        """Kill task processes an earlier admin process left running, and resume the executions it left open (those
+        that cannot go on are ended, see :mod:`.settle`)."""
         with self._lock:
             if self._started:
                 return
@@ -156,11 +162,46 @@ class Engine:
         killed = self.processes.kill_leftovers()
         if killed:
             log.warning("killed %d task process group(s) left by an earlier admin process: %s", len(killed), killed)
-        settle_unfinished(self.port, self.emitter, self._created_at, own)
+        self._resume_unfinished(own)
+
+    def _resume_unfinished(self, own: set[_Key]) -> None:
+        resumable: dict[_Key, tuple[UnfinishedRun, RunRequest]] = {}
+        for run in self.port.unfinished_runs(self._created_at):
+            key = _key(run.execution_id)
+            if key in own:
+                continue
+            if run.aborting:  # TerminateExecution was under way: it ends as asked
+                settle_run(self.emitter, run, abort=True, message="the execution was being aborted")
+                continue
+            # Without a state directory nothing outlives the admin: there is nothing to resume from.
+            request = load_run(self.blobs, run.execution_id) if self.config.state_dir is not None else None
+            if request is None:
+                settle_run(self.emitter, run, abort=False, message=RESTART_MESSAGE)
+                continue
+            resumable[key] = (run, request)
+        # A child goes on only under a parent that goes on (propeller aborts a launch-plan node's child with it).
+        orphaned = True
+        while orphaned:
+            orphaned = False
+            for key, (run, request) in list(resumable.items()):
+                metadata = request.spec.metadata
+                parent = metadata.parent_node_execution.execution_id
+                if metadata.HasField("parent_node_execution") and _key(parent) not in resumable:
+                    del resumable[key]
+                    settle_run(self.emitter, run, abort=True, message=ABORTED_PARENT_MESSAGE)
+                    orphaned = True
+        for run, request in resumable.values():
+            eid = run.execution_id
+            try:
+                self._start_run(request, Resumed(run.phase, run.nodes))
+            except (AdminError, ValueError) as e:  # stopped meanwhile, or running already: nothing to resume
+                log.warning("execution %s was not resumed: %s", eid.name, e)
+                continue
+            log.warning("execution %s/%s/%s resumed after the admin restarted", eid.project, eid.domain, eid.name)
 
     def stop(self, timeout: float = 15.0) -> None:
         """Stop every run and kill its processes, recording nothing more: the runs stay open in the store and are
-        ended by the next :meth:`start`."""
+        resumed by the next :meth:`start`."""
         with self._lock:
             self._halted = True
             runs = list(self._runs.values())
@@ -186,6 +227,14 @@ class Engine:
             AdminError: UNAVAILABLE, the engine is not running (not started yet, or stopped).
             ValueError: this execution is already running.
         """
+        if self.config.state_dir is not None:  # what a later admin process resumes the run from
+            try:
+                save_run(self.blobs, request)
+            except Exception as e:  # the run goes on; were the admin to stop, it would end instead of resuming
+                log.warning("the run of %s cannot be kept for a restart: %r", request.execution_id.name, e)
+        self._start_run(request, None)
+
+    def _start_run(self, request: RunRequest, resumed: Resumed | None) -> None:
         eid = identifier_pb2.WorkflowExecutionIdentifier()
         eid.CopyFrom(request.execution_id)
         recover_from = request.recover_from
@@ -195,7 +244,9 @@ class Engine:
                 raise AdminError(grpc.StatusCode.UNAVAILABLE, "the workflow engine is not running")
             if key in self._runs:
                 raise ValueError(f"execution {eid.project}/{eid.domain}/{eid.name} is already running")
-            run = _Run(eid, CancelToken())
+            # A resumed run sends only the events that move its records forward.
+            emitter = self.emitter if resumed is None else ResumeEmitter(self.emitter, eid, resumed)
+            run = _Run(eid, CancelToken(), emitter, resumed)
             self._runs[key] = run
         args = (
             run,
@@ -235,7 +286,7 @@ class Engine:
         spec: execution_pb2.ExecutionSpec,
         recover_from: identifier_pb2.WorkflowExecutionIdentifier | None,
     ) -> None:
-        eid, em = run.execution_id, self.emitter
+        eid, em = run.execution_id, run.emitter
         try:
             try:
                 outcome = self._walk(run, closure, inputs, spec, recover_from)
@@ -268,9 +319,10 @@ class Engine:
         spec: execution_pb2.ExecutionSpec,
         recover_from: identifier_pb2.WorkflowExecutionIdentifier | None,
     ) -> NodeOutcome:
-        eid, em = run.execution_id, self.emitter
+        eid, em = run.execution_id, run.emitter
         parallelism = spec.max_parallelism or self.config.max_parallelism or 25
-        state = RunState(self.services, eid, closure, spec, run.token, parallelism)
+        services = self.services if run.resumed is None else replace(self.services, emitter=em)
+        state = RunState(services, eid, closure, spec, run.token, parallelism, resumed=run.resumed)
         if recover_from is not None:
             state.recovered = self.port.recovered_nodes(recover_from)
         em.workflow(eid, _W.QUEUED)
@@ -292,7 +344,7 @@ class Engine:
         if launched.run is not None:
             try:
                 self.launch(launched.run)
-            except Exception as e:  # stopped: the child stays open and is settled by the next start
+            except Exception as e:  # stopped: the child stays open and is resumed by the next start
                 log.warning("child execution %s was not started: %s", launched.execution_id.name, e)
                 self.emitter.workflow(
                     launched.execution_id,

@@ -187,10 +187,10 @@ class GateNode:
     # -- sleep ----------------------------------------------------------------------------------------------------
     def _sleep(self) -> _AttemptResult:
         r = self.r
-        started = time.monotonic()
-        started_at = now()
         # The RUNNING event's occurred_at is the recorded start (the node execution's started_at); the deadline is
-        # that wall-clock time plus the duration, so it can be computed again from the record.
+        # that wall-clock time plus the duration, so it is computed again from the record when the run resumes.
+        started_at = r.recorded_start() or now()
+        started = time.monotonic() - max(0.0, time.time() - started_at.ToNanoseconds() / 1e9)
         r.mark_running(occurred_at=started_at)
         wake_at = started_at.ToNanoseconds() / 1e9 + (seconds_of(self.gate.sleep.duration) or 0.0)
         while True:

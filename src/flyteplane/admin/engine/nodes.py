@@ -25,6 +25,7 @@ from typing import Any
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.core import identifier_pb2, literals_pb2, workflow_pb2
 from flyteidl.event import event_pb2
+from google.protobuf import timestamp_pb2
 
 from flyteplane.admin.blobs import BlobError
 from flyteplane.admin.compiler import identifier_key
@@ -78,6 +79,8 @@ class NodeRunner:
         self.input_uri = ""
         self.inputs = literals_pb2.LiteralMap()
         self._running_sent = False
+        # This node's record when the run resumes one an earlier admin process left (None: not recorded).
+        self.recorded = state.resumed.nodes.get(self.uid) if state.resumed is not None else None
 
     # -- events -----------------------------------------------------------------------------------------------
     def event(self, phase: int, **fields: Any) -> event_pb2.NodeExecutionEvent:
@@ -157,6 +160,9 @@ class NodeRunner:
 
     # -- the node's life --------------------------------------------------------------------------------------
     def run(self, overrides: Mapping[str, literals_pb2.Literal] | None = None) -> NodeOutcome:
+        resumed = self.resumed_outcome()
+        if resumed is not None:
+            return resumed
         recovered = self._recover()
         if recovered is not None:
             return recovered
@@ -200,6 +206,42 @@ class NodeRunner:
 
             return ArrayNode(self).run()
         return self.finish(_N.FAILED, error=_error("BadSpecification", f"node [{node.id}] has no target", _SYSTEM))
+
+    # -- a resumed run (see :mod:`.resume`) ----------------------------------------------------------------------
+    def resumed_outcome(self) -> NodeOutcome | None:
+        """The outcome on record, when the run resumes and this node had ended: it does not run again."""
+        if self.recorded is None or self.state.resumed is None or self.state.resumed.ended(self.uid) is None:
+            return None
+        from flyteplane.admin.engine.resume import recorded_outcome
+
+        self.input_uri = self.recorded.input_uri
+        return recorded_outcome(self.recorded, self.state.services.blobs)
+
+    def resume_attempts(self) -> tuple[int, int] | NodeOutcome:
+        """For a task node of a resumed run: end the attempts the admin's stop interrupted and return the next
+        attempt number and how many attempts were interrupted so far (they do not count against the retries); or
+        the node's end, when it was interrupted too often (see :mod:`.resume`)."""
+        if self.recorded is None:
+            return 0, 0
+        from flyteplane.admin.engine.resume import MAX_SYSTEM_FAILURES, end_interrupted
+
+        message = "the admin stopped while this attempt was running; the node goes on with its next attempt"
+        attempt, interrupted, error = end_interrupted(self.state.services.emitter, self.recorded, message)
+        if error is None or interrupted < MAX_SYSTEM_FAILURES:
+            return attempt, interrupted
+        self._running_sent = True  # the node is RUNNING on record
+        return self.finish(
+            _N.FAILED,
+            error=_error(
+                f"RetriesExhausted|{error.code}",
+                f"[{interrupted}/{MAX_SYSTEM_FAILURES}] currentAttempt done. Last Error: SYSTEM::{error.message}",
+                _SYSTEM,
+            ),
+        )
+
+    def recorded_start(self) -> timestamp_pb2.Timestamp | None:
+        """When this node was reported RUNNING, if the run resumes and it was."""
+        return self.recorded.started_at if self.recorded is not None else None
 
     def _recover(self) -> NodeOutcome | None:
         """Reuse the outputs of this node from the execution being recovered, if it succeeded there."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
@@ -22,7 +22,7 @@ from flyteidl.core import compiler_pb2, identifier_pb2, literals_pb2, types_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.event import event_pb2
 
-from flyteplane.admin.domain.earlier_runs import OpenAttempt, RecoveredNode
+from flyteplane.admin.domain.earlier_runs import OpenAttempt, RecordedAttempt, RecordedNode, RecoveredNode
 
 __all__ = [
     "AdminPort",
@@ -31,6 +31,8 @@ __all__ = [
     "GateSignals",
     "LaunchedChild",
     "OpenAttempt",
+    "RecordedAttempt",
+    "RecordedNode",
     "RecoveredNode",
     "RunRequest",
     "UnfinishedRun",
@@ -76,13 +78,18 @@ class ChildOutcome:
 
 
 class UnfinishedRun(NamedTuple):
-    """An execution an earlier admin process left open, with what is still open inside it."""
+    """An execution an earlier admin process left open, with what is still open inside it and every node execution
+    it recorded (what a resumed run goes on from)."""
 
     execution_id: identifier_pb2.WorkflowExecutionIdentifier
     aborting: bool
-    """It was being aborted (phase ABORTING): it ends ABORTED rather than FAILED."""
+    """It was being aborted (phase ABORTING): it ends ABORTED rather than being resumed."""
     open_attempts: list[OpenAttempt]
     open_node_ids: list[str]
+    phase: int = core_execution_pb2.WorkflowExecution.UNDEFINED
+    """Its recorded ``core.WorkflowExecution.Phase``."""
+    nodes: Mapping[str, RecordedNode] = {}  # read only: one shared empty default
+    """Node id -> its node execution as recorded (with its attempts)."""
 
 
 class GateSignals(Protocol):

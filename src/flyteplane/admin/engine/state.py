@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flyteidl.admin import execution_pb2
 from flyteidl.core import compiler_pb2, identifier_pb2, literals_pb2, tasks_pb2, workflow_pb2
@@ -20,6 +21,9 @@ from flyteplane.admin.engine.logs import LogStore
 from flyteplane.admin.engine.port import ChildLaunch, ChildOutcome, GateSignals, RecoveredNode
 from flyteplane.admin.engine.runtime import CancelToken
 from flyteplane.admin.engine.task_runner import ProcessTable
+
+if TYPE_CHECKING:
+    from flyteplane.admin.engine.resume import Resumed
 
 __all__ = ["EngineResources", "NodeOutcome", "RunState"]
 
@@ -78,6 +82,8 @@ class RunState:
     token: CancelToken
     max_parallelism: int
     recovered: dict[str, RecoveredNode] = field(default_factory=dict)
+    resumed: Resumed | None = None
+    """The records of an earlier admin process's run of this execution, which this run goes on from."""
     tasks: dict[IdentifierKey, tasks_pb2.TaskTemplate] = field(default_factory=dict)
     sub_workflows: dict[IdentifierKey, compiler_pb2.CompiledWorkflow] = field(default_factory=dict)
     slots: threading.BoundedSemaphore = field(init=False)

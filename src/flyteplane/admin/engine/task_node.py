@@ -74,6 +74,8 @@ class TaskNode:
         # Where ``{{.input}}`` points: the node's own inputs.pb, or (an array node's element, which reads the whole
         # array's inputs and picks its index) another node's.
         self.inputs_key = self.state.node_key(runner.uid, "inputs.pb")
+        # Attempts a stop of the admin interrupted (a resumed run): they do not count against the retries.
+        self.interrupted = 0
 
     def run(self) -> NodeOutcome:
         r = self.r
@@ -84,11 +86,15 @@ class TaskNode:
             )
         if self.task.type == ECHO_TASK_TYPE:
             return run_echo(r, self.task)
+        resumed = r.resume_attempts()
+        if isinstance(resumed, NodeOutcome):
+            return resumed
+        first_attempt, self.interrupted = resumed
         if not r.acquire_slot():
             return r.finish(_N.ABORTED)
         try:
             r.mark_running()
-            attempt = 0
+            attempt = first_attempt
             while True:
                 result = self._attempt(attempt)
                 outcome = self._settle(attempt, result)
@@ -129,13 +135,14 @@ class TaskNode:
         # FAILED even when another attempt follows, as propeller reports a retryable failure (ToTaskEventPhase):
         # admin keeps an attempt's error only on a terminal phase, so RETRYABLE_FAILED would lose why it failed.
         self._task_event(attempt, _T.FAILED, error=error)
-        if recoverable and attempt + 1 < self.max_attempts:
+        done = attempt + 1 - self.interrupted  # attempts that count against the retries
+        if recoverable and done < self.max_attempts:
             return None
         if recoverable:
             kind = core_execution_pb2.ExecutionError.ErrorKind.Name(error.kind)
             error = _error(
                 f"RetriesExhausted|{error.code}",
-                f"[{attempt + 1}/{self.max_attempts}] currentAttempt done. Last Error: {kind}::{error.message}",
+                f"[{done}/{self.max_attempts}] currentAttempt done. Last Error: {kind}::{error.message}",
             )
         return r.finish(_N.FAILED, error=error)
 

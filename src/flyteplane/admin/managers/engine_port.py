@@ -191,6 +191,10 @@ class EngineAdmin:
                 aborting=run.phase == "ABORTING",
                 open_attempts=self._task_executions.open_attempts(run.execution_id),
                 open_node_ids=self._node_executions.open_node_ids(run.execution_id),
+                phase=_W.Phase.Value(run.phase),
+                nodes=self._node_executions.recorded_nodes(
+                    run.execution_id, self._task_executions.recorded_attempts(run.execution_id)
+                ),
             )
             for run in self._executions.open_runs(created_before)
         ]

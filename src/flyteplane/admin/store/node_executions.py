@@ -20,7 +20,7 @@ from flyteidl.core import identifier_pb2
 from google.protobuf.message import DecodeError
 from sqlalchemy import Select, bindparam, insert, select, update
 
-from flyteplane.admin.domain.earlier_runs import RecoveredNode
+from flyteplane.admin.domain.earlier_runs import RecordedAttempt, RecordedNode, RecoveredNode
 from flyteplane.admin.domain.phases import NODE_OPEN_NAMES, NODE_SUCCEEDED_NAMES
 from flyteplane.admin.errors import AdminError, not_found
 from flyteplane.admin.prototext import go_text
@@ -80,6 +80,7 @@ _TOP_LEVEL = (
 )
 _CHILDREN = select(*_TREE_COLUMNS).where(_IN_EXECUTION, _NE.c.parent_id == bindparam("parent")).order_by(_NE.c.id)
 _OPEN = select(_NE.c.node_id).where(_IN_EXECUTION, _NE.c.phase.in_(NODE_OPEN_NAMES))
+_RECORDED = select(_NE.c.node_id, _NE.c.phase, _NE.c.input_uri, _NE.c.closure).where(_IN_EXECUTION).order_by(_NE.c.id)
 _SUCCEEDED = select(_NE.c.node_id, _NE.c.input_uri, _NE.c.closure).where(
     _IN_EXECUTION, _NE.c.phase.in_(NODE_SUCCEEDED_NAMES)
 )
@@ -298,6 +299,30 @@ class NodeExecutionRepository:
                 continue
             if closure.output_uri:
                 found[node_id] = RecoveredNode(input_uri=input_uri or "", output_uri=closure.output_uri)
+        return found
+
+    def recorded_nodes(self, execution_id: Any, attempts: dict[str, list[RecordedAttempt]]) -> dict[str, RecordedNode]:
+        """Node id -> every node execution of an execution as recorded (phase, data, error, start, child), with
+        its attempts from ``attempts`` (by node id): what a resumed run goes on from."""
+        with self._store.read() as tx:
+            rows = tx.execute(_RECORDED, execution_params(execution_id)).all()
+        found: dict[str, RecordedNode] = {}
+        for node_id, phase, input_uri, closure_bytes in rows:
+            try:
+                closure = node_execution_pb2.NodeExecutionClosure.FromString(closure_bytes)
+            except DecodeError:
+                closure = node_execution_pb2.NodeExecutionClosure()
+            child = closure.workflow_node_metadata.executionId if closure.HasField("workflow_node_metadata") else None
+            found[node_id] = RecordedNode(
+                node_id=node_id,
+                phase=core_execution_pb2.NodeExecution.Phase.Value(phase),
+                input_uri=input_uri or "",
+                output_uri=closure.output_uri,
+                error=closure.error if closure.HasField("error") else None,
+                started_at=closure.started_at if closure.HasField("started_at") else None,
+                child_execution=child if child is not None and child.name else None,
+                attempts=tuple(attempts.get(node_id, ())),
+            )
         return found
 
     # writes

@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from flyteidl.admin import task_execution_pb2
+from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.core import identifier_pb2
+from google.protobuf.message import DecodeError
 from sqlalchemy import Select, bindparam, insert, select, update
 
-from flyteplane.admin.domain.earlier_runs import OpenAttempt
+from flyteplane.admin.domain.earlier_runs import OpenAttempt, RecordedAttempt
 from flyteplane.admin.domain.phases import TASK_OPEN_NAMES
 from flyteplane.admin.errors import AdminError, not_found
 from flyteplane.admin.prototext import go_text
@@ -87,6 +89,22 @@ _ATTEMPTS = (
 _OPEN = select(
     _TE.c.project, _TE.c.domain, _TE.c.name, _TE.c.version, _TE.c.node_id, _TE.c.retry_attempt, _TE.c.phase_version
 ).where(_IN_EXECUTION, _TE.c.phase.in_(TASK_OPEN_NAMES))
+
+_RECORDED = (
+    select(
+        _TE.c.project,
+        _TE.c.domain,
+        _TE.c.name,
+        _TE.c.version,
+        _TE.c.node_id,
+        _TE.c.retry_attempt,
+        _TE.c.phase,
+        _TE.c.phase_version,
+        _TE.c.closure,
+    )
+    .where(_IN_EXECUTION)
+    .order_by(_TE.c.node_id, _TE.c.retry_attempt, _TE.c.id)
+)
 
 
 def _params(identifier: Any) -> dict[str, Any]:
@@ -232,6 +250,23 @@ class TaskExecutionRepository:
             identifier.node_execution_id.execution_id.CopyFrom(execution_id)
             attempts.append(OpenAttempt(identifier, row.phase_version))
         return attempts
+
+    def recorded_attempts(self, execution_id: Any) -> dict[str, list[RecordedAttempt]]:
+        """Node id -> the attempts of an execution's nodes, by retry attempt (what a resumed run goes on from)."""
+        with self._store.read() as tx:
+            rows = tx.execute(_RECORDED, execution_params(execution_id)).all()
+        found: dict[str, list[RecordedAttempt]] = {}
+        for row in rows:
+            identifier = identifier_pb2.TaskExecutionIdentifier(task_id=_task_id(row), retry_attempt=row.retry_attempt)
+            identifier.node_execution_id.node_id = row.node_id
+            identifier.node_execution_id.execution_id.CopyFrom(execution_id)
+            try:
+                error_code = task_execution_pb2.TaskExecutionClosure.FromString(row.closure).error.code
+            except DecodeError:
+                error_code = ""
+            phase = core_execution_pb2.TaskExecution.Phase.Value(row.phase)
+            found.setdefault(row.node_id, []).append(RecordedAttempt(identifier, phase, row.phase_version, error_code))
+        return found
 
     # writes
 
