@@ -9,8 +9,8 @@ processes (which inherit the umask) write is ``0600``; an embedding program's um
 ``0700`` directory keeps its files private regardless.
 
 **One admin.** A second admin on the same directory would take the first one's runs for its own earlier runs: at
-start it ends them as Flyte Admin does after a restart (the engine's ``settle``), killing their task processes while
-the first admin still runs them. :class:`StateDirLock` holds an exclusive ``flock`` on ``admin.lock`` in the directory
+start it resumes them as its own (the engine's ``resume``), killing their task processes while the first admin
+still runs them. :class:`StateDirLock` holds an exclusive ``flock`` on ``admin.lock`` in the directory
 for the admin's lifetime and writes its PID and addresses there, so the second admin refuses with a message naming
 the first. The kernel drops the lock when its process ends, however it ends, so a lock file left by a process that is
 gone is simply taken over.
