@@ -18,11 +18,13 @@ from typing import Any
 import pytest
 from flyteidl.admin import signal_pb2, task_execution_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
-from flyteidl.core import identifier_pb2, literals_pb2
+from flyteidl.core import identifier_pb2, literals_pb2, workflow_pb2
 from flyteidl.event import event_pb2
 from flytekit import LaunchPlan, sleep, wait_for_input, workflow
 from sqlalchemy import select
+from tests.admin import engine_map_workflows as mw
 from tests.admin import engine_workflows as wf
+from tests.admin.engine.test_array_nodes import compile_map, int_list, values
 from tests.admin.engine.test_engine import REPO, Harness, compile_entity, eventually, ints, output
 
 from flyteplane.admin.config import AdminConfig, AdminContext
@@ -273,6 +275,37 @@ def test_without_a_state_directory_nothing_is_resumed(make_ctx: Callable[..., Ad
         assert not second.engine.is_running(eid)
     finally:
         second.engine.stop()
+
+
+@pytest.mark.parametrize("full_state", [True, False], ids=["full-state", "minimal-state"])
+def test_an_array_node_resumes_its_unfinished_elements(restart: Callable[[], Harness], full_state: bool) -> None:
+    closure = compile_map(mw.throttled)  # two elements at once
+    (array,) = [n for n in closure.primary.template.nodes if n.HasField("array_node")]
+    if full_state:
+        array.array_node.execution_mode = workflow_pb2.ArrayNode.FULL_STATE
+    first = restart()
+    eid = first.start(closure, int_list("xs", [1, 30, 1]))  # element 1 naps 3 s; 0 and 2 end at once
+
+    def ended(index: int) -> bool:
+        if full_state:  # on record, not only done: an element stopped before its end was recorded runs again
+            return first.tap.node_phases(eid.name, f"n0-0-n{index}")[-1:] == ["SUCCEEDED"]
+        return any(m["index"] == index and "end" in m for m in first.marked("nap"))
+
+    eventually(lambda: ended(0) and ended(2) and any(m["index"] == 1 for m in first.marked("nap")))
+    second = restart()
+    assert _wait_end(second, eid) == "SUCCEEDED"
+    assert values(second.outputs(eid).literals["o0"]) == [1, 30, 1]
+    version = max(e.phase_version for e in first.tap.task_events(eid.name, "n0") if e.phase == TASK.RUNNING)
+    later = [e for e in second.tap.task_events(eid.name, "n0") if e.phase == TASK.RUNNING]
+    assert later and min(e.phase_version for e in later) > version  # the array's one attempt goes on
+    assert not [e for e in second.tap.task_events(eid.name, "n0") if e.phase == TASK.QUEUED]
+    if full_state:
+        # Elements that ended are kept; the interrupted one runs again as its next attempt.
+        assert sorted((m["index"], m["attempt"]) for m in second.marked("nap")) == [(0, 0), (1, 0), (1, 1), (2, 0)]
+        assert second.tap.node_events(eid.name, "n0-0-n0") == []
+        assert second.tap.task_phases(eid.name, "n0-0-n1", 0) == ["FAILED"]
+    first.no_refusals()
+    second.no_refusals()
 
 
 # ----------------------------------------------------------------------------------------------------------------
