@@ -80,7 +80,7 @@ def mixed(n: int) -> list[int]:
     out = []
     for i in range(n):
         s = square(x=i)
-        out.append(conditional(f"sign_{i}").if_(s > 1).then(negate(x=s)).else_().then(square(x=s)))
+        out.append(conditional(f"sign_{i}").if_(s > 0).then(negate(x=s)).else_().then(square(x=s)))
     out.append(squared_negated(x=n))
     out.append(squared_negated_lp(x=n + 1))
     return out
