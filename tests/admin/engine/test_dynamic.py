@@ -11,6 +11,7 @@ that writes a given ``futures.pb``.
 from __future__ import annotations
 
 import datetime
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -31,6 +32,7 @@ from flyteidl.core import (
     workflow_pb2,
 )
 from flyteidl.core import execution_pb2 as core_execution_pb2
+from flyteidl.event import event_pb2
 from flyteidl.service import admin_pb2_grpc
 from flytekit import LaunchPlan
 from flytekit.configuration import Config, ImageConfig, SerializationSettings
@@ -43,6 +45,7 @@ from tests.admin import engine_dynamic_workflows as dw
 
 from flyteplane.admin import AdminServer
 from flyteplane.admin.config import AdminConfig
+from flyteplane.admin.managers.engine_port import EngineAdmin
 from flyteplane.configuration import Config as PlaneConfig
 from flyteplane.remote import FlyteRemote as PlaneRemote
 
@@ -76,8 +79,38 @@ shutil.copy(os.path.join(os.environ["SPECS"], f"{n}.pb"), os.path.join(out, "fut
 # One admin for the module; each test registers its workflow under its own version
 
 
+class NodeEventTap:
+    """The node events the engine sends through its port, as they reach the admin's recorder."""
+
+    def __init__(self) -> None:
+        self.events: list[event_pb2.NodeExecutionEvent] = []
+        self._lock = threading.Lock()
+
+    def keep(self, event: event_pb2.NodeExecutionEvent) -> None:
+        with self._lock:
+            self.events.append(event_pb2.NodeExecutionEvent.FromString(event.SerializeToString()))
+
+    def of(self, execution: str, node: str) -> list[event_pb2.NodeExecutionEvent]:
+        with self._lock:
+            return [e for e in self.events if e.id.execution_id.name == execution and e.id.node_id == node]
+
+
 @pytest.fixture(scope="module")
-def admin() -> Iterator[AdminServer]:
+def tap() -> Iterator[NodeEventTap]:
+    tap = NodeEventTap()
+    record = EngineAdmin.record_node_event
+
+    def recording(self: EngineAdmin, event: event_pb2.NodeExecutionEvent, request_id: str = "") -> None:
+        record(self, event, request_id)
+        tap.keep(event)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(EngineAdmin, "record_node_event", recording)
+        yield tap
+
+
+@pytest.fixture(scope="module")
+def admin(tap: NodeEventTap) -> Iterator[AdminServer]:
     config = AdminConfig(seed_projects=(PROJECT,), task_pythonpath=(str(REPO),), task_kill_grace_seconds=0.5)
     with AdminServer(config=config) as server:
         yield server
@@ -201,6 +234,32 @@ def test_the_dynamic_node_is_recorded_as_flyte_admin_reports_it(fanned: Any, stu
     assert [v.scalar.primitive.integer for v in data.full_inputs.literals["values"].collection.literals] == [0, 1, 4]
 
 
+def test_the_dynamic_node_sends_propellers_events(fanned: Any, stub: Any, tap: NodeEventTap) -> None:
+    name = fanned.id.name
+    events = tap.of(name, "n0")
+    assert [NODE.Phase.Name(e.phase) for e in events] == ["QUEUED", "RUNNING", "DYNAMIC_RUNNING", "SUCCEEDED"]
+    assert [(e.is_dynamic, e.is_parent) for e in events] == [
+        (False, False),
+        (False, False),
+        (True, True),
+        (True, False),
+    ]
+    dynamic = events[2].task_node_metadata.dynamic_workflow
+    got = stub.GetDynamicNodeWorkflow(
+        node_execution_pb2.GetDynamicNodeWorkflowRequest(id=node_id(execution_id(fanned), "n0"))
+    )
+    assert dynamic.compiled_workflow == got.compiled_workflow
+    assert dynamic.id == got.compiled_workflow.primary.template.id
+    assert dynamic.dynamic_job_spec_uri.endswith("/n0/data/0/futures.pb")
+    assert not any(e.is_in_dynamic_chain for e in events)
+    for child in ("n0-0-start-node", "n0-0-dn0", "n0-0-dn3", "n0-0-end-node"):
+        child_events = tap.of(name, child)
+        assert child_events, child
+        for event in child_events:
+            assert (event.parent_node_metadata.node_id, event.retry_group) == ("n0", "0")
+            assert event.is_in_dynamic_chain and not event.is_dynamic
+
+
 def test_get_dynamic_node_workflow_returns_the_compiled_closure(fanned: Any, stub: Any) -> None:
     eid = execution_id(fanned)
     got = stub.GetDynamicNodeWorkflow(node_execution_pb2.GetDynamicNodeWorkflowRequest(id=node_id(eid, "n0")))
@@ -253,7 +312,7 @@ def test_flyteplane_remote_reads_the_dynamic_tree(fanned: Any, admin: AdminServe
 # What a dynamic may hold: dynamics, branches, sub-workflows, launch plans (and map tasks)
 
 
-def test_a_dynamic_inside_a_dynamic(remote: FlyteRemote, stub: Any) -> None:
+def test_a_dynamic_inside_a_dynamic(remote: FlyteRemote, stub: Any, tap: NodeEventTap) -> None:
     execution = run(remote, dw.nested_wf, "nested", n=2)
     assert execution.outputs["o0"] == [0, 1]  # [fan_out(1), fan_out(2)]
     eid = execution_id(execution)
@@ -266,13 +325,17 @@ def test_a_dynamic_inside_a_dynamic(remote: FlyteRemote, stub: Any) -> None:
     assert grandchildren["n0-0-dn1-0-dn2"].closure.phase == NODE.SUCCEEDED
     got = stub.GetDynamicNodeWorkflow(node_execution_pb2.GetDynamicNodeWorkflowRequest(id=inner.id))
     assert got.compiled_workflow.primary.template.id.name == "dynamic_n0-0-dn1"
+    (event,) = tap.of(execution.id.name, "n0-0-dn1-0-dn2")[-1:]
+    assert event.parent_node_metadata.node_id == "n0-0-dn1" and event.is_in_dynamic_chain
     synced = remote.sync_execution(execution, sync_nodes=True)
     nested = synced.node_executions["n0"].subworkflow_node_executions["n0-0-dn1"]
     assert nested.subworkflow_node_executions["n0-0-dn1-0-dn2"].outputs["o0"] == 1
     assert_nothing_open(stub, eid)
 
 
-def test_a_dynamic_with_a_branch_a_sub_workflow_and_a_launch_plan(remote: FlyteRemote, stub: Any) -> None:
+def test_a_dynamic_with_a_branch_a_sub_workflow_and_a_launch_plan(
+    remote: FlyteRemote, stub: Any, tap: NodeEventTap
+) -> None:
     # The launch plan the dynamic calls must exist: propeller reads it from Flyte Admin to compile the dynamic.
     remote.register_launch_plan(dw.squared_negated_lp, version="mixed", serialization_settings=settings("mixed"))
     execution = run(remote, dw.mixed_wf, "mixed", n=2)
@@ -300,7 +363,10 @@ def test_a_dynamic_with_a_branch_a_sub_workflow_and_a_launch_plan(remote: FlyteR
     (lp_id,) = (nid for nid, w in workflow_nodes.items() if w.HasField("launchplan_ref"))
     sub_node, lp_node = kids[f"n0-0-{sub_id}"], kids[f"n0-0-{lp_id}"]
     assert sub_node.metadata.is_parent_node
-    assert {n.closure.phase for n in children(stub, eid, sub_node.id.node_id).values()} == {NODE.SUCCEEDED}
+    sub_children = children(stub, eid, sub_node.id.node_id)
+    assert {n.closure.phase for n in sub_children.values()} == {NODE.SUCCEEDED}
+    for nid in sub_children:  # a sub-workflow inside a dynamic is in the dynamic chain too
+        assert all(e.is_in_dynamic_chain for e in tap.of(execution.id.name, nid))
     child = lp_node.closure.workflow_node_metadata.executionId
     launched = stub.GetExecution(execution_pb2.WorkflowExecutionGetRequest(id=child))
     assert launched.closure.phase == WF.SUCCEEDED
@@ -308,7 +374,7 @@ def test_a_dynamic_with_a_branch_a_sub_workflow_and_a_launch_plan(remote: FlyteR
     assert_nothing_open(stub, eid)
 
 
-def test_map_task_inside_a_dynamic_needs_array_nodes(remote: FlyteRemote, stub: Any) -> None:
+def test_map_task_in_a_dynamic_runs_once_array_nodes_are_merged(remote: FlyteRemote, stub: Any) -> None:
     """Runs once the engine has array nodes (another branch adds them): the dynamic's map task is an array node
     run through NodeRunner like any child."""
     execution = run(remote, dw.mapped_wf, "mapped", n=3)
