@@ -284,6 +284,21 @@ def test_get_dynamic_node_workflow_returns_the_compiled_closure(fanned: Any, stu
     assert raised.value.code() == grpc.StatusCode.NOT_FOUND
 
 
+def test_execution_metrics_break_the_dynamic_node_down_into_its_children(fanned: Any, stub: Any) -> None:
+    metrics = stub.GetExecutionMetrics(
+        execution_pb2.WorkflowExecutionGetMetricsRequest(id=execution_id(fanned), depth=10)
+    )
+
+    def spans_of(span: Any) -> Iterator[Any]:
+        yield span
+        for child in span.spans:
+            yield from spans_of(child)
+
+    (dynamic,) = (s for s in spans_of(metrics.span) if s.node_id.node_id == "n0")
+    inside = {s.node_id.node_id for s in spans_of(dynamic)} - {""}
+    assert {"n0", "n0-0-dn0", "n0-0-dn1", "n0-0-dn2", "n0-0-dn3"} <= inside
+
+
 def test_flytekit_remote_syncs_the_dynamic_children(fanned: Any, remote: FlyteRemote) -> None:
     synced = remote.sync_execution(fanned, sync_nodes=True)
     node = synced.node_executions["n0"]
