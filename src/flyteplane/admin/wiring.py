@@ -12,10 +12,12 @@ What depends on what::
     WorkflowManager <- SingleTaskWorkflows (a task's generated workflow), ExecutionManager (metrics)
     SingleTaskWorkflows <- ExecutionCreator
     ExecutionCreator (CreateExecution's pipeline) <- ExecutionManager, EngineAdmin (child executions)
+    SignalManager (SetSignal wakes gate nodes)    <- EngineAdmin (signals of gate nodes)
     EngineAdmin (the engine's port)               <- Engine
     Engine        <- ExecutionManager (launch, terminate)
     Node/TaskExecutionManager                     <- DataProxyManager (GetData)
     Endpoints.http (known once the HTTP side listens) <- Engine (log links), DataProxyManager (signed URLs)
+    ScheduleRepository, ExecutionManager.create_execution <- Scheduler (fires schedules of active launch plans)
 
 Parts with a lifecycle say so by being :class:`Lifecycle`; :meth:`AdminServices.start` starts them after the
 seed projects exist, and :meth:`AdminServices.stop` stops them in reverse.
@@ -50,7 +52,9 @@ from flyteplane.admin.managers.task_executions import TaskExecutionManager
 from flyteplane.admin.managers.tasks import TaskManager
 from flyteplane.admin.managers.version import VersionManager
 from flyteplane.admin.managers.workflows import WorkflowManager
+from flyteplane.admin.services.scheduler import Scheduler
 from flyteplane.admin.store.db import Store
+from flyteplane.admin.store.schedules import ScheduleRepository
 
 if TYPE_CHECKING:
     from flyteplane.admin.auth.runtime import AdminAuth
@@ -98,6 +102,8 @@ class AdminServices:
     node_executions: NodeExecutionManager
     task_executions: TaskExecutionManager
     signals: SignalManager
+    scheduler: Scheduler | None
+    """Fires the schedules of active launch plans (None when ``AdminConfig.scheduler`` is off)."""
 
     @property
     def managers(self) -> tuple[object, ...]:
@@ -122,7 +128,7 @@ class AdminServices:
     @property
     def lifecycle(self) -> tuple[Lifecycle, ...]:
         """What runs in the background, in start order."""
-        return (self.engine,)
+        return (self.engine,) if self.scheduler is None else (self.engine, self.scheduler)
 
     def start(self) -> None:
         """Seed the configured projects, then start the background parts (before the first RPC can arrive, so
@@ -160,10 +166,15 @@ def build_services(config: AdminConfig, store: Store, *, context: AdminContext |
     recorder = EventRecorder(ctx, endings)
     workflows = WorkflowManager(ctx)
     creator = ExecutionCreator(ctx, single_tasks=SingleTaskWorkflows(ctx.store, workflows.create_workflow))
-    port = EngineAdmin(ctx, recorder=recorder, creator=creator, endings=endings)
+    signals = SignalManager(ctx)
+    port = EngineAdmin(ctx, recorder=recorder, creator=creator, endings=endings, signals=signals)
     engine = Engine(config, ctx.blobs, ctx.logs, port, http_endpoint=lambda: endpoints.http)
     node_executions = NodeExecutionManager(ctx)
     task_executions = TaskExecutionManager(ctx)
+    executions = ExecutionManager(ctx, creator=creator, engine=engine, workflows=workflows)
+    scheduler = None
+    if config.scheduler:
+        scheduler = Scheduler(ScheduleRepository(ctx.store), executions.create_execution)
     auth = None
     if config.auth is not None and config.auth.enabled:
         from flyteplane.admin.auth.runtime import AdminAuth
@@ -190,9 +201,10 @@ def build_services(config: AdminConfig, store: Store, *, context: AdminContext |
             task_executions=task_executions,
             http_endpoint=lambda: endpoints.http,
         ),
-        executions=ExecutionManager(ctx, creator=creator, engine=engine, workflows=workflows),
+        executions=executions,
         events=EventManager(recorder),
         node_executions=node_executions,
         task_executions=task_executions,
-        signals=SignalManager(ctx),
+        signals=signals,
+        scheduler=scheduler,
     )

@@ -7,7 +7,8 @@ after propeller's events: workflow QUEUED -> RUNNING -> SUCCEEDED / FAILED / ABO
 failure node runs), node and task executions likewise.
 
 Settings: ``AdminConfig.task_python``, ``task_pythonpath``, ``task_kill_grace_seconds`` and ``raw_output_prefix``
-(see :class:`~flyteplane.admin.config.AdminConfig`).
+(see :class:`~flyteplane.admin.config.AdminConfig`); tasks without a container go to agents (:mod:`.agent_tasks`,
+the ``agent_*`` settings), whose local server the engine stops with itself.
 
 A launch-plan node asks the port to create its child execution and runs it here too; it learns that the child
 ended from the port, which the recorder wakes when the child's terminal event is recorded.
@@ -39,6 +40,7 @@ from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteplane.admin.blobs import BlobStore
 from flyteplane.admin.config import AdminConfig
 from flyteplane.admin.domain.times import utcnow
+from flyteplane.admin.engine.agent_tasks import AgentTasks, agents_for
 from flyteplane.admin.engine.events import Emitter
 from flyteplane.admin.engine.logs import LogStore
 from flyteplane.admin.engine.port import AdminPort, ChildLaunch, ChildOutcome, RunRequest
@@ -84,6 +86,7 @@ class Engine:
         logs: where task attempts' output goes.
         port: the rest of the admin (events, child executions, what a start finds).
         http_endpoint: the admin's HTTP side (``http://host:port``), where log links point; None until it listens.
+        agents: the plugin for tasks without a container (the caller stops it); None: one built from ``config``.
     """
 
     def __init__(
@@ -94,6 +97,7 @@ class Engine:
         port: AdminPort,
         *,
         http_endpoint: Callable[[], str | None] = lambda: None,
+        agents: AgentTasks | None = None,
     ) -> None:
         self.config = config
         self.port = port
@@ -115,13 +119,18 @@ class Engine:
             weakref.finalize(self, shutil.rmtree, self._tmp, ignore_errors=True)
             engine_dir, procs = Path(self._tmp), None
         self.processes = ProcessTable(procs)
+        python = config.task_python or sys.executable
+        pythonpath = config.task_pythonpath if config.task_pythonpath is not None else (os.getcwd(),)
+        # Agents given are the giver's to stop; those built here (a local agent server) stop with this engine.
+        self._own_agents = agents is None
+        self.agents = agents or agents_for(config, python, pythonpath, engine_dir, self.processes)
         self.services = EngineResources(
             blobs=self.blobs,
             logs=self.logs,
             emitter=self.emitter,
             processes=self.processes,
-            python=config.task_python or sys.executable,
-            pythonpath=config.task_pythonpath if config.task_pythonpath is not None else (os.getcwd(),),
+            python=python,
+            pythonpath=pythonpath,
             kill_grace=config.task_kill_grace_seconds,
             # A plain path, not a file:// URL: flytekit's local writers (pandas' parquet encoder among them) take
             # a file:// prefix for a relative path named "file:" and fail; plain paths are what its local runs use.
@@ -132,6 +141,8 @@ class Engine:
             wait_child=self._wait_child,
             terminate_child=self.terminate,
             launch_plan=lambda launch_plan_id: self.port.get_launch_plan(launch_plan_id),
+            signals=port,
+            agents=self.agents,
         )
 
     # -- lifecycle ------------------------------------------------------------------------------------------------
@@ -160,6 +171,8 @@ class Engine:
         for run in runs:
             if run.thread is not None:
                 run.thread.join(max(0.0, deadline - time.monotonic()))
+        if self._own_agents:
+            self.agents.stop()  # the local agent server, after the runs that used it
         with self._lock:
             self._started = False
 

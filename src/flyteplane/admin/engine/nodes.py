@@ -9,7 +9,8 @@ another attempt follows), or ABORTED). Kinds:
 * launch-plan nodes start a child execution through the executions manager and wait for its outcome;
 * branch nodes pick a case (:mod:`.branches`) and run its node as their child;
 * a task node whose attempt returns a dynamic workflow runs it as its children (:mod:`.dynamic_node`);
-* gate and array nodes fail at once: the embedded engine does not support them.
+* gate nodes wait for a signal (approve, wait_for_input) or a timer (sleep) (:mod:`.gate_node`);
+* array nodes run their sub-node once per element (:mod:`.array_node`).
 
 An aborted node (the run is terminated, or a sibling failed under FAIL_IMMEDIATELY) ends ABORTED with propeller's
 error code ``NodeAborted`` and the reason as message.
@@ -114,6 +115,8 @@ class NodeRunner:
                 ev.is_parent = True
         elif target == "branch_node":
             ev.is_parent = True
+        elif target == "array_node":
+            ev.is_array = True  # propeller marks every event of an array node (never is_parent: flytekit's remote)
         for name, value in fields.items():
             if value is None or value == "":
                 continue
@@ -200,14 +203,14 @@ class NodeRunner:
         if target == "branch_node":
             return self._branch()
         if target == "gate_node":
-            return self._unsupported("gate nodes (approve, wait_for_input, sleep)")
-        if target == "array_node":
-            return self._unsupported("array nodes (map tasks, array_node)")
-        return self.finish(_N.FAILED, error=_error("BadSpecification", f"node [{node.id}] has no target", _SYSTEM))
+            from flyteplane.admin.engine.gate_node import GateNode
 
-    def _unsupported(self, what: str) -> NodeOutcome:
-        message = f"{what} are not supported by the embedded admin's engine"
-        return self.finish(_N.FAILED, error=_error("NotSupported", message, _SYSTEM))
+            return GateNode(self).run()
+        if target == "array_node":
+            from flyteplane.admin.engine.array_node import ArrayNode
+
+            return ArrayNode(self).run()
+        return self.finish(_N.FAILED, error=_error("BadSpecification", f"node [{node.id}] has no target", _SYSTEM))
 
     def _recover(self) -> NodeOutcome | None:
         """Reuse the outputs of this node from the execution being recovered, if it succeeded there."""

@@ -14,9 +14,10 @@ from flyteidl.core import execution_pb2 as core_execution_pb2
 
 from flyteplane.admin.blobs import BlobStore
 from flyteplane.admin.compiler import IdentifierKey, identifier_key
+from flyteplane.admin.engine.agent_tasks import AgentTasks
 from flyteplane.admin.engine.events import Emitter
 from flyteplane.admin.engine.logs import LogStore
-from flyteplane.admin.engine.port import ChildLaunch, ChildOutcome, RecoveredNode
+from flyteplane.admin.engine.port import ChildLaunch, ChildOutcome, GateSignals, RecoveredNode
 from flyteplane.admin.engine.runtime import CancelToken
 from flyteplane.admin.engine.task_runner import ProcessTable
 
@@ -62,6 +63,10 @@ class EngineResources:
     terminate_child: Callable[[identifier_pb2.WorkflowExecutionIdentifier, str], None]
     launch_plan: Callable[[identifier_pb2.Identifier], launch_plan_pb2.LaunchPlan]
     """A launch plan a dynamic workflow calls (raises ``AdminError`` when there is none)."""
+    signals: GateSignals
+    """Gate nodes' signals, through the engine's port."""
+    agents: AgentTasks | None = None
+    """Runs tasks without a container through Flyte's agent protocol (:mod:`.agent_tasks`); None: no agents."""
 
 
 @dataclass

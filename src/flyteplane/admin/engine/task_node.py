@@ -1,4 +1,6 @@
-"""A task node: one task execution per attempt, each a local process (:mod:`.task_runner`).
+"""A task node: one task execution per attempt, each a local process (:mod:`.task_runner`; a raw container with
+copilot's data contract, :mod:`.raw_containers`) or, for a task without a container, an agent's task
+(:mod:`.agent_tasks`).
 
 Attempts report QUEUED -> RUNNING (with the log link) -> SUCCEEDED, FAILED (also when another attempt follows, as
 propeller reports it), or ABORTED. A failure is retried when it is recoverable (``error.pb`` of kind RECOVERABLE, a
@@ -8,11 +10,14 @@ and codes are propeller's: ``RetriesExhausted|<code>`` with ``[n/m] currentAttem
 and ``task execution timeout [1s] expired`` (each attempt may run the node's or else the task's ``metadata.timeout``;
 the node as a whole twice the node's timeout, after which it is TIMED_OUT with ``task active timeout [..]
 expired``).
+
+Echo tasks (type ``echo``) run no process: :mod:`.echo_task` hands their inputs on as outputs.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import shutil
 import time
 from pathlib import Path
@@ -21,11 +26,15 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from flyteidl.core import execution_pb2 as core_execution_pb2
-from flyteidl.core import literals_pb2, tasks_pb2
+from flyteidl.core import identifier_pb2, literals_pb2, tasks_pb2
 from flyteidl.event import event_pb2
+from google.protobuf import struct_pb2
 
 from flyteplane.admin.compiler import identifier_key
+from flyteplane.admin.engine.agent_tasks import AGENT_PLUGIN_ID, AgentAttempt
+from flyteplane.admin.engine.echo_task import ECHO_TASK_TYPE, run_echo
 from flyteplane.admin.engine.logs import LogStore
+from flyteplane.admin.engine.raw_containers import data_config_of, run_raw_container
 from flyteplane.admin.engine.runtime import execution_error as _error
 from flyteplane.admin.engine.runtime import go_duration_text, seconds_of
 from flyteplane.admin.engine.state import NodeOutcome
@@ -59,6 +68,12 @@ class TaskNode:
         self.timeout = node_timeout or task_timeout
         self.active_timeout = 2 * node_timeout if node_timeout else None
         self.deadline = time.monotonic() + self.active_timeout if self.active_timeout else None
+        agents = runner.state.services.agents
+        self.by_agent = self.task is not None and agents is not None and agents.serves(self.task)
+        self.plugin = AGENT_PLUGIN_ID if self.by_agent else "container"
+        # Where ``{{.input}}`` points: the node's own inputs.pb, or (an array node's element, which reads the whole
+        # array's inputs and picks its index) another node's.
+        self.inputs_key = self.state.node_key(runner.uid, "inputs.pb")
 
     def run(self) -> NodeOutcome:
         r = self.r
@@ -67,6 +82,8 @@ class TaskNode:
             return r.finish(
                 _N.FAILED, error=_error("TaskNotFound", f"task [{ref.name}] is not in the closure", _SYSTEM)
             )
+        if self.task.type == ECHO_TASK_TYPE:
+            return run_echo(r, self.task)
         if not r.acquire_slot():
             return r.finish(_N.ABORTED)
         try:
@@ -140,6 +157,7 @@ class TaskNode:
         output_uri: str = "",
         error: core_execution_pb2.ExecutionError | None = None,
         reason: str = "",
+        custom_info: struct_pb2.Struct | None = None,
     ) -> bool:
         r, task = self.r, self.task
         assert task is not None
@@ -157,7 +175,9 @@ class TaskNode:
         ev.parent_node_execution_id.node_id = r.uid
         ev.parent_node_execution_id.execution_id.CopyFrom(eid)
         ev.metadata.generated_name = f"{eid.name}-{r.uid}-{attempt}"
-        ev.metadata.plugin_identifier = "container"
+        ev.metadata.plugin_identifier = self.plugin
+        if custom_info is not None:
+            ev.custom_info.CopyFrom(custom_info)
         if logs:
             ev.logs.extend(logs)
         if output_uri:
@@ -178,8 +198,8 @@ class TaskNode:
         assert log_path is not None
         workdir = services.work_root / eid.project / eid.domain / eid.name / f"{r.uid}-{attempt}"
         paths = AttemptPaths(
-            inputs_url=state.local_url(state.node_key(r.uid, "inputs.pb")),
-            input_prefix_url=state.local_url(state.node_key(r.uid)),
+            inputs_url=state.local_url(self.inputs_key),
+            input_prefix_url=state.local_url(self.inputs_key.rsplit("/", 1)[0]),
             output_dir=services.blobs.path_of(out_key),
             output_prefix_url=state.local_url(out_key),
             raw_output_prefix=raw,
@@ -201,6 +221,15 @@ class TaskNode:
             kill_grace=services.kill_grace,
         )
         self._task_event(attempt, _T.QUEUED)
+        if self.by_agent:  # no container: Flyte's agent protocol (agent_tasks.py)
+            assert services.agents is not None
+            tid = identifier_pb2.TaskExecutionIdentifier(task_id=task.id, retry_attempt=attempt)
+            tid.node_execution_id.node_id = r.uid
+            tid.node_execution_id.execution_id.CopyFrom(eid)
+            agent_attempt = AgentAttempt(
+                task, r.inputs, paths, tid, spec.env, self.max_attempts, self.timeout, self.deadline, state.spec
+            )
+            return services.agents.run(agent_attempt, r.token, functools.partial(self._task_event, attempt))
         link = core_execution_pb2.TaskLog(
             uri=services.logs.url(log_name, services.http_endpoint()), name="stdout/stderr"
         )
@@ -209,7 +238,8 @@ class TaskNode:
             self._task_event(attempt, _T.RUNNING, logs=[link])
 
         try:
-            return run_attempt(spec, r.token, started, services.processes)
+            run = run_raw_container if data_config_of(task) is not None else run_attempt  # copilot's contract
+            return run(spec, r.token, started, services.processes)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
 

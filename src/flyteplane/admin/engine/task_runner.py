@@ -295,6 +295,9 @@ class Attempt:
     deadline: float | None = None
     """``time.monotonic()`` by which the whole node must be done (the node's ``metadata.timeout``)."""
     kill_grace: float = 2.0
+    result_reader: Callable[[Attempt, int, bytes], AttemptResult] | None = None
+    """How the finished process's result is read (``(attempt, exit code, stderr tail)``); None: :func:`read_result`
+    (``outputs.pb`` / ``error.pb``). Raw containers collect copilot's output files first (:mod:`.raw_containers`)."""
 
 
 @dataclass
@@ -471,7 +474,7 @@ def _supervise(
         log_file.flush()
     if ending is not None:
         return AttemptResult(ending, exit_code=exit_code)
-    return read_result(attempt, exit_code, b"".join(tail))
+    return (attempt.result_reader or read_result)(attempt, exit_code, b"".join(tail))
 
 
 def _stop(proc: subprocess.Popen[bytes], grace: float) -> None:
