@@ -45,6 +45,7 @@ from tests.admin import engine_dynamic_workflows as dw
 
 from flyteplane.admin import AdminServer
 from flyteplane.admin.config import AdminConfig
+from flyteplane.admin.engine.dynamic_node import DynamicBuildError, build_dynamic_workflow
 from flyteplane.admin.managers.engine_port import EngineAdmin
 from flyteplane.configuration import Config as PlaneConfig
 from flyteplane.remote import FlyteRemote as PlaneRemote
@@ -583,3 +584,48 @@ def test_a_dynamic_spec_that_does_not_build_fails_the_node(
     assert_nothing_open(stub, eid)
     if case == 3:
         assert "Value required [type]" in error.message
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The build on its own
+
+
+def _no_launch_plans(launch_plan_id: identifier_pb2.Identifier) -> Any:
+    raise AssertionError(f"no launch plan expected, asked for {launch_plan_id.name}")
+
+
+def _one_node_spec(task: tasks_pb2.TaskTemplate) -> dynamic_job_pb2.DynamicJobSpec:
+    node = workflow_pb2.Node(id="dn0", task_node=workflow_pb2.TaskNode(reference_id=task.id))
+    node.inputs.add(var="x").binding.scalar.primitive.integer = 1
+    return dynamic_job_pb2.DynamicJobSpec(
+        nodes=[node], tasks=[task, task], outputs=[literals_pb2.Binding(var="o0", binding=_promise("dn0", "o0"))]
+    )
+
+
+def test_the_build_passes_the_parent_containers_config_down_to_the_spec_tasks() -> None:
+    child = _task_template("child")
+    child.container.config.add(key="own", value="1")
+    parent = _task_template("parent")
+    parent.container.config.add(key="inherited", value="2")
+    spec = _one_node_spec(child)
+    workflow_id = identifier_pb2.Identifier(resource_type=identifier_pb2.WORKFLOW, name="dynamic_n0", version="v")
+    closure = build_dynamic_workflow(spec, workflow_id, parent, _no_launch_plans)
+    (compiled,) = closure.tasks  # the spec lists the task twice: compiled once
+    assert [(kv.key, kv.value) for kv in compiled.template.container.config] == [("own", "1"), ("inherited", "2")]
+    assert [kv.key for kv in spec.tasks[0].container.config] == ["own"]  # the spec itself is left alone
+    assert closure.primary.template.id == workflow_id
+    assert closure.primary.template.interface.outputs == parent.interface.outputs
+
+
+def test_the_build_refuses_sub_workflows_sharing_an_id() -> None:
+    task = _task_template("child")
+    spec = _one_node_spec(task)
+    twin = workflow_pb2.WorkflowTemplate(
+        id=identifier_pb2.Identifier(resource_type=identifier_pb2.WORKFLOW, project=PROJECT, name="sub", version="v")
+    )
+    spec.subworkflows.extend([twin, twin])
+    workflow_id = identifier_pb2.Identifier(resource_type=identifier_pb2.WORKFLOW, name="dynamic_n0", version="v")
+    with pytest.raises(DynamicBuildError) as raised:
+        build_dynamic_workflow(spec, workflow_id, _task_template("parent"), _no_launch_plans)
+    assert str(raised.value).startswith("[User] failed to Get requirements for subworkflows, caused by: Collected")
+    assert raised.value.kind == core_execution_pb2.ExecutionError.USER
