@@ -91,12 +91,20 @@ class TaskNode:
             attempt = 0
             while True:
                 result = self._attempt(attempt)
+                if result.outcome == "dynamic":
+                    # Propeller: the attempt succeeded, its outputs come from the workflow it returned.
+                    self._task_event(attempt, _T.SUCCEEDED)
+                    break
                 outcome = self._settle(attempt, result)
                 if outcome is not None:
                     return outcome
                 attempt += 1
         finally:
             self.state.slots.release()
+        # The slot is given back first: the dynamic workflow's own task nodes take slots of their own.
+        from flyteplane.admin.engine.dynamic_node import DynamicNode
+
+        return DynamicNode(r, self.task, attempt).run()
 
     def _settle(self, attempt: int, result: AttemptResult) -> NodeOutcome | None:
         """Report the attempt's end; return the node's outcome, or None when another attempt follows."""
