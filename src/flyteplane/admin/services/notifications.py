@@ -18,6 +18,7 @@ delivery is not retried: it is logged, and the execution it reports on is not to
 from __future__ import annotations
 
 import email.message
+import email.policy
 import json
 import logging
 import queue
@@ -188,7 +189,9 @@ class Notifier:
     def _send_email(self, message: Message) -> None:
         smtp = self._config.smtp
         assert smtp is not None
-        mail = email.message.EmailMessage()
+        # Headers fold only past RFC 5322's 998 characters: the stdlib's folding at 78 would start a quoted subject
+        # on a continuation line, which mail readers show with a leading blank.
+        mail = email.message.EmailMessage(policy=email.policy.SMTP.clone(max_line_length=998))
         mail["From"] = self._config.sender
         mail["To"] = ", ".join(message.recipients)
         mail["Subject"] = message.subject
