@@ -51,6 +51,7 @@ Phase = core_execution_pb2.WorkflowExecution
 # A task that only honors the container contract: an empty outputs.pb under {{.outputPrefix}}.
 NOOP = "import os, sys; os.makedirs(sys.argv[1], exist_ok=True); open(os.path.join(sys.argv[1], 'outputs.pb'), 'wb')"
 FAIL = "import sys; sys.exit(3)"
+SLEEP = "import time; time.sleep(60)"
 LOG = "flyteplane.admin.notifications"
 
 
@@ -81,14 +82,16 @@ def register(
     notifications: list[common_pb2.Notification],
     *,
     fail: bool = False,
+    code: str | None = None,
 ) -> identifier_pb2.Identifier:
-    """A one-task workflow (that succeeds, or fails) and its launch plan ``name`` with ``notifications``."""
+    """A one-task workflow (that succeeds, fails, or runs ``code``) and its launch plan ``name`` with
+    ``notifications``."""
     task_id = _id(identifier_pb2.TASK, f"{name}_task")
     template = tasks_pb2.TaskTemplate(id=task_id, type="raw-container", interface=interface_pb2.TypedInterface())
     template.metadata.runtime.type = tasks_pb2.RuntimeMetadata.FLYTE_SDK
     template.metadata.runtime.version = "1.16.0"
     template.container.image = "local"
-    template.container.command.extend([sys.executable, "-c", FAIL if fail else NOOP, "{{.outputPrefix}}"])
+    template.container.command.extend([sys.executable, "-c", code or (FAIL if fail else NOOP), "{{.outputPrefix}}"])
     stub.CreateTask(task_pb2.TaskCreateRequest(id=task_id, spec=task_pb2.TaskSpec(template=template)), timeout=10)
     wf_id = _id(identifier_pb2.WORKFLOW, f"{name}_wf")
     wf = workflow_pb2.WorkflowTemplate(id=wf_id, interface=interface_pb2.TypedInterface())
@@ -112,8 +115,9 @@ def run(
     *,
     notifications: list[common_pb2.Notification] | None = None,
     disable_all: bool = False,
+    terminate: bool = False,
 ) -> execution_pb2.Execution:
-    """Launch ``lp_id`` and wait for the execution to end."""
+    """Launch ``lp_id`` (and terminate it once it runs) and wait for the execution to end."""
     spec = execution_pb2.ExecutionSpec(launch_plan=lp_id, disable_all=disable_all)
     if notifications is not None:
         spec.notifications.notifications.extend(notifications)
@@ -124,6 +128,9 @@ def run(
         execution = stub.GetExecution(execution_pb2.WorkflowExecutionGetRequest(id=execution_id), timeout=10)
         if execution.closure.phase in (Phase.SUCCEEDED, Phase.FAILED, Phase.ABORTED, Phase.TIMED_OUT):
             return execution
+        if terminate and execution.closure.phase == Phase.RUNNING:
+            stub.TerminateExecution(execution_pb2.ExecutionTerminateRequest(id=execution_id, cause="enough"))
+            terminate = False
         assert time.monotonic() < deadline, "the execution did not end"
         time.sleep(0.1)
 
@@ -393,6 +400,18 @@ def test_starttls_and_login(stub_of, smtp_tls: tuple[SmtpSink, Path]) -> None:
     assert [to for to, _ in sink.mails] == [["ops@example.org"]]
 
 
+def test_a_terminated_execution_notifies_aborted(stub_of, smtp: SmtpSink) -> None:
+    admin = admin_with(NotificationsConfig(smtp=SmtpServer("127.0.0.1", smtp.port)))
+    stub = stub_of(admin)
+    lp_id = register(stub, "slow", [email_to("ops@example.org", phases=(Phase.ABORTED,))], code=SLEEP)
+    aborted = run(stub, lp_id, terminate=True)
+    flushed(admin)
+    assert aborted.closure.phase == Phase.ABORTED
+    assert [mail["Subject"] for _, mail in smtp.mails] == [
+        f'Notice: Execution "{aborted.id.name}" has aborted in "development".'
+    ]
+
+
 # --- which notifications apply ----------------------------------------------------------------------------------------
 
 
@@ -605,3 +624,37 @@ def test_sandbox_refuses_notification_flags_that_do_not_fit(flags: list[str], me
 
     assert main(["sandbox", "--in-memory", *flags]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_a_sandbox_with_notification_flags_delivers_and_prints_the_log_line(tmp_path: Path, webhook, smtp) -> None:
+    from tests.cli.support import start_sandbox
+
+    slack = webhook()
+    grpc_port, http_port = free_ports(2)
+    sandbox = start_sandbox(
+        tmp_path,
+        "--in-memory",
+        "--port", str(grpc_port),
+        "--http-port", str(http_port),
+        "--smtp-host", "127.0.0.1",
+        "--smtp-port", str(smtp.port),
+        "--notify-sender", "sandbox@example.org",
+        "--slack-webhook", slack.url,
+    )  # fmt: skip
+    try:
+        sandbox.wait_ready()
+        with grpc.insecure_channel(f"127.0.0.1:{grpc_port}") as channel:
+            stub = admin_pb2_grpc.AdminServiceStub(channel)
+            ok = run(stub, register(stub, "ok", [email_to("ops@example.org"), slack_to("c@example.org")]))
+        deadline = time.monotonic() + 30
+        while len(smtp.mails) + len(slack.received) < 2 or "notification slack" not in sandbox.stderr:
+            assert time.monotonic() < deadline, sandbox.stderr
+            time.sleep(0.1)
+    finally:
+        assert sandbox.stop() == 0
+    assert [(to, mail["From"]) for to, mail in smtp.mails] == [(["ops@example.org"], "sandbox@example.org")]
+    assert [body["execution"]["name"] for body in slack.received] == [ok.id.name]
+    assert (
+        f"flyteplane admin: notification email to ops@example.org for flytesnacks/development/{ok.id.name} "
+        f"SUCCEEDED: delivered by email through 127.0.0.1:{smtp.port}\n"
+    ) in sandbox.stderr
