@@ -18,6 +18,7 @@ What depends on what::
     Node/TaskExecutionManager                     <- DataProxyManager (GetData)
     Endpoints.http (known once the HTTP side listens) <- Engine (log links), DataProxyManager (signed URLs)
     ScheduleRepository, ExecutionManager.create_execution <- Scheduler (fires schedules of active launch plans)
+    Notifier (sends ended executions' notifications) <- EventRecorder (terminal workflow events)
 
 Parts with a lifecycle say so by being :class:`Lifecycle`; :meth:`AdminServices.start` starts them after the
 seed projects exist, and :meth:`AdminServices.stop` stops them in reverse.
@@ -52,6 +53,7 @@ from flyteplane.admin.managers.task_executions import TaskExecutionManager
 from flyteplane.admin.managers.tasks import TaskManager
 from flyteplane.admin.managers.version import VersionManager
 from flyteplane.admin.managers.workflows import WorkflowManager
+from flyteplane.admin.services.notifications import Notifier
 from flyteplane.admin.services.scheduler import Scheduler
 from flyteplane.admin.store.db import Store
 from flyteplane.admin.store.schedules import ScheduleRepository
@@ -104,6 +106,8 @@ class AdminServices:
     signals: SignalManager
     scheduler: Scheduler | None
     """Fires the schedules of active launch plans (None when ``AdminConfig.scheduler`` is off)."""
+    notifier: Notifier
+    """Sends the notifications of ended executions (``AdminConfig.notifications``)."""
 
     @property
     def managers(self) -> tuple[object, ...]:
@@ -127,8 +131,10 @@ class AdminServices:
 
     @property
     def lifecycle(self) -> tuple[Lifecycle, ...]:
-        """What runs in the background, in start order."""
-        return (self.engine,) if self.scheduler is None else (self.engine, self.scheduler)
+        """What runs in the background, in start order (the notifier first, so it outlives the engine's last
+        events at stop)."""
+        parts: tuple[Lifecycle, ...] = (self.notifier, self.engine)
+        return parts if self.scheduler is None else (*parts, self.scheduler)
 
     def start(self) -> None:
         """Seed the configured projects, then start the background parts (before the first RPC can arrive, so
@@ -163,7 +169,8 @@ def build_services(config: AdminConfig, store: Store, *, context: AdminContext |
     ctx = context if context is not None else build_context(config, store)
     endpoints = Endpoints()
     endings = RunEndings()
-    recorder = EventRecorder(ctx, endings)
+    notifier = Notifier(config.notifications)
+    recorder = EventRecorder(ctx, endings, on_ended=notifier.execution_ended)
     workflows = WorkflowManager(ctx)
     creator = ExecutionCreator(ctx, single_tasks=SingleTaskWorkflows(ctx.store, workflows.create_workflow))
     signals = SignalManager(ctx)
@@ -207,4 +214,5 @@ def build_services(config: AdminConfig, store: Store, *, context: AdminContext |
         task_executions=task_executions,
         signals=signals,
         scheduler=scheduler,
+        notifier=notifier,
     )

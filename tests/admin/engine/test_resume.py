@@ -15,18 +15,25 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import grpc
 import pytest
-from flyteidl.admin import signal_pb2, task_execution_pb2
+from flyteidl.admin import execution_pb2, signal_pb2, task_execution_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.core import identifier_pb2, literals_pb2, workflow_pb2
 from flyteidl.event import event_pb2
+from flyteidl.service import admin_pb2_grpc
 from flytekit import LaunchPlan, sleep, wait_for_input, workflow
+from flytekit.configuration import Config, ImageConfig, SerializationSettings
+from flytekit.remote import FlyteRemote
 from sqlalchemy import select
+from tests.admin import engine_dynamic_workflows as dw
 from tests.admin import engine_map_workflows as mw
 from tests.admin import engine_workflows as wf
+from tests.admin.engine import test_dynamic as dyn
 from tests.admin.engine.test_array_nodes import compile_map, int_list, values
-from tests.admin.engine.test_engine import REPO, Harness, compile_entity, eventually, ints, output
+from tests.admin.engine.test_engine import DOMAIN, PROJECT, REPO, Harness, compile_entity, eventually, ints, output
 
+from flyteplane.admin import AdminServer
 from flyteplane.admin.config import AdminConfig, AdminContext
 from flyteplane.admin.engine import ChildLaunch
 from flyteplane.admin.engine.events import Emitter
@@ -433,3 +440,50 @@ def test_the_emitter_drops_what_the_admin_refuses_and_gives_up_once_halted() -> 
     stopped = Recorder(0, OSError())
     assert Emitter(stopped, lambda: True).workflow(_eid(), WF.FAILED) is False and stopped.tries == 0
     assert Emitter(stopped, lambda: True).workflow(_eid(), WF.FAILED, force=True) is True
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# A dynamic node, through the admin (pyflyte-execute writes the dynamic spec)
+
+
+def test_a_dynamic_node_resumes_its_children_without_running_the_task_again(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    config = AdminConfig(seed_projects=(PROJECT,), task_pythonpath=(str(REPO),), task_kill_grace_seconds=0.5)
+    settings = SerializationSettings(
+        image_config=ImageConfig.auto_default_image(), project=PROJECT, domain=DOMAIN, version="naps"
+    )
+    with AdminServer(state, config=config) as first:
+        remote = FlyteRemote(Config.for_endpoint(first.endpoint, insecure=True), PROJECT, DOMAIN)
+        registered = remote.register_workflow(dw.naps_wf, serialization_settings=settings, version="naps")
+        eid = remote.execute(registered, inputs={"n": 2, "seconds": 6}).id.to_flyte_idl()
+        stub = admin_pb2_grpc.AdminServiceStub(grpc.insecure_channel(first.endpoint))
+
+        def naps_running() -> bool:
+            try:
+                kids = dyn.children(stub, eid, "n0")
+            except grpc.RpcError:
+                return False
+            naps = [k for k in kids.values() if k.metadata.spec_node_id.startswith("dn")]
+            return len(naps) == 2 and all(
+                any(a.closure.phase == TASK.RUNNING for a in dyn.attempts(stub, k.id)) for k in naps
+            )
+
+        eventually(naps_running, timeout=120)
+    with AdminServer(state, config=config) as second:
+        stub = admin_pb2_grpc.AdminServiceStub(grpc.insecure_channel(second.endpoint))
+
+        def ended() -> Any:
+            got = stub.GetExecution(execution_pb2.WorkflowExecutionGetRequest(id=eid))
+            return got if got.closure.phase not in (WF.RUNNING, WF.QUEUED) else None
+
+        assert eventually(ended, timeout=120).closure.phase == WF.SUCCEEDED
+        # The dynamic task ran once; each child's interrupted attempt was followed by a second one.
+        parent_attempts = dyn.attempts(stub, dyn.node_id(eid, "n0"))
+        assert [a.closure.phase for a in parent_attempts] == [TASK.SUCCEEDED]
+        naps = [k for k in dyn.children(stub, eid, "n0").values() if k.metadata.spec_node_id.startswith("dn")]
+        assert len(naps) == 2
+        for kid in naps:
+            tries = sorted(dyn.attempts(stub, kid.id), key=lambda a: a.id.retry_attempt)
+            assert [a.closure.phase for a in tries] == [TASK.FAILED, TASK.SUCCEEDED]
+            assert tries[0].closure.error.code == INTERRUPTED_CODE
+        dyn.assert_nothing_open(stub, eid)

@@ -145,6 +145,7 @@ class Engine:
             launch_child=self._launch_child,
             wait_child=self._wait_child,
             terminate_child=self.terminate,
+            launch_plan=lambda launch_plan_id: self.port.get_launch_plan(launch_plan_id),
             signals=port,
             agents=self.agents,
         )

@@ -8,6 +8,7 @@ another attempt follows), or ABORTED). Kinds:
 * sub-workflow nodes run the sub-workflow's DAG (:mod:`.dag`) with child node ids ``<node>-0-<child>``;
 * launch-plan nodes start a child execution through the executions manager and wait for its outcome;
 * branch nodes pick a case (:mod:`.branches`) and run its node as their child;
+* a task node whose attempt returns a dynamic workflow runs it as its children (:mod:`.dynamic_node`);
 * gate nodes wait for a signal (approve, wait_for_input) or a timer (sleep) (:mod:`.gate_node`);
 * array nodes run their sub-node once per element (:mod:`.array_node`).
 
@@ -51,13 +52,19 @@ _SLOT_POLL = 0.1
 
 @dataclass(frozen=True)
 class Scope:
-    """Where a node sits: top level, or inside the parent node ``parent_id`` (a sub-workflow or branch node)."""
+    """Where a node sits: top level, or inside the parent node ``parent_id`` (a sub-workflow, branch or dynamic
+    node). ``in_dynamic_chain``: some node above is dynamic (propeller's ``IsInDynamicChain`` of the parent info)."""
 
     parent_id: str | None = None
     parent_attempt: int = 0
+    in_dynamic_chain: bool = False
 
     def node_id(self, spec_node_id: str) -> str:
         return child_node_id(self.parent_id, self.parent_attempt, spec_node_id)
+
+    def inside(self, parent_id: str, parent_attempt: int, *, dynamic: bool = False) -> Scope:
+        """The scope of the children of node ``parent_id`` of this scope (propeller's ``CreateParentInfo``)."""
+        return Scope(parent_id, parent_attempt, self.in_dynamic_chain or dynamic)
 
 
 class NodeRunner:
@@ -81,6 +88,8 @@ class NodeRunner:
         self._running_sent = False
         # This node's record when the run resumes one an earlier admin process left (None: not recorded).
         self.recorded = state.resumed.nodes.get(self.uid) if state.resumed is not None else None
+        self.is_dynamic = False
+        """Set once a task attempt produced a dynamic workflow: every later event says so (:mod:`.dynamic_node`)."""
 
     # -- events -----------------------------------------------------------------------------------------------
     def event(self, phase: int, **fields: Any) -> event_pb2.NodeExecutionEvent:
@@ -97,6 +106,8 @@ class NodeRunner:
         if self.scope.parent_id is not None:
             ev.parent_node_metadata.node_id = self.scope.parent_id
             ev.retry_group = str(self.scope.parent_attempt)
+        ev.is_in_dynamic_chain = self.scope.in_dynamic_chain
+        ev.is_dynamic = self.is_dynamic
         target = node.WhichOneof("target")
         if target == "task_node":
             ev.target_entity.CopyFrom(node.task_node.reference_id)
@@ -239,6 +250,15 @@ class NodeRunner:
             ),
         )
 
+    def resumed_dynamic_attempt(self) -> int | None:
+        """The attempt whose dynamic workflow was running, when the run resumes a dynamic node (DYNAMIC_RUNNING on
+        record, its last attempt SUCCEEDED): the workflow goes on and the task does not run again."""
+        recorded = self.recorded
+        if recorded is None or recorded.phase != _N.DYNAMIC_RUNNING or not recorded.attempts:
+            return None
+        last = max(recorded.attempts, key=lambda a: a.id.retry_attempt)
+        return last.id.retry_attempt if last.phase == core_execution_pb2.TaskExecution.SUCCEEDED else None
+
     def recorded_start(self) -> timestamp_pb2.Timestamp | None:
         """When this node was reported RUNNING, if the run resumes and it was."""
         return self.recorded.started_at if self.recorded is not None else None
@@ -285,7 +305,7 @@ class NodeRunner:
         self.mark_running()
         from flyteplane.admin.engine.dag import run_workflow
 
-        outcome = run_workflow(self.state, compiled, self.inputs, Scope(self.uid, 0), self.token.child())
+        outcome = run_workflow(self.state, compiled, self.inputs, self.scope.inside(self.uid, 0), self.token.child())
         return self._settle_child(outcome)
 
     def _settle_child(self, outcome: NodeOutcome) -> NodeOutcome:
@@ -301,7 +321,7 @@ class NodeRunner:
             chosen = decide_branch(self.node.branch_node.if_else, self.inputs)
         except BranchError as e:
             return self.finish(_N.FAILED, error=_error(e.code, str(e)))
-        child = NodeRunner(self.state, chosen, Scope(self.uid, 0), self.lookup, self.token)
+        child = NodeRunner(self.state, chosen, self.scope.inside(self.uid, 0), self.lookup, self.token)
         return self._settle_child(child.run())
 
     def _launch_plan(self) -> NodeOutcome:

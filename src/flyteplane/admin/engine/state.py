@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flyteidl.admin import execution_pb2
+from flyteidl.admin import execution_pb2, launch_plan_pb2
 from flyteidl.core import compiler_pb2, identifier_pb2, literals_pb2, tasks_pb2, workflow_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 
@@ -65,6 +65,8 @@ class EngineResources:
     launch_child: Callable[[ChildLaunch], identifier_pb2.WorkflowExecutionIdentifier]
     wait_child: Callable[[identifier_pb2.WorkflowExecutionIdentifier, CancelToken], ChildOutcome]
     terminate_child: Callable[[identifier_pb2.WorkflowExecutionIdentifier, str], None]
+    launch_plan: Callable[[identifier_pb2.Identifier], launch_plan_pb2.LaunchPlan]
+    """A launch plan a dynamic workflow calls (raises ``AdminError`` when there is none)."""
     signals: GateSignals
     """Gate nodes' signals, through the engine's port."""
     agents: AgentTasks | None = None

@@ -86,6 +86,11 @@ class TaskNode:
             )
         if self.task.type == ECHO_TASK_TYPE:
             return run_echo(r, self.task)
+        dynamic_attempt = r.resumed_dynamic_attempt()
+        if dynamic_attempt is not None:  # a resumed run: the dynamic workflow goes on, the task does not run again
+            from flyteplane.admin.engine.dynamic_node import DynamicNode
+
+            return DynamicNode(r, self.task, dynamic_attempt).run()
         resumed = r.resume_attempts()
         if isinstance(resumed, NodeOutcome):
             return resumed
@@ -97,12 +102,20 @@ class TaskNode:
             attempt = first_attempt
             while True:
                 result = self._attempt(attempt)
+                if result.outcome == "dynamic":
+                    # Propeller: the attempt succeeded, its outputs come from the workflow it returned.
+                    self._task_event(attempt, _T.SUCCEEDED)
+                    break
                 outcome = self._settle(attempt, result)
                 if outcome is not None:
                     return outcome
                 attempt += 1
         finally:
             self.state.slots.release()
+        # The slot is given back first: the dynamic workflow's own task nodes take slots of their own.
+        from flyteplane.admin.engine.dynamic_node import DynamicNode
+
+        return DynamicNode(r, self.task, attempt).run()
 
     def _settle(self, attempt: int, result: AttemptResult) -> NodeOutcome | None:
         """Report the attempt's end; return the node's outcome, or None when another attempt follows."""

@@ -303,7 +303,7 @@ class Attempt:
 @dataclass
 class AttemptResult:
     """How an attempt ended. ``outcome`` is ``succeeded``, ``failed``, ``aborted``, ``timed_out`` (the attempt ran
-    past the task's timeout) or ``node_timed_out`` (past the node's)."""
+    past the task's timeout), ``node_timed_out`` (past the node's) or ``dynamic`` (it wrote ``futures.pb``)."""
 
     outcome: str
     outputs: literals_pb2.LiteralMap | None = None
@@ -512,13 +512,9 @@ def read_result(attempt: Attempt, exit_code: int, stderr_tail: bytes) -> Attempt
             error.timestamp.CopyFrom(err.timestamp)
         recoverable = err.kind == errors_pb2.ContainerError.RECOVERABLE
         return AttemptResult("failed", error=error, recoverable=recoverable, exit_code=exit_code)
-    if (out / FUTURES_FILE).is_file():
-        return _failure(
-            "DynamicNotSupported",
-            "the task returned a dynamic workflow (futures.pb); dynamic workflows are not supported by the embedded "
-            "admin's engine",
-            _SYSTEM,
-        )
+    if exit_code == 0 and (out / FUTURES_FILE).is_file():
+        # A dynamic task: its outputs come from the workflow it returned (the task node runs it, .dynamic_node).
+        return AttemptResult("dynamic", exit_code=exit_code)
     if exit_code != 0:
         how = f"was killed by signal {-exit_code}" if exit_code < 0 else f"exited with code {exit_code}"
         message = f"the task process {how} without writing {ERROR_FILE}"
