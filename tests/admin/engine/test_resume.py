@@ -17,7 +17,7 @@ from typing import Any
 
 import grpc
 import pytest
-from flyteidl.admin import execution_pb2, signal_pb2, task_execution_pb2
+from flyteidl.admin import common_pb2, execution_pb2, node_execution_pb2, signal_pb2, task_execution_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.core import identifier_pb2, literals_pb2, workflow_pb2
 from flyteidl.event import event_pb2
@@ -35,6 +35,7 @@ from tests.admin.engine.test_engine import DOMAIN, PROJECT, REPO, Harness, compi
 
 from flyteplane.admin import AdminServer
 from flyteplane.admin.config import AdminConfig, AdminContext
+from flyteplane.admin.domain.names import child_execution_name
 from flyteplane.admin.engine import ChildLaunch
 from flyteplane.admin.engine.events import Emitter
 from flyteplane.admin.engine.port import LaunchedChild
@@ -454,4 +455,58 @@ def test_a_dynamic_node_resumes_its_children_without_running_the_task_again(tmp_
             tries = sorted(dyn.attempts(stub, kid.id), key=lambda a: a.id.retry_attempt)
             assert [a.closure.phase for a in tries] == [TASK.FAILED, TASK.SUCCEEDED]
             assert tries[0].closure.error.code == INTERRUPTED_CODE
+        dyn.assert_nothing_open(stub, eid)
+
+
+@workflow
+def naps_once(x: int) -> int:
+    return dw.nap(x=x)
+
+
+naps_once_lp = LaunchPlan.get_or_create(naps_once, name="resume_naps_once_lp")
+
+
+@workflow
+def calls_a_napper(x: int) -> int:
+    return wf.add_one(x=naps_once_lp(x=x))
+
+
+def test_a_launch_plan_node_keeps_its_one_child_through_the_admin(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    config = AdminConfig(seed_projects=(PROJECT,), task_pythonpath=(str(REPO),), task_kill_grace_seconds=0.5)
+    settings = SerializationSettings(
+        image_config=ImageConfig.auto_default_image(), project=PROJECT, domain=DOMAIN, version="lp"
+    )
+    with AdminServer(state, config=config) as first:
+        remote = FlyteRemote(Config.for_endpoint(first.endpoint, insecure=True), PROJECT, DOMAIN)
+        registered = remote.register_workflow(calls_a_napper, serialization_settings=settings, version="lp")
+        eid = remote.execute(registered, inputs={"x": 6}).id.to_flyte_idl()
+        child = identifier_pb2.WorkflowExecutionIdentifier(
+            project=PROJECT, domain=DOMAIN, name=child_execution_name(eid.name, "n0")
+        )
+        stub = admin_pb2_grpc.AdminServiceStub(grpc.insecure_channel(first.endpoint))
+
+        def napping() -> bool:
+            try:
+                return any(a.closure.phase == TASK.RUNNING for a in dyn.attempts(stub, dyn.node_id(child, "n0")))
+            except grpc.RpcError:  # NOT_FOUND until the child and its node exist
+                return False
+
+        eventually(napping, timeout=120)
+    with AdminServer(state, config=config) as second:
+        stub = admin_pb2_grpc.AdminServiceStub(grpc.insecure_channel(second.endpoint))
+
+        def ended() -> Any:
+            got = stub.GetExecution(execution_pb2.WorkflowExecutionGetRequest(id=eid))
+            return got if got.closure.phase not in (WF.RUNNING, WF.QUEUED) else None
+
+        assert eventually(ended, timeout=120).closure.phase == WF.SUCCEEDED
+        project = common_pb2.NamedEntityIdentifier(project=PROJECT, domain=DOMAIN)
+        listed = stub.ListExecutions(common_pb2.ResourceListRequest(id=project, limit=10))
+        assert sorted(e.id.name for e in listed.executions) == sorted([eid.name, child.name])  # one child
+        node = stub.GetNodeExecution(node_execution_pb2.NodeExecutionGetRequest(id=dyn.node_id(eid, "n0")))
+        assert node.closure.workflow_node_metadata.executionId == child
+        assert stub.GetExecution(execution_pb2.WorkflowExecutionGetRequest(id=child)).closure.phase == WF.SUCCEEDED
+        tries = sorted(dyn.attempts(stub, dyn.node_id(child, "n0")), key=lambda a: a.id.retry_attempt)
+        assert [a.closure.phase for a in tries] == [TASK.FAILED, TASK.SUCCEEDED]
         dyn.assert_nothing_open(stub, eid)
