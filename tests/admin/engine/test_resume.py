@@ -97,7 +97,10 @@ class ResumingHarness(Harness):
             return LaunchedChild(
                 identifier_pb2.WorkflowExecutionIdentifier(project="flytesnacks", domain="development", name=name), None
             )
-        return super().launch_child(launch)
+        launched = super().launch_child(launch)
+        assert launched.run is not None
+        launched.run.spec.metadata.parent_node_execution.CopyFrom(parent)  # as CreateExecution records a child
+        return launched
 
 
 @pytest.fixture
@@ -244,6 +247,21 @@ def test_a_launch_plan_node_keeps_its_one_child(restart: Callable[[], Harness]) 
     assert second.tap.node_phases(eid.name, "n0") == ["SUCCEEDED"]
     assert sorted(m["attempt"] for m in second.marked("sleepy")) == [0, 1]
     first.no_refusals()
+    second.no_refusals()
+
+
+def test_a_child_whose_parent_does_not_go_on_is_aborted(restart: Callable[[], Harness]) -> None:
+    first = restart()
+    eid = first.start(compile_entity(calls_a_sleeper), ints(x=600))
+    eventually(lambda: first.marked("sleepy"))
+    child = identifier_pb2.WorkflowExecutionIdentifier(project=eid.project, domain=eid.domain, name=f"{eid.name}-n0")
+    shutil.rmtree(first.blobs.path_of(f"{run_prefix(eid)}/run"))  # the parent cannot be resumed
+
+    second = restart()
+    assert second.execution(eid)[0] == "FAILED"
+    assert second.execution(child)[0] == "ABORTED"
+    assert _phases(second, child)["n0"] == "ABORTED"
+    assert not second.engine.is_running(child)
     second.no_refusals()
 
 
