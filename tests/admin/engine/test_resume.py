@@ -72,6 +72,12 @@ def waits_for_a_number(x: int) -> int:
 
 
 @workflow
+def waits_briefly(x: int) -> int:
+    y = wait_for_input("soon", timeout=datetime.timedelta(seconds=4), expected_type=int)
+    return wf.summ(a=x, b=y)
+
+
+@workflow
 def sleeps(x: int) -> int:
     return wf.sleepy(x=x)
 
@@ -225,6 +231,23 @@ def test_a_signal_gate_keeps_waiting_and_set_signal_releases_it(restart: Callabl
     assert _wait_end(second, eid) == "SUCCEEDED"
     assert output(second.outputs(eid)) == 42
     assert second.tap.node_phases(eid.name, "n0") == ["SUCCEEDED"]
+    first.no_refusals()
+    second.no_refusals()
+
+
+def test_a_signal_gate_keeps_its_timeout_across_a_restart(restart: Callable[[], Harness]) -> None:
+    first = restart()
+    eid = first.start(compile_entity(waits_briefly), ints(x=1))
+    eventually(lambda: "RUNNING" in first.tap.node_phases(eid.name, "n0"))
+    started = first.tap.node_events(eid.name, "n0")[-1].occurred_at.ToNanoseconds() / 1e9
+    time.sleep(2.0)
+
+    second = restart()
+    assert _wait_end(second, eid) == "FAILED"
+    (ended,) = second.tap.node_events(eid.name, "n0")
+    assert ended.error.code == "RetriesExhausted|TimeoutExpired"
+    # Four seconds after the recorded start, not four seconds after the restart.
+    assert 4.0 <= ended.occurred_at.ToNanoseconds() / 1e9 - started < 5.5
     first.no_refusals()
     second.no_refusals()
 

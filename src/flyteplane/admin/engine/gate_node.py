@@ -77,6 +77,12 @@ class GateNode:
         retries = node.metadata.retries.retries if node.metadata.HasField("retries") else 0
         self.max_attempts = retries + 1
         self.queued_at = time.monotonic()  # the node has just been reported QUEUED
+        # A resumed gate (its run outlived an admin process) counts its deadlines from its recorded start.
+        recorded = runner.recorded_start()
+        self._resumed_start: float | None = None
+        if recorded is not None:
+            self._resumed_start = time.monotonic() - max(0.0, time.time() - recorded.ToNanoseconds() / 1e9)
+            self.queued_at = self._resumed_start
 
     def run(self) -> NodeOutcome:
         r = self.r
@@ -147,7 +153,8 @@ class GateNode:
         signals = r.state.services.signals
         ident = identifier_pb2.SignalIdentifier(signal_id=signal_id)
         ident.execution_id.CopyFrom(r.state.execution_id)
-        started = time.monotonic()
+        started = self._resumed_start if self._resumed_start is not None else time.monotonic()
+        self._resumed_start = None  # a later attempt starts when it starts
         # Watch before each read, and let a cancellation wake the same wait: no value and no abort is missed.
         with signals.watch_signal(ident) as woken, r.token.waking(woken):
             while True:
