@@ -26,8 +26,16 @@ by node execution id, so nodes under a sub-workflow, a branch, an array or a dyn
   and allows :data:`MAX_SYSTEM_FAILURES` of them (its ``max-node-retries-system-failures`` default), after which
   the node fails;
 * a sleep gate keeps its deadline (its RUNNING event's ``occurred_at`` is the record's ``started_at``); a signal
-  gate asks for its signal again and keeps waiting; a launch-plan node finds its child execution by its
-  deterministic name (the child is resumed too, as a run of its own) and waits for it again.
+  gate asks for its signal again and keeps waiting, its timeouts counted from the same recorded start; a
+  launch-plan node finds its child execution by its deterministic name (the child is resumed too, as a run of its
+  own) and waits for it again;
+* a dynamic node (DYNAMIC_RUNNING on record, its last attempt SUCCEEDED) does not run its task again: its workflow
+  is built again from the attempt's ``futures.pb`` and its children are found under the same ids;
+* an array node's task execution goes on (higher phase versions); in FULL_STATE its elements are node executions,
+  and those that ended are kept, the others run again; in MINIMAL_STATE every element runs again.
+
+An attempt whose process had ended but whose end was not recorded yet is interrupted too (the process is gone and
+its exit status with it): at least once, as propeller reruns a task whose pod was lost.
 """
 
 from __future__ import annotations
