@@ -19,7 +19,7 @@ from flytekit import LaunchPlan
 
 from flyteplane.admin.engine.resume import INTERRUPTED_CODE
 from tests.admin.engine.test_engine import _register, ints
-from tests.admin.engine.test_resume import sleeps_then_adds, three_steps, waits_for_a_number
+from tests.admin.engine_resume_workflows import sleeps_then_adds, three_steps, waits_for_a_number
 from tests.cli.support import SandboxProcess, free_ports, start_sandbox
 
 PROJECT, DOMAIN = "flytesnacks", "development"

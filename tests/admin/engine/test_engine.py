@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -777,7 +776,7 @@ def test_start_ends_what_an_earlier_admin_left_running_and_cannot_resume(
     with pytest.raises(ProcessLookupError):
         os.kill(mark["pid"], 0)
     assert first.execution(eid)[0] == "RUNNING"
-    shutil.rmtree(ctx.blobs.path_of(f"{run_prefix(eid)}/run"))  # as an admin that kept no run request
+    ctx.blobs.path_of(f"{run_prefix(eid)}/run.pb").unlink()  # as an admin that kept no run request
 
     # A task process a hard-killed admin left behind, recorded in the state directory.
     orphan = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True)

@@ -7,8 +7,6 @@ Every event of both goes through a :class:`Tap`: neither engine may send an even
 
 from __future__ import annotations
 
-import datetime
-import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -22,24 +20,25 @@ from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.core import identifier_pb2, literals_pb2, workflow_pb2
 from flyteidl.event import event_pb2
 from flyteidl.service import admin_pb2_grpc
-from flytekit import LaunchPlan, sleep, wait_for_input, workflow
 from flytekit.configuration import Config, ImageConfig, SerializationSettings
 from flytekit.remote import FlyteRemote
 from sqlalchemy import select
 from tests.admin import engine_dynamic_workflows as dw
 from tests.admin import engine_map_workflows as mw
+from tests.admin import engine_resume_workflows as rw
 from tests.admin import engine_workflows as wf
 from tests.admin.engine import test_dynamic as dyn
 from tests.admin.engine.test_array_nodes import compile_map, int_list, values
 from tests.admin.engine.test_engine import DOMAIN, PROJECT, REPO, Harness, compile_entity, eventually, ints, output
 
 from flyteplane.admin import AdminServer
+from flyteplane.admin.blobs import BlobStore
 from flyteplane.admin.config import AdminConfig, AdminContext
 from flyteplane.admin.domain.names import child_execution_name
-from flyteplane.admin.engine import ChildLaunch
+from flyteplane.admin.engine import ChildLaunch, RunRequest
 from flyteplane.admin.engine.events import Emitter
 from flyteplane.admin.engine.port import LaunchedChild
-from flyteplane.admin.engine.resume import INTERRUPTED_CODE, run_prefix
+from flyteplane.admin.engine.resume import INTERRUPTED_CODE, load_run, run_prefix, save_run
 from flyteplane.admin.engine.settle import RESTART_MESSAGE
 from flyteplane.admin.errors import already_exists
 from flyteplane.admin.store import execution_schema as xs
@@ -48,46 +47,6 @@ WF = core_execution_pb2.WorkflowExecution
 NODE = core_execution_pb2.NodeExecution
 TASK = core_execution_pb2.TaskExecution
 WAIT = 60.0
-
-
-@workflow
-def three_steps(x: int) -> int:
-    a = wf.add_one(x=x)
-    b = wf.sleepy(x=a)
-    return wf.double(x=b)
-
-
-@workflow
-def sleeps_then_adds(x: int) -> int:
-    pause = sleep(datetime.timedelta(seconds=4))
-    a = wf.add_one(x=x)
-    pause >> a
-    return a
-
-
-@workflow
-def waits_for_a_number(x: int) -> int:
-    y = wait_for_input("bump", timeout=datetime.timedelta(hours=1), expected_type=int)
-    return wf.summ(a=x, b=y)
-
-
-@workflow
-def waits_briefly(x: int) -> int:
-    y = wait_for_input("soon", timeout=datetime.timedelta(seconds=4), expected_type=int)
-    return wf.summ(a=x, b=y)
-
-
-@workflow
-def sleeps(x: int) -> int:
-    return wf.sleepy(x=x)
-
-
-sleeps_lp = LaunchPlan.get_or_create(sleeps, name="resume_sleeps_lp")
-
-
-@workflow
-def calls_a_sleeper(x: int) -> int:
-    return wf.add_one(x=sleeps_lp(x=x))
 
 
 class ResumingHarness(Harness):
@@ -121,7 +80,7 @@ def restart(make_ctx: Callable[..., AdminContext], tmp_path: Path) -> Iterator[C
         if made:
             made[-1].engine.stop()
         harness = ResumingHarness(ctx, tmp_path / "marks")
-        harness.children["resume_sleeps_lp"] = compile_entity(sleeps)
+        harness.children["resume_sleeps_lp"] = compile_entity(rw.sleeps)
         harness._names = len(made) * 100  # new runs of a later harness get names of their own
         harness.engine.start()
         made.append(harness)
@@ -156,7 +115,7 @@ def _wait_end(harness: Harness, eid: Any) -> str:
 
 def test_a_stopped_run_resumes_without_running_the_finished_task_again(restart: Callable[[], Harness]) -> None:
     first = restart()
-    eid = first.start(compile_entity(three_steps), ints(x=29))  # sleepy sleeps (29 + 1) / 10 = 3 s
+    eid = first.start(compile_entity(rw.three_steps), ints(x=29))  # sleepy sleeps (29 + 1) / 10 = 3 s
     eventually(lambda: first.marked("sleepy") and "RUNNING" in first.tap.task_phases(eid.name, "n1", 0))
     assert len(first.marked("add_one")) == 1
 
@@ -198,7 +157,7 @@ def test_an_interrupted_attempt_does_not_use_up_the_retries(restart: Callable[[]
 
 def test_a_sleep_keeps_its_deadline_across_a_restart(restart: Callable[[], Harness]) -> None:
     first = restart()
-    eid = first.start(compile_entity(sleeps_then_adds), ints(x=1))
+    eid = first.start(compile_entity(rw.sleeps_then_adds), ints(x=1))
     eventually(lambda: "RUNNING" in first.tap.node_phases(eid.name, "n0"))
     started = first.tap.node_events(eid.name, "n0")[-1].occurred_at.ToNanoseconds() / 1e9
     time.sleep(1.0)
@@ -216,7 +175,7 @@ def test_a_sleep_keeps_its_deadline_across_a_restart(restart: Callable[[], Harne
 
 def test_a_signal_gate_keeps_waiting_and_set_signal_releases_it(restart: Callable[[], Harness]) -> None:
     first = restart()
-    eid = first.start(compile_entity(waits_for_a_number), ints(x=1))
+    eid = first.start(compile_entity(rw.waits_for_a_number), ints(x=1))
     eventually(lambda: "RUNNING" in first.tap.node_phases(eid.name, "n0"))
 
     second = restart()
@@ -237,7 +196,7 @@ def test_a_signal_gate_keeps_waiting_and_set_signal_releases_it(restart: Callabl
 
 def test_a_signal_gate_keeps_its_timeout_across_a_restart(restart: Callable[[], Harness]) -> None:
     first = restart()
-    eid = first.start(compile_entity(waits_briefly), ints(x=1))
+    eid = first.start(compile_entity(rw.waits_briefly), ints(x=1))
     eventually(lambda: "RUNNING" in first.tap.node_phases(eid.name, "n0"))
     started = first.tap.node_events(eid.name, "n0")[-1].occurred_at.ToNanoseconds() / 1e9
     time.sleep(2.0)
@@ -254,7 +213,7 @@ def test_a_signal_gate_keeps_its_timeout_across_a_restart(restart: Callable[[], 
 
 def test_a_launch_plan_node_keeps_its_one_child(restart: Callable[[], Harness]) -> None:
     first = restart()
-    eid = first.start(compile_entity(calls_a_sleeper), ints(x=29))
+    eid = first.start(compile_entity(rw.calls_a_sleeper), ints(x=29))
     eventually(lambda: first.marked("sleepy"))
     child = identifier_pb2.WorkflowExecutionIdentifier(project=eid.project, domain=eid.domain, name=f"{eid.name}-n0")
     assert first.execution(child)[0] == "RUNNING"
@@ -275,10 +234,10 @@ def test_a_launch_plan_node_keeps_its_one_child(restart: Callable[[], Harness]) 
 
 def test_a_child_whose_parent_does_not_go_on_is_aborted(restart: Callable[[], Harness]) -> None:
     first = restart()
-    eid = first.start(compile_entity(calls_a_sleeper), ints(x=600))
+    eid = first.start(compile_entity(rw.calls_a_sleeper), ints(x=600))
     eventually(lambda: first.marked("sleepy"))
     child = identifier_pb2.WorkflowExecutionIdentifier(project=eid.project, domain=eid.domain, name=f"{eid.name}-n0")
-    shutil.rmtree(first.blobs.path_of(f"{run_prefix(eid)}/run"))  # the parent cannot be resumed
+    first.blobs.path_of(f"{run_prefix(eid)}/run.pb").unlink()  # the parent cannot be resumed
 
     second = restart()
     assert second.execution(eid)[0] == "FAILED"
@@ -294,7 +253,7 @@ def test_runs_that_cannot_go_on_are_ended(restart: Callable[[], Harness]) -> Non
     lost = first.start(compile_entity(wf.long_sleep), ints(x=600))
     eventually(lambda: len(first.marked("sleepy")) == 2)
     # An admin that kept no request for ``lost`` (an older one, or a failed write): nothing says what to run.
-    shutil.rmtree(first.blobs.path_of(f"{run_prefix(lost)}/run"))
+    first.blobs.path_of(f"{run_prefix(lost)}/run.pb").unlink()
     # A run being aborted when the admin stopped ends as TerminateExecution asked.
     with first.ctx.store.begin() as conn:
         conn.execute(xs.executions.update().where(xs.executions.c.execution_name == kept.name).values(phase="ABORTING"))
@@ -374,7 +333,7 @@ def test_events_the_store_refuses_for_a_while_are_recorded_once_it_takes_them(
     harness = Harness(ctx, tmp_path / "marks")
     harness.engine.start()
     try:
-        eid = harness.start(compile_entity(three_steps), ints(x=9))  # sleepy sleeps 1 s
+        eid = harness.start(compile_entity(rw.three_steps), ints(x=9))  # sleepy sleeps 1 s
         eventually(lambda: harness.marked("sleepy"))
         _store_read_only(ctx, True)  # nothing can be written when sleepy ends
         eventually(lambda: "end" in harness.marked("sleepy")[0])
@@ -499,19 +458,6 @@ def test_a_dynamic_node_resumes_its_children_without_running_the_task_again(tmp_
         dyn.assert_nothing_open(stub, eid)
 
 
-@workflow
-def naps_once(x: int) -> int:
-    return dw.nap(x=x)
-
-
-naps_once_lp = LaunchPlan.get_or_create(naps_once, name="resume_naps_once_lp")
-
-
-@workflow
-def calls_a_napper(x: int) -> int:
-    return wf.add_one(x=naps_once_lp(x=x))
-
-
 def test_a_launch_plan_node_keeps_its_one_child_through_the_admin(tmp_path: Path) -> None:
     state = tmp_path / "state"
     config = AdminConfig(seed_projects=(PROJECT,), task_pythonpath=(str(REPO),), task_kill_grace_seconds=0.5)
@@ -520,7 +466,7 @@ def test_a_launch_plan_node_keeps_its_one_child_through_the_admin(tmp_path: Path
     )
     with AdminServer(state, config=config) as first:
         remote = FlyteRemote(Config.for_endpoint(first.endpoint, insecure=True), PROJECT, DOMAIN)
-        registered = remote.register_workflow(calls_a_napper, serialization_settings=settings, version="lp")
+        registered = remote.register_workflow(rw.calls_a_napper, serialization_settings=settings, version="lp")
         eid = remote.execute(registered, inputs={"x": 6}).id.to_flyte_idl()
         child = identifier_pb2.WorkflowExecutionIdentifier(
             project=PROJECT, domain=DOMAIN, name=child_execution_name(eid.name, "n0")
@@ -551,3 +497,22 @@ def test_a_launch_plan_node_keeps_its_one_child_through_the_admin(tmp_path: Path
         tries = sorted(dyn.attempts(stub, dyn.node_id(child, "n0")), key=lambda a: a.id.retry_attempt)
         assert [a.closure.phase for a in tries] == [TASK.FAILED, TASK.SUCCEEDED]
         dyn.assert_nothing_open(stub, eid)
+
+
+def test_a_kept_request_reads_back_whole_or_not_at_all(tmp_path: Path) -> None:
+    blobs = BlobStore(tmp_path)
+    eid = identifier_pb2.WorkflowExecutionIdentifier(project="p", domain="d", name="kept")
+    closure = compile_entity(rw.three_steps)
+    spec = execution_pb2.ExecutionSpec(max_parallelism=3)
+    source = identifier_pb2.WorkflowExecutionIdentifier(project="p", domain="d", name="source")
+    save_run(blobs, RunRequest(eid, closure, ints(x=1), spec, source))
+    kept = load_run(blobs, eid)
+    assert kept == RunRequest(eid, closure, ints(x=1), spec, source)
+    save_run(blobs, RunRequest(eid, closure, ints(x=1), spec))
+    assert load_run(blobs, eid) == RunRequest(eid, closure, ints(x=1), spec, None)
+    missing = identifier_pb2.WorkflowExecutionIdentifier(project="p", domain="d", name="missing")
+    assert load_run(blobs, missing) is None
+    blobs.put(f"{run_prefix(eid)}/run.pb", b"\xff not a literal map")
+    assert load_run(blobs, eid) is None  # unreadable: the run is ended, not resumed with half a request
+    blobs.put(f"{run_prefix(eid)}/run.pb", literals_pb2.LiteralMap().SerializeToString())
+    assert load_run(blobs, eid) is None

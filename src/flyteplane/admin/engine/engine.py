@@ -13,7 +13,7 @@ the ``agent_*`` settings), whose local server the engine stops with itself.
 A launch-plan node asks the port to create its child execution and runs it here too; it learns that the child
 ended from the port, which the recorder wakes when the child's terminal event is recorded.
 
-Restart: runs survive the admin stopping, cleanly or not. :meth:`Engine.launch` keeps each run's request in the blob
+Restart: runs survive the admin stopping, cleanly or not. :meth:`Engine.launch`'s run keeps its request in the blob
 store; :meth:`Engine.start` kills the task processes a previous admin process left running and resumes the
 executions it left open from their records (:mod:`.resume`): nodes that ended keep their outcome, interrupted task
 attempts run again as the next attempt, gates keep waiting, launch-plan nodes wait for the child they started. The
@@ -78,6 +78,8 @@ class _Run:
     token: CancelToken
     emitter: Emitter
     resumed: Resumed | None = None
+    keep: bool = False
+    """Keep the run's request for a later admin process (:func:`~.resume.save_run`) before it starts."""
     done: threading.Event = field(default_factory=threading.Event)
     thread: threading.Thread | None = None
 
@@ -228,14 +230,10 @@ class Engine:
             AdminError: UNAVAILABLE, the engine is not running (not started yet, or stopped).
             ValueError: this execution is already running.
         """
-        if self.config.state_dir is not None:  # what a later admin process resumes the run from
-            try:
-                save_run(self.blobs, request)
-            except Exception as e:  # the run goes on; were the admin to stop, it would end instead of resuming
-                log.warning("the run of %s cannot be kept for a restart: %r", request.execution_id.name, e)
-        self._start_run(request, None)
+        # With a state directory, the run's thread keeps the request first: what a later admin resumes it from.
+        self._start_run(request, None, keep=self.config.state_dir is not None)
 
-    def _start_run(self, request: RunRequest, resumed: Resumed | None) -> None:
+    def _start_run(self, request: RunRequest, resumed: Resumed | None, *, keep: bool = False) -> None:
         eid = identifier_pb2.WorkflowExecutionIdentifier()
         eid.CopyFrom(request.execution_id)
         recover_from = request.recover_from
@@ -247,7 +245,7 @@ class Engine:
                 raise ValueError(f"execution {eid.project}/{eid.domain}/{eid.name} is already running")
             # A resumed run sends only the events that move its records forward.
             emitter = self.emitter if resumed is None else ResumeEmitter(self.emitter, eid, resumed)
-            run = _Run(eid, CancelToken(), emitter, resumed)
+            run = _Run(eid, CancelToken(), emitter, resumed, keep)
             self._runs[key] = run
         args = (
             run,
@@ -288,6 +286,11 @@ class Engine:
         recover_from: identifier_pb2.WorkflowExecutionIdentifier | None,
     ) -> None:
         eid, em = run.execution_id, run.emitter
+        if run.keep:
+            try:
+                save_run(self.blobs, RunRequest(eid, closure, inputs, spec, recover_from))
+            except Exception as e:  # the run goes on; were the admin to stop, it would end instead of resuming
+                log.warning("the run of %s cannot be kept for a restart: %r", eid.name, e)
         try:
             try:
                 outcome = self._walk(run, closure, inputs, spec, recover_from)

@@ -4,8 +4,9 @@ Propeller keeps a workflow's state in its custom resource, so a restarted propel
 where it stood. The engine's counterpart is in two parts:
 
 * **what to run**: the run's request (its compiled closure, inputs, effective spec and the execution it recovers
-  from) is written to the blob store when the run is launched (:func:`save_run`), under the run's own
-  ``metadata/propeller/<project>-<domain>-<name>/run/``, as the admin hands propeller a custom resource;
+  from) is written to the blob store when the run starts (:func:`save_run`, by the run's thread: CreateExecution
+  does not wait for it), as ``metadata/propeller/<project>-<domain>-<name>/run.pb``, as the admin hands propeller a
+  custom resource;
 * **where it stood**: every node execution of the run as the store holds it (phase, inputs, outputs, error, start,
   child execution, attempts), which the engine's port reads (:meth:`~.port.AdminPort.unfinished_runs`).
 
@@ -44,6 +45,7 @@ import logging
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from flyteidl.admin import execution_pb2
 from flyteidl.core import compiler_pb2, identifier_pb2, literals_pb2
@@ -92,39 +94,53 @@ def run_prefix(execution_id: identifier_pb2.WorkflowExecutionIdentifier) -> str:
     return f"metadata/propeller/{execution_id.project}-{execution_id.domain}-{execution_id.name}"
 
 
-def _run_key(execution_id: identifier_pb2.WorkflowExecutionIdentifier, part: str) -> str:
-    return f"{run_prefix(execution_id)}/run/{part}.pb"
+def _run_key(execution_id: identifier_pb2.WorkflowExecutionIdentifier) -> str:
+    return f"{run_prefix(execution_id)}/run.pb"
+
+
+def _part(message: Any) -> literals_pb2.Literal:
+    literal = literals_pb2.Literal()
+    literal.scalar.binary.value = message.SerializeToString()
+    literal.scalar.binary.tag = type(message).DESCRIPTOR.full_name
+    return literal
 
 
 def save_run(blobs: BlobStore, request: RunRequest) -> None:
-    """Keep what a run needs to be resumed. The spec is written last: a run whose spec is stored is complete.
+    """Keep what a run needs to be resumed: one blob (a durable write costs a few fsyncs), a literal map whose
+    binary literals are the request's parts, tagged with their message types.
 
     Raises:
         BlobError, OSError: the blob store cannot take it (the run goes on; it just cannot be resumed).
     """
-    eid = request.execution_id
-    blobs.put(_run_key(eid, "closure"), request.closure.SerializeToString())
-    blobs.put(_run_key(eid, "inputs"), request.inputs.SerializeToString())
+    kept = literals_pb2.LiteralMap()
+    kept.literals["closure"].CopyFrom(_part(request.closure))
+    kept.literals["inputs"].CopyFrom(_part(request.inputs))
+    kept.literals["spec"].CopyFrom(_part(request.spec))
     if request.recover_from is not None:
-        blobs.put(_run_key(eid, "recover_from"), request.recover_from.SerializeToString())
-    blobs.put(_run_key(eid, "spec"), request.spec.SerializeToString())
+        kept.literals["recover_from"].CopyFrom(_part(request.recover_from))
+    blobs.put(_run_key(request.execution_id), kept.SerializeToString())
 
 
 def load_run(blobs: BlobStore, execution_id: identifier_pb2.WorkflowExecutionIdentifier) -> RunRequest | None:
     """The request a run was launched with, or None when none was kept whole (it cannot be resumed)."""
+    key = _run_key(execution_id)
     try:
-        if not blobs.exists(_run_key(execution_id, "spec")):
+        if not blobs.exists(key):
             return None
-        spec = execution_pb2.ExecutionSpec.FromString(blobs.get(_run_key(execution_id, "spec")))
-        closure = compiler_pb2.CompiledWorkflowClosure.FromString(blobs.get(_run_key(execution_id, "closure")))
-        inputs = literals_pb2.LiteralMap.FromString(blobs.get(_run_key(execution_id, "inputs")))
+        parts = literals_pb2.LiteralMap.FromString(blobs.get(key)).literals
+        spec = execution_pb2.ExecutionSpec.FromString(parts["spec"].scalar.binary.value)
+        closure = compiler_pb2.CompiledWorkflowClosure.FromString(parts["closure"].scalar.binary.value)
+        inputs = literals_pb2.LiteralMap.FromString(parts["inputs"].scalar.binary.value)
         recover_from = None
-        if blobs.exists(_run_key(execution_id, "recover_from")):
+        if "recover_from" in parts:
             recover_from = identifier_pb2.WorkflowExecutionIdentifier.FromString(
-                blobs.get(_run_key(execution_id, "recover_from"))
+                parts["recover_from"].scalar.binary.value
             )
-    except (BlobError, OSError, DecodeError) as e:
+    except (BlobError, OSError, DecodeError, KeyError) as e:
         log.warning("the run of %s cannot be resumed: %s", execution_id.name, e)
+        return None
+    if not closure.HasField("primary"):
+        log.warning("the run of %s cannot be resumed: its kept request has no workflow", execution_id.name)
         return None
     eid = identifier_pb2.WorkflowExecutionIdentifier()
     eid.CopyFrom(execution_id)
