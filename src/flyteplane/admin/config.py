@@ -40,6 +40,10 @@ class AdminConfig:
     """Base of the native URLs the admin hands out (``metadata/...`` paths under it)."""
     auth: AuthConfig | None = None
     """Authentication (:mod:`flyteplane.admin.auth`); None: none, as the Flyte sandbox."""
+    max_message_bytes: int = 32 * 1024 * 1024
+    """Largest gRPC message the admin receives or sends (Flyte Admin: ``server.grpc.maxMessageSizeBytes``); a
+    larger request answers RESOURCE_EXHAUSTED before the admin reads it. The default leaves room for large
+    registrations and inline literals while bounding what one call can make the admin hold."""
 
     # -- registration limits (Flyte Admin: ``registration.maxWorkflowNodes`` / ``workflowSizeLimit``) -----------
     workflow_node_limit: int | None = None
@@ -60,6 +64,15 @@ class AdminConfig:
     """Default raw output data prefix of executions that name none. None: ``raw/`` in the admin's blob store."""
 
     def __post_init__(self) -> None:
+        if (
+            not isinstance(self.max_message_bytes, int)
+            or isinstance(self.max_message_bytes, bool)
+            or not 1024 <= self.max_message_bytes < 2**31
+        ):
+            raise ValueError(
+                "AdminConfig.max_message_bytes must be an integer from 1024 to 2**31 - 1, "
+                f"not {self.max_message_bytes!r}"
+            )
         for name in ("workflow_node_limit", "workflow_size_limit"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value <= 0):

@@ -29,6 +29,7 @@ import grpc
 
 from flyteplane.admin.config import AdminConfig, AdminContext
 from flyteplane.admin.rpc.dispatch import CallCounter, service_handler
+from flyteplane.admin.rpc.wire import allow_deep_messages
 from flyteplane.admin.store.db import Store
 from flyteplane.admin.tls import ServerTls, TlsConfig
 from flyteplane.admin.tls import prepare as prepare_tls
@@ -43,13 +44,20 @@ __all__ = ["AdminServer"]
 log = logging.getLogger("flyteplane.admin")
 
 GRPC_OPTIONS = (
-    ("grpc.max_receive_message_length", 64 * 1024 * 1024),
-    ("grpc.max_send_message_length", 64 * 1024 * 1024),
     # Flyte Admin's clients ping every 30 s; accept that instead of answering GOAWAY "too_many_pings".
     ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
     ("grpc.keepalive_permit_without_calls", 1),
     ("grpc.so_reuseport", 0),
 )
+
+
+def grpc_options(config: AdminConfig) -> tuple[tuple[str, int], ...]:
+    """The gRPC server's options for ``config``: :data:`GRPC_OPTIONS` and the message size limits."""
+    return (
+        ("grpc.max_receive_message_length", config.max_message_bytes),
+        ("grpc.max_send_message_length", config.max_message_bytes),
+        *GRPC_OPTIONS,
+    )
 
 
 class AdminServer:
@@ -135,6 +143,8 @@ class AdminServer:
             if self._grpc is not None:
                 return self
             db_path = self.state_dir / "admin.db" if self.state_dir is not None else None
+            # Requests may nest as deep as Flyte Admin allows; each is measured before decoding (rpc/wire.py).
+            allow_deep_messages()
             self._store = Store(db_path)
             try:
                 if self.tls is not None:
@@ -187,7 +197,9 @@ class AdminServer:
 
         interceptors = [self.auth.interceptor()] if self.auth is not None else None
         server = grpc.server(
-            futures.ThreadPoolExecutor(max_workers=self._max_workers), options=GRPC_OPTIONS, interceptors=interceptors
+            futures.ThreadPoolExecutor(max_workers=self._max_workers),
+            options=grpc_options(self.config),
+            interceptors=interceptors,
         )
         names = []
         for module, service in (
