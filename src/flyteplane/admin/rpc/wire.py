@@ -78,8 +78,9 @@ def _problem(error: DecodeError) -> str:
 
 
 def nesting_depth(descriptor: Any, data: bytes, *, stop_after: int = MAX_NESTING) -> int:
-    """How deep messages nest in ``data``, a serialized message of type ``descriptor`` (a protobuf Descriptor) (1: no sub-message), measured
-    without recursion; stops counting once past ``stop_after``. Malformed bytes are left to the decoder.
+    """How deep messages nest in ``data``, a serialized message of type ``descriptor`` (a protobuf Descriptor;
+    1: no sub-message), measured without recursion; stops counting once past ``stop_after``. Malformed bytes are
+    left to the decoder.
 
     Every level costs at least two bytes (a tag and a length, or a group's start and end tags), so a region too
     short to go past ``stop_after`` is skipped without being read: only bodies longer than ``2 * stop_after``
