@@ -121,7 +121,7 @@ def nesting_depth(descriptor: Any, data: bytes, *, stop_after: int = MAX_NESTING
                 field: FieldDescriptor | None = fields.get(tag >> 3) if groups == 0 else None
                 if field is not None and field.type == FieldDescriptor.TYPE_MESSAGE:
                     if depth + 1 + length // 2 > stop_after:
-                        stack.append((field.message_type, pos, pos + length, depth + 1))
+                        stack.append((field.message_type, pos, pos + length, depth + 1))  # type: ignore[arg-type]
                     elif depth + 1 > deepest:
                         deepest = depth + 1
                 pos += length
