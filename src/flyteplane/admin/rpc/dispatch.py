@@ -6,9 +6,9 @@ must resolve to exactly one manager method, so a missing manager or two managers
 from starting instead of answering UNIMPLEMENTED, or the wrong manager, at run time.
 
 This module adds only what every RPC needs: decoding the request (:mod:`flyteplane.admin.rpc.wire`: a body that is
-not the RPC's message is INVALID_ARGUMENT, never INTERNAL), the error mapping (:class:`AdminError` -> its status; a
-full disk -> RESOURCE_EXHAUSTED; anything else -> INTERNAL, logged, because it is the admin's bug), status details
-in ``grpc-status-details-bin`` as Flyte Admin sends them, message truncation, and call counting.
+not the RPC's message is INVALID_ARGUMENT, never INTERNAL), the error mapping (:class:`AdminError` -> its status;
+anything else -> INTERNAL, logged, because it is the admin's bug), status details in ``grpc-status-details-bin`` as
+Flyte Admin sends them, message truncation, and call counting.
 
 Handlers take the request's raw bytes (no ``request_deserializer``), so that an interceptor can refuse a call
 before its body is decoded (see :mod:`flyteplane.admin.auth.interceptor`).
@@ -17,7 +17,6 @@ before its body is decoded (see :mod:`flyteplane.admin.auth.interceptor`).
 from __future__ import annotations
 
 import collections
-import errno
 import logging
 import re
 import threading
@@ -81,9 +80,6 @@ def _abort(context: grpc.ServicerContext, error: AdminError) -> None:
     context.abort(error.code, message)
 
 
-_DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
-
-
 def _wrap(
     rpc: str, method: Callable[[Any], Any], request_cls: Any, counter: CallCounter | None
 ) -> Callable[[Any, Any], Any]:
@@ -101,12 +97,6 @@ def _wrap(
                 grpc.StatusCode.INVALID_ARGUMENT,
                 f"{rpc}: the request nests literals or types more deeply than this admin can process",
             )
-        except OSError as e:
-            if e.errno not in _DISK_FULL:
-                log.exception("%s failed unexpectedly", rpc)
-                context.abort(grpc.StatusCode.INTERNAL, _truncate(f"{rpc}: unexpected error in the admin: {e!r}"))
-            log.error("%s: the admin's disk is full (%s)", rpc, e.strerror or e)
-            context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, "the admin's disk is full: free space and retry")
         except Exception as e:  # the admin's own bug: say so, never blame the client
             log.exception("%s failed unexpectedly", rpc)
             context.abort(grpc.StatusCode.INTERNAL, _truncate(f"{rpc}: unexpected error in the admin: {e!r}"))
