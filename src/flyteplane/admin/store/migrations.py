@@ -78,6 +78,9 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(4, "auth: refresh tokens of the built-in authorization server", _create(auth_schema.auth_refresh_tokens)),
+    Migration(
+        5, "auth: revoked access tokens, kept until they expire", _create(auth_schema.auth_revoked_access_tokens)
+    ),
 )
 
 
