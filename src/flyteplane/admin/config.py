@@ -45,6 +45,10 @@ class AdminConfig:
     larger request answers RESOURCE_EXHAUSTED before the admin reads it. The default leaves room for large
     registrations and inline literals while bounding what one call can make the admin hold."""
 
+    response_cache_bytes: int = 64 * 1024 * 1024
+    """Budget of each cache of registered versions (tasks, workflows), counted in serialized bytes; a version
+    larger than a quarter of it is read from the database each time instead of cached."""
+
     # -- registration limits (Flyte Admin: ``registration.maxWorkflowNodes`` / ``workflowSizeLimit``) -----------
     workflow_node_limit: int | None = None
     """Most user nodes a registered workflow may have; None: no limit, as Flyte Admin's default."""
@@ -72,6 +76,10 @@ class AdminConfig:
             raise ValueError(
                 "AdminConfig.max_message_bytes must be an integer from 1024 to 2**31 - 1, "
                 f"not {self.max_message_bytes!r}"
+            )
+        if not isinstance(self.response_cache_bytes, int) or self.response_cache_bytes <= 0:
+            raise ValueError(
+                f"AdminConfig.response_cache_bytes must be a positive integer, not {self.response_cache_bytes!r}"
             )
         for name in ("workflow_node_limit", "workflow_size_limit"):
             value = getattr(self, name)
