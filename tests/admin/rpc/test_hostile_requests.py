@@ -13,8 +13,8 @@ from collections.abc import Iterator
 
 import grpc
 import pytest
-from flyteidl.admin import common_pb2, project_pb2, task_pb2
-from flyteidl.core import identifier_pb2, interface_pb2, tasks_pb2, types_pb2
+from flyteidl.admin import common_pb2, execution_pb2, project_pb2, task_pb2
+from flyteidl.core import identifier_pb2, interface_pb2, literals_pb2, tasks_pb2, types_pb2
 from flyteidl.service import admin_pb2_grpc
 
 from flyteplane.admin import AdminServer
@@ -143,6 +143,38 @@ def test_types_nested_past_pythons_default_decode_limit_register_and_read_back(f
     while variable_type.HasField("collection_type"):
         variable_type, depth = variable_type.collection_type, depth + 1
     assert depth == 150
+
+
+def _nested_literal(depth: int) -> bytes:
+    """A ``Literal`` of collections ``depth`` levels deep (an integer at the bottom), serialized without recursion."""
+    scalar = literals_pb2.Scalar(primitive=literals_pb2.Primitive(integer=1))
+    data = literals_pb2.Literal(scalar=scalar).SerializeToString()
+    for _ in range(depth - 1):
+        data = _field(2, _field(1, data))  # Literal.collection = 2, LiteralCollection.literals = 1
+    return data
+
+
+def test_literals_nested_past_what_the_admins_rules_walk_are_invalid_argument(flyte_admin: AdminServer) -> None:
+    # Legal protobuf within Go's limit, but deeper than the admin's Python rules can walk (Python's recursion
+    # limit): the client is told so, as INVALID_ARGUMENT, not INTERNAL.
+    depth = 2000
+    with grpc.insecure_channel(flyte_admin.endpoint) as channel:
+        channel.unary_unary("/flyteidl.service.AdminService/CreateTask")(
+            _task_with_input_type("deep_input", _nested_type(depth)), timeout=30
+        )
+    tid = identifier_pb2.Identifier(
+        resource_type=identifier_pb2.TASK, project="flytesnacks", domain="development", name="deep_input", version="v1"
+    )
+    request = execution_pb2.ExecutionCreateRequest(
+        project="flytesnacks", domain="development", name="deep", spec=execution_pb2.ExecutionSpec(launch_plan=tid)
+    )
+    inputs = execution_pb2.ExecutionCreateRequest.DESCRIPTOR.fields_by_name["inputs"].number
+    body = request.SerializeToString() + _field(inputs, _field(1, _field(1, b"x") + _field(2, _nested_literal(depth))))
+    error = _raw_call(flyte_admin, "CreateExecution", body)
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert error.details() == (
+        "CreateExecution: the request nests literals or types more deeply than this admin can process"
+    )
 
 
 def test_nesting_depth_is_measured_without_decoding() -> None:
