@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 import grpc
 
 from flyteplane.admin.config import AdminConfig, AdminContext
+from flyteplane.admin.rpc.decoding import SafeDecodingInterceptor
 from flyteplane.admin.rpc.dispatch import CallCounter, service_handler
 from flyteplane.admin.rpc.wire import allow_deep_messages
 from flyteplane.admin.store.db import Store
@@ -195,7 +196,9 @@ class AdminServer:
         from grpc_health.v1 import health, health_pb2, health_pb2_grpc
         from grpc_reflection.v1alpha import reflection
 
-        interceptors = [self.auth.interceptor()] if self.auth is not None else None
+        # Auth first (it refuses a call before its body is read), then safe decoding for gRPC's own handlers.
+        interceptors: list[grpc.ServerInterceptor] = [self.auth.interceptor()] if self.auth is not None else []
+        interceptors.append(SafeDecodingInterceptor())
         server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=self._max_workers),
             options=grpc_options(self.config),

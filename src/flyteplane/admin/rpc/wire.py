@@ -25,7 +25,7 @@ from google.protobuf.message import DecodeError, Message
 
 from flyteplane.admin.errors import invalid_argument
 
-__all__ = ["MAX_NESTING", "allow_deep_messages", "decode_request", "nesting_depth"]
+__all__ = ["MAX_NESTING", "allow_deep_messages", "decode_problem", "decode_request", "nesting_depth"]
 
 M = TypeVar("M", bound=Message)
 
@@ -65,10 +65,10 @@ def decode_request(cls: type[M], data: bytes, *, max_nesting: int = MAX_NESTING)
     try:
         return cls.FromString(data)
     except DecodeError as e:
-        raise invalid_argument(f"the request is not a valid {name}: {_problem(e)}") from None
+        raise invalid_argument(f"the request is not a valid {name}: {decode_problem(e)}") from None
 
 
-def _problem(error: DecodeError) -> str:
+def decode_problem(error: DecodeError) -> str:
     """upb's reason without its prefix: ``Error parsing message with type 'X': String field had bad UTF-8``."""
     text = str(error)
     reason = text.rsplit(": ", 1)[-1] if "Error parsing message" in text else text
