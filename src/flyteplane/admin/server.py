@@ -224,6 +224,9 @@ class AdminServer:
             raise OSError(f"cannot listen for gRPC on {address}: is the port in use?")
         server.start()
         self._grpc = server
+        # Task processes (an eager task's FlyteRemote) reach the admin here.
+        services.endpoints.grpc = self.endpoint
+        services.endpoints.certificate = self.certificate_path
 
     def stop(self, grace: float | None = 1.0) -> None:
         """Stop serving (in-flight calls get ``grace`` seconds) and close the store."""

@@ -41,6 +41,7 @@ from flyteplane.admin.config import AdminConfig
 from flyteplane.admin.domain.times import utcnow
 from flyteplane.admin.engine.events import Emitter
 from flyteplane.admin.engine.logs import LogStore
+from flyteplane.admin.engine.platform_access import PlatformAccess
 from flyteplane.admin.engine.port import AdminPort, ChildLaunch, ChildOutcome, RunRequest
 from flyteplane.admin.engine.runtime import CancelToken
 from flyteplane.admin.engine.settle import settle_unfinished
@@ -84,6 +85,8 @@ class Engine:
         logs: where task attempts' output goes.
         port: the rest of the admin (events, child executions, what a start finds).
         http_endpoint: the admin's HTTP side (``http://host:port``), where log links point; None until it listens.
+        platform: how task processes reach the admin (its gRPC endpoint, TLS, a credential for eager tasks);
+            by default they are told nothing.
     """
 
     def __init__(
@@ -94,6 +97,7 @@ class Engine:
         port: AdminPort,
         *,
         http_endpoint: Callable[[], str | None] = lambda: None,
+        platform: PlatformAccess | None = None,
     ) -> None:
         self.config = config
         self.port = port
@@ -131,6 +135,7 @@ class Engine:
             launch_child=self._launch_child,
             wait_child=self._wait_child,
             terminate_child=self.terminate,
+            platform=platform or PlatformAccess(),
         )
 
     # -- lifecycle ------------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from flyteplane.admin.blobs import BlobStore
 from flyteplane.admin.compiler import IdentifierKey, identifier_key
 from flyteplane.admin.engine.events import Emitter
 from flyteplane.admin.engine.logs import LogStore
+from flyteplane.admin.engine.platform_access import PlatformAccess
 from flyteplane.admin.engine.port import ChildLaunch, ChildOutcome, RecoveredNode
 from flyteplane.admin.engine.runtime import CancelToken
 from flyteplane.admin.engine.task_runner import ProcessTable
@@ -60,6 +61,8 @@ class EngineResources:
     launch_child: Callable[[ChildLaunch], identifier_pb2.WorkflowExecutionIdentifier]
     wait_child: Callable[[identifier_pb2.WorkflowExecutionIdentifier, CancelToken], ChildOutcome]
     terminate_child: Callable[[identifier_pb2.WorkflowExecutionIdentifier, str], None]
+    platform: PlatformAccess = field(default_factory=PlatformAccess)
+    """How task processes reach the admin (its gRPC endpoint, TLS, a credential for eager tasks)."""
 
 
 @dataclass

@@ -54,6 +54,8 @@ log = logging.getLogger("flyteplane.admin.engine")
 OUTPUTS_FILE = "outputs.pb"
 ERROR_FILE = "error.pb"
 FUTURES_FILE = "futures.pb"
+TASK_TEMPLATE_FILE = "task.pb"
+DECK_FILE = "deck.html"
 _STDERR_TAIL_LINES = 40
 _STDERR_TAIL_BYTES = 4000
 _POLL_SECONDS = 0.05
@@ -276,6 +278,10 @@ class AttemptPaths:
     per_retry_key: str
     workdir: Path
     log_path: Path
+    task_template_file: Path | None = None
+    """Where ``{{.taskTemplatePath}}`` points (as a ``file://`` URL): propeller writes the node's ``task.pb`` in its
+    data directory (GetTaskTemplatePath), only when the command refers to it (its lazily uploading task reader).
+    None: ``task.pb`` in the attempt's output directory."""
 
 
 @dataclass(frozen=True)
@@ -295,6 +301,9 @@ class Attempt:
     deadline: float | None = None
     """``time.monotonic()`` by which the whole node must be done (the node's ``metadata.timeout``)."""
     kill_grace: float = 2.0
+    defaults: Mapping[str, str] = field(default_factory=dict)
+    """Set on top of the admin's environment but under the container's env: what a deployment gives every task
+    (propeller's default env vars; here how to reach the admin), which the task's own env may override."""
 
 
 @dataclass
@@ -341,6 +350,14 @@ def run_attempt(
         "prevCheckpointPrefix": paths.prev_checkpoint_prefix or '""',
         "perRetryUniqueKey": paths.per_retry_key,
     }
+    if any(_TASK_TEMPLATE.search(arg) for arg in container.argv):
+        template_file = paths.task_template_file or paths.output_dir / TASK_TEMPLATE_FILE
+        try:
+            _write_atomically(template_file, task.SerializeToString())
+        except OSError as e:
+            message = f"cannot write the task template to {template_file}: {e}"
+            return _failure("TaskTemplateUnwritable", message, _SYSTEM)
+        values["taskTemplatePath"] = template_file.as_uri()
     try:
         argv = [render(arg, values, attempt.inputs) for arg in container.argv]
     except RenderError as e:
@@ -387,8 +404,17 @@ def run_attempt(
             processes.remove(proc.pid)
 
 
+def _write_atomically(target: Path, data: bytes) -> None:
+    # Attempts of one node may write the same file: readers see either the old or the new whole file.
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, target)
+
+
 def _process_env(attempt: Attempt, container: Container) -> dict[str, str]:
     env = dict(os.environ)
+    env.update(attempt.defaults)
     env.update(container.env)
     env.update(attempt.env)
     python_dir = str(Path(attempt.python).parent)
