@@ -14,8 +14,10 @@ with flytekit's ``FlyteRemote``, as a user would:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import sqlite3
+import sys
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,10 +27,10 @@ import grpc
 import pytest
 from flyteidl.admin import common_pb2, execution_pb2, node_execution_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
-from flyteidl.core import tasks_pb2
+from flyteidl.core import literals_pb2, tasks_pb2
 from flyteidl.service import admin_pb2_grpc, dataproxy_pb2, dataproxy_pb2_grpc
 from flytekit import kwtypes
-from flytekit.configuration import Config, ImageConfig, PlatformConfig, SerializationSettings
+from flytekit.configuration import Config, Image, ImageConfig, PlatformConfig, SerializationSettings
 from flytekit.extras.sqlite3.task import SQLite3Config, SQLite3Task
 from flytekit.remote import FlyteRemote
 from flytekit.types.schema import FlyteSchema
@@ -38,12 +40,15 @@ from flyteplane.admin import AdminServer
 from flyteplane.admin.auth import AuthConfig, ClientRegistration, mint_token
 from flyteplane.admin.auth.config import GRANT_AUTHORIZATION_CODE, default_clients
 from flyteplane.admin.config import AdminConfig
+from flyteplane.admin.engine.images import ImageEnv, image_env
 from flyteplane.admin.engine.platform_access import (
     EAGER_SECRET_KEY,
     PlatformAccess,
     TaskCredential,
     missing_credential,
 )
+from flyteplane.admin.engine.runtime import CancelToken
+from flyteplane.admin.engine.task_runner import Attempt, AttemptPaths, ProcessTable, run_attempt
 from flyteplane.admin.wiring import task_credential
 
 REPO = Path(__file__).resolve().parents[3]
@@ -56,9 +61,11 @@ SECRET = "contract-s3cret"
 
 
 def _settings(version: str) -> SerializationSettings:
-    return SerializationSettings(
-        image_config=ImageConfig.auto_default_image(), project=PROJECT, domain=DOMAIN, version=version
-    )
+    # The ImageSpec's image, by name, as `pyflyte register --image` maps it (so that nothing is built).
+    default = ImageConfig.auto_default_image().default_image
+    spec_image = Image(name=cw.SPEC.id, fqn=f"{cw.SPEC.registry}/{cw.SPEC.name}", tag=cw.SPEC.tag)
+    images = ImageConfig.create_from(default, [spec_image])
+    return SerializationSettings(image_config=images, project=PROJECT, domain=DOMAIN, version=version)
 
 
 def _config(**kw: Any) -> AdminConfig:
@@ -137,6 +144,15 @@ def test_an_eager_workflow_runs_its_tasks_as_executions_of_the_admin(admin: Admi
         assert child.closure.phase == WF.SUCCEEDED
         assert child.spec.labels.values["eager-root-exec"] == execution.id.name
         assert {kv.key: kv.value for kv in child.spec.envs.values}["_F_EE_ROOT"] == execution.id.name
+    # flytekit's eager deck lists them; it is the node's deck.
+    proxy = dataproxy_pb2_grpc.DataProxyServiceStub(grpc.insecure_channel(admin.endpoint))
+    link = proxy.CreateDownloadLink(
+        dataproxy_pb2.CreateDownloadLinkRequest(
+            artifact_type=dataproxy_pb2.ARTIFACT_TYPE_DECK, node_execution_id=node.id
+        )
+    )
+    deck = urllib.request.urlopen(link.signed_url[0]).read().decode()
+    assert all(child.id.name in deck for child in children)
 
 
 def test_a_nested_eager_workflow_launches_its_own_executions(admin: AdminServer) -> None:
@@ -252,8 +268,46 @@ def test_a_template_driven_task_reads_the_task_template(admin: AdminServer, tmp_
     remote = _remote(admin)
     execution = _run(remote, sql, "t1", least=4)
     assert execution.closure.phase == WF.SUCCEEDED, _error_text(execution)
+    import flytekit.types.schema.types_pandas  # noqa: F401  (FlyteSchema's pandas reader)
+
     frame = execution.outputs.get("results", FlyteSchema).open().all()
     assert list(frame["name"]) == ["pear", "plum"]
+    # The template it read is the one registered, written where propeller writes it: the node's data directory.
+    node = _node(_stub(admin), execution.id)
+    eid = execution.id
+    key = f"metadata/propeller/{PROJECT}-{DOMAIN}-{eid.name}/{node.id.node_id}/data/task.pb"
+    assert admin.context is not None
+    written = tasks_pb2.TaskTemplate.FromString(admin.context.blobs.get(key))
+    assert written.id.name == "tests.admin.contract.sqlite_fruits" and written.custom["uri"] == str(db)
+
+
+def test_the_task_template_is_written_only_where_it_is_asked_for(tmp_path: Path) -> None:
+    template = tasks_pb2.TaskTemplate(type="python-task")
+    template.id.name = "t"
+    program = "import sys, pathlib; pathlib.Path(sys.argv[2]).write_text(sys.argv[1])"
+    template.container.args[:] = ["python", "-c", program, "{{ .taskTemplatePath }}", str(tmp_path / "seen")]
+    out = tmp_path / "out"
+
+    def attempt(paths: AttemptPaths) -> Any:
+        spec = Attempt(task=template, inputs=literals_pb2.LiteralMap(), paths=paths, env={}, python=sys.executable)
+        return run_attempt(spec, CancelToken(), lambda _pid: None, ProcessTable(None))
+
+    paths = AttemptPaths("", "", out, out.as_uri(), "", "", "", "", tmp_path / "work", tmp_path / "x.log")
+    assert attempt(paths).outcome == "succeeded"
+    # No place given: the attempt's output directory; the process gets a file:// URL of it.
+    assert (tmp_path / "seen").read_text() == (out / "task.pb").as_uri()
+    assert tasks_pb2.TaskTemplate.FromString((out / "task.pb").read_bytes()) == template
+
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    result = attempt(dataclasses.replace(paths, task_template_file=blocked / "task.pb"))
+    assert (result.outcome, result.error.code) == ("failed", "TaskTemplateUnwritable")
+    assert result.error.kind == core_execution_pb2.ExecutionError.SYSTEM
+
+    template.container.args[:] = ["python", "-c", "pass"]
+    (out / "task.pb").unlink()
+    assert attempt(paths).outcome == "succeeded"
+    assert not (out / "task.pb").exists()  # not referred to: not written
 
 
 # -- checkpoints --------------------------------------------------------------------------------------------------
@@ -280,7 +334,7 @@ def test_the_deck_a_task_writes_is_the_nodes_deck(admin: AdminServer) -> None:
     assert execution.closure.phase == WF.SUCCEEDED, _error_text(execution)
     stub = _stub(admin)
     node = _node(stub, execution.id)
-    assert node.closure.deck_uri.endswith("/n0/data/0/deck.html")
+    assert node.closure.deck_uri.endswith(f"/{node.id.node_id}/data/0/deck.html")
     assert node.metadata.is_eager is False
 
     # The data proxy's download link serves it...
@@ -292,18 +346,40 @@ def test_the_deck_a_task_writes_is_the_nodes_deck(admin: AdminServer) -> None:
     )
     html = urllib.request.urlopen(link.signed_url[0]).read().decode()
     assert f"{cw.DECK_TEXT} 5" in html
-    # ... and flytekit's FlyteRemote fetches it by its flyte:// URL.
+    # ... and FlyteRemote, flytekit's and flyteplane's, fetches it by its flyte:// URL (as bytes without IPython).
     eid = execution.id
-    fetched = remote.get(f"flyte://v1/{eid.project}/{eid.domain}/{eid.name}/n0/d")
-    text = fetched.data if hasattr(fetched, "data") else bytes(fetched).decode()
-    assert f"{cw.DECK_TEXT} 5" in str(text)
+    url = f"flyte://v1/{eid.project}/{eid.domain}/{eid.name}/{node.id.node_id}/d"
+    assert f"{cw.DECK_TEXT} 5" in remote.get(url).decode()
+    from flyteplane.configuration import Config as PlaneConfig
+    from flyteplane.remote import FlyteRemote as PlaneRemote
+
+    with PlaneRemote(PlaneConfig.for_endpoint(admin.endpoint, insecure=True), PROJECT, DOMAIN) as plane:
+        assert f"{cw.DECK_TEXT} 5" in plane.get(url).decode()
 
 
 # -- ImageSpec ----------------------------------------------------------------------------------------------------
 def test_an_image_spec_task_runs_inside_its_image(admin: AdminServer) -> None:
+    assert "_" not in cw.SPEC.tag  # the case the engine can tell (see engine/images.py)
     remote = _remote(admin)
     execution = _run(remote, cw.in_image, "i1")
     assert execution.closure.phase == WF.SUCCEEDED, _error_text(execution)
+    task = remote.fetch_task(name="tests.admin.engine_contract_workflows.in_image", version="i1")
+    assert task.container.image == f"localhost:30000/flyteplane-contract:{cw.SPEC.tag}"
     at_import, at_run, image_id = execution.outputs["o0"].split(" ")
-    assert (at_import, at_run) == ("True", "True")
+    assert (at_import, at_run) == ("True", "True")  # at module level and in the task
     assert image_id == cw.SPEC.id
+
+
+def test_image_ids_are_read_from_image_spec_tags_only_when_unambiguous() -> None:
+    assert image_env("localhost:30000/contract:Ca9R3fGn36Qkz0r0biCltA").env == {"_F_IMG_ID": "Ca9R3fGn36Qkz0r0biCltA"}
+    ambiguous = image_env("ghcr.io/org/contract:fwtM_T16qeHwrwAHq2XugA")  # fwtM-T16... or fwtM_T16...
+    assert ambiguous.env == {}
+    assert "could come from 2 ImageSpec ids" in ambiguous.note and "is_container() is False" in ambiguous.note
+    for plain in (
+        "python:3.12-slim",
+        "cr.flyte.org/flyteorg/flytekit:py3.11-1.16.3",
+        "localhost:5000/x",
+        "x@sha256:ab",
+        "",
+    ):
+        assert image_env(plain) == ImageEnv({})

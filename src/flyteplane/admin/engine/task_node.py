@@ -26,6 +26,7 @@ from flyteidl.core import literals_pb2, tasks_pb2
 from flyteidl.event import event_pb2
 
 from flyteplane.admin.compiler import identifier_key
+from flyteplane.admin.engine.images import image_env
 from flyteplane.admin.engine.logs import LogStore
 from flyteplane.admin.engine.platform_access import NO_CREDENTIAL_CODE, missing_credential
 from flyteplane.admin.engine.runtime import execution_error as _error
@@ -226,12 +227,17 @@ class TaskNode:
             log_path=log_path,
             task_template_file=services.blobs.path_of(state.node_key(r.uid, TASK_TEMPLATE_FILE)),
         )
+        try:
+            image = image_env(container_of(task).image)
+        except UnsupportedTask:  # run_attempt says why it cannot run
+            image = image_env("")
         spec = Attempt(
             task=task,
             inputs=r.inputs,
             paths=paths,
             env=self._env(attempt),
-            defaults=services.platform.defaults(),
+            defaults={**services.platform.defaults(), **image.env},
+            notes=(image.note,) if image.note else (),
             python=services.python,
             pythonpath=services.pythonpath,
             timeout=self.timeout,

@@ -304,6 +304,8 @@ class Attempt:
     defaults: Mapping[str, str] = field(default_factory=dict)
     """Set on top of the admin's environment but under the container's env: what a deployment gives every task
     (propeller's default env vars; here how to reach the admin), which the task's own env may override."""
+    notes: tuple[str, ...] = ()
+    """Lines for the top of the attempt's log: what the engine could not do for this task, and why."""
 
 
 @dataclass
@@ -382,6 +384,8 @@ def run_attempt(
             f"image {container.image or '(none)'} is recorded, not pulled: the task ran locally with "
             f"{attempt.python}\n".encode()
         )
+        for note in attempt.notes:
+            log_file.write(f"[flyteplane] {note}\n".encode())
         log_file.flush()
         try:
             proc = subprocess.Popen(
