@@ -49,6 +49,7 @@ from flyteplane.admin.engine.platform_access import (
 )
 from flyteplane.admin.engine.runtime import CancelToken
 from flyteplane.admin.engine.task_runner import Attempt, AttemptPaths, ProcessTable, run_attempt
+from flyteplane.admin.tls import TlsConfig
 from flyteplane.admin.wiring import task_credential
 
 REPO = Path(__file__).resolve().parents[3]
@@ -175,17 +176,23 @@ def test_a_nested_eager_workflow_launches_its_own_executions(admin: AdminServer)
     assert all(e.closure.phase == WF.SUCCEEDED for e in (*launched, *grandchildren))
 
 
-def test_an_eager_workflow_authenticates_when_auth_is_on() -> None:
+def test_an_eager_workflow_authenticates_over_tls_when_auth_is_on() -> None:
+    # The task gets the admin's certificate to trust, and flytepropeller's credential through its EAGER_DEFAULT
+    # secret request (the admin adds the request to eager tasks).
     auth = AuthConfig.self_issued(SECRET)
-    with AdminServer(config=_config(auth=auth)) as admin:
+    with AdminServer(config=_config(auth=auth), tls=TlsConfig()) as admin:
+        assert admin.certificate_path is not None
         platform = PlatformConfig(
             endpoint=admin.endpoint,
-            insecure=True,
+            insecure=False,
+            ca_cert_file_path=str(admin.certificate_path),
             auth_mode="ClientSecret",
             client_id="flytepropeller",
             client_credentials_secret=SECRET,
         )
         remote = _remote(admin, platform)
+        task = remote.register_task(cw.eager_chain, serialization_settings=_settings("e3"), version="e3")
+        assert [s.key for s in task.template.security_context.secrets] == [EAGER_SECRET_KEY]
         execution = _run(remote, cw.eager_chain, "e3", x=1)
         assert execution.closure.phase == WF.SUCCEEDED, _error_text(execution)
         assert execution.outputs["o0"] == 4
