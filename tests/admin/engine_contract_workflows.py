@@ -10,6 +10,7 @@ admin, each task through the real ``pyflyte-execute``; tasks must live at module
 
 from __future__ import annotations
 
+import asyncio
 import os
 
 from flytekit import Deck, ImageSpec, current_context, eager, task, workflow
@@ -38,6 +39,29 @@ async def eager_chain(x: int) -> int:
 async def eager_nested(x: int) -> int:
     y = await eager_chain(x=x)
     return plus_one(x=y)
+
+
+@task
+async def sleeping(seconds: int) -> int:
+    await asyncio.sleep(seconds)
+    return seconds
+
+
+@task
+def refuse(x: int) -> int:
+    if x > 0:
+        raise ValueError(f"refusing {x}")
+    return x
+
+
+@eager
+async def eager_fails(x: int) -> int:
+    """Fails while an execution it launched still runs: flytekit's failure handler (the failure node of an eager
+    task's workflow form, which ``pyflyte register`` registers) must terminate it."""
+    running = asyncio.ensure_future(sleeping(seconds=600))
+    await asyncio.sleep(8)  # flytekit's Controller launches what is awaited on its next round (every 2 s)
+    assert not running.done()
+    return refuse(x=x)
 
 
 RETRIES = 3

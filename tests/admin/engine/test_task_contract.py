@@ -87,7 +87,10 @@ def _remote(admin: AdminServer, platform: PlatformConfig | None = None) -> Flyte
 
 
 def _stub(admin: AdminServer) -> admin_pb2_grpc.AdminServiceStub:
-    return admin_pb2_grpc.AdminServiceStub(grpc.insecure_channel(admin.endpoint))
+    if admin.certificate_path is None:
+        return admin_pb2_grpc.AdminServiceStub(grpc.insecure_channel(admin.endpoint))
+    credentials = grpc.ssl_channel_credentials(admin.certificate_path.read_bytes())
+    return admin_pb2_grpc.AdminServiceStub(grpc.secure_channel(admin.endpoint, credentials))
 
 
 def _run(remote: FlyteRemote, entity: Any, version: str, **inputs: Any) -> Any:
@@ -107,15 +110,18 @@ def _node(stub: admin_pb2_grpc.AdminServiceStub, eid: Any, token: str = "") -> n
     """The one task node of an execution (of a task, or of a workflow of one task)."""
     request = node_execution_pb2.NodeExecutionListRequest(limit=10)
     request.workflow_execution_id.CopyFrom(eid.to_flyte_idl() if hasattr(eid, "to_flyte_idl") else eid)
-    metadata = (("authorization", f"Bearer {token}"),) if token else None
-    nodes = stub.ListNodeExecutions(request, metadata=metadata).node_executions
+    nodes = stub.ListNodeExecutions(request, metadata=_bearer(token)).node_executions
     (node,) = [n for n in nodes if n.id.node_id not in ("start-node", "end-node")]
     return node
 
 
-def _executions(stub: admin_pb2_grpc.AdminServiceStub) -> list[execution_pb2.Execution]:
-    listed = stub.ListExecutions(common_pb2.ResourceListRequest(id={"project": PROJECT, "domain": DOMAIN}, limit=100))
-    return list(listed.executions)
+def _executions(stub: admin_pb2_grpc.AdminServiceStub, token: str = "") -> list[execution_pb2.Execution]:
+    request = common_pb2.ResourceListRequest(id={"project": PROJECT, "domain": DOMAIN}, limit=100)
+    return list(stub.ListExecutions(request, metadata=_bearer(token)).executions)
+
+
+def _bearer(token: str) -> tuple[tuple[str, str], ...] | None:
+    return (("authorization", f"Bearer {token}"),) if token else None
 
 
 def _error_text(execution: Any) -> str:
@@ -176,6 +182,45 @@ def test_a_nested_eager_workflow_launches_its_own_executions(admin: AdminServer)
     assert all(e.closure.phase == WF.SUCCEEDED for e in (*launched, *grandchildren))
 
 
+def test_a_failing_eager_workflow_has_its_failure_handler_end_what_it_left_running(admin: AdminServer) -> None:
+    _fail_and_clean_up(admin, _remote(admin), "f1")
+
+
+def _fail_and_clean_up(admin: AdminServer, remote: FlyteRemote, version: str, token: str = "") -> None:
+    # The form `pyflyte register` gives an eager task: a workflow of it, whose failure node is flytekit's eager
+    # failure handler (it lists the executions labelled with the eager execution and terminates those still open).
+    workflow = cw.eager_fails.get_as_workflow()
+    settings = _settings(version)
+    for task in (cw.sleeping, cw.refuse):
+        remote.register_task(task, serialization_settings=settings, version=version)
+    registered = remote.register_workflow(workflow, serialization_settings=settings, version=version)
+    execution = remote.execute(registered, inputs={"x": 1}, wait=False)
+    execution = remote.wait(execution, timeout=WAIT, poll_interval=POLL)
+    assert execution.closure.phase == WF.FAILED
+    # flytekit turns the failed sub-execution into an EagerException, and fails the eager task with it.
+    assert execution.closure.error.code == "USER:NonRecoverableSystemError"
+
+    stub = _stub(admin)
+    launched = {
+        e.spec.launch_plan.name.rsplit(".", 1)[-1]: e
+        for e in _executions(stub, token)
+        if e.spec.labels.values.get("eager-exec") == execution.id.name
+    }
+    assert set(launched) == {"sleeping", "refuse"}
+    assert launched["refuse"].closure.phase == WF.FAILED
+    assert launched["sleeping"].closure.phase in (WF.ABORTING, WF.ABORTED)
+    assert (
+        launched["sleeping"].closure.abort_metadata.cause == f"clean up by parent eager execution {execution.id.name}"
+    )
+    request = node_execution_pb2.NodeExecutionListRequest(limit=10)
+    request.workflow_execution_id.CopyFrom(execution.id.to_flyte_idl())
+    listed = stub.ListNodeExecutions(request, metadata=_bearer(token))
+    nodes = {n.id.node_id: n for n in listed.node_executions}
+    # The eager node failed (and says it is eager); the failure node ("efn", as propeller names it) succeeded.
+    assert nodes["n0"].closure.phase == NODE.FAILED and nodes["n0"].metadata.is_eager
+    assert nodes["efn"].closure.phase == NODE.SUCCEEDED
+
+
 def test_an_eager_workflow_authenticates_over_tls_when_auth_is_on() -> None:
     # The task gets the admin's certificate to trust, and flytepropeller's credential through its EAGER_DEFAULT
     # secret request (the admin adds the request to eager tasks).
@@ -196,6 +241,8 @@ def test_an_eager_workflow_authenticates_over_tls_when_auth_is_on() -> None:
         execution = _run(remote, cw.eager_chain, "e3", x=1)
         assert execution.closure.phase == WF.SUCCEEDED, _error_text(execution)
         assert execution.outputs["o0"] == 4
+        # The failure handler reaches the admin too, to end what a failed eager task left running.
+        _fail_and_clean_up(admin, remote, "f3", mint_token(admin, "tester"))
 
 
 def test_an_eager_workflow_without_a_credential_to_give_fails_saying_why() -> None:
@@ -235,6 +282,8 @@ def test_who_gets_the_eager_credential() -> None:
         "FLYTE_CREDENTIALS_CLIENT_ID": "tasks",
         "FLYTE_CREDENTIALS_CLIENT_SECRET_ENV_VAR": "_FSEC_EAGER_DEFAULT",
     }
+    handler = tasks_pb2.TaskTemplate(type="eager_failure_handler_task")  # flytekit's, for an eager workflow
+    assert access.secrets(handler, {})["FLYTE_CREDENTIALS_CLIENT_ID"] == "tasks"
     # flytekit's secrets prefix, if the environment changes it.
     assert "_S_EAGER_DEFAULT" in access.secrets(eager, {"FLYTE_SECRETS_ENV_PREFIX": "_S_"})
     assert access.defaults() == {"FLYTE_PLATFORM_URL": "127.0.0.1:1", "FLYTE_PLATFORM_INSECURE": "True"}

@@ -12,7 +12,8 @@ cluster the deployment provides that environment; here the engine does, for ever
   ``EAGER_DEFAULT`` to every eager task it registers, and the engine serves that request (as a secret manager would
   inject it) with the credential's secret in ``_FSEC_EAGER_DEFAULT``, naming it in
   ``FLYTE_CREDENTIALS_CLIENT_SECRET_ENV_VAR`` and the client in ``FLYTE_CREDENTIALS_CLIENT_ID`` (flytekit then
-  authenticates with the client credentials flow). Only tasks that request the secret receive it.
+  authenticates with the client credentials flow). Only tasks that request the secret receive it, and flytekit's
+  eager failure handler, which calls the admin to end what a failed eager task left running.
 
 When auth is on and the engine has no credential to give (an external identity provider, or no confidential
 client), an eager task that brings none of its own fails at once with :data:`NO_CREDENTIAL_CODE`, saying so, rather
@@ -28,6 +29,7 @@ from pathlib import Path
 from flyteidl.core import tasks_pb2
 
 __all__ = [
+    "EAGER_FAILURE_HANDLER_TYPE",
     "EAGER_SECRET_KEY",
     "NO_CREDENTIAL_CODE",
     "PlatformAccess",
@@ -38,6 +40,8 @@ __all__ = [
 EAGER_SECRET_KEY = "EAGER_DEFAULT"
 """The secret Flyte Admin requests for eager tasks (flyteadmin's ``common.EagerSecretName``)."""
 NO_CREDENTIAL_CODE = "EagerCredentialsMissing"
+EAGER_FAILURE_HANDLER_TYPE = "eager_failure_handler_task"
+"""flytekit's ``EagerFailureHandlerTask``: it lists and terminates the executions an eager task left open."""
 
 # flytekit's SecretsManager: env var "<prefix><GROUP>_<KEY>" (upper case), prefix "_FSEC_" unless
 # FLYTE_SECRETS_ENV_PREFIX says otherwise (flytekit.configuration.SecretsConfig).
@@ -88,8 +92,10 @@ class PlatformAccess:
         return env
 
     def secrets(self, task: tasks_pb2.TaskTemplate, environment: Mapping[str, str]) -> dict[str, str]:
-        """The credential, for a task that requests :data:`EAGER_SECRET_KEY` (nothing for the others)."""
-        if self.credential is None or not requests_eager_secret(task):
+        """The credential, for a task that requests :data:`EAGER_SECRET_KEY` and for flytekit's eager failure
+        handler (the failure node of an eager task's workflow form, which terminates what the eager task left
+        running); nothing for the others."""
+        if self.credential is None or not (requests_eager_secret(task) or task.type == EAGER_FAILURE_HANDLER_TYPE):
             return {}
         variable = environment.get(_SECRETS_PREFIX_VAR, _DEFAULT_SECRETS_PREFIX) + EAGER_SECRET_KEY
         return {
