@@ -142,14 +142,16 @@ class NodeRunner:
         outputs: literals_pb2.LiteralMap | None = None,
         error: core_execution_pb2.ExecutionError | None = None,
         output_uri: str = "",
+        **fields: Any,
     ) -> NodeOutcome:
-        """Record the node's terminal phase (storing its outputs if it has them) and return its outcome."""
+        """Record the node's terminal phase (storing its outputs if it has them) and return its outcome.
+        ``fields`` are more fields of the event (a task node's ``deck_uri``, ``is_eager``)."""
         if phase == _N.SUCCEEDED and outputs is not None and not output_uri:
             output_uri = self.state.put_literal_map(self.state.node_key(self.uid, 0, OUTPUTS_FILE), outputs)
         if phase == _N.ABORTED and error is None:
             # As propeller's abort event: code NodeAborted, the reason as message, no kind.
             error = _error("NodeAborted", self.token.reason or "the node was aborted", _UNKNOWN)
-        self.emit(phase, output_uri=output_uri, error=None if output_uri else error)
+        self.emit(phase, output_uri=output_uri, error=None if output_uri else error, **fields)
         return NodeOutcome(phase, outputs=outputs, error=error, output_uri=output_uri)
 
     def skip(self) -> NodeOutcome:

@@ -17,6 +17,7 @@ from flyteplane.admin.compiler import IdentifierKey, identifier_key
 from flyteplane.admin.engine.agent_tasks import AgentTasks
 from flyteplane.admin.engine.events import Emitter
 from flyteplane.admin.engine.logs import LogStore
+from flyteplane.admin.engine.platform_access import PlatformAccess
 from flyteplane.admin.engine.port import ChildLaunch, ChildOutcome, GateSignals, RecoveredNode
 from flyteplane.admin.engine.runtime import CancelToken
 from flyteplane.admin.engine.task_runner import ProcessTable
@@ -67,6 +68,8 @@ class EngineResources:
     """Gate nodes' signals, through the engine's port."""
     agents: AgentTasks | None = None
     """Runs tasks without a container through Flyte's agent protocol (:mod:`.agent_tasks`); None: no agents."""
+    platform: PlatformAccess = field(default_factory=PlatformAccess)
+    """How task processes reach the admin (its gRPC endpoint, TLS, a credential for eager tasks)."""
 
 
 @dataclass
