@@ -84,7 +84,7 @@ class Sandbox:
                 time.sleep(0.1)
         # gRPC too (the HTTP side starts first).
         stub = admin_pb2_grpc.AdminServiceStub(grpc.insecure_channel(self.endpoint))
-        stub.ListProjects(project_pb2.ProjectListRequest(), metadata=self.bearer(), timeout=30)
+        stub.ListProjects(project_pb2.ProjectListRequest(), metadata=self.bearer(), timeout=30, wait_for_ready=True)
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

@@ -4,14 +4,16 @@
 
 The function is pickled, uploaded through Flyte Admin's data proxy, registered as a task (its version is a hash of
 the code: run this again unchanged and nothing is registered twice) and executed; the outputs come back as Python
-values. It talks to the sandbox on localhost:30080 (``flyteplane sandbox``); when nothing listens there, it starts an
-embedded Flyte Admin on that port inside this process, so it also runs on a fresh machine.
+values. It talks to the admin at ``FLYTE_ADMIN_ENDPOINT`` when that is set (plaintext, as the sandbox), else to the
+sandbox on localhost:30080 (``flyteplane sandbox``); when nothing listens there, it starts an embedded Flyte Admin on
+that port inside this process, so it also runs on a fresh machine.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 import socket
 import typing
 
@@ -42,16 +44,19 @@ def sandbox_running() -> bool:
 
 
 def main() -> None:
+    endpoint = os.environ.get("FLYTE_ADMIN_ENDPOINT")
     admin: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
-    if not sandbox_running():
+    if endpoint is None and not sandbox_running():
         from flyteplane.admin import AdminServer
 
         admin = AdminServer(port=30080)
         print("No sandbox on localhost:30080: started an embedded Flyte Admin there")
     with admin:
-        remote = FlyteRemote.for_sandbox(
-            default_project="flytesnacks", default_domain="development", interactive_mode_enabled=True
-        )
+        options = {"default_project": "flytesnacks", "default_domain": "development", "interactive_mode_enabled": True}
+        if endpoint is not None:
+            remote = FlyteRemote.for_endpoint(endpoint, insecure=True, **options)
+        else:
+            remote = FlyteRemote.for_sandbox(**options)
         execution = remote.execute(summarize, inputs={"values": [3, 1, 4, 1, 5]}, wait=True)
         print(f"Execution {execution.id.name}: {execution.phase_name}")
         outputs = execution.outputs

@@ -4,8 +4,8 @@ typed Python function through FlyteRemote's interactive mode and print its outpu
     python examples/quickstart.py
 
 No Docker, no Kubernetes, nothing to configure: the admin listens on a free loopback port and keeps its state
-in memory; the seed example (examples/seed_sync_client.py) runs unchanged against it. The interactive example
-(examples/interactive.py) uses the sandbox's port, localhost:30080, starting an embedded admin there if none runs.
+in memory; the seed example (examples/seed_sync_client.py) and the interactive example (examples/interactive.py) both
+run against it, told where it is by ``FLYTE_ADMIN_ENDPOINT``.
 """
 
 import os
@@ -21,5 +21,5 @@ with AdminServer() as admin:
     print(f"Embedded Flyte Admin serving on {admin.endpoint} (started in {time.perf_counter() - started:.2f} s)")
     os.environ["FLYTE_ADMIN_ENDPOINT"] = admin.endpoint
     runpy.run_path(str(Path(__file__).with_name("seed_sync_client.py")), run_name="__main__")
-runpy.run_path(str(Path(__file__).with_name("interactive.py")), run_name="__main__")
+    runpy.run_path(str(Path(__file__).with_name("interactive.py")), run_name="__main__")
 sys.exit(0)

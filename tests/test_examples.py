@@ -47,19 +47,44 @@ def test_quickstart_main_job(tmp_path):
     assert "largest = 5" in result.stdout  # the interactive-mode round trip ran too
 
 
-def _run_example(name: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def _run_example(
+    name: str, cwd: Path, *, sandbox_endpoint: str | None = None, admin_endpoint: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``examples/NAME`` as ``python NAME`` would, with no Flyte settings of the caller's. The sandbox's
+    ``localhost:30080`` is never needed (a user's sandbox may hold it while the tests run): ``admin_endpoint`` is
+    given as ``FLYTE_ADMIN_ENDPOINT``; ``sandbox_endpoint`` is where ``Config.for_sandbox()`` points in that process
+    (only that address differs from what the example runs as written)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLYTE")}
-    return subprocess.run(
-        [sys.executable, str(EXAMPLES / name)], capture_output=True, text=True, timeout=180, cwd=cwd, env=env
-    )
+    if admin_endpoint is not None:
+        env["FLYTE_ADMIN_ENDPOINT"] = admin_endpoint
+    command = [sys.executable, str(EXAMPLES / name)]
+    if sandbox_endpoint is not None:
+        command = [sys.executable, "-c", _FOR_SANDBOX_AT, sandbox_endpoint, str(EXAMPLES / name)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=180, cwd=cwd, env=env)
 
 
-def test_seed_remote_examples_run_as_written_against_the_sandbox(tmp_path):
-    from flyteplane.admin import AdminServer
+_FOR_SANDBOX_AT = """
+import dataclasses, runpy, sys
+from flyteplane.configuration import Config
 
-    # The seed's for_sandbox() is localhost:30080: the sandbox's port, served here by an embedded admin.
-    with AdminServer(port=30080):
-        result = _run_example("seed_remote.py", tmp_path)
+endpoint, example = sys.argv[1], sys.argv[2]
+as_written = Config.for_sandbox.__func__
+
+
+def for_sandbox(cls):
+    config = as_written(cls)
+    return config.with_params(platform=dataclasses.replace(config.platform, endpoint=endpoint))
+
+
+Config.for_sandbox = classmethod(for_sandbox)
+sys.argv = [example]
+runpy.run_path(example, run_name="__main__")
+"""
+
+
+def test_seed_remote_examples_run_as_written_against_the_sandbox(tmp_path, flyte_admin):
+    # The seed's for_sandbox() is localhost:30080, the sandbox's port; here it reaches the test's own admin.
+    result = _run_example("seed_remote.py", tmp_path, sandbox_endpoint=flyte_admin.endpoint)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert "remote.client is a SynchronousFlyteClient for your.flyte.admin:port" in lines
@@ -81,8 +106,8 @@ def test_seed_remote_example_differs_from_the_seed_only_in_the_import_prefix():
         assert line in source
 
 
-def test_interactive_example_runs_a_local_function_and_prints_python_outputs(tmp_path):
-    result = _run_example("interactive.py", tmp_path)
+def test_interactive_example_runs_a_local_function_and_prints_python_outputs(tmp_path, flyte_admin):
+    result = _run_example("interactive.py", tmp_path, admin_endpoint=flyte_admin.endpoint)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "SUCCEEDED" in out

@@ -5,8 +5,11 @@
 
 The checkout is not part of this repository (fetch flyteorg/flytekit at the tag of the installed flytekit);
 nothing of it is copied here. A sandbox is started in memory on ``--port`` with the flyteplane at ``--src`` (default:
-this checkout's ``src``; another revision's ``src`` compares two revisions), tasks run with this interpreter
-(flytekit installed), and the suite reaches it through a flytectl config file, as it reaches the Flyte sandbox.
+this checkout's ``src``; another revision's ``src`` compares two revisions). Its tasks run with this interpreter
+(flytekit installed) in the checkout's directory, with the suite's directory on their path: the suite's image is
+built from the checkout, so its tasks import ``tests.flytekit...`` modules and the suite's ``workflows`` package.
+The suite reaches the sandbox through a flytectl config file, as it reaches the Flyte sandbox. Two of its tests
+dial ``localhost:30080`` whatever the config says: keep ``--port`` at its default.
 Per-test outcomes are written as JUnit XML next to the summary line.
 """
 
@@ -14,26 +17,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import IO
 
-REPO = Path(__file__).resolve().parents[2]
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _sandbox import REPO, RunningSandbox, sandbox  # type: ignore[import-not-found]
 
-
-def _wait_for(port: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise TimeoutError(f"the sandbox did not listen on {port}")
+_SUITE = "tests/flytekit/integration/remote"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,44 +39,32 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--junit", type=Path, help="where to write the JUnit XML (default: a temporary file)")
     args = p.parse_args(argv)
 
-    with tempfile.TemporaryDirectory(prefix="flyteplane-yardstick-") as tmp:
-        config = Path(tmp) / "config.yaml"
-        config.write_text(f"admin:\n  endpoint: dns:///127.0.0.1:{args.port}\n  insecure: true\n")
-        env = dict(os.environ, PYTHONPATH=str(args.src.resolve()))
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-        with open(Path(tmp) / "sandbox.log", "wb") as log:
-            return _run_suite(args, config, env, log, Path(tmp))
+    with (
+        tempfile.TemporaryDirectory(prefix="flyteplane-yardstick-") as tmp,
+        sandbox(args.src, args.port, Path(tmp), cwd=args.checkout, task_path=(args.checkout / _SUITE,)) as running,
+    ):
+        return _run_suite(args, running, Path(tmp))
 
 
-def _run_suite(args: argparse.Namespace, config: Path, env: dict[str, str], log: IO[bytes], tmp: Path) -> int:
-    sandbox = subprocess.Popen(
-        [sys.executable, "-m", "flyteplane.cli.main", "sandbox", "--in-memory", "--port", str(args.port),
-         "--http-port", str(args.port + 1)],
-        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=str(tmp),
-    )  # fmt: skip
-    try:
-        _wait_for(args.port)
-        junit = args.junit or tmp / "junit.xml"
-        # The suite's own environment: its config file; its image name is only a label here (tasks run locally).
-        suite_env = dict(os.environ, FLYTECTL_CONFIG=str(config), FLYTEKIT_IMAGE="localhost:30000/flytekit:dev")
-        suite_env["PATH"] = os.pathsep.join((str(Path(sys.executable).parent), os.environ.get("PATH", "")))
-        cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}"]
-        cmd += ["tests/flytekit/integration/remote"] + (["-k", args.k] if args.k else [])
-        subprocess.run(cmd, cwd=args.checkout, env=suite_env, check=False)
-        root = ET.parse(junit).getroot()
-        suite = root if root.tag == "testsuite" else root[0]
-        total, failed = int(suite.get("tests", 0)), int(suite.get("failures", 0)) + int(suite.get("errors", 0))
-        skipped = int(suite.get("skipped", 0))
-        print(
-            f"flytekit remote integration suite: {total - failed - skipped} passed, {failed} failed, "
-            f"{skipped} skipped, of {total} (sandbox: {args.src})"
-        )
-        for case in suite.iter("testcase"):
-            if case.find("failure") is not None or case.find("error") is not None:
-                print(f"  FAILED {case.get('name')}")
-    finally:
-        sandbox.terminate()
-        sandbox.wait(timeout=30)
+def _run_suite(args: argparse.Namespace, running: RunningSandbox, tmp: Path) -> int:
+    junit = args.junit or tmp / "junit.xml"
+    # The suite's own environment: its config file; its image name is only a label here (tasks run locally).
+    suite_env = dict(os.environ, FLYTECTL_CONFIG=str(running.config), FLYTEKIT_IMAGE="localhost:30000/flytekit:dev")
+    suite_env["PATH"] = os.pathsep.join((str(Path(sys.executable).parent), os.environ.get("PATH", "")))
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}"]
+    cmd += ["tests/flytekit/integration/remote"] + (["-k", args.k] if args.k else [])
+    subprocess.run(cmd, cwd=args.checkout, env=suite_env, check=False)
+    root = ET.parse(junit).getroot()
+    suite = root if root.tag == "testsuite" else root[0]
+    total, failed = int(suite.get("tests", 0)), int(suite.get("failures", 0)) + int(suite.get("errors", 0))
+    skipped = int(suite.get("skipped", 0))
+    print(
+        f"flytekit remote integration suite: {total - failed - skipped} passed, {failed} failed, "
+        f"{skipped} skipped, of {total} (sandbox: {args.src})"
+    )
+    for case in suite.iter("testcase"):
+        if case.find("failure") is not None or case.find("error") is not None:
+            print(f"  FAILED {case.get('name')}")
     return 0
 
 

@@ -10,7 +10,8 @@ The class names are flytekit's, so code that catches flytekit's exceptions keeps
     │   │   ├── FlyteAuthenticationException        UNAUTHENTICATED
     │   │   └── FlyteTimeout                        DEADLINE_EXCEEDED, or the client's own deadline
     │   ├── FlyteInvalidInputException              INVALID_ARGUMENT, OUT_OF_RANGE, FAILED_PRECONDITION
-    │   └── FlytePermissionDeniedException          PERMISSION_DENIED
+    │   ├── FlytePermissionDeniedException          PERMISSION_DENIED
+    │   └── FlyteFileNotFoundError                  a file the configuration names is missing (no RPC)
     └── FlyteSystemException (FlyteRecoverableException)
         ├── FlyteSystemUnavailableException         UNAVAILABLE (after retries)
         ├── FlyteResourceExhaustedException         RESOURCE_EXHAUSTED (after retries)
@@ -35,6 +36,7 @@ __all__ = [
     "FlyteEntityAlreadyExistsException",
     "FlyteEntityNotExistException",
     "FlyteException",
+    "FlyteFileNotFoundError",
     "FlyteInvalidInputException",
     "FlytePermissionDeniedException",
     "FlyteRecoverableException",
@@ -117,6 +119,12 @@ class FlyteInvalidInputException(FlyteUserException):
 
 class FlytePermissionDeniedException(FlyteUserException):
     """The caller is authenticated but not allowed to do this."""
+
+
+class FlyteFileNotFoundError(FlyteUserException, FileNotFoundError):
+    """A file the configuration names does not exist: a client secret file (``admin.clientSecretLocation``) or
+    an explicit config file. Also a ``FileNotFoundError``, so code written for flytekit, which raises that, still
+    catches it."""
 
 
 class FlyteRecoverableException(FlyteException):

@@ -210,20 +210,31 @@ def test_port_in_use_is_a_clear_error(flyte_admin):
 
 
 def test_config_for_sandbox_connects_to_the_sandbox_with_nothing_to_configure(tmp_path, monkeypatch):
-    """``flyteplane sandbox`` on its default ports is what ``Config.for_sandbox()`` points at."""
+    """``flyteplane sandbox`` on its default port is what ``Config.for_sandbox()`` points at, and every other setting
+    of ``for_sandbox()`` (plaintext, PKCE with no auth) suits it. The default port itself is not bound here: a user's
+    sandbox may hold it while the tests run."""
+    import dataclasses
+
+    from flyteplane.cli.main import _parser
     from flyteplane.clients.friendly import SynchronousFlyteClient
     from flyteplane.configuration import Config
 
+    assert Config.for_sandbox().platform.endpoint == f"localhost:{_parser().parse_args(['sandbox']).port}"
     monkeypatch.setenv("HOME", str(tmp_path))  # no user config file may help
+    port, http_port = _ports()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "flyteplane.cli.main", "sandbox", "--state-dir", str(tmp_path / "state")],
+        [
+            *(sys.executable, "-m", "flyteplane.cli.main", "sandbox", "--state-dir", str(tmp_path / "state")),
+            *("--port", str(port), "--http-port", str(http_port)),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
     try:
-        _wait_serving("127.0.0.1:30080")
-        client = SynchronousFlyteClient(Config.for_sandbox().platform)
+        _wait_serving(f"127.0.0.1:{port}")
+        platform = dataclasses.replace(Config.for_sandbox().platform, endpoint=f"localhost:{port}")
+        client = SynchronousFlyteClient(platform)
         assert [d.id for d in client.get_domains()] == ["development", "staging", "production"]
         assert "flytesnacks" in [p.id for p in client.iter_projects()]
     finally:

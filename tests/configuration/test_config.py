@@ -259,12 +259,18 @@ def test_secret_variable_that_is_unset_is_ignored_with_a_warning(write, caplog):
 
 
 def test_missing_secret_file_names_the_path_and_the_setting(write, tmp_path):
+    from flyteplane.errors import FlyteFileNotFoundError, FlyteUserException
+
     missing = tmp_path / "nope" / "secret"
     path = write("c.yaml", f"admin:\n  clientSecretLocation: {missing}\n")
-    with pytest.raises(FileNotFoundError) as info:
+    with pytest.raises(FlyteFileNotFoundError) as info:
         PlatformConfig.auto(path)
     assert str(missing) in str(info.value)
     assert "admin.clientSecretLocation" in str(info.value)
+    # flyteplane's tree, and still what flytekit raises, so both kinds of handler catch it
+    assert isinstance(info.value, FlyteUserException) and isinstance(info.value, FileNotFoundError)
+    named_by = f"admin.clientSecretLocation in {path}"
+    assert str(info.value) == f"client secret file {missing} (named by {named_by}) does not exist"
 
 
 def test_empty_environment_variable_counts_as_unset(write, monkeypatch):
@@ -544,9 +550,12 @@ def test_explicit_config_file_wins_over_lookup(write, home, monkeypatch):
 
 
 def test_missing_explicit_config_file_is_a_clear_error(tmp_path):
+    from flyteplane.errors import FlyteFileNotFoundError
+
     missing = tmp_path / "typo.yaml"
-    with pytest.raises(FileNotFoundError, match=str(missing)):
+    with pytest.raises(FlyteFileNotFoundError, match=str(missing)) as info:
         Config.auto(str(missing))
+    assert isinstance(info.value, FileNotFoundError)
 
 
 def test_config_file_object(write):

@@ -8,6 +8,7 @@ a temporary directory, as a user's ``flyteplane sandbox --state-dir DIR`` would.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -27,6 +28,7 @@ PROJECT = "flytesnacks"
 DOMAIN = "development"
 _READY = "flyteplane sandbox: Flyte Admin gRPC on "
 _START_TIMEOUT = 60.0
+_GRPC_CORE_LINE = re.compile(r"[EWIFD]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ \S+\.cc:\d+\]")
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,9 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
             process.wait()
             code = None
         assert code == 0, f"flyteplane sandbox did not stop cleanly ({code}):\n{sandbox.output()[-4000:]}"
+        # Whatever the session did to it, gRPC's C core wrote nothing to its user's terminal.
+        core_lines = [line for line in sandbox.output().splitlines() if _GRPC_CORE_LINE.match(line)]
+        assert core_lines == [], core_lines
 
 
 @pytest.fixture(scope="session")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from flyteplane.admin.domain.notifications import NotificationsConfig
 from flyteplane.admin.store.db import Store
 
 if TYPE_CHECKING:
@@ -31,9 +32,10 @@ class AdminConfig:
     """Projects registered (if missing) at start, as the Flyte sandbox seeds ``flytesnacks``."""
     max_parallelism: int = 25
     """Server default for ``WORKFLOW_EXECUTION_CONFIG.max_parallelism``."""
-    version: str = "unknown"
-    build: str = "unknown"
-    build_time: str = "unknown"
+    version: str | None = None
+    build: str | None = None
+    build_time: str | None = None
+    """What GetVersion reports; None: this flyteplane's own (:mod:`flyteplane.admin.build_info`)."""
     state_dir: Path | None = None
     """Where the database and blobs live; None keeps everything in memory."""
     storage_prefix: str = "flyteplane://data"
@@ -54,6 +56,9 @@ class AdminConfig:
     """Most user nodes a registered workflow may have; None: no limit, as Flyte Admin's default."""
     workflow_size_limit: int | None = None
     """Most bytes a registered workflow's compiled closure may have; None: no limit, as Flyte Admin's default."""
+    max_entity_bytes: int | None = 3 * 1024 * 1024
+    """Most bytes a registered task, workflow or launch plan may weigh (its stored closure or launch plan), so that
+    reading it back fits in gRPC's default 4 MiB message; None: no limit. Flyte Admin has no such setting."""
 
     # -- the engine (how executions run on this machine) ---------------------------------------------------------
     task_python: str | None = None
@@ -66,6 +71,30 @@ class AdminConfig:
     """Between SIGTERM and SIGKILL when an attempt is killed (terminate, timeout, admin stop)."""
     raw_output_prefix: str | None = None
     """Default raw output data prefix of executions that name none. None: ``raw/`` in the admin's blob store."""
+
+    # -- agents (tasks without a container: sensors, flytekit agents; propeller's ``agentService`` settings) ------
+    agent_endpoint: str | None = None
+    """The default agent server (``host:port``, propeller's ``defaultAgent``). None: a local ``pyflyte serve
+    agent`` of the task environment, started on the first agent task, if :attr:`start_local_agent`."""
+    agent_for_task_types: dict[str, str] | None = None
+    """Task type -> agent server that runs it (propeller's ``agentForTaskTypes``); such tasks go to that agent even
+    when their template has a container."""
+    start_local_agent: bool = True
+    """Whether the engine may start a local agent server when no :attr:`agent_endpoint` is set."""
+    agent_modules: tuple[str, ...] = ()
+    """Modules the local agent server imports at start (``--modules``), which register more agents."""
+    agent_poll_interval_seconds: float = 1.0
+    """Most seconds between two ``GetTask`` calls for a running agent task (the first polls come sooner)."""
+    agent_start_timeout_seconds: float = 60.0
+    """Seconds the local agent server may take to answer before an agent task fails."""
+
+    # -- platform services -----------------------------------------------------------------------------------------
+    scheduler: bool = True
+    """Fire the schedules of ACTIVE launch plans, as Flyte's native scheduler (:mod:`flyteplane.admin.services.
+    scheduler`). False: schedules are stored and shown, never fired."""
+    notifications: NotificationsConfig = field(default_factory=NotificationsConfig)
+    """Where ended executions' notifications go (SMTP server, webhooks) and their subject and body templates
+    (Flyte Admin: ``notifications``); by default none is configured and each is logged as not delivered."""
 
     def __post_init__(self) -> None:
         if (
@@ -81,7 +110,7 @@ class AdminConfig:
             raise ValueError(
                 f"AdminConfig.response_cache_bytes must be a positive integer, not {self.response_cache_bytes!r}"
             )
-        for name in ("workflow_node_limit", "workflow_size_limit"):
+        for name in ("workflow_node_limit", "workflow_size_limit", "max_entity_bytes"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value <= 0):
                 raise ValueError(f"AdminConfig.{name} must be a positive integer or None, not {value!r}")
@@ -89,6 +118,12 @@ class AdminConfig:
             raise TypeError("AdminConfig.task_pythonpath must be a tuple of paths, not a string")
         if self.task_pythonpath is not None:
             object.__setattr__(self, "task_pythonpath", tuple(str(p) for p in self.task_pythonpath))
+        if isinstance(self.agent_modules, str):
+            raise TypeError("AdminConfig.agent_modules must be a tuple of module names, not a string")
+        object.__setattr__(self, "agent_modules", tuple(self.agent_modules))
+        for name in ("agent_poll_interval_seconds", "agent_start_timeout_seconds"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"AdminConfig.{name} must be more than zero, not {getattr(self, name)!r}")
         if not self.task_kill_grace_seconds >= 0:
             raise ValueError(
                 f"AdminConfig.task_kill_grace_seconds must be zero or more, not {self.task_kill_grace_seconds!r}"

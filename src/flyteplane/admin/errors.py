@@ -12,9 +12,11 @@ from typing import Any
 import grpc
 
 __all__ = [
+    "MAX_ECHO_CHARS",
     "MAX_MESSAGE_BYTES",
     "AdminError",
     "already_exists",
+    "echo",
     "failed_precondition",
     "invalid_argument",
     "not_found",
@@ -23,6 +25,17 @@ __all__ = [
 # Flyte Admin truncates status messages at this size (common.MaxResponseStatusBytes), so that they fit into
 # clients' 32 KiB metadata limit.
 MAX_MESSAGE_BYTES = 32000
+# How much of one client-supplied value (a name, a filter, a token...) a message quotes: gRPC's default client
+# accepts 8 KiB of metadata, the status message included, so a message must never grow with the client's input.
+MAX_ECHO_CHARS = 256
+
+
+def echo(value: str, limit: int = MAX_ECHO_CHARS) -> str:
+    """``value`` as an error message quotes client input: whole up to ``limit`` characters, else its first
+    ``limit`` characters, an ellipsis and its length (``aaaa... (17000 characters)``)."""
+    if len(value) <= limit:
+        return value
+    return f"{value[:limit]}... ({len(value)} characters)"
 
 
 class AdminError(Exception):

@@ -3,7 +3,8 @@
 ``%v`` of a protobuf message in Go gives ``project:"p" domain:"d" name:"n"``: fields in order, strings quoted,
 enums by name, nested messages in braces, map entries sorted by key. Every admin message that quotes an
 identifier or a type goes through :func:`go_text`, so the same value always reads the same. (Go randomly
-uses one or two spaces between fields; one is used here.)
+uses one or two spaces between fields; one is used here.) Unlike Go, a long string is quoted shortened
+(:func:`flyteplane.admin.errors.echo`): a message must stay small whatever a client sent.
 """
 
 from __future__ import annotations
@@ -13,10 +14,14 @@ from typing import Any
 
 from google.protobuf.message import Message
 
+from flyteplane.admin.errors import echo
+
 __all__ = ["go_text"]
 
 
 def _go_quote(value: str) -> str:
+    # Strings come from clients: a message quotes at most MAX_ECHO_CHARS of each (errors.echo).
+    value = echo(value)
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t") + '"'
 
 

@@ -18,7 +18,9 @@ routes on the HTTP side, and every call but health, reflection and AuthMetadataS
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 import threading
 from concurrent import futures
 from pathlib import Path
@@ -31,6 +33,7 @@ from flyteplane.admin.config import AdminConfig, AdminContext
 from flyteplane.admin.rpc.decoding import SafeDecodingInterceptor
 from flyteplane.admin.rpc.dispatch import CallCounter, service_handler
 from flyteplane.admin.rpc.wire import allow_deep_messages
+from flyteplane.admin.state_dir import StateDirLock, prepare_state_dir, private_file
 from flyteplane.admin.store.db import Store
 from flyteplane.admin.tls import ServerTls, TlsConfig
 from flyteplane.admin.tls import prepare as prepare_tls
@@ -40,7 +43,7 @@ if TYPE_CHECKING:
     from flyteplane.admin.auth.runtime import AdminAuth
     from flyteplane.admin.wiring import AdminServices
 
-__all__ = ["AdminServer"]
+__all__ = ["AdminServer", "PortInUse"]
 
 log = logging.getLogger("flyteplane.admin")
 
@@ -59,6 +62,21 @@ def grpc_options(config: AdminConfig) -> tuple[tuple[str, int], ...]:
         ("grpc.max_send_message_length", config.max_message_bytes),
         *GRPC_OPTIONS,
     )
+
+
+class PortInUse(OSError):
+    """A port the admin was asked to listen on is taken (``busy`` lists each: ``("gRPC", 30080)``)."""
+
+    def __init__(self, host: str, busy: list[tuple[str, int]]) -> None:
+        named = " and ".join(f"{side} port {port}" for side, port in busy)
+        super().__init__(
+            errno.EADDRINUSE, f"cannot listen on {host}: {named} {'is' if len(busy) == 1 else 'are'} in use"
+        )
+        self.host = host
+        self.busy = busy
+
+    def __str__(self) -> str:
+        return str(self.strerror)
 
 
 class AdminServer:
@@ -116,6 +134,7 @@ class AdminServer:
         """Every part of the admin (:mod:`flyteplane.admin.wiring`), once started."""
         self.tls = tls
         self._tls: ServerTls | None = None
+        self._state_lock: StateDirLock | None = None
 
     # -- endpoints -----------------------------------------------------------------------------------------
     @property
@@ -143,11 +162,26 @@ class AdminServer:
         with self._lock:
             if self._grpc is not None:
                 return self
-            db_path = self.state_dir / "admin.db" if self.state_dir is not None else None
+            db_path = None
             # Requests may nest as deep as Flyte Admin allows; each is measured before decoding (rpc/wire.py).
             allow_deep_messages()
-            self._store = Store(db_path)
             try:
+                # Private to this user, and to this one admin process (see flyteplane.admin.state_dir). The lock
+                # comes before the ports: "in use by PID n" says more than "port in use". It is on the directory
+                # of the blobs, logs and engine files (config.state_dir), the database's when given alone.
+                files_dir = Path(self.config.state_dir).expanduser() if self.config.state_dir is not None else None
+                for directory in dict.fromkeys(d for d in (files_dir, self.state_dir) if d is not None):
+                    prepare_state_dir(directory)
+                lock_dir = files_dir or self.state_dir
+                if lock_dir is not None:
+                    self._state_lock = StateDirLock(lock_dir).acquire()
+                if self.state_dir is not None:
+                    db_path = self.state_dir / "admin.db"
+                    private_file(db_path)
+                    for suffix in ("-wal", "-shm"):
+                        private_file(db_path.with_name(db_path.name + suffix), create=False)
+                self._check_ports()
+                self._store = Store(db_path)
                 if self.tls is not None:
                     self._tls = prepare_tls(self.tls, self.state_dir, self.host)
                 from flyteplane.admin.wiring import build_services
@@ -158,6 +192,8 @@ class AdminServer:
                 self._start_http(services)
                 services.start()
                 self._start_grpc(services)
+                if self._state_lock is not None:
+                    self._state_lock.announce(self.endpoint, self.http_endpoint)
             except BaseException:
                 self._shutdown(grace=None)
                 raise
@@ -168,6 +204,17 @@ class AdminServer:
     def context(self) -> AdminContext | None:
         """The infrastructure the managers share (store, config, blobs, signer, logs), once started."""
         return self.services.context if self.services is not None else None
+
+    def _check_ports(self) -> None:
+        """Both requested ports, checked before anything starts, so a clash names every taken port (not only the
+        first one bound) and nothing has run yet (no seeding, no engine start)."""
+        busy = [
+            (side, port)
+            for side, port in (("gRPC", self._requested_port), ("HTTP", self._requested_http_port))
+            if port and _port_in_use(self.host, port)
+        ]
+        if busy:
+            raise PortInUse(self.host, busy)
 
     def _start_http(self, services: AdminServices) -> None:
         from flyteplane.admin.http import HttpServer
@@ -184,7 +231,12 @@ class AdminServer:
             ssl_context=ssl_context,
             auth=auth_routes,
         )
-        http.start()
+        try:
+            http.start()
+        except OSError as e:
+            if isinstance(e.__cause__, OSError) and e.__cause__.errno == errno.EADDRINUSE:
+                raise PortInUse(self.host, [("HTTP", self._requested_http_port)]) from None
+            raise
         self._http = http
         self.http_port = http.port
         if self.auth is not None:
@@ -233,12 +285,20 @@ class AdminServer:
                 self.port = server.add_secure_port(address, self._tls.grpc_credentials())
             else:
                 self.port = server.add_insecure_port(address)
-        except RuntimeError as e:  # grpc says only "Failed to bind"; the usual cause is a port in use
-            raise OSError(f"cannot listen for gRPC on {address}: is the port in use? ({e})") from None
+        except RuntimeError as e:  # grpc says only "Failed to bind"; a plain bind says why
+            self._raise_grpc_bind_error(address, str(e))
         if self.port == 0:
-            raise OSError(f"cannot listen for gRPC on {address}: is the port in use?")
+            self._raise_grpc_bind_error(address, "no port")
         server.start()
         self._grpc = server
+        # Task processes (an eager task's FlyteRemote) reach the admin here.
+        services.endpoints.grpc = self.endpoint
+        services.endpoints.certificate = self.certificate_path
+
+    def _raise_grpc_bind_error(self, address: str, grpc_says: str) -> None:
+        if self._requested_port and _port_in_use(self.host, self._requested_port):
+            raise PortInUse(self.host, [("gRPC", self._requested_port)])
+        raise OSError(f"cannot listen for gRPC on {address} ({grpc_says})")
 
     def stop(self, grace: float | None = 1.0) -> None:
         """Stop serving (in-flight calls get ``grace`` seconds) and close the store."""
@@ -260,6 +320,9 @@ class AdminServer:
         if self._tls is not None:
             self._tls.close()
             self._tls = None
+        if self._state_lock is not None:
+            self._state_lock.release()  # last: nothing of this admin touches the directory any more
+            self._state_lock = None
 
     def wait(self) -> None:
         """Block until the server stops."""
@@ -278,3 +341,21 @@ class AdminServer:
     def __repr__(self) -> str:
         state = "serving" if self._grpc is not None else "stopped"
         return f"AdminServer({state}, endpoint={self.endpoint!r}, state_dir={self.state_dir})"
+
+
+def _port_in_use(host: str, port: int) -> bool:
+    """Whether binding ``host:port`` fails with "address in use", as the gRPC and HTTP servers would (both set
+    SO_REUSEADDR, so a port in TIME_WAIT counts as free)."""
+    try:
+        infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror:
+        return False  # the bind itself will name the bad host
+    for family, kind, proto, _name, address in infos:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(address)
+            except OSError as e:
+                if e.errno == errno.EADDRINUSE:
+                    return True
+    return False

@@ -6,6 +6,7 @@ argparse, not click: the command must start fast and add no dependency to the cl
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -15,11 +16,16 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from flyteplane.admin.auth.config import AuthConfig
+    from flyteplane.admin.server import PortInUse
+    from flyteplane.admin.state_dir import StateDirInUse
     from flyteplane.admin.tls import TlsConfig
 
 __all__ = ["main"]
 
 DEFAULT_STATE_DIR = Path("~/.flyteplane/sandbox")
+DEFAULT_PORT = 30080
+"""The Flyte sandbox's gRPC port, where ``Config.for_sandbox()`` (flytekit's and flyteplane's) looks."""
+DEFAULT_HTTP_PORT = 30081
 
 
 def _config_snippet(endpoint: str, ca_cert: Path | None = None, client_certificates: bool = False) -> str:
@@ -28,12 +34,20 @@ def _config_snippet(endpoint: str, ca_cert: Path | None = None, client_certifica
         "#   export FLYTECTL_CONFIG=~/.flyte/config-sandbox.yaml\n"
     )
     if ca_cert is None:
-        return text + (
-            "# (flyteplane's Config.for_sandbox() / FlyteRemote.for_sandbox() need nothing: they use localhost:30080)\n"
-            "admin:\n"
-            f"  endpoint: dns:///{endpoint}\n"
-            "  insecure: true\n"
-        )
+        host, _, port = endpoint.rpartition(":")
+        if port == str(DEFAULT_PORT) and host in _LOOPBACK:
+            text += (
+                "# (flyteplane's Config.for_sandbox() / FlyteRemote.for_sandbox() need nothing: "
+                f"they use localhost:{DEFAULT_PORT})\n"
+            )
+        else:
+            # for_sandbox() is fixed to localhost:30080 (as flytekit's): on any other address it reaches nothing.
+            text += (
+                f"# (Config.for_sandbox() / FlyteRemote.for_sandbox() use localhost:{DEFAULT_PORT}, not this admin;\n"
+                f'#   use Config.for_endpoint("{endpoint}", insecure=True) or\n'
+                f'#   FlyteRemote.for_endpoint("{endpoint}", insecure=True))\n'
+            )
+        return text + f"admin:\n  endpoint: dns:///{endpoint}\n  insecure: true\n"
     text += f"admin:\n  endpoint: dns:///{endpoint}\n  insecure: false\n  caCertFilePath: {ca_cert}\n"
     if client_certificates:
         text += (
@@ -92,8 +106,9 @@ def _auth_config(args: argparse.Namespace, state_dir: Path | None) -> AuthConfig
     )
 
 
-def _auth_summary(auth: AuthConfig, issuer: str, state_dir: Path | None) -> str:
-    """What a user needs to log in (printed once at start)."""
+def _auth_summary(auth: AuthConfig, issuer: str, secret_file: Path | None) -> str:
+    """What a user needs to log in (printed once at start). The client secret itself is never printed (terminal
+    scroll-back, CI logs): only the 0600 file that holds it, which a client config names as ``clientSecretLocation``."""
     if auth.mode == "external":
         return f"auth: access tokens of {issuer} (audience {auth.audience}) are required\n"
     lines = [f"auth: built-in OAuth2 server at {issuer}"]
@@ -101,30 +116,112 @@ def _auth_summary(auth: AuthConfig, issuer: str, state_dir: Path | None) -> str:
         lines.append(f"  PKCE and device logins sign in as {auth.default_user} without a password")
     else:
         lines.append(f"  users: {', '.join(sorted(auth.users))}")
-    secret_file = state_dir / CLIENT_SECRET_FILE if state_dir is not None else None
-    where = f" (kept in {secret_file})" if secret_file is not None and secret_file.exists() else ""
-    lines.append(f"  client credentials: client id flytepropeller, secret {auth.client_secret()}{where}")
+    where = f"in {secret_file} (mode 0600)" if secret_file is not None else "as given with --client-secret"
+    lines.append(f"  client credentials: client id flytepropeller, secret {where}")
     return "\n".join(lines) + "\n"
 
 
-def _auth_snippet(auth: AuthConfig | None, state_dir: Path | None) -> str:
+def _auth_snippet(auth: AuthConfig | None, secret_file: Path | None) -> str:
     """The ``admin:`` lines of the client config for an admin with auth."""
     if auth is None:
         return ""
     text = "  authType: Pkce  # or DeviceFlow; a service uses ClientSecret:\n"
     if auth.mode == "self":
         text += "  # clientId: flytepropeller\n"
-        secret_file = state_dir / CLIENT_SECRET_FILE if state_dir is not None else None
-        if secret_file is not None and secret_file.exists():
+        if secret_file is not None:
             text += f"  # clientSecretLocation: {secret_file}\n"
     return text
 
 
+def _secret_file(args: argparse.Namespace, auth: AuthConfig | None, state_dir: Path | None) -> Path | None:
+    """The 0600 file holding flytepropeller's secret of a ``--auth self`` admin: the state dir's; with
+    ``--in-memory``, one written now in a private temporary directory (removed at exit). None: the secret came
+    from ``--client-secret``, and the user already has it."""
+    secret = auth.client_secret() if auth is not None and auth.mode == "self" else None
+    if secret is None or args.client_secret is not None:
+        return None
+    if state_dir is not None:
+        return state_dir / CLIENT_SECRET_FILE
+    import atexit
+    import shutil
+    import tempfile
+
+    directory = Path(tempfile.mkdtemp(prefix="flyteplane-sandbox-"))  # 0700
+    atexit.register(shutil.rmtree, directory, True)
+    path = directory / CLIENT_SECRET_FILE.name
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(secret + "\n")
+    return path
+
+
+def _quiet_grpc_core() -> None:
+    """Keep gRPC's C core from writing its own log lines (``E1207 ... add_port.cc:83] Failed to add port``, TLS
+    handshake failures of clients that speak plaintext) to the user's terminal: the sandbox says what matters itself.
+
+    The C core reads ``GRPC_VERBOSITY`` once, when grpc is imported; it is set for that import only, so task
+    processes (which inherit the environment) log as they otherwise would. A ``GRPC_VERBOSITY`` of the user's wins.
+    """
+    if "GRPC_VERBOSITY" in os.environ or "grpc" in sys.modules:
+        return
+    os.environ["GRPC_VERBOSITY"] = "NONE"
+    try:
+        import grpc  # noqa: F401
+    finally:
+        del os.environ["GRPC_VERBOSITY"]
+
+
+def _port_in_use_message(error: PortInUse) -> str:
+    """Which ports are taken, by what (a Flyte Admin answering GetVersion, or another program), and what to do."""
+    from flyteplane.cli.port_probe import describe_port_holder
+
+    lines = [str(error)]
+    for side, port in error.busy:
+        lines.append(f"  {side} port {port}: {describe_port_holder(error.host, port, side)}")
+    flags = " / ".join("--port N" if side == "gRPC" else "--http-port N" for side, _ in error.busy)
+    lines.append(f"  choose other ports with {flags} (0: any free port)")
+    return "\n".join(lines)
+
+
+def _state_dir_in_use_message(error: StateDirInUse) -> str:
+    return (
+        f"{error}\n"
+        f"  one admin per state directory: stop that one (PID {error.holder.pid}), or run this one with\n"
+        "  --state-dir DIR (state of its own) or --in-memory (no state kept)"
+    )
+
+
 def _sandbox(args: argparse.Namespace) -> int:
+    # Everything the admin and its task processes (which inherit the umask) write is this user's only: the state
+    # holds every execution's data, logs and keys (see flyteplane.admin.state_dir). Restored on return, for a
+    # program (or test) that calls main() in-process.
+    umask = os.umask(0o077)
+    try:
+        return _run_sandbox(args)
+    finally:
+        os.umask(umask)
+
+
+def _run_sandbox(args: argparse.Namespace) -> int:
+    _quiet_grpc_core()
     from flyteplane.admin import AdminConfig, AdminServer
+    from flyteplane.admin.server import PortInUse
+    from flyteplane.admin.state_dir import StateDirInUse
+    from flyteplane.cli.notifications import notifications_config, show_notification_log
 
     state_dir = None if args.in_memory else Path(args.state_dir).expanduser()
-    config = AdminConfig(seed_projects=tuple(args.seed_project or ("flytesnacks",)), state_dir=state_dir)
+    try:
+        notifications = notifications_config(args)
+    except ValueError as e:
+        print(f"flyteplane sandbox: {e}", file=sys.stderr)
+        return 2
+    show_notification_log()
+    config = AdminConfig(
+        seed_projects=tuple(args.seed_project or ("flytesnacks",)),
+        state_dir=state_dir,
+        task_python=args.task_python,
+        notifications=notifications,
+    )
     try:
         tls = _tls_config(args)
         auth = _auth_config(args, state_dir)
@@ -138,6 +235,13 @@ def _sandbox(args: argparse.Namespace) -> int:
             auth=auth,
         )
         server.start()
+        secret_file = _secret_file(args, auth, state_dir)
+    except StateDirInUse as e:
+        print(f"flyteplane sandbox: {_state_dir_in_use_message(e)}", file=sys.stderr)
+        return 1
+    except PortInUse as e:
+        print(f"flyteplane sandbox: {_port_in_use_message(e)}", file=sys.stderr)
+        return 1
     except (OSError, ValueError) as e:
         print(f"flyteplane sandbox: {e}", file=sys.stderr)
         return 1
@@ -153,10 +257,10 @@ def _sandbox(args: argparse.Namespace) -> int:
     if server.certificate_path is not None:
         print(f"TLS certificate: {server.certificate_path}")
     if auth is not None and server.auth is not None:
-        print(_auth_summary(auth, server.auth.issuer, state_dir), end="")
+        print(_auth_summary(auth, server.auth.issuer, secret_file), end="")
     print(
         _config_snippet(server.endpoint, server.certificate_path, client_certificates=args.tls_client_ca is not None)
-        + _auth_snippet(auth, state_dir),
+        + _auth_snippet(auth, secret_file),
         flush=True,
     )
     print("Ctrl-C stops it.", flush=True)
@@ -205,16 +309,31 @@ def _login(args: argparse.Namespace) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from flyteplane.cli.notifications import add_notification_flags
+
     parser = argparse.ArgumentParser(prog="flyteplane", description=__doc__.splitlines()[0] if __doc__ else None)
     commands = parser.add_subparsers(dest="command", required=True)
     sandbox = commands.add_parser("sandbox", help="run an embedded Flyte Admin in the foreground")
-    sandbox.add_argument("--port", type=int, default=30080, help="gRPC port (default 30080, as the Flyte sandbox)")
-    sandbox.add_argument("--http-port", type=int, default=30081, help="HTTP port for signed data URLs")
+    sandbox.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help="gRPC port (default 30080, as the Flyte sandbox; 0: a free one)"
+    )
+    sandbox.add_argument(
+        "--http-port",
+        type=int,
+        default=DEFAULT_HTTP_PORT,
+        help="HTTP port for signed data URLs and task logs (default 30081; 0: a free one)",
+    )
     sandbox.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     sandbox.add_argument(
         "--state-dir", default=str(DEFAULT_STATE_DIR), help="where state is kept (default ~/.flyteplane/sandbox)"
     )
     sandbox.add_argument("--in-memory", action="store_true", help="keep no state on disk")
+    sandbox.add_argument(
+        "--task-python",
+        metavar="PYTHON",
+        help="the Python interpreter that runs tasks (its environment must have flytekit and the tasks' "
+        "dependencies; default: the one running this command)",
+    )
     sandbox.add_argument(
         "--seed-project", action="append", help="project to create at start (repeatable; default flytesnacks)"
     )
@@ -244,6 +363,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME:PASSWORD",
         help="a user of the login page (self, repeatable; default: your user name, no password, on loopback only)",
     )
+    add_notification_flags(sandbox)
     sandbox.set_defaults(run=_sandbox)
     login = commands.add_parser("login", help="log in to a Flyte Admin now and cache the token")
     login.add_argument("--config", help="config file (default: $FLYTECTL_CONFIG, ~/.flyte/config.yaml ...)")

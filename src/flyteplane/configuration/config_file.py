@@ -47,21 +47,36 @@ class ConfigFile:
     """
 
     def __init__(self, location: str | os.PathLike[str]) -> None:
-        """Read and parse ``location``.
+        """Read and parse ``location``. Keys that nothing reads (a typo such as ``endpont:``) are logged as warnings,
+        once per process, with the closest known key (:mod:`flyteplane.configuration.unknown_keys`).
 
         Raises:
-            FileNotFoundError: the file does not exist (the message names the path).
+            FlyteFileNotFoundError: the file does not exist (the message names the path; a ``FileNotFoundError``).
             ConfigurationError: the file is not valid YAML/INI, or is an INI file with an ``[internal]`` section.
         """
         self._location = os.path.abspath(os.fspath(location))
         if not os.path.isfile(self._location):
-            raise FileNotFoundError(f"flyteplane config file not found: {self._location}")
+            from flyteplane.errors import FlyteFileNotFoundError
+
+            raise FlyteFileNotFoundError(f"flyteplane config file not found: {self._location}")
         self._yaml: dict[str, Any] | None = None
         self._ini: configparser.ConfigParser | None = None
         if self._location.endswith(("yaml", "yml")):
             self._yaml = self._read_yaml(self._location)
         else:
             self._ini = self._read_ini(self._location)
+        self._warn_unknown_keys()
+
+    def _warn_unknown_keys(self) -> None:
+        # A misspelled key is otherwise silently ignored (see flyteplane.configuration.unknown_keys).
+        from flyteplane.configuration.unknown_keys import unknown_ini_keys, unknown_yaml_keys, warn_unknown_keys
+
+        if self._yaml is not None:
+            problems = unknown_yaml_keys(self._yaml)
+        else:
+            assert self._ini is not None
+            problems = unknown_ini_keys(self._ini)
+        warn_unknown_keys(self._location, problems)
 
     @property
     def location(self) -> str:
@@ -184,7 +199,7 @@ def get_config_file(config_file: ConfigFileArg = None) -> ConfigFile | None:
     """Resolve a ``config_file`` argument: a :class:`ConfigFile` as is, a path parsed, None looked up.
 
     Raises:
-        FileNotFoundError: an explicit path does not exist; the message names it.
+        FlyteFileNotFoundError: an explicit path does not exist; the message names it (a ``FileNotFoundError``).
     """
     if isinstance(config_file, ConfigFile):
         return config_file

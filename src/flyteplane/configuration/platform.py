@@ -160,7 +160,8 @@ class PlatformConfig:
         An explicit auth type always wins (flytekit overrides it whenever the secret came through a file or variable).
 
         Raises:
-            FileNotFoundError: ``config_file`` was given and does not exist, or a client secret file is missing.
+            FlyteFileNotFoundError: ``config_file`` was given and does not exist, or a client secret file is missing
+                (a ``FileNotFoundError`` too).
             ConfigurationError: a value is malformed; the message names the variable or the file and key.
         """
         return cls._from_file(get_config_file(config_file))
@@ -243,7 +244,11 @@ def _find_client_secret(cfg: ConfigFile | None) -> str | None:
                     value = fh.read().strip()
             except FileNotFoundError:
                 # flytekit fails here too; naming the setting tells the user which file to fix.
-                raise FileNotFoundError(f"client secret file {path} (named by {named_by}) does not exist") from None
+                from flyteplane.errors import FlyteFileNotFoundError
+
+                raise FlyteFileNotFoundError(
+                    f"client secret file {path} (named by {named_by}) does not exist"
+                ) from None
             if value:
                 return value
             _warn("client secret file %s (named by %s) is empty; ignoring it", path, named_by)

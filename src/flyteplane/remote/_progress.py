@@ -64,10 +64,30 @@ class WaitDisplay:
                 self._handle.update(html)
             return
         # Pad to erase the tail of a longer previous line.
-        sys.stderr.write("\r" + text.ljust(self._width))
-        self._width = len(text)
+        padded = text.ljust(self._width)
+        self._width = len(text)  # before writing: a Ctrl-C inside the write still leaves a line to end
+        sys.stderr.write("\r" + padded)
         if done:
             sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    def interrupted(self, how_to_terminate: str) -> None:
+        """End the line after Ctrl-C: the wait stopped, the execution did not (``how_to_terminate`` says how)."""
+        if not self.enabled:
+            return
+        text = f"stopped waiting for {self.name}: it keeps running; {how_to_terminate}"
+        if self._notebook:
+            from IPython.display import HTML, display  # type: ignore[import-not-found]
+
+            html = HTML(f"<code>{text}</code>")
+            if self._handle is None:
+                display(html)
+            else:
+                self._handle.update(html)
+            return
+        if self._width:
+            sys.stderr.write("\n")  # the progress line stays as it was, ^C and all; the note goes below it
+        sys.stderr.write(text + "\n")
         sys.stderr.flush()
 
 

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flyteidl.admin import common_pb2, execution_pb2, launch_plan_pb2
+from flyteidl.admin import common_pb2, execution_pb2, launch_plan_pb2, node_execution_pb2
 from flyteidl.admin import workflow_pb2 as admin_workflow_pb2
 from flyteidl.core import identifier_pb2, interface_pb2, literals_pb2, types_pb2
 from flyteidl.core import workflow_pb2 as core_workflow_pb2
@@ -1020,6 +1020,9 @@ class FlyteRemote:
         50 ms at first, then every fifth of the time waited so far (at most 10 s); each poll has its own deadline
         (at most 60 s and never past ``timeout``).
 
+        Ctrl-C (``KeyboardInterrupt``) stops the wait, not the execution: with the progress line shown, the line is
+        ended and a note says the execution keeps running and how to terminate it; then the interrupt propagates.
+
         Raises:
             FlyteTimeout: ``timeout`` passed first; the message names the last phase seen.
         """
@@ -1032,25 +1035,34 @@ class FlyteRemote:
         delay = fixed if fixed is not None else _FIRST_POLL
         show = self.show_progress if show_progress is None else show_progress
         display = WaitDisplay(execution.to_flyte_idl().id.name, show)
-        while True:
-            left = None if until is None else until - time.monotonic()
-            try:
-                self._refresh(execution, None if left is None else max(min(left, _DEFAULT_RPC_TIMEOUT), 0.001))
-            except FlyteTimeout:
-                if until is None or time.monotonic() < until:
-                    raise
-                self._timed_out(execution, limit)
-            display.update(execution.phase_name, execution.is_done)
-            if execution.is_done:
-                break
-            left = None if until is None else until - time.monotonic()
-            if left is not None and left <= 0:
-                self._timed_out(execution, limit)
-            if fixed is None:
-                # A fifth of the time waited so far: the finish is seen at most ~20% late (or 50 ms), and a long
-                # execution is polled rarely (every 10 s at most).
-                delay = min(max((time.monotonic() - start) * _POLL_FRACTION, _FIRST_POLL), _MAX_POLL)
-            time.sleep(delay if left is None else min(delay, left))
+        try:
+            while True:
+                left = None if until is None else until - time.monotonic()
+                try:
+                    self._refresh(execution, None if left is None else max(min(left, _DEFAULT_RPC_TIMEOUT), 0.001))
+                except FlyteTimeout:
+                    if until is None or time.monotonic() < until:
+                        raise
+                    self._timed_out(execution, limit)
+                display.update(execution.phase_name, execution.is_done)
+                if execution.is_done:
+                    break
+                left = None if until is None else until - time.monotonic()
+                if left is not None and left <= 0:
+                    self._timed_out(execution, limit)
+                if fixed is None:
+                    # A fifth of the time waited so far: the finish is seen at most ~20% late (or 50 ms), and a long
+                    # execution is polled rarely (every 10 s at most).
+                    delay = min(max((time.monotonic() - start) * _POLL_FRACTION, _FIRST_POLL), _MAX_POLL)
+                time.sleep(delay if left is None else min(delay, left))
+        except KeyboardInterrupt:
+            # Ctrl-C stops this wait, not the execution: say so, and how to stop it too, before it propagates.
+            ident = execution.to_flyte_idl().id
+            display.interrupted(
+                "terminate it with remote.terminate(execution, cause) or "
+                f"flytectl delete execution {ident.name} -p {ident.project} -d {ident.domain}"
+            )
+            raise
         if sync_nodes:
             self.sync_execution(execution, sync_nodes=True)
         return execution
@@ -1124,7 +1136,14 @@ class FlyteRemote:
                 child = self._bind(execution_pb2.Execution(id=closure_pb.workflow_node_metadata.executionId))
                 self.sync_execution(child, sync_nodes=True)
                 node._workflow_executions = [child]
-            if pb.metadata.is_parent_node:
+            if pb.metadata.is_parent_node and pb.metadata.is_dynamic:
+                # A dynamic node: its task attempt(s), and the children of the workflow it generated, read with
+                # that workflow's closure (GetDynamicNodeWorkflow).
+                node._task_executions = self._task_executions(pb.id, node._interface)
+                request = node_execution_pb2.GetDynamicNodeWorkflowRequest(id=pb.id)
+                dynamic = self.client.get_dynamic_node_workflow(request).compiled_workflow
+                node._subworkflow_node_executions = self._node_executions(execution_id, pb.id.node_id, dynamic)
+            elif pb.metadata.is_parent_node:
                 sub_template = self._sub_template(by_id.get(pb.metadata.spec_node_id or pb.id.node_id), closure)
                 node._subworkflow_node_executions = self._node_executions(
                     execution_id, pb.id.node_id, closure, sub_template
@@ -1144,7 +1163,15 @@ class FlyteRemote:
         return None
 
     def _node_interface(self, node: Any, closure: Any) -> interface_pb2.TypedInterface | None:
-        if node is None or closure is None or not node.HasField("task_node"):
+        if node is None or closure is None:
+            return None
+        if node.HasField("array_node"):
+            # A map task's template already has the array's list interface; a sub-node that kept its own
+            # interface (is_original_sub_node_interface) does not, and its values are read without types.
+            if node.array_node.is_original_sub_node_interface.value:
+                return None
+            node = node.array_node.node
+        if not node.HasField("task_node"):
             return None
         ref = node.task_node.reference_id
         for task in closure.tasks:

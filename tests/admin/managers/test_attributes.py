@@ -22,6 +22,7 @@ from flyteidl.admin import (
 from flyteidl.core import execution_pb2, literals_pb2, security_pb2
 from google.protobuf import wrappers_pb2
 
+from flyteplane.admin.build_info import this_build
 from flyteplane.admin.config import AdminConfig, AdminContext
 from flyteplane.admin.errors import AdminError
 from flyteplane.admin.managers.attributes import AttributesManager, merge_into_exec_config
@@ -437,7 +438,7 @@ def test_merge_into_exec_config_rules() -> None:
 def test_get_version_from_config() -> None:
     default = VersionManager(build_context(AdminConfig(), Store(None)))
     v = default.get_version(version_pb2.GetVersionRequest()).control_plane_version
-    assert (v.Version, v.Build, v.BuildTime) == ("unknown", "unknown", "unknown")
+    assert (v.Version, v.Build, v.BuildTime) == (this_build().version, this_build().build, this_build().build_time)
     config = dataclasses.replace(AdminConfig(), version="v1.16.8", build="abc123", build_time="2025-01-01")
     v = VersionManager(build_context(config, Store(None))).get_version(version_pb2.GetVersionRequest())
     assert v.control_plane_version == version_pb2.Version(Version="v1.16.8", Build="abc123", BuildTime="2025-01-01")
@@ -490,7 +491,7 @@ def test_grpc_attributes(server: Any) -> None:
         )
         assert wec.attributes.matching_attributes.workflow_execution_config.max_parallelism == 25
         version = stub.GetVersion(version_pb2.GetVersionRequest())
-        assert version.control_plane_version.Version == "unknown"
+        assert version.control_plane_version.Version == this_build().version
 
 
 def test_flytekit_client_attributes(server: Any) -> None:

@@ -176,10 +176,8 @@ def test_bad_or_expired_signature_is_forbidden(stub: dataproxy_pb2_grpc.DataProx
     # One method: an upload URL does not download.
     assert http("GET", loc.signed_url)[0] == 403
 
-    # Like Flyte Admin, a negative expires_in is accepted and makes a URL that has already expired.
-    expired = upload_location(
-        stub, content_md5=md5(body), filename="a.txt", expires_in=duration_pb2.Duration(seconds=-5)
-    )
+    # A URL signed for 1ns has expired when it arrives (its expiry is rounded down to the second).
+    expired = upload_location(stub, content_md5=md5(body), filename="a.txt", expires_in=duration_pb2.Duration(nanos=1))
     status, text = put(expired.signed_url, body, header)
     assert (status, b"expired" in text) == (403, True)
     assert put(loc.signed_url, body, header)[0] == 200
@@ -228,6 +226,12 @@ def test_deterministic_path_rewrite_needs_matching_md5(stub: dataproxy_pb2_grpc.
     assert upload_location(stub, content_md5=md5(b"version two"), filename_root="root").native_url != loc.native_url
 
 
+_NOT_POSITIVE = (
+    "failed to create a signed url. Error: InvalidPresignExpireError: presigned URL requires an expire duration "
+    "greater than 0"
+)
+
+
 def test_upload_validation_messages(stub: dataproxy_pb2_grpc.DataProxyServiceStub) -> None:
     digest = md5(b"x")
     cases: list[tuple[dict[str, object], str]] = [
@@ -253,6 +257,10 @@ def test_upload_validation_messages(stub: dataproxy_pb2_grpc.DataProxyServiceStu
             {"content_md5": digest, "expires_in": duration_pb2.Duration(seconds=3600, nanos=500_000_000)},
             "expiresIn [1h0m0.5s] cannot exceed max allowed expiration [1h0m0s]",
         ),
+        # Flyte Admin's signer (S3's) refuses these, as INTERNAL; here they are the client's mistake.
+        ({"content_md5": digest, "expires_in": duration_pb2.Duration(seconds=-5)}, _NOT_POSITIVE),
+        ({"content_md5": digest, "expires_in": duration_pb2.Duration(nanos=-1)}, _NOT_POSITIVE),
+        ({"content_md5": digest, "expires_in": duration_pb2.Duration()}, _NOT_POSITIVE),
         (
             {"content_md5": digest, "filename": "../../etc/passwd"},
             "invalid filename [../../etc/passwd]: [../../etc/passwd] has an empty, '.' or '..' path segment",

@@ -26,11 +26,7 @@ from google.protobuf import any_pb2, struct_pb2
 
 from flyteplane.admin.config import AdminContext
 from flyteplane.admin.domain.cron import CronError, parse_standard
-from flyteplane.admin.domain.literal_types import (
-    defaults_equivalent,
-    literal_type_for_literal,
-    validate_literal_type,
-)
+from flyteplane.admin.domain.literal_types import literal_type_for_literal, validate_literal_type
 from flyteplane.admin.errors import AdminError
 from flyteplane.admin.managers.launch_plans import LaunchPlanManager
 from flyteplane.admin.store import schema
@@ -350,6 +346,29 @@ def test_schedule_checks(lps: LaunchPlanManager, s: launch_plan_pb2.LaunchPlanSp
     assert (err.code, err.message) == (grpc.StatusCode.INVALID_ARGUMENT, message)
 
 
+def _old_cron(expression: str) -> schedule_pb2.Schedule:
+    return schedule_pb2.Schedule(cron_expression=expression, kickoff_time_input_arg="kickoff")
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("0 10 * * ? *", "Invalid cron expression: expected exactly 5 fields, found 6: [0 10 * * ? *]"),
+        ("cron(0 10 * * ? *)", "Invalid cron expression: expected exactly 5 fields, found 6: [cron(0 10 * * ? *)]"),
+        ("0 25 * * *", "Invalid cron expression: end of range (25) above maximum (23): 25"),
+    ],
+)
+def test_old_style_cron_expressions_are_parsed_too(lps: LaunchPlanManager, expression: str, message: str) -> None:
+    # Flyte Admin parses cron_expression before cron_schedule, with the same five-field parser.
+    err = create_error(lps, _scheduled(_old_cron(expression), default_inputs=N_DEFAULT))
+    assert (err.code, err.message) == (grpc.StatusCode.INVALID_ARGUMENT, message)
+
+
+def test_an_empty_cron_schedule_is_not_parsed(lps: LaunchPlanManager) -> None:
+    create(lps, _scheduled(_cron(""), default_inputs=N_DEFAULT))
+    assert get(lps, lp_id()).spec.entity_metadata.schedule.HasField("cron_schedule")
+
+
 def test_kickoff_must_be_a_datetime(ctx: AdminContext, lps: LaunchPlanManager) -> None:
     add_workflow(ctx, "int_kickoff", _interface({"kickoff": INT}))
     s = spec("int_kickoff", entity_metadata=launch_plan_pb2.LaunchPlanMetadata(schedule=_cron("@daily")))
@@ -446,12 +465,48 @@ def test_identical_and_different_structure(lps: LaunchPlanManager) -> None:
     )
 
 
-def test_equal_defaults_count_as_identical(lps: LaunchPlanManager) -> None:
-    # Flyte Admin 1.16 reports ALREADY_EXISTS whenever every default input is the same (errors.IsSameDCFormat),
-    # even if other parts of the spec differ; flytekit then carries on.
-    create(lps, spec(default_inputs=_defaults(a=param(INT, integer(1)))))
-    err = create_error(lps, spec(default_inputs=_defaults(a=param(INT, integer(1))), max_parallelism=3))
-    assert err.code == grpc.StatusCode.ALREADY_EXISTS
+def _different(
+    lps: LaunchPlanManager, first: launch_plan_pb2.LaunchPlanSpec, again: launch_plan_pb2.LaunchPlanSpec
+) -> str:
+    """Register ``first``, then ``again`` under the same version: Flyte Admin's different-structure answer."""
+    create(lps, first)
+    err = create_error(lps, again)
+    assert err.code == grpc.StatusCode.INVALID_ARGUMENT
+    prefix = (
+        "lp launch plan with different structure already exists. (Please register a new version of the launch plan):\n"
+    )
+    assert err.message.startswith(prefix)
+    return err.message[len(prefix) :]
+
+
+def test_other_parts_of_the_spec_make_a_different_structure(lps: LaunchPlanManager) -> None:
+    # Flyte Admin 1.16 compares digests of the whole launch plan: equal defaults do not make it identical.
+    same_defaults = _defaults(a=param(INT, integer(1)))
+    diff = _different(lps, spec(default_inputs=same_defaults), spec(default_inputs=same_defaults, max_parallelism=3))
+    assert diff == "/max_parallelism:\n\t- <nil> \n\t+ 3"
+
+
+def test_another_fixed_input_is_a_different_structure(lps: LaunchPlanManager) -> None:
+    def fixed(value: int) -> launch_plan_pb2.LaunchPlanSpec:
+        return spec(fixed_inputs=literals_pb2.LiteralMap(literals={"a": integer(value)}))
+
+    assert _different(lps, fixed(1), fixed(2)) == "/fixed_inputs/literals/a/scalar/primitive/integer:\n\t- 1 \n\t+ 2"
+
+
+def test_another_schedule_is_a_different_structure(lps: LaunchPlanManager) -> None:
+    def scheduled(cron: str) -> launch_plan_pb2.LaunchPlanSpec:
+        schedule = schedule_pb2.Schedule(cron_schedule=schedule_pb2.CronSchedule(schedule=cron))
+        return spec("no_inputs", entity_metadata=launch_plan_pb2.LaunchPlanMetadata(schedule=schedule))
+
+    diff = _different(lps, scheduled("0 10 * * *"), scheduled("0 11 * * *"))
+    assert diff == "/entity_metadata/schedule/cron_schedule/schedule:\n\t- 0 10 * * * \n\t+ 0 11 * * *"
+
+
+def test_other_labels_are_a_different_structure(lps: LaunchPlanManager) -> None:
+    def labelled(team: str) -> launch_plan_pb2.LaunchPlanSpec:
+        return spec("no_inputs", labels=common_pb2.Labels(values={"team": team}))
+
+    assert _different(lps, labelled("a"), labelled("b")) == "/labels/values/team:\n\t- a \n\t+ b"
 
 
 def _struct_default(values: dict[str, Any]) -> literals_pb2.Literal:
@@ -465,11 +520,12 @@ def _msgpack_default(values: dict[str, Any]) -> literals_pb2.Literal:
     return literals_pb2.Literal(scalar=literals_pb2.Scalar(binary=binary))
 
 
-def test_dataclass_defaults_in_either_format(ctx: AdminContext, lps: LaunchPlanManager) -> None:
+def test_dataclass_defaults_in_another_format_differ(ctx: AdminContext, lps: LaunchPlanManager) -> None:
     add_workflow(ctx, "dc", _interface({"d": STRUCT}))
     create(lps, spec("dc", default_inputs=_defaults(d=param(STRUCT, _struct_default({"s": "x", "f": 1.5})))))
+    # The same dataclass as MessagePack bytes is another structure to Flyte Admin 1.16 (its digest differs).
     again = spec("dc", default_inputs=_defaults(d=param(STRUCT, _msgpack_default({"s": "x", "f": 1.5}))))
-    assert create_error(lps, again).code == grpc.StatusCode.ALREADY_EXISTS
+    assert create_error(lps, again).code == grpc.StatusCode.INVALID_ARGUMENT
     other = spec("dc", default_inputs=_defaults(d=param(STRUCT, _msgpack_default({"s": "y", "f": 1.5}))))
     assert create_error(lps, other).code == grpc.StatusCode.INVALID_ARGUMENT
 
@@ -511,6 +567,23 @@ def test_at_most_one_active_version(lps: LaunchPlanManager) -> None:
     ).launch_plans
     plan = get(lps, lp_id(version="v2"))
     assert plan.closure.updated_at.ToDatetime() >= plan.closure.created_at.ToDatetime()
+
+
+def test_an_old_style_cron_schedule_cannot_be_activated(lps: LaunchPlanManager) -> None:
+    # Flyte Admin's native scheduler adds cron_schedule and rate schedules only; the launch plan stays inactive
+    # and the version active before stays active.
+    create(lps, _scheduled(_cron("0 10 * * *"), default_inputs=N_DEFAULT), lp_id(version="v1"))
+    _update(lps, lp_id(version="v1"), launch_plan_pb2.ACTIVE)
+    create(lps, _scheduled(_old_cron("0 10 * * *"), default_inputs=N_DEFAULT), lp_id(version="v2"))
+    with pytest.raises(AdminError) as info:
+        _update(lps, lp_id(version="v2"), launch_plan_pb2.ACTIVE)
+    assert (info.value.code, info.value.message) == (
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "failed adding schedule for unknown schedule expression type &{0 10 * * *}",
+    )
+    assert get(lps, lp_id(version="v2")).closure.state == launch_plan_pb2.INACTIVE
+    assert _active(lps).id.version == "v1"
+    _update(lps, lp_id(version="v2"), launch_plan_pb2.INACTIVE)  # deactivating it is fine
 
 
 def test_update_checks(lps: LaunchPlanManager) -> None:
@@ -715,18 +788,6 @@ def test_defaults_of_the_wrong_type_are_refused(
     add_workflow(ctx, "typed", _interface({"x": declared}))
     err = create_error(lps, spec("typed", default_inputs=_defaults(x=param(declared, default))))
     assert err.message.startswith("Type mismatch for Parameter x in default_inputs has type ")
-
-
-def test_defaults_equivalent() -> None:
-    one = param(STRUCT, _struct_default({"a": 1}))
-    assert defaults_equivalent(one, param(STRUCT, _struct_default({"a": 1})))
-    # Like Go's reflect.DeepEqual: the Struct holds 1.0 (a float), MessagePack holds 1 (an integer).
-    assert not defaults_equivalent(one, param(STRUCT, _msgpack_default({"a": 1})))
-    assert defaults_equivalent(one, param(STRUCT, _msgpack_default({"a": 1.0})))
-    assert defaults_equivalent(param(INT, required=True), param(INT, required=True))
-    assert not defaults_equivalent(one, param(STRUCT, required=True))
-    broken = literals_pb2.Literal(scalar=literals_pb2.Scalar(binary=literals_pb2.Binary(value=b"\xc1", tag="msgpack")))
-    assert not defaults_equivalent(one, param(STRUCT, broken))
 
 
 # --- cron ----------------------------------------------------------------------------------------------------------

@@ -155,10 +155,82 @@ def test_template_checks_run_in_flyte_admins_order(tasks: TaskManager) -> None:
     assert create_error(tasks, _request(task_id(), spec))[1] == "missing typed interface"
 
 
-def test_sidecar_tasks_skip_container_checks(tasks: TaskManager) -> None:
+def test_tasks_without_a_target_register(tasks: TaskManager) -> None:
+    # Old sidecar tasks carry their pod in ``custom`` and set no target: nothing of a target to check.
     spec = _mutated(lambda t: (setattr(t, "type", "sidecar"), t.ClearField("container")))
     create(tasks, task_id(), spec)
     assert tasks.get_task(common_pb2.ObjectGetRequest(id=task_id())).closure.compiled_task.template.type == "sidecar"
+
+
+def test_a_sidecar_tasks_container_is_checked(tasks: TaskManager) -> None:
+    # Flyte Admin checks a container target whatever the task type.
+    spec = _mutated(lambda t: (setattr(t, "type", "sidecar"), setattr(t.container, "image", "")))
+    assert create_error(tasks, _request(task_id(), spec)) == (grpc.StatusCode.INVALID_ARGUMENT, "missing image")
+
+
+def _pod_task(pod: tasks_pb2.K8sPod) -> task_pb2.TaskSpec:
+    def to_pod(t: tasks_pb2.TaskTemplate) -> None:
+        t.type = "sidecar"
+        t.ClearField("container")
+        t.k8s_pod.CopyFrom(pod)
+
+    return _mutated(to_pod)
+
+
+def test_pod_tasks_need_a_pod_spec(tasks: TaskManager) -> None:
+    without_spec = tasks_pb2.K8sPod(metadata=tasks_pb2.K8sObjectMetadata(labels={"a": "b"}))
+    assert create_error(tasks, _request(task_id(), _pod_task(without_spec))) == (
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "invalid TaskSpecification, pod tasks should specify their target as a K8sPod with a defined pod spec",
+    )
+    assert create_error(tasks, _request(task_id(), _pod_task(tasks_pb2.K8sPod())))[1].startswith(
+        "invalid TaskSpecification, pod tasks"
+    )
+    pod = tasks_pb2.K8sPod()
+    pod.pod_spec.update({"containers": [{"name": "primary", "image": "busybox"}]})
+    create(tasks, task_id(), _pod_task(pod))
+
+
+def _pod_with(resources: dict) -> task_pb2.TaskSpec:  # type: ignore[type-arg]
+    pod = tasks_pb2.K8sPod()
+    pod.pod_spec.update(
+        {"containers": [{"name": "sidecar", "image": "busybox"}, {"name": "primary", "resources": resources}]}
+    )
+    return _pod_task(pod)
+
+
+@pytest.mark.parametrize(
+    ("resources", "message"),
+    [
+        (
+            {"requests": {"cpu": "2"}, "limits": {"cpu": "1"}},
+            "Requested CPU default [2] is greater than the limit [1]. Please fix your configuration",
+        ),
+        (
+            {"requests": {"memory": "2Gi", "ephemeral-storage": "1Gi"}, "limits": {"ephemeral-storage": "500Mi"}},
+            "Requested EPHEMERAL_STORAGE default [1Gi] is greater than the limit [500Mi]. "
+            "Please fix your configuration",
+        ),
+        (
+            {"requests": {"gpu": 1}, "limits": {"gpu": 2}},
+            "For extended resource 'gpu' the default value must equal the limit value for task "
+            '[resource_type:TASK project:"flytesnacks" domain:"development" name:"my.task" version:"v1"]',
+        ),
+        (
+            {"requests": {"cpu": "lots"}},
+            "invalid pod spec: container [primary] requests cpu [lots]: "
+            "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+        ),
+    ],
+)
+def test_pod_containers_requests_within_limits(tasks: TaskManager, resources: dict, message: str) -> None:  # type: ignore[type-arg]
+    assert create_error(tasks, _request(task_id(), _pod_with(resources))) == (grpc.StatusCode.INVALID_ARGUMENT, message)
+
+
+def test_pod_resources_within_limits_register(tasks: TaskManager) -> None:
+    fine = {"requests": {"cpu": "500m", "nvidia.com/gpu": "1"}, "limits": {"cpu": "1", "nvidia.com/gpu": "3"}}
+    create(tasks, task_id(), _pod_with(fine))
+    assert tasks.get_task(common_pb2.ObjectGetRequest(id=task_id())).closure.compiled_task.template.HasField("k8s_pod")
 
 
 def test_task_type_whitelist(make_ctx: Callable[..., AdminContext]) -> None:

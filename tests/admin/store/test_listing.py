@@ -22,7 +22,16 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, and_, select
 from flyteplane.admin.errors import AdminError
 from flyteplane.admin.store import listing, schema
 from flyteplane.admin.store.db import Store
-from flyteplane.admin.store.listing import Entity, Join, apply_filters, apply_sort, next_token, paginate, parse_token
+from flyteplane.admin.store.listing import (
+    Entity,
+    Join,
+    apply_filters,
+    apply_sort,
+    like_to_glob,
+    next_token,
+    paginate,
+    parse_token,
+)
 
 T0 = dt.datetime(2023, 12, 31, 12, 0, 0)
 
@@ -340,6 +349,32 @@ def test_contains_matches_substrings_literally(store: Store) -> None:
     # '_' in the value is an underscore, not a LIKE wildcard: a_b, not axb.
     assert _filtered(store, schema.tasks, "task", "contains(name,a_b)") == ["a_b"]
     assert _filtered(store, schema.tasks, "task", "contains(name,%)") == []
+
+
+def test_contains_and_not_like_are_case_sensitive(store: Store) -> None:
+    # PostgreSQL's LIKE (Flyte Admin's) tells case apart; SQLite's does not.
+    assert _filtered(store, schema.tasks, "task", "contains(name,FOO)") == []
+    assert _filtered(store, schema.tasks, "task", "contains(name,Foo)") == []
+    assert len(_filtered(store, schema.tasks, "task", "contains(name,task_0)")) == 10
+    assert _filtered(store, schema.tasks, "task", "contains(name,TASK_0)") == []
+    everything = _filtered(store, schema.tasks, "task", "not_like(name,nothing)")
+    assert _filtered(store, schema.tasks, "task", "not_like(name,TASK%)") == everything
+    assert len(_filtered(store, schema.tasks, "task", "not_like(name,task%)")) == len(everything) - 25
+
+
+def test_not_like_reads_postgres_patterns(store: Store) -> None:
+    # '_' is any one character, a backslash escapes, and GLOB's own wildcards are plain characters.
+    assert "axb" not in _filtered(store, schema.tasks, "task", "not_like(name,a_b)")
+    kept = _filtered(store, schema.tasks, "task", "not_like(name,a\\_b)")
+    assert "axb" in kept and "a_b" not in kept
+    assert "foo" in _filtered(store, schema.tasks, "task", "not_like(name,f*)")
+    assert "foo" in _filtered(store, schema.tasks, "task", "not_like(name,f?o)")
+    assert "foo" in _filtered(store, schema.tasks, "task", "not_like(name,[f]oo)")
+    assert like_to_glob("50%_[x]*?\\%", "name") == "50*?[[]x][*][?]%"
+    with pytest.raises(AdminError) as e:
+        apply_filters(select(schema.tasks), "not_like(name,abc\\)", "task")
+    assert e.value.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert e.value.message == "invalid value for filters: the pattern for 'name' must not end with escape character"
 
 
 def test_not_like_uses_the_value_verbatim(store: Store) -> None:

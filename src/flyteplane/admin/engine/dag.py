@@ -1,9 +1,10 @@
 """Walking one compiled workflow (the run's primary workflow, or a sub-workflow) as a DAG.
 
-``start-node`` hands the workflow's inputs on as its outputs; every other node becomes ready when all the nodes
-``connections.upstream`` lists for it have ended, and runs in its own thread (how many task and launch-plan nodes
-run at once is bounded by the run's max parallelism, see :class:`~.state.RunState`). ``end-node`` resolves the
-workflow's output bindings once every node has succeeded.
+``start-node`` hands the workflow's inputs on as its outputs; every other node becomes ready when every node it
+depends on has ended (:func:`nodes_read_by`: those ``connections.upstream`` lists for it, its ``upstream_node_ids``,
+and every node its bindings read, a branch's case nodes included), and runs in its own thread (how many task and
+launch-plan nodes run at once is bounded by the run's max parallelism, see :class:`~.state.RunState`).
+``end-node`` resolves the workflow's output bindings once every node has succeeded.
 
 When a node fails (or times out):
 
@@ -30,7 +31,7 @@ from flyteplane.admin.engine.nodes import NodeRunner, Scope
 from flyteplane.admin.engine.runtime import CancelToken
 from flyteplane.admin.engine.state import NodeOutcome, RunState
 
-__all__ = ["AUTO_ABORT_REASON", "run_workflow"]
+__all__ = ["AUTO_ABORT_REASON", "nodes_read_by", "run_workflow"]
 
 _N = core_execution_pb2.NodeExecution
 _USER = core_execution_pb2.ExecutionError.USER
@@ -69,11 +70,10 @@ class _Dag:
         upstream = compiled.connections.upstream
         self.upstream = {
             node_id: sorted(
-                {u for u in upstream[node_id].ids if u in self.nodes or u == START_NODE_ID}
-                | {u for u in node.upstream_node_ids if u in self.nodes}
+                u
+                for u in (set(upstream[node_id].ids) if node_id in upstream else set()) | nodes_read_by(node)
+                if (u in self.nodes or u == START_NODE_ID) and u != node_id
             )
-            if node_id in upstream
-            else sorted(u for u in node.upstream_node_ids if u in self.nodes)
             for node_id, node in self.nodes.items()
         }
 
@@ -207,3 +207,33 @@ def _accepts_error(t: types_pb2.LiteralType) -> bool:
     if t.WhichOneof("type") == "union_type":
         return any(_accepts_error(v) for v in t.union_type.variants)
     return False
+
+
+def nodes_read_by(node: workflow_pb2.Node) -> set[str]:
+    """The ids of the nodes ``node`` must wait for: its ``upstream_node_ids`` and the node of every promise its
+    bindings read; for a branch node, also those of its case nodes (every case, the else node, nested branches).
+
+    ``connections.upstream`` is not enough: it lists what a branch node's own bindings read (its conditions), not
+    what its case nodes read (flytekit's ``conditional_workflow`` passes an upstream output to a case). Propeller's
+    compiler gives each case node edges of its own to what it reads, and the case node is not run before those
+    end; the engine, which runs a branch's case inline, waits for them before it starts the branch.
+    """
+    ids = set(node.upstream_node_ids)
+    pending = [b.binding for b in node.inputs]
+    while pending:
+        data = pending.pop()
+        kind = data.WhichOneof("value")
+        if kind == "promise":
+            ids.add(data.promise.node_id)
+        elif kind == "collection":
+            pending.extend(data.collection.bindings)
+        elif kind == "map":
+            pending.extend(data.map.bindings.values())
+    if node.WhichOneof("target") == "branch_node":
+        if_else = node.branch_node.if_else
+        cases = [if_else.case.then_node, *(case.then_node for case in if_else.other)]
+        if if_else.HasField("else_node"):
+            cases.append(if_else.else_node)
+        for case_node in cases:
+            ids |= nodes_read_by(case_node)
+    return ids

@@ -7,7 +7,8 @@ after propeller's events: workflow QUEUED -> RUNNING -> SUCCEEDED / FAILED / ABO
 failure node runs), node and task executions likewise.
 
 Settings: ``AdminConfig.task_python``, ``task_pythonpath``, ``task_kill_grace_seconds`` and ``raw_output_prefix``
-(see :class:`~flyteplane.admin.config.AdminConfig`).
+(see :class:`~flyteplane.admin.config.AdminConfig`); tasks without a container go to agents (:mod:`.agent_tasks`,
+the ``agent_*`` settings), whose local server the engine stops with itself.
 
 A launch-plan node asks the port to create its child execution and runs it here too; it learns that the child
 ended from the port, which the recorder wakes when the child's terminal event is recorded.
@@ -39,8 +40,10 @@ from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteplane.admin.blobs import BlobStore
 from flyteplane.admin.config import AdminConfig
 from flyteplane.admin.domain.times import utcnow
+from flyteplane.admin.engine.agent_tasks import AgentTasks, agents_for
 from flyteplane.admin.engine.events import Emitter
 from flyteplane.admin.engine.logs import LogStore
+from flyteplane.admin.engine.platform_access import PlatformAccess
 from flyteplane.admin.engine.port import AdminPort, ChildLaunch, ChildOutcome, RunRequest
 from flyteplane.admin.engine.runtime import CancelToken
 from flyteplane.admin.engine.settle import settle_unfinished
@@ -84,6 +87,9 @@ class Engine:
         logs: where task attempts' output goes.
         port: the rest of the admin (events, child executions, what a start finds).
         http_endpoint: the admin's HTTP side (``http://host:port``), where log links point; None until it listens.
+        agents: the plugin for tasks without a container (the caller stops it); None: one built from ``config``.
+        platform: how task processes reach the admin (its gRPC endpoint, TLS, a credential for eager tasks);
+            by default they are told nothing.
     """
 
     def __init__(
@@ -94,6 +100,8 @@ class Engine:
         port: AdminPort,
         *,
         http_endpoint: Callable[[], str | None] = lambda: None,
+        agents: AgentTasks | None = None,
+        platform: PlatformAccess | None = None,
     ) -> None:
         self.config = config
         self.port = port
@@ -115,13 +123,18 @@ class Engine:
             weakref.finalize(self, shutil.rmtree, self._tmp, ignore_errors=True)
             engine_dir, procs = Path(self._tmp), None
         self.processes = ProcessTable(procs)
+        python = config.task_python or sys.executable
+        pythonpath = config.task_pythonpath if config.task_pythonpath is not None else (os.getcwd(),)
+        # Agents given are the giver's to stop; those built here (a local agent server) stop with this engine.
+        self._own_agents = agents is None
+        self.agents = agents or agents_for(config, python, pythonpath, engine_dir, self.processes)
         self.services = EngineResources(
             blobs=self.blobs,
             logs=self.logs,
             emitter=self.emitter,
             processes=self.processes,
-            python=config.task_python or sys.executable,
-            pythonpath=config.task_pythonpath if config.task_pythonpath is not None else (os.getcwd(),),
+            python=python,
+            pythonpath=pythonpath,
             kill_grace=config.task_kill_grace_seconds,
             # A plain path, not a file:// URL: flytekit's local writers (pandas' parquet encoder among them) take
             # a file:// prefix for a relative path named "file:" and fail; plain paths are what its local runs use.
@@ -131,6 +144,10 @@ class Engine:
             launch_child=self._launch_child,
             wait_child=self._wait_child,
             terminate_child=self.terminate,
+            launch_plan=lambda launch_plan_id: self.port.get_launch_plan(launch_plan_id),
+            signals=port,
+            agents=self.agents,
+            platform=platform or PlatformAccess(),
         )
 
     # -- lifecycle ------------------------------------------------------------------------------------------------
@@ -159,6 +176,8 @@ class Engine:
         for run in runs:
             if run.thread is not None:
                 run.thread.join(max(0.0, deadline - time.monotonic()))
+        if self._own_agents:
+            self.agents.stop()  # the local agent server, after the runs that used it
         with self._lock:
             self._started = False
 

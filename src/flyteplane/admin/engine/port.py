@@ -1,22 +1,24 @@
 """The engine's port: everything the engine needs from the rest of the admin, and the words it says it in.
 
 The engine plays propeller. Propeller talks to Flyte Admin through events (CreateWorkflowEvent, CreateNodeEvent,
-CreateTaskEvent), CreateExecution for a launch-plan node's child, and reads of executions it watches; the engine
-does the same through :class:`AdminPort`, implemented on the admin side by
-:class:`flyteplane.admin.managers.engine_port.EngineAdmin`. Nothing under ``engine/`` imports a manager or the
-store: this module is the whole contract, so the engine can be run against any implementation (tests use one
-that records what the engine asked for).
+CreateTaskEvent), CreateExecution for a launch-plan node's child, reads of executions it watches, and
+GetOrCreateSignal for a gate node's signal; the engine does the same through :class:`AdminPort`, implemented on the
+admin side by :class:`flyteplane.admin.managers.engine_port.EngineAdmin`. Nothing under ``engine/`` imports a
+manager or the store: this module is the whole contract, so the engine can be run against any implementation
+(tests use one that records what the engine asked for).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
-from flyteidl.admin import execution_pb2
-from flyteidl.core import compiler_pb2, identifier_pb2, literals_pb2
+from flyteidl.admin import execution_pb2, launch_plan_pb2, signal_pb2
+from flyteidl.core import compiler_pb2, identifier_pb2, literals_pb2, types_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.event import event_pb2
 
@@ -26,6 +28,7 @@ __all__ = [
     "AdminPort",
     "ChildLaunch",
     "ChildOutcome",
+    "GateSignals",
     "LaunchedChild",
     "OpenAttempt",
     "RecoveredNode",
@@ -82,6 +85,16 @@ class UnfinishedRun(NamedTuple):
     open_node_ids: list[str]
 
 
+class GateSignals(Protocol):
+    """The part of :class:`AdminPort` gate nodes use (see its methods of the same names)."""
+
+    def get_or_create_signal(
+        self, signal_id: identifier_pb2.SignalIdentifier, literal_type: types_pb2.LiteralType
+    ) -> signal_pb2.Signal: ...
+
+    def watch_signal(self, signal_id: identifier_pb2.SignalIdentifier) -> AbstractContextManager[threading.Event]: ...
+
+
 class AdminPort(Protocol):
     """What the engine needs of the admin."""
 
@@ -107,6 +120,32 @@ class AdminPort(Protocol):
         """Block until the execution has ended and return how; None when ``stop()`` turns true or ``timeout``
         seconds pass first. Woken by the recorder when the execution's terminal event is recorded (no polling of
         the store); ``stop`` is checked a few times a second."""
+        ...
+
+    def get_launch_plan(self, launch_plan_id: identifier_pb2.Identifier) -> launch_plan_pb2.LaunchPlan:
+        """A registered launch plan, as GetLaunchPlan returns it (a dynamic workflow that calls it is compiled
+        against its interface, as propeller reads it from Flyte Admin).
+
+        Raises:
+            AdminError: NOT_FOUND when there is no such launch plan.
+        """
+        ...
+
+    # -- signals (gate nodes; Flyte Admin's SignalService) -------------------------------------------------------
+    def get_or_create_signal(
+        self, signal_id: identifier_pb2.SignalIdentifier, literal_type: types_pb2.LiteralType
+    ) -> signal_pb2.Signal:
+        """The signal (with its value once SetSignal gave it one), created with ``literal_type`` if missing, as
+        propeller's gate handler asks GetOrCreateSignal.
+
+        Raises:
+            AdminError: the admin refuses it (e.g. the signal exists with another type).
+        """
+        ...
+
+    def watch_signal(self, signal_id: identifier_pb2.SignalIdentifier) -> AbstractContextManager[threading.Event]:
+        """While inside, the event is set whenever SetSignal gives the signal a value: watch first, then read the
+        signal, so a value set in between still wakes the waiter (no polling of the store)."""
         ...
 
     # -- what a start finds --------------------------------------------------------------------------------------

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import threading
 import weakref
+from collections.abc import Iterator
 
 from flyteidl.core import execution_pb2
 from google.protobuf import duration_pb2
@@ -31,6 +33,7 @@ class CancelToken:
     def __init__(self, parent: CancelToken | None = None) -> None:
         self._event = threading.Event()
         self._children: weakref.WeakSet[CancelToken] = weakref.WeakSet()
+        self._wakers: list[threading.Event] = []
         self.reason = ""
         if parent is not None:
             with _tree_lock:
@@ -52,6 +55,8 @@ class CancelToken:
                     continue
                 token.reason = reason
                 token._event.set()
+                for waker in token._wakers:
+                    waker.set()
                 pending.extend(token._children)
 
     @property
@@ -61,6 +66,20 @@ class CancelToken:
     def wait(self, timeout: float | None) -> bool:
         """Sleep until cancelled or ``timeout`` seconds pass; True if cancelled."""
         return self._event.wait(timeout)
+
+    @contextlib.contextmanager
+    def waking(self, event: threading.Event) -> Iterator[None]:
+        """While inside, a cancellation of this token also sets ``event`` (at once if it is cancelled already), so
+        that one wait on ``event`` ends for either what it waits for or a cancellation."""
+        with _tree_lock:
+            self._wakers.append(event)
+            if self._event.is_set():
+                event.set()
+        try:
+            yield
+        finally:
+            with _tree_lock:
+                self._wakers.remove(event)
 
 
 # Go's encoding.Base32Encoder in flytestdlib: RFC 4648 bit packing over its own alphabet, no padding.

@@ -21,8 +21,8 @@ from flyteidl.core import identifier_pb2
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
-from flyteplane.admin.domain.validation.common import id_text
-from flyteplane.admin.errors import already_exists, invalid_argument, not_found
+from flyteplane.admin.domain.validation.common import check_identifier_lengths, id_text
+from flyteplane.admin.errors import already_exists, echo, invalid_argument, not_found
 from flyteplane.admin.prototext import go_text
 from flyteplane.admin.store.registry import ExistingVersion
 from flyteplane.admin.store.registry_rows import VersionKey, identifier_of
@@ -30,6 +30,7 @@ from flyteplane.admin.store.registry_rows import VersionKey, identifier_of
 __all__ = [
     "MAX_DIFF_BYTES",
     "ResponseCache",
+    "check_entity_size",
     "check_new_version",
     "different_structure_message",
     "digest",
@@ -134,6 +135,20 @@ def different_structure_message(name: str, kind: str, old: Message, new: Message
     )
 
 
+def check_entity_size(kind: str, identifier: identifier_pb2.Identifier, entity: Message, limit: int | None) -> None:
+    """INVALID_ARGUMENT when the ``entity`` about to be stored (a task's or workflow's closure, a launch plan)
+    weighs more than ``limit`` bytes (``AdminConfig.max_entity_bytes``; None: no limit). Reading back a bigger one
+    would not fit the messages clients accept."""
+    if limit is None:
+        return
+    size = entity.ByteSize()
+    if size > limit:
+        raise invalid_argument(
+            f"{kind} [{echo(identifier.name)}] is too large to register: {size} bytes, over the limit of {limit} "
+            "bytes (max_entity_bytes)"
+        )
+
+
 # --- caching ---------------------------------------------------------------------------------------------------
 
 
@@ -203,7 +218,9 @@ def get_cached(
     kind: str,
     fetch: Callable[[identifier_pb2.Identifier], V | None],
 ) -> V:
-    """One registered version by identifier, from ``cache`` or ``fetch`` (NOT_FOUND as Flyte Admin words it)."""
+    """One registered version by identifier, from ``cache`` or ``fetch`` (NOT_FOUND as Flyte Admin words it); an
+    identifier with a part longer than any stored one is INVALID_ARGUMENT."""
+    check_identifier_lengths(ident)
     key = (ident.project, ident.domain, ident.name, ident.version)
     found = cache.get(key)
     if found is not None:
@@ -225,13 +242,12 @@ def check_new_version(
     kind: str,
     digest: str,
     structure: S,
-    same_structure: Callable[[S, S], bool] | None = None,
     failure_reason: Callable[[bool], Message] | None = None,
 ) -> None:
     """Flyte Admin's answer when a registration of ``kind`` (task, workflow, launch plan) found its version stored
     (``existing``; None: the version was new, nothing to say).
 
-    The same ``digest``, or ``same_structure(old, new)``, is ALREADY_EXISTS ``<kind> with identical structure already
+    The same ``digest`` is ALREADY_EXISTS ``<kind> with identical structure already
     exists``; anything else is INVALID_ARGUMENT with the diff of the stored structure against ``structure``.
     ``failure_reason(identical)`` is the status detail Flyte Admin attaches to either (workflows).
     """
@@ -244,7 +260,6 @@ def check_new_version(
     identical = already_exists(f"{kind} with identical structure already exists", details(True))
     if existing.digest == digest:
         raise identical
-    old = existing.structure
-    if same_structure is not None and same_structure(old, structure):
-        raise identical
-    raise invalid_argument(different_structure_message(identifier.name, kind, old, structure), details(False))
+    raise invalid_argument(
+        different_structure_message(identifier.name, kind, existing.structure, structure), details(False)
+    )

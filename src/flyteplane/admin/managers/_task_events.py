@@ -9,7 +9,6 @@ reasons and deep-merge ``custom_info``. Used through
 
 from __future__ import annotations
 
-import bisect
 import datetime as _dt
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -314,16 +313,15 @@ def _merge_metadata(existing: event_pb2.TaskExecutionMetadata, latest: event_pb2
     (index, retry_attempt), the resource pool info is replaced."""
     if latest.generated_name:
         existing.generated_name = latest.generated_name
-    resources = list(existing.external_resources)
+    # By key, then in key order: an array node reports thousands of elements, many times over its life.
+    resources = {(r.index, r.retry_attempt): r for r in existing.external_resources}
     for resource in latest.external_resources:
-        keys = [(r.index, r.retry_attempt) for r in resources]
         key = (resource.index, resource.retry_attempt)
-        position = bisect.bisect_left(keys, key)
-        if position < len(resources) and keys[position] == key:
-            _merge_external_resource(resources[position], resource)
+        if key in resources:
+            _merge_external_resource(resources[key], resource)
         else:
-            resources.insert(position, resource)
-    _replace(existing.external_resources, resources)
+            resources[key] = resource
+    _replace(existing.external_resources, [resources[key] for key in sorted(resources)])
     _replace(existing.resource_pool_info, latest.resource_pool_info)
     if latest.plugin_identifier:
         existing.plugin_identifier = latest.plugin_identifier

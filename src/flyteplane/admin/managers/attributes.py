@@ -39,7 +39,7 @@ from flyteplane.admin.domain.validation.attributes import (
     validate_workflow_name,
 )
 from flyteplane.admin.domain.validation.common import check_project_and_domain, check_project_exists_and_active
-from flyteplane.admin.errors import invalid_argument, not_found
+from flyteplane.admin.errors import echo, invalid_argument, not_found
 from flyteplane.admin.store.attributes import AttributesRepository, MatchedAttributes, ResourceKey
 from flyteplane.admin.store.db import Tx
 from flyteplane.admin.store.projects import ProjectRepository
@@ -186,8 +186,8 @@ class AttributesManager:
         # Reading project attributes is allowed for archived projects too: existence is enough.
         if self._projects.state(request.project) is None:
             raise invalid_argument(
-                f"failed to validate that project [{request.project}] exists, "
-                f"err: [project [{request.project}] not found]"
+                f"failed to validate that project [{echo(request.project)}] exists, "
+                f"err: [project [{echo(request.project)}] not found]"
             )
         type_name = checked_resource_type(request.resource_type)
         # Only the project-level row: the console shows what is set on the project itself.

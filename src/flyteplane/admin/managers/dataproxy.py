@@ -5,7 +5,8 @@ Flyte Admin hands out S3 presigned URLs; this admin hands out URLs of its own HT
 and for uploads one content MD5. Native URLs are those of :class:`~flyteplane.admin.blobs.BlobStore`.
 
 Where Flyte Admin would fail with INTERNAL on a client's mistake (an unknown project, a native URL outside its
-bucket, an MD5 that is not 16 bytes, a path with ``..``), this admin answers INVALID_ARGUMENT naming the field.
+bucket, an MD5 that is not 16 bytes, a path with ``..``, an upload expiry that is not positive), this admin answers
+INVALID_ARGUMENT naming the field.
 
 CreateDownloadLink signs a node execution's deck; GetData resolves ``flyte://v1/...`` URLs into a node or task
 execution's inputs and outputs (see :mod:`flyteplane.admin.domain.flyte_urls`).
@@ -29,7 +30,7 @@ from flyteplane.admin.config import AdminContext
 from flyteplane.admin.domain.flyte_urls import FlyteUrl, parse_flyte_url
 from flyteplane.admin.domain.times import go_duration
 from flyteplane.admin.domain.validation.common import check_project_and_domain
-from flyteplane.admin.errors import AdminError, already_exists, failed_precondition, invalid_argument, not_found
+from flyteplane.admin.errors import AdminError, already_exists, echo, failed_precondition, invalid_argument, not_found
 from flyteplane.admin.managers.node_executions import NodeExecutionManager
 from flyteplane.admin.managers.task_executions import TaskExecutionManager
 from flyteplane.admin.prototext import go_text
@@ -46,6 +47,10 @@ _FILENAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 # google.protobuf.Duration's documented range (Go's IsValid).
 _MAX_DURATION_SECONDS = 315_576_000_000
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+_NOT_POSITIVE_EXPIRY = (
+    "failed to create a signed url. Error: InvalidPresignExpireError: "
+    "presigned URL requires an expire duration greater than 0"
+)
 
 
 class DataProxyManager:
@@ -107,12 +112,15 @@ class DataProxyManager:
             if not _duration_is_valid(expires_in):
                 raise invalid_argument(f"expiresIn [{_duration_text(expires_in)}] is invalid")
             expires_ns = _duration_ns(expires_in)
-            # Like Flyte Admin, a negative duration passes and makes a URL that has already expired.
             if expires_ns > MAX_UPLOAD_EXPIRES_NS:
                 raise invalid_argument(
                     f"expiresIn [{go_duration(expires_ns)}] cannot exceed max allowed expiration "
                     f"[{go_duration(MAX_UPLOAD_EXPIRES_NS)}]"
                 )
+            if expires_ns <= 0:
+                # Flyte Admin's checks let it through to the storage's signer, and S3's (aws-sdk-go, the
+                # sandbox's) refuses it: INTERNAL with this text. It is the client's mistake: INVALID_ARGUMENT.
+                raise invalid_argument(_NOT_POSITIVE_EXPIRY)
 
         filename = request.filename or "".join(
             secrets.choice(_FILENAME_ALPHABET) for _ in range(DEFAULT_FILENAME_LENGTH)
@@ -158,7 +166,7 @@ class DataProxyManager:
         key = self.blobs.key_from_native_url(request.native_url)
         if key is None:
             raise invalid_argument(
-                f"error while validating request: native_url [{request.native_url}] is not a location of this "
+                f"error while validating request: native_url [{echo(request.native_url)}] is not a location of this "
                 f"admin's data store (expected a URL under [{self.blobs.prefix}/])"
             )
         now = time.time()

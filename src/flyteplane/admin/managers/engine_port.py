@@ -4,18 +4,21 @@ Propeller reaches Flyte Admin through events, CreateExecution for a launch-plan 
 executions it watches; the engine reaches the admin through this one object, built by
 :mod:`flyteplane.admin.wiring`. Events go to the event recorder; a child is created by the same pipeline as
 CreateExecution (:mod:`._execution_launch`), with the parent's settings; the end of a child is learnt from the
-recorder through :class:`~.run_endings.RunEndings`, so no one polls the store for it.
+recorder through :class:`~.run_endings.RunEndings`, so no one polls the store for it. A gate node's signal goes
+through the SignalService's own manager (:class:`~.signals.SignalManager`), whose SetSignal wakes the node.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 
-from flyteidl.admin import execution_pb2
+from flyteidl.admin import execution_pb2, launch_plan_pb2, signal_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
-from flyteidl.core import identifier_pb2, literals_pb2
+from flyteidl.core import identifier_pb2, literals_pb2, types_pb2
 from flyteidl.event import event_pb2
 
 from flyteplane.admin.config import AdminContext
@@ -28,13 +31,16 @@ from flyteplane.admin.engine.port import (
     RecoveredNode,
     UnfinishedRun,
 )
-from flyteplane.admin.errors import AdminError
+from flyteplane.admin.errors import AdminError, not_found
+from flyteplane.admin.managers import _registry as reg
 from flyteplane.admin.managers._execution_launch import DuplicateExecution, ExecutionCreator
 from flyteplane.admin.managers.event_recorder import EventRecorder
 from flyteplane.admin.managers.run_data import read_message
 from flyteplane.admin.managers.run_endings import RunEndings
+from flyteplane.admin.managers.signals import SignalManager
 from flyteplane.admin.store.executions import ExecutionRepository
 from flyteplane.admin.store.node_executions import NodeExecutionRepository
+from flyteplane.admin.store.registry import LaunchPlanRepository
 from flyteplane.admin.store.task_executions import TaskExecutionRepository
 
 __all__ = ["EngineAdmin"]
@@ -60,12 +66,21 @@ class EngineAdmin:
     """The admin as the engine sees it (see :class:`~flyteplane.admin.engine.port.AdminPort`)."""
 
     def __init__(
-        self, ctx: AdminContext, *, recorder: EventRecorder, creator: ExecutionCreator, endings: RunEndings
+        self,
+        ctx: AdminContext,
+        *,
+        recorder: EventRecorder,
+        creator: ExecutionCreator,
+        endings: RunEndings,
+        signals: SignalManager | None = None,
     ) -> None:
         self._ctx = ctx
+        # The one that serves SetSignal, so that it wakes the engine's gate nodes.
+        self._signals = signals if signals is not None else SignalManager(ctx)
         self._executions = ExecutionRepository(ctx.store)
         self._node_executions = NodeExecutionRepository(ctx.store)
         self._task_executions = TaskExecutionRepository(ctx.store)
+        self._launch_plans = LaunchPlanRepository(ctx.store)
         self._recorder = recorder
         self._creator = creator
         self._endings = endings
@@ -159,6 +174,24 @@ class EngineAdmin:
                 )
             outcome.outputs = outputs
         return outcome
+
+    def get_launch_plan(self, launch_plan_id: identifier_pb2.Identifier) -> launch_plan_pb2.LaunchPlan:
+        """The launch plan a dynamic workflow calls, as GetLaunchPlan finds it."""
+        plan = self._launch_plans.get(launch_plan_id)
+        if plan is None:
+            raise not_found(reg.missing_entity("LAUNCH_PLAN", launch_plan_id))
+        return plan
+
+    # -- signals (gate nodes) ----------------------------------------------------------------------------------
+    def get_or_create_signal(
+        self, signal_id: identifier_pb2.SignalIdentifier, literal_type: types_pb2.LiteralType
+    ) -> signal_pb2.Signal:
+        """GetOrCreateSignal, as propeller's gate handler calls it."""
+        request = signal_pb2.SignalGetOrCreateRequest(id=signal_id, type=literal_type)
+        return self._signals.get_or_create_signal(request)
+
+    def watch_signal(self, signal_id: identifier_pb2.SignalIdentifier) -> AbstractContextManager[threading.Event]:
+        return self._signals.waits.watch(signal_id)
 
     # -- what a start finds --------------------------------------------------------------------------------------
     def unfinished_runs(self, created_before: _dt.datetime) -> list[UnfinishedRun]:

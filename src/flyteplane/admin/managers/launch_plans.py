@@ -12,7 +12,6 @@ from flyteidl.admin import common_pb2, launch_plan_pb2
 from flyteidl.core import identifier_pb2, interface_pb2
 
 from flyteplane.admin.config import AdminContext
-from flyteplane.admin.domain.literal_types import defaults_equivalent
 from flyteplane.admin.domain.times import utcnow
 from flyteplane.admin.domain.validation.common import (
     check_project_and_domain,
@@ -20,15 +19,16 @@ from flyteplane.admin.domain.validation.common import (
     require,
     validate_identifier,
     validate_limit,
+    validate_named_identifier,
     validate_resource_list_request,
 )
-from flyteplane.admin.domain.validation.launch_plans import validate_spec
+from flyteplane.admin.domain.validation.launch_plans import validate_activation, validate_spec
 from flyteplane.admin.errors import invalid_argument, not_found
 from flyteplane.admin.managers import _registry as reg
 from flyteplane.admin.store.projects import ProjectRepository
 from flyteplane.admin.store.registry import LaunchPlanRepository, WorkflowRepository
 
-__all__ = ["LaunchPlanManager", "build_launch_plan", "same_default_inputs"]
+__all__ = ["LaunchPlanManager", "build_launch_plan"]
 
 _ACTIVE = launch_plan_pb2.ACTIVE
 _INACTIVE = launch_plan_pb2.INACTIVE
@@ -75,19 +75,13 @@ class LaunchPlanManager:
         project_state = self._projects.state(request.id.project)
         check_project_and_domain(request.id.project, request.id.domain, project_state, self._ctx.config.domains)
         plan = build_launch_plan(request.id, spec, workflow.entity)
+        reg.check_entity_size("launch plan", request.id, plan, self._ctx.config.max_entity_bytes)
 
         version_digest = reg.digest(plan)
         existing = self._launch_plans.create(plan, workflow_row_id=workflow.row_id, digest=version_digest, now=utcnow())
-        reg.check_new_version(
-            existing,
-            request.id,
-            kind="launch plan",
-            digest=version_digest,
-            structure=plan.spec,
-            # Flyte Admin 1.16 reports a launch plan whose default inputs are all equal (byte for byte, or the same
-            # dataclass as Struct vs MessagePack) as identical, whatever else differs (errors.IsSameDCFormat).
-            same_structure=same_default_inputs,
-        )
+        # The digest covers the whole launch plan (id, spec, expected inputs and outputs), as Flyte Admin's does:
+        # any other fixed input, schedule, label... is a different structure, reported with the spec's diff.
+        reg.check_new_version(existing, request.id, kind="launch plan", digest=version_digest, structure=plan.spec)
         return launch_plan_pb2.LaunchPlanCreateResponse()
 
     # --- UpdateLaunchPlan --------------------------------------------------------------------------------------
@@ -102,6 +96,10 @@ class LaunchPlanManager:
             # Flyte Admin does not validate the id on activation: an incomplete one is simply not found.
             if not request.HasField("id"):
                 raise invalid_argument("missing id")
+            plan = self._launch_plans.get(ident)
+            if plan is None:
+                raise not_found(reg.missing_entity("LAUNCH_PLAN", ident))
+            validate_activation(plan.spec)
         else:
             raise invalid_argument(
                 f"Unrecognized launch plan state {request.state} for update for launch plan [{id_text(ident)}]"
@@ -122,9 +120,7 @@ class LaunchPlanManager:
 
     def get_active_launch_plan(self, request: launch_plan_pb2.ActiveLaunchPlanRequest) -> launch_plan_pb2.LaunchPlan:
         ident = request.id
-        require(ident.project, "project")
-        require(ident.domain, "domain")
-        require(ident.name, "name")
+        validate_named_identifier(ident)  # missing project/domain/name, as Flyte Admin; and lengths
         plan = self._launch_plans.get_active(ident.project, ident.domain, ident.name)
         if plan is None:
             raise not_found(f"No active launch plan could be found: {ident.project}:{ident.domain}:{ident.name}")
@@ -152,10 +148,3 @@ class LaunchPlanManager:
         if request.limit == 0:
             raise invalid_argument("missing and/or invalid parameters: limit")
         return self._launch_plans.list_names(request)
-
-
-def same_default_inputs(old: launch_plan_pb2.LaunchPlanSpec, new: launch_plan_pb2.LaunchPlanSpec) -> bool:
-    old_params, new_params = old.default_inputs.parameters, new.default_inputs.parameters
-    if set(old_params) != set(new_params):
-        return False
-    return all(defaults_equivalent(old_params[name], new_params[name]) for name in old_params)

@@ -14,7 +14,7 @@ from flyteidl.admin import project_pb2
 from flyteplane.admin.config import AdminContext
 from flyteplane.admin.domain.times import utcnow
 from flyteplane.admin.domain.validation.projects import validate_project, validate_register_request, validate_seed_id
-from flyteplane.admin.errors import already_exists, invalid_argument, not_found
+from flyteplane.admin.errors import already_exists, echo, invalid_argument, not_found
 from flyteplane.admin.store.projects import ProjectRepository
 
 __all__ = ["SEED_DESCRIPTION", "ProjectManager"]
@@ -42,10 +42,10 @@ class ProjectManager:
     def update_project(self, request: project_pb2.Project) -> project_pb2.ProjectUpdateResponse:
         # Flyte Admin looks the project up before validating, so an empty id is NOT_FOUND, not "missing".
         if self._projects.state(request.id) is None:
-            raise not_found(f"project [{request.id}] not found")
+            raise not_found(f"project [{echo(request.id)}] not found")
         validate_project(request)
         if not self._projects.update(request, utcnow()):
-            raise not_found(f"project [{request.id}] not found")
+            raise not_found(f"project [{echo(request.id)}] not found")
         return project_pb2.ProjectUpdateResponse()
 
     def get_project(self, request: project_pb2.ProjectGetRequest) -> project_pb2.Project:
@@ -53,7 +53,7 @@ class ProjectManager:
             raise invalid_argument("missing project_id")
         project = self._projects.get(request.id)
         if project is None:
-            raise not_found(f"project [{request.id}] not found")
+            raise not_found(f"project [{echo(request.id)}] not found")
         return self._with_domains(project)
 
     def list_projects(self, request: project_pb2.ProjectListRequest) -> project_pb2.Projects:

@@ -2,7 +2,8 @@
 ``flyteadmin/pkg/manager/impl/signal_manager.go``).
 
 A gate node waiting for a signal creates it (GetOrCreateSignal, with the type it expects); a user answers it
-(SetSignal, with a value castable to that type); the waiting node reads the value back.
+(SetSignal, with a value castable to that type); the waiting node reads the value back. The engine's gate nodes
+reach these through :class:`~.engine_port.EngineAdmin`, and are woken by SetSignal through :class:`SignalWaits`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from flyteplane.admin.domain.times import utcnow
 from flyteplane.admin.domain.validation.common import validate_limit
 from flyteplane.admin.domain.validation.executions import validate_workflow_execution_identifier
 from flyteplane.admin.domain.validation.signals import signal_key_text, validate_signal_identifier
-from flyteplane.admin.errors import AdminError, invalid_argument
+from flyteplane.admin.errors import AdminError, echo, invalid_argument
+from flyteplane.admin.managers.signal_waits import SignalWaits
 from flyteplane.admin.prototext import go_text
 from flyteplane.admin.store.signals import SignalRepository
 
@@ -32,9 +34,11 @@ def _go_bytes(data: bytes) -> str:
 class SignalManager:
     """Serves the SignalService RPCs."""
 
-    def __init__(self, ctx: AdminContext) -> None:
+    def __init__(self, ctx: AdminContext, waits: SignalWaits | None = None) -> None:
         self._ctx = ctx
         self._signals = SignalRepository(ctx.store)
+        self.waits = waits if waits is not None else SignalWaits()
+        """Who waits for a signal's value; SetSignal wakes them."""
 
     def get_or_create_signal(self, request: signal_pb2.SignalGetOrCreateRequest) -> signal_pb2.Signal:
         """The signal, created with ``request.type`` when missing. A signal already created with another type is
@@ -71,9 +75,10 @@ class SignalManager:
                 # Flyte Admin prints the stored type as it holds it: the bytes of the serialized LiteralType.
                 raise invalid_argument(
                     f"requested signal value [{go_text(request.value)}] is not castable to existing signal type "
-                    f"[{_go_bytes(found.type_bytes)}]"
+                    f"[{echo(_go_bytes(found.type_bytes))}]"
                 )
             self._signals.set_value(tx, found.row_id, request.value, utcnow())
+        self.waits.changed(request.id)  # after the commit: a woken gate node reads the value
         return signal_pb2.SignalSetResponse()
 
 

@@ -59,6 +59,7 @@ class TaskManager:
         now = utcnow()
         closure = task_pb2.TaskClosure(compiled_task=compiled)
         closure.created_at.CopyFrom(timestamp(now))
+        reg.check_entity_size("task", request.id, closure, self._ctx.config.max_entity_bytes)
         version_digest = reg.digest(compiled)
         existing = self._tasks.create(
             request.id,

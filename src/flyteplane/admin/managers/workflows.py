@@ -67,6 +67,7 @@ class WorkflowManager:
         now = utcnow()
         closure = workflow_pb2.WorkflowClosure(compiled_workflow=compiled)
         closure.created_at.CopyFrom(timestamp(now))
+        reg.check_entity_size("workflow", request.id, closure, config.max_entity_bytes)
         ident = request.id
         remote_closure_identifier = "/".join(
             (

@@ -58,18 +58,22 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.util import surface_selectables
 
-from flyteplane.admin.errors import invalid_argument
+from flyteplane.admin.errors import echo, invalid_argument
 from flyteplane.admin.store import execution_schema, schema
 
 __all__ = [
     "ENTITIES",
+    "MAX_PAGE_BYTES",
     "Entity",
     "Join",
     "apply_filters",
     "apply_sort",
+    "like_to_glob",
     "next_token",
     "paginate",
     "parse_token",
+    "row_bytes",
+    "trim_page",
 ]
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -270,7 +274,7 @@ def parse_token(token: str, rpc: str) -> int:
         if 0 <= offset <= _INT64_MAX:
             return offset
     suffix = f" for {rpc}" if rpc else ""
-    raise invalid_argument(f"invalid pagination token {token}{suffix}")
+    raise invalid_argument(f"invalid pagination token {echo(token)}{suffix}")
 
 
 def next_token(offset: int, count: int, limit: int) -> str:
@@ -279,6 +283,37 @@ def next_token(offset: int, count: int, limit: int) -> str:
     So an exactly-full last page still hands out a token, and the page after it is empty with token ``""``.
     """
     return str(offset + count) if count == limit else ""
+
+
+# A page of a List RPC stops short of ``limit`` before its rows add up to more than this, so that every response
+# fits in gRPC's default 4 MiB message (what clients other than flytekit accept) whatever the entities weigh. The
+# token then points at the first row left out. A row bigger than this still makes a page of its own (registration
+# refuses entities above ``AdminConfig.max_entity_bytes``, 3 MiB by default). Flyte Admin has no such rule: its
+# pages are ``limit`` rows, however large.
+MAX_PAGE_BYTES = 3 * 1024 * 1024
+# Per row, for what a response adds to the stored values (field tags, lengths, numbers, timestamps).
+_ROW_OVERHEAD_BYTES = 64
+
+
+def row_bytes(row: Row[Any]) -> int:
+    """An upper estimate of what ``row`` weighs in a response: its text and binary values plus a fixed overhead
+    (responses are built from these columns, and never hold more of them than the row does)."""
+    size = _ROW_OVERHEAD_BYTES
+    for value in row:
+        if isinstance(value, (bytes, str)):
+            size += len(value)
+    return size
+
+
+def trim_page(rows: list[Row[Any]], offset: int, token: str) -> tuple[list[Row[Any]], str]:
+    """``rows`` (a page read from ``offset``, with its next ``token``) cut before the row that would take it past
+    :data:`MAX_PAGE_BYTES` (always keeping the first); a cut page's token is the offset of the first row left out."""
+    total = 0
+    for index, row in enumerate(rows):
+        total += row_bytes(row)
+        if total > MAX_PAGE_BYTES and index > 0:
+            return rows[:index], str(offset + index)
+    return rows, token
 
 
 def paginate(
@@ -294,7 +329,8 @@ def paginate(
 
     ``limit`` must be positive (``invalid value for limit``); with ``allow_unlimited`` (ListProjects) 0 means all
     rows. Managers check the limit during request validation, as Flyte Admin does, before filters; this check
-    is the safety net. The token is read after the filters and the sort order were applied, also as there.
+    is the safety net. The token is read after the filters and the sort order were applied, also as there. A page
+    whose rows weigh more than :data:`MAX_PAGE_BYTES` is cut short, with a token (:func:`trim_page`).
     """
     if limit < 0 or limit > _INT64_MAX or (limit == 0 and not allow_unlimited):
         raise invalid_argument("invalid value for limit")
@@ -303,7 +339,7 @@ def paginate(
     if limit:
         page = page.limit(limit)
     rows = list(conn.execute(page).all())
-    return rows, next_token(offset, len(rows), limit)
+    return trim_page(rows, offset, next_token(offset, len(rows), limit))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -334,7 +370,7 @@ def apply_sort(
     key = str(sort_by.key)
     resolved = _resolve(entity, key, tables)
     if resolved is None:
-        raise invalid_argument(f"invalid sort key '{key}'")
+        raise invalid_argument(f"invalid sort key '{echo(key)}'")
     direction = int(sort_by.direction)
     if direction not in (_DESCENDING, _ASCENDING):
         raise invalid_argument(f"invalid sort order specified: {_sort_text(key, direction)}")
@@ -342,7 +378,7 @@ def apply_sort(
     if target.name != entity.name:
         join = entity.joins.get(target.name)
         if join is None or join.exists:
-            raise invalid_argument(f"invalid sort key '{key}'")
+            raise invalid_argument(f"invalid sort key '{echo(key)}'")
         query = _ensure_joined(query, entity, target, join, tables)
     order = [column.asc() if direction == _ASCENDING else column.desc()]
     tiebreak = _selectable(entity, tables).c.get("id")
@@ -446,12 +482,12 @@ def _parse_expression(expression: str, entity: Entity, tables: Mapping[str, From
     function, written, raw_value = match
     referenced, code, name = _split_prefix(written, entity)
     if referenced is None or (referenced.name != entity.name and referenced.name not in entity.joins):
-        raise invalid_argument(f"'{code}' entity is not allowed in filters")
+        raise invalid_argument(f"'{echo(code)}' entity is not allowed in filters")
     resolved = _resolve(referenced, name, tables)
     if resolved is None:
-        raise invalid_argument(f"'{code}.{name}' is invalid filter")
+        raise invalid_argument(f"'{code}.{echo(name)}' is invalid filter")
     if function not in _FUNCTIONS:
-        raise invalid_argument(f"unrecognized filter function: {function}")
+        raise invalid_argument(f"unrecognized filter function: {echo(function)}")
     target, column = resolved
     if target.name != entity.name and target.name not in entity.joins:
         raise ValueError(f"entity {entity.name!r} redirects to {target.name!r} but has no join to it")
@@ -568,13 +604,18 @@ def _clause(
         pattern = values[0]
         if len(pattern.encode("utf-8")) > MAX_LIKE_PATTERN_BYTES:
             raise invalid_argument(
-                f"invalid value for filters: the pattern for '{written}' exceeds {MAX_LIKE_PATTERN_BYTES} bytes"
+                f"invalid value for filters: the pattern for '{echo(written)}' exceeds {MAX_LIKE_PATTERN_BYTES} bytes"
             )
         text = compared if isinstance(column.type, String) else cast(compared, String)
+        # Both are case-sensitive, as PostgreSQL's LIKE is in Flyte Admin; SQLite's LIKE ignores ASCII case, so
+        # neither is written with it.
         if function == "contains":
-            # Flyte Admin matches LIKE '%value%'; the value is escaped here so that '_' and '%' mean themselves.
-            return text.contains(pattern, autoescape=True)
-        return text.not_like(pattern)  # verbatim, wildcards included, as in Flyte Admin
+            # Flyte Admin matches LIKE '%value%'. Here the value is a literal substring ('_' and '%' mean
+            # themselves, see docs/compatibility.md), which is what instr() finds.
+            return func.instr(text, pattern) > 0
+        # Verbatim, wildcards included, as in Flyte Admin: its LIKE pattern rewritten as the GLOB pattern that
+        # matches the same strings.
+        return text.op("NOT GLOB", is_comparison=True)(like_to_glob(pattern, written))
     typed = [_typed(column, value, written) for value in values]
     if function == "value_in":
         return compared.in_(typed)
@@ -592,6 +633,36 @@ def _clause(
         "lte": lambda: compared <= value,
     }
     return comparisons[function]()
+
+
+_GLOB_SPECIAL = frozenset("*?[")
+
+
+def like_to_glob(pattern: str, written: str) -> str:
+    """A PostgreSQL LIKE pattern as the SQLite GLOB pattern matching the same strings, case-sensitively.
+
+    LIKE's ``%`` is GLOB's ``*``, ``_`` is ``?``; a backslash (PostgreSQL's default escape character) makes the
+    next character literal; GLOB's own specials become one-character classes (``[*]``). A pattern ending in a
+    backslash is refused, as PostgreSQL refuses it.
+    """
+    out: list[str] = []
+    chars = iter(pattern)
+    for char in chars:
+        if char == "\\":
+            literal_char = next(chars, None)
+            if literal_char is None:
+                raise invalid_argument(
+                    f"invalid value for filters: the pattern for '{echo(written)}' must not end with escape character"
+                )
+            char = literal_char
+        elif char == "%":
+            out.append("*")
+            continue
+        elif char == "_":
+            out.append("?")
+            continue
+        out.append(f"[{char}]" if char in _GLOB_SPECIAL else char)
+    return "".join(out)
 
 
 def _typed(column: ColumnElement[Any], value: str, written: str) -> Any:
@@ -637,7 +708,7 @@ _FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re
 
 
 def _bad_value(value: str, written: str, expected: str) -> Exception:
-    return invalid_argument(f"invalid value '{value}' for filter field '{written}': expected {expected}")
+    return invalid_argument(f"invalid value '{echo(value)}' for filter field '{echo(written)}': expected {expected}")
 
 
 _TIMESTAMP = re.compile(
@@ -672,7 +743,7 @@ def _parse_timestamp(value: str) -> _dt.datetime:
             return moment
         except (ValueError, OverflowError):
             pass
-    raise invalid_argument(f"Timestamp {value} must conform to RFC3339 Nano spec")
+    raise invalid_argument(f"Timestamp {echo(value)} must conform to RFC3339 Nano spec")
 
 
 _DURATION_UNITS = {"ns": 1, "us": 1_000, "µs": 1_000, "μs": 1_000, "ms": 10**6, "s": 10**9, "m": 60 * 10**9}
@@ -696,7 +767,7 @@ def _parse_duration(value: str) -> int:
         whole = int(nanos)  # Go truncates toward zero
         if _INT64_MIN <= whole <= _INT64_MAX:
             return whole
-    raise invalid_argument(f"Failed to parse duration [{value}]")
+    raise invalid_argument(f"Failed to parse duration [{echo(value)}]")
 
 
 def _check_registry(entities: Iterable[Entity]) -> None:

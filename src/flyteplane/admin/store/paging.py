@@ -22,13 +22,16 @@ def page_rows(
     ``id``) for just those rows, in the page's order.
 
     Sorting and skipping then move ids instead of whole rows with their serialized closures: an offset of 10,000
-    sorts 10,000 small records, not 10,000 blobs.
+    sorts 10,000 small records, not 10,000 blobs. A page whose rows weigh more than
+    :data:`~flyteplane.admin.store.listing.MAX_PAGE_BYTES` is cut short, with a token for the rest.
     """
     id_rows, next_token = listing.paginate(conn, ids, limit, token, rpc)
+    offset = listing.parse_token(token, rpc)
     order = [row[0] for row in id_rows]
     by_id: dict[Any, Row[Any]] = {}
     for start in range(0, len(order), FETCH_CHUNK):
         chunk = order[start : start + FETCH_CHUNK]
         for row in conn.execute(select(table.c.id, *columns).where(table.c.id.in_(chunk))):
             by_id[row.id] = row
-    return [by_id[i] for i in order if i in by_id], next_token
+    rows = [by_id[i] for i in order if i in by_id]
+    return listing.trim_page(rows, offset, next_token)

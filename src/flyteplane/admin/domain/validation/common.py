@@ -10,11 +10,12 @@ from typing import Any
 from flyteidl.admin import common_pb2
 from flyteidl.core import identifier_pb2
 
-from flyteplane.admin.errors import AdminError, invalid_argument
+from flyteplane.admin.errors import AdminError, echo, invalid_argument
 from flyteplane.admin.prototext import go_text
 
 __all__ = [
     "RESOURCE_TYPE_NAMES",
+    "check_identifier_lengths",
     "check_project_and_domain",
     "check_project_exists_and_active",
     "dns1123_label_errors",
@@ -91,6 +92,13 @@ def _check_length(value: str, field: str) -> None:
         raise invalid_argument(f"{field} cannot exceed {MAX_NAME_LENGTH} characters")
 
 
+def check_identifier_lengths(identifier: Any) -> None:
+    """``<field> cannot exceed 255 characters`` for an identifier's project, domain, name or version: longer ones
+    are never stored (Flyte Admin's models declare ``length(0|255)``), so a read of one is refused, not looked up."""
+    for field in ("project", "domain", "name", "version"):
+        _check_length(getattr(identifier, field), field)
+
+
 def validate_identifier(identifier: Any, has_id: bool, expected: int) -> None:
     """Flyte Admin's ValidateIdentifier: presence, resource type, then project, domain, name, version."""
     if not has_id:
@@ -158,20 +166,20 @@ def validate_identifier_list_request(request: common_pb2.NamedEntityIdentifierLi
 def check_project_and_domain(project: str, domain: str, state: int | None, domains: Collection[str]) -> None:
     """The project is registered (``state`` is its stored state, None when it is not) and active, and the domain
     is one of the configured ones."""
-    _check_project_active(project, state, f"project [{project}] and domain [{domain}] are registered")
+    _check_project_active(project, state, f"project [{echo(project)}] and domain [{echo(domain)}] are registered")
     if domain not in domains:
-        raise invalid_argument(f"domain [{domain}] is unrecognized by system")
+        raise invalid_argument(f"domain [{echo(domain)}] is unrecognized by system")
 
 
 def check_project_exists_and_active(project: str, state: int | None) -> None:
     """The project is registered (``state`` is its stored state, None when it is not) and active."""
-    _check_project_active(project, state, f"project [{project}] is registered")
+    _check_project_active(project, state, f"project [{echo(project)}] is registered")
 
 
 def _check_project_active(project: str, state: int | None, what: str) -> None:
     """``failed to validate that <what>, err: [project [p] not found]``, or the inactive-project error."""
     if state is None:
-        raise invalid_argument(f"failed to validate that {what}, err: [project [{project}] not found]")
+        raise invalid_argument(f"failed to validate that {what}, err: [project [{echo(project)}] not found]")
     if state != 0:
         raise _inactive(project)
 
@@ -183,7 +191,7 @@ def _inactive(project: str) -> AdminError:
     inactive = getattr(project_pb2, "InactiveProject", None)
     if inactive is not None:
         detail = inactive(id=project)
-    return invalid_argument(f"project [{project}] is not active", [detail] if detail is not None else [])
+    return invalid_argument(f"project [{echo(project)}] is not active", [detail] if detail is not None else [])
 
 
 def k8s_regex_error(msg: str, fmt: str, *examples: str) -> str:
@@ -260,7 +268,7 @@ def validate_labels(labels: Any) -> None:
     for key, value in values.items():
         errs = _qualified_name_errors(key)
         if errs:
-            raise invalid_argument(f"invalid label key [{key}]: {go_list(errs)}")
+            raise invalid_argument(f"invalid label key [{echo(key)}]: {go_list(errs)}")
         errs = _label_value_errors(value)
         if errs:
-            raise invalid_argument(f"invalid label value [{value}]: {go_list(errs)}")
+            raise invalid_argument(f"invalid label value [{echo(value)}]: {go_list(errs)}")

@@ -27,7 +27,7 @@ from flyteplane.admin.domain.validation.common import require, validate_labels, 
 from flyteplane.admin.domain.validation.launch_plans import check_datetime as _check_datetime
 from flyteplane.admin.domain.validation.launch_plans import is_datetime as _is_datetime
 from flyteplane.admin.domain.validation.launch_plans import validate_notifications as _validate_notifications
-from flyteplane.admin.errors import invalid_argument
+from flyteplane.admin.errors import echo, invalid_argument
 from flyteplane.admin.prototext import go_text
 
 __all__ = [
@@ -58,7 +58,7 @@ def validate_name(name: str) -> None:
     """Flyte Admin's CheckValidExecutionID, on the lowercased name: at most 63 characters, then the pattern."""
     lowered = name.lower()
     if len(lowered) > MAX_NAME_LENGTH:
-        raise invalid_argument(f"size of name exceeded length {MAX_NAME_LENGTH} : {lowered}")
+        raise invalid_argument(f"size of name exceeded length {MAX_NAME_LENGTH} : {echo(lowered)}")
     if not _NAME.match(lowered):
         raise invalid_argument(f"invalid name format: {lowered}, does not match regex '{_NAME_PATTERN}'")
 

@@ -20,6 +20,7 @@ from flyteplane.admin.prototext import go_text
 __all__ = [
     "check_datetime",
     "is_datetime",
+    "validate_activation",
     "validate_default_inputs",
     "validate_fixed_inputs",
     "validate_notifications",
@@ -188,12 +189,30 @@ def _validate_schedule(spec: launch_plan_pb2.LaunchPlanSpec, expected: interface
             raise invalid_argument(
                 f"KickoffTimeInputArg must reference a datetime input. [{kickoff}] is a [{go_text(declared)}]"
             )
-    if schedule.HasField("cron_schedule"):
-        # The native scheduler parses the expression with robfig/cron's standard parser.
+    # Either cron form is parsed with robfig/cron's standard parser (five fields), the old cron_expression too:
+    # its six-field AWS syntax ("0 10 * * ? *") is refused, as Flyte Admin refuses it. An empty one is not parsed.
+    if schedule.cron_expression:
+        expression = schedule.cron_expression
+    else:
+        expression = schedule.cron_schedule.schedule if schedule.HasField("cron_schedule") else ""
+    if expression:
         try:
-            parse_standard(schedule.cron_schedule.schedule)
+            parse_standard(expression)
         except CronError as e:
             raise invalid_argument(f"Invalid cron expression: {e}") from None
+
+
+def validate_activation(spec: launch_plan_pb2.LaunchPlanSpec) -> None:
+    """UpdateLaunchPlan to ACTIVE: the schedule must be one Flyte Admin's native scheduler can add.
+
+    It adds cron_schedule and rate schedules only; the deprecated ``cron_expression`` (AWS CloudWatch's schedule
+    kind) fails its AddSchedule (``scheduler/dbapi/event_scheduler_impl.go``), and the launch plan stays inactive.
+    Flyte Admin's answer is INTERNAL; it is the launch plan's fault, so here it is INVALID_ARGUMENT with its text
+    (Go prints the oneof wrapper as ``&{<expression>}``).
+    """
+    expression = spec.entity_metadata.schedule.cron_expression
+    if expression:
+        raise invalid_argument(f"failed adding schedule for unknown schedule expression type &{{{expression}}}")
 
 
 def validate_notifications(notifications: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flyteidl.admin import project_pb2
 
 from flyteplane.admin.domain.validation.common import dns1123_label_errors, go_list, validate_labels, validate_max_bytes
-from flyteplane.admin.errors import invalid_argument
+from flyteplane.admin.errors import echo, invalid_argument
 
 __all__ = ["validate_project", "validate_register_request", "validate_seed_id"]
 
@@ -23,7 +23,7 @@ def validate_project(project: project_pb2.Project) -> None:
         validate_labels(project.labels)
     errs = dns1123_label_errors(project.id)
     if errs:
-        raise invalid_argument(f"invalid project id [{project.id}]: {go_list(errs)}")
+        raise invalid_argument(f"invalid project id [{echo(project.id)}]: {go_list(errs)}")
     validate_max_bytes(project.name, "project_name", _MAX_NAME_BYTES)
     validate_max_bytes(project.description, "project_description", _MAX_DESCRIPTION_BYTES)
     if len(project.domains) > 0:

@@ -8,14 +8,12 @@ from fractions import Fraction
 from typing import Any
 
 from flyteidl.core import identifier_pb2, tasks_pb2
+from google.protobuf import json_format
 
 from flyteplane.admin.domain.validation.common import id_text, require
-from flyteplane.admin.errors import invalid_argument
+from flyteplane.admin.errors import echo, invalid_argument
 
 __all__ = ["parse_quantity", "validate_task_template"]
-
-# Sidecar tasks need not define a primary container, so Flyte Admin skips container checks for them.
-_CONTAINERLESS_TASK_TYPES = frozenset({"sidecar"})
 
 
 def validate_task_template(
@@ -24,7 +22,7 @@ def validate_task_template(
     whitelist: Mapping[str, tuple[str, ...]] | None,
 ) -> None:
     """Flyte Admin's template checks, in its order: type, whitelist (task type -> projects allowed to use it),
-    metadata, runtime, interface, container."""
+    metadata, runtime, interface, then the target: a container's image and resources, a pod's pod spec."""
     require(template.type, "type")
     _check_whitelist(task_id, template.type, whitelist)
     if not template.HasField("metadata"):
@@ -33,12 +31,18 @@ def validate_task_template(
         require(template.metadata.runtime.version, "runtime version")
     if not template.HasField("interface"):
         raise invalid_argument("missing typed interface")
-    if template.type in _CONTAINERLESS_TASK_TYPES:
-        return
-    if template.HasField("container"):
+    target = template.WhichOneof("target")
+    if target == "container":
         require(template.container.image, "image")
         if template.container.HasField("resources"):
             _validate_resources(task_id, template.container.resources)
+    elif target == "k8s_pod":
+        # Flyte Admin's validateK8sPod: a K8sPod target is only a pod task with the pod to run.
+        if not template.k8s_pod.HasField("pod_spec"):
+            raise invalid_argument(
+                "invalid TaskSpecification, pod tasks should specify their target as a K8sPod with a defined pod spec"
+            )
+        _validate_pod_resources(task_id, template.k8s_pod)
 
 
 def _check_whitelist(
@@ -128,8 +132,63 @@ def _quantities(task_id: identifier_pb2.Identifier, entries: Any) -> dict[int, t
 def _validate_resources(task_id: identifier_pb2.Identifier, resources: tasks_pb2.Resources) -> None:
     """Requests parse, do not exceed the limits, and GPU requests equal GPU limits (whole units compared, as
     Kubernetes' ``Quantity.Value()`` rounds up)."""
-    requests = _quantities(task_id, resources.requests)
-    limits = _quantities(task_id, resources.limits)
+    _check_requests_within_limits(
+        task_id, _quantities(task_id, resources.requests), _quantities(task_id, resources.limits)
+    )
+
+
+# The Flyte resources a pod container's are checked as. Flyte Admin maps Kubernetes' names onto Flyte's
+# (resourceListToQuantity): ephemeral-storage renamed, then upper-cased; others (nvidia.com/gpu...) are unchecked.
+_POD_RESOURCE_NAMES = {
+    "CPU": tasks_pb2.Resources.CPU,
+    "MEMORY": tasks_pb2.Resources.MEMORY,
+    "GPU": tasks_pb2.Resources.GPU,
+    "EPHEMERAL_STORAGE": tasks_pb2.Resources.EPHEMERAL_STORAGE,
+}
+
+
+def _pod_quantities(container: str, kind: str, entries: Any) -> dict[int, tuple[Fraction, str]]:
+    found: dict[int, tuple[Fraction, str]] = {}
+    if not isinstance(entries, dict):
+        return found
+    for name, value in entries.items():
+        resource = _POD_RESOURCE_NAMES.get("EPHEMERAL_STORAGE" if name == "ephemeral-storage" else name.upper())
+        if resource is None:
+            continue
+        text = value if isinstance(value, str) else format(value, "g")
+        try:
+            found[resource] = (parse_quantity(text), text)
+        except ValueError as e:
+            # Flyte Admin fails to read such a pod spec into a v1.PodSpec and answers INTERNAL.
+            raise invalid_argument(
+                f"invalid pod spec: container [{echo(container)}] {kind} {name} [{echo(text)}]: {e}"
+            ) from None
+    return found
+
+
+def _validate_pod_resources(task_id: identifier_pb2.Identifier, pod: tasks_pb2.K8sPod) -> None:
+    """Each container's requests against its limits, as for a container target (Flyte Admin's validateK8sPod). A
+    pod spec that is not shaped like one is the compiler's to report."""
+    containers = json_format.MessageToDict(pod.pod_spec).get("containers")
+    if not isinstance(containers, list):
+        return
+    for container in containers:
+        if not isinstance(container, dict) or not isinstance(container.get("resources"), dict):
+            continue
+        name = str(container.get("name", ""))
+        resources = container["resources"]
+        _check_requests_within_limits(
+            task_id,
+            _pod_quantities(name, "requests", resources.get("requests")),
+            _pod_quantities(name, "limits", resources.get("limits")),
+        )
+
+
+def _check_requests_within_limits(
+    task_id: identifier_pb2.Identifier,
+    requests: dict[int, tuple[Fraction, str]],
+    limits: dict[int, tuple[Fraction, str]],
+) -> None:
     for name, (requested, requested_text) in requests.items():
         if name not in limits:
             continue
