@@ -16,7 +16,8 @@ Usage::
     python benchmarks/hostile_rss.py --against /work/main/src         # and another tree, side by side
     python benchmarks/hostile_rss.py --task-mib 20 --log-mib 200 --json out.json
 
-Prints a markdown table (MiB): idle, peak during and RSS after each scenario, and after/idle as a ratio.
+The scenarios run one after the other in the same process. Prints a markdown table (MiB): idle, RSS before, peak
+during and after each scenario, what the scenario left behind (after - before), and after/idle as a ratio.
 """
 
 from __future__ import annotations
@@ -169,9 +170,10 @@ def anonymous_bodies(sandbox: Sandbox, requests: int, mib: int) -> dict[str, Any
             except grpc.RpcError as e:
                 codes.append(e.code().name)  # type: ignore[attr-defined]
 
+    before = sandbox.rss
     with peak_rss(sandbox) as peak:
         in_threads(requests, send)
-    return {"peak": peak["peak"], "after": settle(sandbox), "answers": sorted(set(codes))}
+    return {"before": before, "peak": peak["peak"], "after": settle(sandbox), "answers": sorted(set(codes))}
 
 
 def _task(i: int, mib: int) -> task_pb2.TaskCreateRequest:
@@ -190,6 +192,7 @@ def _task(i: int, mib: int) -> task_pb2.TaskCreateRequest:
 
 def registered_versions(sandbox: Sandbox, tasks: int, mib: int) -> dict[str, Any]:
     options = [("grpc.max_send_message_length", -1), ("grpc.max_receive_message_length", -1)]
+    before = sandbox.rss
     with grpc.insecure_channel(sandbox.endpoint, options=options) as channel, peak_rss(sandbox) as peak:
         stub = admin_pb2_grpc.AdminServiceStub(channel)
         for i in range(tasks):
@@ -204,7 +207,7 @@ def registered_versions(sandbox: Sandbox, tasks: int, mib: int) -> dict[str, Any
                 version="v1",
             )
             stub.GetTask(common_pb2.ObjectGetRequest(id=tid), metadata=sandbox.bearer(), timeout=120)
-    return {"peak": peak["peak"], "after_registration": registered, "after": settle(sandbox)}
+    return {"before": before, "peak": peak["peak"], "after_registration": registered, "after": settle(sandbox)}
 
 
 def large_logs(sandbox: Sandbox, readers: int, mib: int) -> dict[str, Any]:
@@ -226,11 +229,12 @@ def large_logs(sandbox: Sandbox, readers: int, mib: int) -> dict[str, Any]:
                 total += len(chunk)
         sizes.append(total)
 
+    before = sandbox.rss
     with peak_rss(sandbox) as peak:
         in_threads(readers, read)
     if sizes != [mib * MIB] * readers:
         raise RuntimeError(f"the log readers got {sizes} bytes, not {mib * MIB} each")
-    return {"peak": peak["peak"], "after": settle(sandbox)}
+    return {"before": before, "peak": peak["peak"], "after": settle(sandbox)}
 
 
 def measure(src: Path, args: argparse.Namespace) -> dict[str, Any]:
@@ -261,15 +265,15 @@ def report(runs: list[dict[str, Any]], args: argparse.Namespace) -> str:
         ("large_logs", f"{args.readers} readers of a {args.log_mib} MiB log"),
     )
     lines = [
-        "| tree | scenario | idle MiB | peak MiB | after MiB | after / idle |",
-        "|---|---|---:|---:|---:|---:|",
+        "| tree | scenario | idle MiB | before MiB | peak MiB | after MiB | after - before | after / idle |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for run in runs:
         for key, label in scenarios:
             r = run[key]
             lines.append(
-                f"| {run['src']} | {label} | {run['idle']:.0f} | {r['peak']:.0f} | {r['after']:.0f} | "
-                f"{r['after'] / run['idle']:.2f} |"
+                f"| {run['src']} | {label} | {run['idle']:.0f} | {r['before']:.0f} | {r['peak']:.0f} | "
+                f"{r['after']:.0f} | {r['after'] - r['before']:+.0f} | {r['after'] / run['idle']:.2f} |"
             )
     return "\n".join(lines)
 
@@ -289,9 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     runs = [measure(tree.resolve(), args) for tree in trees]
     print(report(runs, args))
     if args.json is not None:
-        args.json.write_text(
-            json.dumps({"args": vars(args) | {"against": [str(a) for a in args.against]}, "runs": runs}, indent=2)
-        )
+        args.json.write_text(json.dumps({"args": vars(args), "runs": runs}, indent=2, default=str))
     return 0
 
 
