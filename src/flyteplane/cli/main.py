@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from flyteplane.cli.cache import add_cache_commands
+
 if TYPE_CHECKING:
     from flyteplane.admin.auth.config import AuthConfig
     from flyteplane.admin.server import PortInUse
@@ -360,6 +362,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     login.add_argument("--insecure", action="store_true", help="plaintext gRPC (no TLS)")
     login.set_defaults(run=_login)
+    add_cache_commands(commands, DEFAULT_STATE_DIR)
     version = commands.add_parser("version", help="print flyteplane's version")
     version.set_defaults(run=lambda _args: print(__import__("flyteplane").__version__) or 0)
     return parser

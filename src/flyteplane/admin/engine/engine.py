@@ -142,6 +142,7 @@ class Engine:
             terminate_child=self.terminate,
             signals=port,
             agents=self.agents,
+            catalog=port,
         )
 
     # -- lifecycle ------------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from flyteplane.admin.compiler import IdentifierKey, identifier_key
 from flyteplane.admin.engine.agent_tasks import AgentTasks
 from flyteplane.admin.engine.events import Emitter
 from flyteplane.admin.engine.logs import LogStore
-from flyteplane.admin.engine.port import ChildLaunch, ChildOutcome, GateSignals, RecoveredNode
+from flyteplane.admin.engine.port import ChildLaunch, ChildOutcome, GateSignals, RecoveredNode, TaskCatalog
 from flyteplane.admin.engine.runtime import CancelToken
 from flyteplane.admin.engine.task_runner import ProcessTable
 
@@ -65,6 +65,8 @@ class EngineResources:
     """Gate nodes' signals, through the engine's port."""
     agents: AgentTasks | None = None
     """Runs tasks without a container through Flyte's agent protocol (:mod:`.agent_tasks`); None: no agents."""
+    catalog: TaskCatalog | None = None
+    """The task cache, through the engine's port (:mod:`.caching`); None: cached tasks always run."""
 
 
 @dataclass

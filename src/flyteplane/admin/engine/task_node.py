@@ -32,6 +32,7 @@ from google.protobuf import struct_pb2
 
 from flyteplane.admin.compiler import identifier_key
 from flyteplane.admin.engine.agent_tasks import AGENT_PLUGIN_ID, AgentAttempt
+from flyteplane.admin.engine.caching import NodeCache
 from flyteplane.admin.engine.echo_task import ECHO_TASK_TYPE, run_echo
 from flyteplane.admin.engine.logs import LogStore
 from flyteplane.admin.engine.raw_containers import data_config_of, run_raw_container
@@ -74,6 +75,7 @@ class TaskNode:
         # Where ``{{.input}}`` points: the node's own inputs.pb, or (an array node's element, which reads the whole
         # array's inputs and picks its index) another node's.
         self.inputs_key = self.state.node_key(runner.uid, "inputs.pb")
+        self.cache = NodeCache.of(runner, self.task)  # None: the task is not cached (caching.py)
 
     def run(self) -> NodeOutcome:
         r = self.r
@@ -84,7 +86,13 @@ class TaskNode:
             )
         if self.task.type == ECHO_TASK_TYPE:
             return run_echo(r, self.task)
+        if self.cache is not None:  # no key, or (cache_serialize) another run computed it while this one waited
+            settled = self.cache.failure() or self.cache.reserve()
+            if settled is not None:
+                return settled
         if not r.acquire_slot():
+            if self.cache is not None:
+                self.cache.release()
             return r.finish(_N.ABORTED)
         try:
             r.mark_running()
@@ -97,6 +105,8 @@ class TaskNode:
                 attempt += 1
         finally:
             self.state.slots.release()
+            if self.cache is not None:
+                self.cache.release()
 
     def _settle(self, attempt: int, result: AttemptResult) -> NodeOutcome | None:
         """Report the attempt's end; return the node's outcome, or None when another attempt follows."""
@@ -110,6 +120,8 @@ class TaskNode:
                 blobs.put(output_key, outputs.SerializeToString())
             uri = blobs.native_url(output_key)
             self._task_event(attempt, _T.SUCCEEDED, output_uri=uri)
+            if self.cache is not None:
+                self.cache.store(outputs, attempt)  # CACHE_POPULATED in the node's SUCCEEDED event
             return r.finish(_N.SUCCEEDED, outputs=outputs, output_uri=uri)
         if result.outcome == "aborted":
             self._task_event(attempt, _T.ABORTED, reason=r.token.reason)
