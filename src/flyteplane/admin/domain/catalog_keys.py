@@ -33,6 +33,7 @@ from google.protobuf.message import Message
 
 __all__ = [
     "CACHED_TASK_TAG",
+    "SIGNATURE_SUFFIX_LENGTH",
     "TASK_NAMESPACE",
     "ArtifactKey",
     "CatalogKeyError",
@@ -54,6 +55,8 @@ CACHED_TASK_TAG = "flyte_cached"
 TASK_NAMESPACE = "flyte_task"
 """The prefix of a task's dataset name (propeller's ``taskNamespace``)."""
 _SIGNATURE_LENGTH = 8  # propeller's maxParamHashLength
+SIGNATURE_SUFFIX_LENGTH = 2 * _SIGNATURE_LENGTH + 2
+"""The length of ``-<inputs signature>-<outputs signature>`` at the end of a dataset version."""
 
 
 class CatalogKeyError(ValueError):
@@ -87,9 +90,10 @@ class DatasetId:
 
     @property
     def cache_version(self) -> str:
-        """The task's ``cache_version`` (the dataset version without the two signature hashes)."""
-        parts = self.version.rsplit("-", 2)
-        return parts[0] if len(parts) == 3 else self.version
+        """The task's ``cache_version`` (the dataset version without the signatures, which may hold ``-`` too)."""
+        if len(self.version) > SIGNATURE_SUFFIX_LENGTH and self.version[-SIGNATURE_SUFFIX_LENGTH] == "-":
+            return self.version[:-SIGNATURE_SUFFIX_LENGTH]
+        return self.version
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,7 @@ def _normalized_float(value: float) -> str:
     """objecthash's float text: sign, binary exponent, then the mantissa's bits (so 1 and 1.0 hash the same)."""
     if value == 0:
         return "+0:"
+    original = value
     text = "+"
     if value < 0:
         text, value = "-", -value
@@ -127,7 +132,7 @@ def _normalized_float(value: float) -> str:
         else:
             text += "0"
         if len(text) >= 1000:
-            raise ValueError(f"cannot normalize the float {value!r} for hashing")
+            raise ValueError(f"cannot normalize the float {original!r} for hashing")
         value *= 2
     return text
 

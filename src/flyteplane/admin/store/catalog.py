@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from flyteidl.core import identifier_pb2
-from sqlalchemy import Row, and_, delete, insert, select, update
+from sqlalchemy import Row, and_, delete, func, insert, select, update
 
-from flyteplane.admin.domain.catalog_keys import TASK_NAMESPACE, ArtifactKey, DatasetId
+from flyteplane.admin.domain.catalog_keys import SIGNATURE_SUFFIX_LENGTH, TASK_NAMESPACE, ArtifactKey, DatasetId
 from flyteplane.admin.store.catalog_schema import catalog_artifacts, catalog_reservations
 from flyteplane.admin.store.db import Store
 
@@ -86,9 +86,9 @@ def _filter(flt: CatalogFilter) -> list[Any]:
     if flt.task_name:
         clauses.append(_A.c.dataset_name == f"{TASK_NAMESPACE}-{flt.task_name}")
     if flt.cache_version:
-        # The version's own "-" may not be escaped in LIKE: compare the prefix instead.
-        prefix = f"{flt.cache_version}-"
-        clauses.append(_A.c.dataset_version.startswith(prefix, autoescape=True))
+        # <cache_version>-<signatures>: the signatures have a fixed length (and may hold "-" themselves).
+        clauses.append(_A.c.dataset_version.startswith(f"{flt.cache_version}-", autoescape=True))
+        clauses.append(func.length(_A.c.dataset_version) == len(flt.cache_version) + SIGNATURE_SUFFIX_LENGTH)
     if flt.tag:
         clauses.append(_A.c.tag_name == flt.tag)
     return clauses
