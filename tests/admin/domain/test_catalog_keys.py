@@ -4,6 +4,9 @@
 
 from __future__ import annotations
 
+import base64
+import math
+
 import pytest
 from flyteidl.core import identifier_pb2, interface_pb2, literals_pb2, tasks_pb2, types_pb2
 
@@ -19,6 +22,7 @@ from flyteplane.admin.domain.catalog_keys import (
     is_cache_serializable,
     is_cacheable,
     objecthash,
+    pb_hash,
 )
 
 TASK_ID = identifier_pb2.Identifier(project="project", domain="domain", name="name", version="1.0.0")
@@ -133,3 +137,37 @@ def test_catalog_metadata_names_the_dataset_the_tag_and_the_source() -> None:
     assert (metadata.artifact_tag.artifact_id, metadata.artifact_tag.name) == ("artifact-1", "flyte_cached-x")
     assert metadata.source_task_execution.retry_attempt == 2
     assert not catalog_metadata(key, "artifact-1").HasField("source_task_execution")
+
+
+def _reference(inputs: literals_pb2.LiteralMap) -> str:
+    """pbhash of the map as it is (what propeller hashes when no literal has a ``hash`` or metadata to drop)."""
+    return base64.urlsafe_b64encode(pb_hash(inputs)).decode().rstrip("=")
+
+
+def test_the_structural_hash_equals_pbhash_of_the_map_s_json() -> None:
+    inputs = literals_pb2.LiteralMap()
+    for i, value in enumerate([0, -1, 2**62, 7]):
+        inputs.literals[f"i{i}"].scalar.primitive.integer = value
+    for i, number in enumerate([0.0, -0.0, 1.5, -23.1234, 1e300, 5e-324, math.inf, -math.inf, math.nan, 3.0]):
+        inputs.literals[f"f{i}"].scalar.primitive.float_value = number
+    for i, text in enumerate(["", "ünïcode", "a b"]):
+        inputs.literals[f"s{i}"].scalar.primitive.string_value = text
+    inputs.literals["t"].scalar.primitive.boolean = True
+    inputs.literals["false"].scalar.primitive.boolean = False
+    inputs.literals["when"].scalar.primitive.datetime.FromSeconds(1_700_000_000)
+    inputs.literals["for"].scalar.primitive.duration.FromMilliseconds(1500)
+    inputs.literals["none"].scalar.none_type.SetInParent()
+    inputs.literals["blob"].scalar.blob.uri = "s3://bucket/key"
+    inputs.literals["empty_list"].collection.SetInParent()
+    inputs.literals["empty_map"].map.SetInParent()
+    nested = inputs.literals["nested"].collection.literals.add().map.literals
+    nested["x"].scalar.primitive.integer = 1
+    nested["y"].collection.literals.add().scalar.primitive.string_value = "z"
+    assert hash_literal_map(inputs) == _reference(inputs)
+    for name in list(inputs.literals):
+        single = literals_pb2.LiteralMap()
+        single.literals[name].CopyFrom(inputs.literals[name])
+        assert hash_literal_map(single) == _reference(single), name
+    # A literal with metadata is hashed whole (metadata included), as propeller's hashify leaves it.
+    inputs.literals["i0"].metadata["k"] = "v"
+    assert hash_literal_map(inputs) == _reference(inputs)

@@ -20,6 +20,7 @@ would make, so the values can be compared with a Flyte deployment's datacatalog.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import math
@@ -178,7 +179,14 @@ def signature_hash(interface: interface_pb2.TypedInterface) -> str:
     ``generateTaskSignatureHash``; a missing map hashes as an empty one)."""
     inputs = interface.inputs if interface.HasField("inputs") else interface_pb2.VariableMap()
     outputs = interface.outputs if interface.HasField("outputs") else interface_pb2.VariableMap()
-    return f"{_b64(pb_hash(inputs))[:_SIGNATURE_LENGTH]}-{_b64(pb_hash(outputs))[:_SIGNATURE_LENGTH]}"
+    return _signature(inputs.SerializeToString(deterministic=True), outputs.SerializeToString(deterministic=True))
+
+
+@functools.lru_cache(maxsize=256)
+def _signature(inputs: bytes, outputs: bytes) -> str:
+    """By the maps' bytes: every run of a task hashes the same interface, once is enough."""
+    parts = (interface_pb2.VariableMap.FromString(inputs), interface_pb2.VariableMap.FromString(outputs))
+    return "-".join(_b64(pb_hash(part))[:_SIGNATURE_LENGTH] for part in parts)
 
 
 def dataset_id(
@@ -201,35 +209,77 @@ def dataset_id(
 
 
 # -- the tag -------------------------------------------------------------------------------------------------------
-def _hashified(literal: literals_pb2.Literal) -> literals_pb2.Literal:
-    """The literal as it is hashed: a literal with a ``hash`` stands for that hash alone (whatever its value), and
-    collections and maps are walked for such literals (propeller's ``hashify``)."""
+# The inputs' hash is the objecthash of the proto3 JSON of the "hashified" literal map (propeller's ``hashify``: a
+# literal with a ``hash`` stands for that hash alone, whatever its value; collections and maps are walked for such
+# literals). objecthash is compositional, so it is computed here over the literal tree directly, with the JSON of
+# each node spelled out for the common shapes (collections, maps, primitive scalars) and json_format only for the
+# others: the same value as ``pb_hash`` of the hashified map, without building and re-parsing its JSON (a list of
+# 10,000 integers is hashed in a fraction of the time).
+
+
+@functools.lru_cache(maxsize=64)
+def _key(name: str) -> bytes:
+    return objecthash(name)
+
+
+def _one(name: str, value: bytes) -> bytes:
+    """The objecthash of a JSON object of one key (nothing to sort)."""
+    return _digest(b"d", _key(name) + value)
+
+
+def _dict_of(entries: Iterable[tuple[str, bytes]]) -> bytes:
+    """The objecthash of a JSON object whose keys are data (a map's names: not worth remembering)."""
+    return _digest(b"d", b"".join(sorted(objecthash(name) + value for name, value in entries)))
+
+
+_EMPTY_OBJECT = _digest(b"d", b"")
+_NON_FINITE = {math.inf: "Infinity", -math.inf: "-Infinity"}
+
+
+def _primitive(primitive: literals_pb2.Primitive) -> bytes | None:
+    """The hash of a primitive's JSON, or None for the kinds left to json_format (times, durations, none set)."""
+    kind = primitive.WhichOneof("value")
+    if kind == "integer":
+        return _one("integer", _digest(b"u", str(primitive.integer).encode()))  # int64: a JSON string
+    if kind == "float_value":
+        number = primitive.float_value
+        value = "NaN" if math.isnan(number) else _NON_FINITE.get(number, number)
+        return _one("floatValue", objecthash(value))
+    if kind == "string_value":
+        return _one("stringValue", _digest(b"u", primitive.string_value.encode("utf-8")))
+    if kind == "boolean":
+        return _one("boolean", objecthash(primitive.boolean))
+    return None
+
+
+def _literal_hash(literal: literals_pb2.Literal) -> bytes:
+    """The objecthash of the JSON of ``hashify(literal)``."""
     if literal.hash:
-        return literals_pb2.Literal(hash=literal.hash)
+        return _one("hash", _digest(b"u", literal.hash.encode("utf-8")))
     kind = literal.WhichOneof("value")
     if kind == "collection":
-        out = literals_pb2.Literal()
-        out.collection.SetInParent()
-        out.collection.literals.extend(_hashified(item) for item in literal.collection.literals)
-        return out
+        items = literal.collection.literals
+        inner = _one("literals", _digest(b"l", b"".join(map(_literal_hash, items)))) if items else _EMPTY_OBJECT
+        return _one("collection", inner)
     if kind == "map":
-        out = literals_pb2.Literal()
-        out.map.SetInParent()
-        for name, item in literal.map.literals.items():
-            out.map.literals[name].CopyFrom(_hashified(item))
-        return out
-    return literal
+        entries = literal.map.literals
+        inner = (
+            _one("literals", _dict_of((k, _literal_hash(v)) for k, v in entries.items())) if entries else _EMPTY_OBJECT
+        )
+        return _one("map", inner)
+    if kind == "scalar" and not literal.metadata and literal.scalar.WhichOneof("value") == "primitive":
+        primitive = _primitive(literal.scalar.primitive)
+        if primitive is not None:
+            return _one("scalar", _one("primitive", primitive))
+    return pb_hash(literal)  # any other literal is hashed whole, as it is
 
 
 def hash_literal_map(inputs: literals_pb2.LiteralMap, ignore: Iterable[str] = ()) -> str:
     """The inputs' hash, unpadded URL-safe base64 (propeller's ``HashLiteralMap``): inputs named in ``ignore`` are
     left out, and literals with a ``hash`` are hashed by it."""
     ignored = set(ignore)
-    hashed = literals_pb2.LiteralMap()
-    for name, literal in inputs.literals.items():
-        if name not in ignored:
-            hashed.literals[name].CopyFrom(_hashified(literal))
-    return _b64(pb_hash(hashed))
+    entries = [(name, _literal_hash(literal)) for name, literal in inputs.literals.items() if name not in ignored]
+    return _b64(_one("literals", _dict_of(entries)) if entries else _EMPTY_OBJECT)
 
 
 def artifact_tag(inputs: literals_pb2.LiteralMap, ignore: Iterable[str] = ()) -> str:
