@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ import grpc
 import pytest
 from flyteidl.admin import node_execution_pb2, task_execution_pb2, task_pb2
 from flyteidl.core import catalog_pb2, identifier_pb2
+from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.service import admin_pb2_grpc
 from flytekit.configuration import Config, ImageConfig, SerializationSettings
 from flytekit.models.task import TaskSpec
@@ -42,6 +44,9 @@ SETTINGS = SerializationSettings(
 WAIT = datetime.timedelta(seconds=90)
 POLL = datetime.timedelta(seconds=0.2)
 C = catalog_pb2.CatalogCacheStatus
+NODE = core_execution_pb2.NodeExecution
+WF = core_execution_pb2.WorkflowExecution
+TASK = core_execution_pb2.TaskExecution
 MODULE = "tests.admin.engine_cache_workflows"
 
 
@@ -80,7 +85,7 @@ def _start(
 
 def _wait(remote: FlyteRemote, execution: FlyteWorkflowExecution) -> FlyteWorkflowExecution:
     done = remote.wait(execution, timeout=WAIT, poll_interval=POLL)
-    assert done.closure.phase == 4, done.closure.error  # SUCCEEDED
+    assert done.closure.phase == WF.SUCCEEDED, done.closure.error
     return done
 
 
@@ -142,7 +147,7 @@ def test_a_second_identical_run_is_a_cache_hit_and_the_task_does_not_run(
     assert second.outputs["o0"] == 49
     assert len(_marks(tmp_path, "cached_square", 7)) == 1  # the second run computed nothing
     hit = _task_node(stub, second)
-    assert hit.closure.phase == 3  # SUCCEEDED
+    assert hit.closure.phase == NODE.SUCCEEDED
     assert hit.closure.task_node_metadata.cache_status == C.CACHE_HIT
     key = hit.closure.task_node_metadata.catalog_key
     assert key.dataset_id == dataset
@@ -242,6 +247,42 @@ def test_cache_serialize_computes_once_for_two_concurrent_runs(
     assert statuses == sorted([C.CACHE_POPULATED, C.CACHE_HIT])
 
 
+def _node_phase(stub: admin_pb2_grpc.AdminServiceStub, execution: FlyteWorkflowExecution) -> int | None:
+    eid = execution.id.to_flyte_idl()
+    nodes = stub.ListNodeExecutions(
+        node_execution_pb2.NodeExecutionListRequest(workflow_execution_id=eid, limit=100)
+    ).node_executions
+    phases = [n.closure.phase for n in nodes if n.id.node_id not in ("start-node", "end-node")]
+    return phases[0] if phases else None
+
+
+def _until(check: Any, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def test_a_run_waiting_on_a_serialized_cache_stays_queued_and_can_be_aborted(
+    remote: FlyteRemote, stub: admin_pb2_grpc.AdminServiceStub, tmp_path: Path
+) -> None:
+    task = remote.register_task(cw.serialized_slow, SETTINGS, version=VERSION)
+    holder = _start(remote, task, tmp_path, x=6)
+    _until(lambda: _node_phase(stub, holder) == NODE.RUNNING)
+    waiter = _start(remote, task, tmp_path, x=6)
+    _until(lambda: _node_phase(stub, waiter) == NODE.QUEUED)
+    time.sleep(0.5)
+    assert _node_phase(stub, waiter) == NODE.QUEUED  # it waits for the holder, without a task execution
+    remote.terminate(waiter, "not needed")
+    aborted = remote.wait(waiter, timeout=WAIT, poll_interval=POLL)
+    assert aborted.closure.phase == WF.ABORTED
+    assert _node_phase(stub, aborted) == NODE.ABORTED
+    assert _attempts(stub, _task_node(stub, aborted)) == []
+    done = _wait(remote, holder)
+    assert done.outputs["o0"] == 60
+    assert len(_marks(tmp_path, "serialized_slow", 6)) == 1
+
+
 def test_overwrite_cache_recomputes_and_replaces_the_cached_outputs(
     remote: FlyteRemote, stub: admin_pb2_grpc.AdminServiceStub, tmp_path: Path
 ) -> None:
@@ -274,7 +315,7 @@ def test_map_task_elements_are_cached_one_by_one(
     (attempt,) = _attempts(stub, array)
     resources = {r.index: r for r in attempt.closure.metadata.external_resources}
     assert [resources[i].cache_status for i in range(3)] == [C.CACHE_HIT, C.CACHE_HIT, C.CACHE_POPULATED]
-    assert all(r.phase == 3 for r in resources.values())  # SUCCEEDED
+    assert all(r.phase == TASK.SUCCEEDED for r in resources.values())
 
 
 def test_a_task_without_outputs_is_not_cached(
@@ -302,7 +343,7 @@ def test_a_cached_task_without_a_cache_version_fails_with_why(
     stub.CreateTask(task_pb2.TaskCreateRequest(id=spec.template.id, spec=spec))
     task = remote.fetch_task(name=f"{MODULE}.cached_square", version="no-version")
     execution = remote.wait(_start(remote, task, tmp_path, x=2), timeout=WAIT, poll_interval=POLL)
-    assert execution.closure.phase == 6  # FAILED
+    assert execution.closure.phase == WF.FAILED
     node = _task_node(stub, execution)
     assert "empty discoveryVersion" in node.closure.error.message
     assert _marks(tmp_path, "cached_square", 2) == []
