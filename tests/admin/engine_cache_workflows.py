@@ -11,7 +11,7 @@ import os
 import time
 from typing import Annotated
 
-from flytekit import HashMethod, map_task, task, workflow
+from flytekit import HashMethod, dynamic, map_task, task, workflow
 
 
 def _mark(name: str, value: object) -> None:
@@ -69,3 +69,9 @@ def squares(xs: list[int]) -> list[int]:
 @task(cache=True, cache_version="1")
 def no_outputs(x: int) -> None:
     _mark("no_outputs", x)
+
+
+@dynamic(cache=True, cache_version="1")
+def cached_fanout(n: int) -> list[int]:
+    _mark("cached_fanout", n)
+    return [cached_square(x=i) for i in range(n)]

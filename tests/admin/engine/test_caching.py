@@ -318,6 +318,24 @@ def test_map_task_elements_are_cached_one_by_one(
     assert all(r.phase == TASK.SUCCEEDED for r in resources.values())
 
 
+def test_a_cached_dynamic_task_is_answered_from_the_cache_without_its_workflow(
+    remote: FlyteRemote, stub: admin_pb2_grpc.AdminServiceStub, tmp_path: Path
+) -> None:
+    task = remote.register_task(cw.cached_fanout, SETTINGS, version=VERSION)
+    first = _run(remote, task, tmp_path, n=3)
+    assert first.outputs["o0"] == [0, 1, 4]
+    node = _task_node(stub, first)
+    assert node.metadata.is_dynamic
+    assert node.closure.task_node_metadata.cache_status == C.CACHE_POPULATED
+    second = _run(remote, task, tmp_path, n=3)
+    assert second.outputs["o0"] == [0, 1, 4]
+    assert len(_marks(tmp_path, "cached_fanout", 3)) == 1
+    hit = _task_node(stub, second)
+    assert hit.closure.task_node_metadata.cache_status == C.CACHE_HIT
+    assert not hit.metadata.is_dynamic  # no workflow was built: no children
+    assert _attempts(stub, hit) == []
+
+
 def test_a_task_without_outputs_is_not_cached(
     remote: FlyteRemote, stub: admin_pb2_grpc.AdminServiceStub, tmp_path: Path
 ) -> None:

@@ -43,6 +43,7 @@ from flyteplane.admin.domain.times import utcnow
 from flyteplane.admin.engine.agent_tasks import AgentTasks, agents_for
 from flyteplane.admin.engine.events import Emitter
 from flyteplane.admin.engine.logs import LogStore
+from flyteplane.admin.engine.platform_access import PlatformAccess
 from flyteplane.admin.engine.port import AdminPort, ChildLaunch, ChildOutcome, RunRequest
 from flyteplane.admin.engine.runtime import CancelToken
 from flyteplane.admin.engine.settle import settle_unfinished
@@ -87,6 +88,8 @@ class Engine:
         port: the rest of the admin (events, child executions, what a start finds).
         http_endpoint: the admin's HTTP side (``http://host:port``), where log links point; None until it listens.
         agents: the plugin for tasks without a container (the caller stops it); None: one built from ``config``.
+        platform: how task processes reach the admin (its gRPC endpoint, TLS, a credential for eager tasks);
+            by default they are told nothing.
     """
 
     def __init__(
@@ -98,6 +101,7 @@ class Engine:
         *,
         http_endpoint: Callable[[], str | None] = lambda: None,
         agents: AgentTasks | None = None,
+        platform: PlatformAccess | None = None,
     ) -> None:
         self.config = config
         self.port = port
@@ -140,9 +144,11 @@ class Engine:
             launch_child=self._launch_child,
             wait_child=self._wait_child,
             terminate_child=self.terminate,
+            launch_plan=lambda launch_plan_id: self.port.get_launch_plan(launch_plan_id),
             signals=port,
             agents=self.agents,
             catalog=port,
+            platform=platform or PlatformAccess(),
         )
 
     # -- lifecycle ------------------------------------------------------------------------------------------------

@@ -54,6 +54,8 @@ log = logging.getLogger("flyteplane.admin.engine")
 OUTPUTS_FILE = "outputs.pb"
 ERROR_FILE = "error.pb"
 FUTURES_FILE = "futures.pb"
+TASK_TEMPLATE_FILE = "task.pb"
+DECK_FILE = "deck.html"
 _STDERR_TAIL_LINES = 40
 _STDERR_TAIL_BYTES = 4000
 _POLL_SECONDS = 0.05
@@ -276,6 +278,10 @@ class AttemptPaths:
     per_retry_key: str
     workdir: Path
     log_path: Path
+    task_template_file: Path | None = None
+    """Where ``{{.taskTemplatePath}}`` points (as a ``file://`` URL): propeller writes the node's ``task.pb`` in its
+    data directory (GetTaskTemplatePath), only when the command refers to it (its lazily uploading task reader).
+    None: ``task.pb`` in the attempt's output directory."""
 
 
 @dataclass(frozen=True)
@@ -298,12 +304,17 @@ class Attempt:
     result_reader: Callable[[Attempt, int, bytes], AttemptResult] | None = None
     """How the finished process's result is read (``(attempt, exit code, stderr tail)``); None: :func:`read_result`
     (``outputs.pb`` / ``error.pb``). Raw containers collect copilot's output files first (:mod:`.raw_containers`)."""
+    defaults: Mapping[str, str] = field(default_factory=dict)
+    """Set on top of the admin's environment but under the container's env: what a deployment gives every task
+    (propeller's default env vars; here how to reach the admin), which the task's own env may override."""
+    notes: tuple[str, ...] = ()
+    """Lines for the top of the attempt's log: what the engine could not do for this task, and why."""
 
 
 @dataclass
 class AttemptResult:
     """How an attempt ended. ``outcome`` is ``succeeded``, ``failed``, ``aborted``, ``timed_out`` (the attempt ran
-    past the task's timeout) or ``node_timed_out`` (past the node's)."""
+    past the task's timeout), ``node_timed_out`` (past the node's) or ``dynamic`` (it wrote ``futures.pb``)."""
 
     outcome: str
     outputs: literals_pb2.LiteralMap | None = None
@@ -344,6 +355,14 @@ def run_attempt(
         "prevCheckpointPrefix": paths.prev_checkpoint_prefix or '""',
         "perRetryUniqueKey": paths.per_retry_key,
     }
+    if any(_TASK_TEMPLATE.search(arg) for arg in container.argv):
+        template_file = paths.task_template_file or paths.output_dir / TASK_TEMPLATE_FILE
+        try:
+            _write_atomically(template_file, task.SerializeToString())
+        except OSError as e:
+            message = f"cannot write the task template to {template_file}: {e}"
+            return _failure("TaskTemplateUnwritable", message, _SYSTEM)
+        values["taskTemplatePath"] = template_file.as_uri()
     try:
         argv = [render(arg, values, attempt.inputs) for arg in container.argv]
     except RenderError as e:
@@ -368,6 +387,8 @@ def run_attempt(
             f"image {container.image or '(none)'} is recorded, not pulled: the task ran locally with "
             f"{attempt.python}\n".encode()
         )
+        for note in attempt.notes:
+            log_file.write(f"[flyteplane] {note}\n".encode())
         log_file.flush()
         try:
             proc = subprocess.Popen(
@@ -390,8 +411,17 @@ def run_attempt(
             processes.remove(proc.pid)
 
 
+def _write_atomically(target: Path, data: bytes) -> None:
+    # Attempts of one node may write the same file: readers see either the old or the new whole file.
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, target)
+
+
 def _process_env(attempt: Attempt, container: Container) -> dict[str, str]:
     env = dict(os.environ)
+    env.update(attempt.defaults)
     env.update(container.env)
     env.update(attempt.env)
     python_dir = str(Path(attempt.python).parent)
@@ -512,13 +542,9 @@ def read_result(attempt: Attempt, exit_code: int, stderr_tail: bytes) -> Attempt
             error.timestamp.CopyFrom(err.timestamp)
         recoverable = err.kind == errors_pb2.ContainerError.RECOVERABLE
         return AttemptResult("failed", error=error, recoverable=recoverable, exit_code=exit_code)
-    if (out / FUTURES_FILE).is_file():
-        return _failure(
-            "DynamicNotSupported",
-            "the task returned a dynamic workflow (futures.pb); dynamic workflows are not supported by the embedded "
-            "admin's engine",
-            _SYSTEM,
-        )
+    if exit_code == 0 and (out / FUTURES_FILE).is_file():
+        # A dynamic task: its outputs come from the workflow it returned (the task node runs it, .dynamic_node).
+        return AttemptResult("dynamic", exit_code=exit_code)
     if exit_code != 0:
         how = f"was killed by signal {-exit_code}" if exit_code < 0 else f"exited with code {exit_code}"
         message = f"the task process {how} without writing {ERROR_FILE}"
