@@ -15,6 +15,7 @@ from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteplane.admin.blobs import BlobStore
 from flyteplane.admin.compiler import IdentifierKey, identifier_key
 from flyteplane.admin.engine.agent_tasks import AgentTasks
+from flyteplane.admin.engine.environments import TaskEnvironment
 from flyteplane.admin.engine.events import Emitter
 from flyteplane.admin.engine.logs import LogStore
 from flyteplane.admin.engine.port import ChildLaunch, ChildOutcome, GateSignals, RecoveredNode
@@ -65,6 +66,8 @@ class EngineResources:
     """Gate nodes' signals, through the engine's port."""
     agents: AgentTasks | None = None
     """Runs tasks without a container through Flyte's agent protocol (:mod:`.agent_tasks`); None: no agents."""
+    environment: TaskEnvironment | None = None
+    """Task processes' secrets, per-image interpreters and variables (:mod:`.environments`)."""
 
 
 @dataclass

@@ -35,7 +35,14 @@ from flyteidl.core import errors_pb2, execution_pb2, literals_pb2, tasks_pb2
 from google.protobuf import json_format
 from google.protobuf.message import DecodeError
 
+from flyteplane.admin.engine.environments import (
+    EnvironmentUnavailable,
+    TaskEnvironment,
+    base_environment,
+    confine_dest_dir,
+)
 from flyteplane.admin.engine.runtime import CancelToken
+from flyteplane.admin.engine.secrets import SecretUnavailable, inject_secrets
 
 __all__ = [
     "Attempt",
@@ -286,9 +293,10 @@ class Attempt:
     inputs: literals_pb2.LiteralMap
     paths: AttemptPaths
     env: dict[str, str]
-    """Set on top of the admin's environment and the container's env (``FLYTE_INTERNAL_*``, the run's envs)."""
+    """Set on top of the container's env (``FLYTE_INTERNAL_*``, the run's envs); see :mod:`.environments` for the
+    rest of the process's environment."""
     python: str
-    """The interpreter whose directory goes first on PATH."""
+    """The default interpreter (its directory goes first on PATH), for images :attr:`environment` does not map."""
     pythonpath: tuple[str, ...] = ()
     timeout: float | None = None
     """Seconds this attempt may run (the task's ``metadata.timeout``)."""
@@ -298,6 +306,9 @@ class Attempt:
     result_reader: Callable[[Attempt, int, bytes], AttemptResult] | None = None
     """How the finished process's result is read (``(attempt, exit code, stderr tail)``); None: :func:`read_result`
     (``outputs.pb`` / ``error.pb``). Raw containers collect copilot's output files first (:mod:`.raw_containers`)."""
+    environment: TaskEnvironment | None = None
+    """Secrets, per-image interpreters and the variables every task gets (:mod:`.environments`); None: no secrets,
+    every image runs with :attr:`python`."""
 
 
 @dataclass
@@ -349,14 +360,46 @@ def run_attempt(
     except RenderError as e:
         return _failure("TemplateRenderError", str(e))
 
-    env = _process_env(attempt, container)
+    setup = attempt.environment or TaskEnvironment()
+    try:
+        python, image_env = setup.python_for(container.image, attempt.python)
+    except EnvironmentUnavailable as e:
+        return _failure("EnvironmentUnavailable", str(e))
+    argv, dest_note = confine_dest_dir(argv)
+    # Beside the working directory, not in it: the task's code must not package or list its secrets.
+    secrets_dir = paths.workdir.parent / f".{paths.workdir.name}.secrets"
+    try:
+        try:
+            secret_env = inject_secrets(task.security_context.secrets, setup.secrets, secrets_dir)
+        except SecretUnavailable as e:
+            return _failure("SecretUnavailable", str(e))
+        except OSError as e:
+            return _failure("SecretUnavailable", f"cannot hand the task its secrets: {e}", _SYSTEM)
+        env = _process_env(attempt, container, python, setup, {**image_env, **secret_env})
+        return _start(attempt, argv, env, python, container.image, dest_note, token, on_started, processes)
+    finally:
+        shutil.rmtree(secrets_dir, ignore_errors=True)
+
+
+def _start(
+    attempt: Attempt,
+    argv: list[str],
+    env: dict[str, str],
+    python: str,
+    image: str,
+    note: str | None,
+    token: CancelToken,
+    on_started: Callable[[int], None],
+    processes: ProcessTable,
+) -> AttemptResult:
+    paths = attempt.paths
     executable = argv[0]
     if os.sep not in executable:
         found = shutil.which(executable, path=env.get("PATH", ""))
         if found is None:
             return _failure(
                 "CommandNotFound",
-                f"cannot start [{executable}]: not found on PATH (the task ran with {attempt.python}; is flytekit "
+                f"cannot start [{executable}]: not found on PATH (the task ran with {python}; is flytekit "
                 "installed there?)",
             )
         executable = found
@@ -365,9 +408,10 @@ def run_attempt(
 
     with open(paths.log_path, "ab") as log_file:
         log_file.write(
-            f"image {container.image or '(none)'} is recorded, not pulled: the task ran locally with "
-            f"{attempt.python}\n".encode()
+            f"image {image or '(none)'} is recorded, not pulled: the task ran locally with {python}\n".encode()
         )
+        if note:
+            log_file.write(f"[flyteplane] {note}\n".encode())
         log_file.flush()
         try:
             proc = subprocess.Popen(
@@ -390,13 +434,23 @@ def run_attempt(
             processes.remove(proc.pid)
 
 
-def _process_env(attempt: Attempt, container: Container) -> dict[str, str]:
-    env = dict(os.environ)
+def _process_env(
+    attempt: Attempt, container: Container, python: str, setup: TaskEnvironment, extra: Mapping[str, str]
+) -> dict[str, str]:
+    """A task process's environment, as a pod's (see :mod:`.environments`): the variables kept from the admin's,
+    the configured ones, the container's ``env``, Flyte's (``attempt.env``), then the image's and the secrets
+    (``extra``). ``python``'s directory leads ``PATH``; ``PYTHONPATH`` is the configured entries, then the
+    container's."""
+    env = base_environment(python, setup.environ)
+    path = env["PATH"]
+    env.update(setup.task_env)
     env.update(container.env)
     env.update(attempt.env)
-    python_dir = str(Path(attempt.python).parent)
-    env["PATH"] = os.pathsep.join(p for p in (python_dir, env.get("PATH", "")) if p)
-    pythonpath = [*attempt.pythonpath, *(p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p)]
+    env.update(extra)
+    if env["PATH"] != path:  # an image's PATH: the task's python still comes first
+        env["PATH"] = os.pathsep.join(dict.fromkeys([str(Path(python).parent), *env["PATH"].split(os.pathsep)]))
+    own = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    pythonpath = [*attempt.pythonpath, *own]
     if pythonpath:
         env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(pythonpath))
     return env
