@@ -65,6 +65,8 @@ class SecretStore:
         """Store ``value`` as ``group``/``key``, replacing any earlier value atomically (a task starting meanwhile
         reads the old value or the new one, never half of one)."""
         path = self._path(group, key)
+        if not self.root.parent.exists():  # a state directory made here is as private as the sandbox makes it
+            self.root.parent.mkdir(mode=_DIR_MODE, parents=True)
         self._private_dir(self.root)
         self._private_dir(path.parent)
         fd, tmp = tempfile.mkstemp(prefix=".", dir=path.parent)  # mkstemp makes it 0600

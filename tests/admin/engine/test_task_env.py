@@ -328,3 +328,10 @@ def test_the_imagespec_builder_refuses_what_a_virtual_environment_cannot_hold() 
     with pytest.raises(ValueError, match="cannot honor apt_packages, cuda"):
         record_of(ImageSpec(name="gpu", apt_packages=["git"], cuda="12.1", builder="flyteplane"))
 
+
+def test_the_config_takes_image_and_variable_pairs_with_names() -> None:
+    config = AdminConfig(task_images={"img": "/opt/py"}, task_env=[("A", 1)])  # type: ignore[arg-type]
+    assert config.task_images == (("img", "/opt/py"),) and config.task_env == (("A", "1"),)
+    for name in ("task_images", "task_env"):
+        with pytest.raises(ValueError, match=f"AdminConfig.{name} has an entry with an empty name"):
+            AdminConfig(**{name: (("", "x"),)})

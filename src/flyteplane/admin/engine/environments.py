@@ -209,7 +209,14 @@ class ImageEnvironments:
             raise EnvironmentUnavailable(f"the record of image [{image}] is unreadable: {e}") from None
 
     def python_for(self, record: ImageRecord) -> str:
-        """The python of ``record``'s environment, built now if it was not yet."""
+        """The python of ``record``'s environment, built now if it was not yet (a task of that image waits for the
+        build, and a terminate reaches it only once the build is over)."""
+        try:
+            return self._python_for(record)
+        except OSError as e:
+            raise EnvironmentUnavailable(f"cannot build the environment of image [{record.image}]: {e}") from None
+
+    def _python_for(self, record: ImageRecord) -> str:
         tag = "".join(c if c.isalnum() or c in "_-." else "_" for c in record.tag) or "untagged"
         venv = self.images_dir / "venvs" / tag
         with self._guard:

@@ -4,9 +4,10 @@ On a Flyte cluster an attempt is a pod: propeller writes the inputs (a ``Literal
 placeholders of the container's command and args (``{{.input}}``, ``{{.outputPrefix}}``, ...), sets the
 ``FLYTE_INTERNAL_*`` variables flytekit's entrypoint reads, and after the container exits reads ``outputs.pb`` or
 ``error.pb`` (a ``core.ErrorDocument``) from the output prefix. Here the container's command runs as a process of
-this machine, with the admin's own Python environment first on ``PATH`` (so ``pyflyte-execute`` and
-``pyflyte-fast-execute`` are those of the installed flytekit). The image is recorded, not pulled: the first line of
-the attempt's log says so.
+this machine, with the Python of the task's image (by default the admin's own, so ``pyflyte-execute`` and
+``pyflyte-fast-execute`` are those of the installed flytekit) first on ``PATH``, in a clean environment with the
+secrets the task requests (:mod:`.environments`, :mod:`.secrets`). The image is recorded, not pulled: the first line
+of the attempt's log says so.
 
 Each attempt runs in its own process group (so a kill reaches whatever it started) and its own working directory
 (fast-registered code is unpacked there, as in a container's work dir). stdout and stderr go, interleaved, to one
