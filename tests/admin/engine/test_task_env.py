@@ -13,7 +13,6 @@ import importlib
 import json
 import logging
 import os
-import stat
 import sys
 import urllib.request
 import uuid
