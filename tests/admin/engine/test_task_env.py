@@ -13,7 +13,9 @@ import importlib
 import json
 import logging
 import os
+import socket
 import sys
+import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -29,9 +31,15 @@ from flytekit.remote import FlyteRemote
 
 from flyteplane.admin import AdminServer
 from flyteplane.admin.config import AdminConfig
-from flyteplane.admin.engine.environments import base_environment, confine_dest_dir, layered_venv
+from flyteplane.admin.engine.environments import (
+    BuildCancelled,
+    ImageEnvironments,
+    base_environment,
+    confine_dest_dir,
+    layered_venv,
+)
 from flyteplane.admin.engine.secrets import SecretUnavailable, inject_secrets
-from flyteplane.admin.image_records import IMAGES_DIR, read_record
+from flyteplane.admin.image_records import IMAGES_DIR, ImageRecord, read_record
 from flyteplane.admin.secret_store import SecretStore
 from flyteplane.cli.main import main
 
@@ -284,6 +292,7 @@ def test_an_image_mapped_to_nothing_usable_fails_the_task_saying_so(tmp_path: Pa
     assert "not a Python interpreter nor a virtual environment" in execution.error.message
 
 
+@pytest.mark.slow  # pip installs termcolor from PyPI
 def test_an_imagespec_image_gets_a_virtual_environment_built_once(
     tmp_path: Path, wf: ModuleType, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -304,10 +313,11 @@ def test_an_imagespec_image_gets_a_virtual_environment_built_once(
     assert len(builds) == 1 and "termcolor" in builds[0]
 
 
+@pytest.mark.slow  # pip asks PyPI for a package that does not exist
 def test_a_failed_imagespec_build_fails_the_task_with_pips_last_lines(tmp_path: Path) -> None:
     from flytekit import ImageSpec
 
-    from flyteplane.admin.engine.environments import EnvironmentUnavailable, ImageEnvironments
+    from flyteplane.admin.engine.environments import EnvironmentUnavailable
     from flyteplane.imagespec import record_of
 
     spec = ImageSpec(name="broken", packages=["flyteplane-no-such-package-zz==0.0.0"], builder="flyteplane")
@@ -317,6 +327,48 @@ def test_a_failed_imagespec_build_fails_the_task_with_pips_last_lines(tmp_path: 
     message = str(failure.value)
     assert "pip exited with code" in message and "flyteplane-no-such-package-zz" in message
     assert not (tmp_path / "images" / "venvs" / record_of(spec).tag).exists()  # the next attempt builds afresh
+
+
+def test_cancelling_stops_a_build_and_leaves_nothing_behind(tmp_path: Path) -> None:
+    # An index that accepts connections and never answers: pip waits (15 s per try) until it is killed.
+    index = socket.socket()
+    index.bind(("127.0.0.1", 0))
+    index.listen()
+    port = index.getsockname()[1]
+    record = ImageRecord(
+        image="hanging:1", spec_id="id", tag="hanging", packages=("anything",), pip_index=f"http://127.0.0.1:{port}/"
+    )
+    envs = ImageEnvironments(tmp_path / "images", sys.executable)
+    started = time.monotonic()
+    try:
+        with pytest.raises(BuildCancelled):
+            envs.python_for(record, cancelled=lambda: time.monotonic() - started > 4)
+    finally:
+        index.close()
+    assert time.monotonic() - started < 12
+    assert not (tmp_path / "images" / "venvs" / "hanging").exists()
+    # An attempt waiting for another's build of the same image stops waiting too.
+    busy = envs._locks["hanging"]
+    busy.acquire()
+    with pytest.raises(BuildCancelled, match="was being built"):
+        envs.python_for(record, cancelled=lambda: True)
+    busy.release()
+
+
+def test_the_sandbox_prints_build_progress_on_its_output(capsys: pytest.CaptureFixture[str]) -> None:
+    from flyteplane.cli.main import _show_image_builds
+
+    logger = logging.getLogger("flyteplane.admin.images")
+    before = list(logger.handlers)
+    try:
+        _show_image_builds()
+        _show_image_builds()  # once only
+        logger.info("building the environment of image x:1 (six) in /somewhere")
+        assert (
+            capsys.readouterr().out == "flyteplane sandbox: building the environment of image x:1 (six) in /somewhere\n"
+        )
+    finally:
+        logger.handlers[:] = before
 
 
 def test_the_imagespec_builder_refuses_what_a_virtual_environment_cannot_hold() -> None:

@@ -25,11 +25,14 @@ run``) or ``/root`` (``pyflyte register``): in a pod both are the container's ow
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shlex
 import shutil
+import signal
 import subprocess
+import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -44,6 +47,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "KEPT_VARIABLES",
+    "BuildCancelled",
     "EnvironmentUnavailable",
     "ImageEnvironments",
     "TaskEnvironment",
@@ -84,12 +88,17 @@ KEPT_VARIABLES = frozenset(
 none of them a credential of the admin."""
 
 _PIP_TAIL_LINES = 25
+_POLL_SECONDS = 0.2
 IMG_ID_VAR = "_F_IMG_ID"
 """Set by flytekit's image builders in the images they build; ``ImageSpec.is_container()`` compares it."""
 
 
 class EnvironmentUnavailable(Exception):
     """The Python a task's image needs cannot be had (a missing interpreter, a failed build)."""
+
+
+class BuildCancelled(EnvironmentUnavailable):
+    """The attempt waiting for (or building) an image's environment was cancelled."""
 
 
 def _is_venv_bin(directory: str) -> bool:
@@ -208,20 +217,23 @@ class ImageEnvironments:
         except (OSError, ValueError, TypeError) as e:
             raise EnvironmentUnavailable(f"the record of image [{image}] is unreadable: {e}") from None
 
-    def python_for(self, record: ImageRecord) -> str:
+    def python_for(self, record: ImageRecord, cancelled: Callable[[], bool] = lambda: False) -> str:
         """The python of ``record``'s environment, built now if it was not yet (a task of that image waits for the
-        build, and a terminate reaches it only once the build is over)."""
+        build). When ``cancelled()`` turns true the wait or the build stops: :class:`BuildCancelled`."""
         try:
-            return self._python_for(record)
+            return self._python_for(record, cancelled)
         except OSError as e:
             raise EnvironmentUnavailable(f"cannot build the environment of image [{record.image}]: {e}") from None
 
-    def _python_for(self, record: ImageRecord) -> str:
+    def _python_for(self, record: ImageRecord, cancelled: Callable[[], bool]) -> str:
         tag = "".join(c if c.isalnum() or c in "_-." else "_" for c in record.tag) or "untagged"
         venv = self.images_dir / "venvs" / tag
         with self._guard:
             lock = self._locks.setdefault(tag, threading.Lock())
-        with lock:
+        while not lock.acquire(timeout=_POLL_SECONDS):  # another attempt builds it: wait, unless cancelled
+            if cancelled():
+                raise BuildCancelled(f"cancelled while the environment of image [{record.image}] was being built")
+        try:
             if (venv / _READY).is_file():
                 return str(venv / "bin" / "python")
             self._check_python_version(record)
@@ -241,10 +253,17 @@ class ImageEnvironments:
                     f"cannot make a virtual environment for image [{record.image}] from {self.base_python}: "
                     f"{detail.strip()[-2000:]}"
                 ) from None
-            self._install(record, venv, python)
+            try:
+                self._install(record, venv, python, cancelled)
+            except EnvironmentUnavailable:
+                shutil.rmtree(venv, ignore_errors=True)  # the next attempt builds afresh
+                self.progress(f"building the environment of image {record.image} failed")
+                raise
             (venv / _READY).write_text(record.image + "\n")
             self.progress(f"built the environment of image {record.image}")
             return python
+        finally:
+            lock.release()
 
     def _check_python_version(self, record: ImageRecord) -> None:
         if not record.python_version:
@@ -262,7 +281,7 @@ class ImageEnvironments:
                 "`flyteplane sandbox --image NAME=PYTHON`"
             )
 
-    def _install(self, record: ImageRecord, venv: Path, python: str) -> None:
+    def _install(self, record: ImageRecord, venv: Path, python: str, cancelled: Callable[[], bool]) -> None:
         args = [python, "-m", "pip", "install", "--disable-pip-version-check", "--no-input"]
         if record.pip_index:
             args += ["--index-url", record.pip_index]
@@ -278,15 +297,34 @@ class ImageEnvironments:
         if not record.packages and not record.requirements:
             return
         # pip runs with the admin's environment: building an image is the platform's work (its proxy, its pip
-        # configuration), not the task's.
-        done = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True, text=True, cwd=venv)
-        if done.returncode != 0:
-            shutil.rmtree(venv, ignore_errors=True)
-            lines = (done.stdout + done.stderr).strip().splitlines()[-_PIP_TAIL_LINES:]
-            raise EnvironmentUnavailable(
-                f"building the environment of image [{record.image}] failed: pip exited with code "
-                f"{done.returncode}. Its last lines:\n" + "\n".join(lines)
+        # configuration), not the task's. Its output goes to a file (a pipe would fill while we poll).
+        with tempfile.TemporaryFile() as output:
+            proc = subprocess.Popen(
+                args,
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                cwd=venv,
+                start_new_session=True,
             )
+            try:
+                while proc.poll() is None:
+                    if cancelled():
+                        raise BuildCancelled(f"cancelled while building the environment of image [{record.image}]")
+                    with contextlib.suppress(subprocess.TimeoutExpired):
+                        proc.wait(timeout=_POLL_SECONDS)
+            finally:
+                if proc.poll() is None:
+                    with contextlib.suppress(ProcessLookupError, PermissionError):
+                        os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+            if proc.returncode != 0:
+                output.seek(0)
+                lines = output.read().decode(errors="replace").strip().splitlines()[-_PIP_TAIL_LINES:]
+                raise EnvironmentUnavailable(
+                    f"building the environment of image [{record.image}] failed: pip exited with code "
+                    f"{proc.returncode}. Its last lines:\n" + "\n".join(lines)
+                )
 
 
 # -- what one task process gets ------------------------------------------------------------------------------------
@@ -305,9 +343,12 @@ class TaskEnvironment:
     environ: Mapping[str, str] | None = None
     """The environment the kept variables come from; None: the admin's ``os.environ``."""
 
-    def python_for(self, image: str, default: str) -> tuple[str, dict[str, str]]:
+    def python_for(
+        self, image: str, default: str, cancelled: Callable[[], bool] = lambda: False
+    ) -> tuple[str, dict[str, str]]:
         """The interpreter for a task of ``image`` and the variables its image gives (an ImageSpec's ``env`` and
-        ``_F_IMG_ID``); ``default`` when the image is neither mapped nor an ImageSpec image of this sandbox."""
+        ``_F_IMG_ID``); ``default`` when the image is neither mapped nor an ImageSpec image of this sandbox.
+        ``cancelled`` stops the wait for an environment being built (:class:`BuildCancelled`)."""
         mapped = self.images.get(image)
         if mapped is not None:
             python = interpreter_of(mapped)
@@ -320,7 +361,7 @@ class TaskEnvironment:
         if self.image_envs is not None and image:
             record = self.image_envs.record(image)
             if record is not None:
-                return self.image_envs.python_for(record), {**record.env, IMG_ID_VAR: record.spec_id}
+                return self.image_envs.python_for(record, cancelled), {**record.env, IMG_ID_VAR: record.spec_id}
         return default, {}
 
 

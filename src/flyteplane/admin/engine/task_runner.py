@@ -37,6 +37,7 @@ from google.protobuf import json_format
 from google.protobuf.message import DecodeError
 
 from flyteplane.admin.engine.environments import (
+    BuildCancelled,
     EnvironmentUnavailable,
     TaskEnvironment,
     base_environment,
@@ -363,7 +364,9 @@ def run_attempt(
 
     setup = attempt.environment or TaskEnvironment()
     try:
-        python, image_env = setup.python_for(container.image, attempt.python)
+        python, image_env = setup.python_for(container.image, attempt.python, lambda: token.cancelled)
+    except BuildCancelled:
+        return AttemptResult("aborted")
     except EnvironmentUnavailable as e:
         return _failure("EnvironmentUnavailable", str(e))
     argv, dest_note = confine_dest_dir(argv)
