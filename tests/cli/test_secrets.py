@@ -102,3 +102,67 @@ def test_list_never_prints_values_nor_stray_files(tmp_path: Path, capsys: pytest
     _secrets(state, "list")
     captured = capsys.readouterr()
     assert captured.out == "grp\tkey\n" and "hunter2" not in captured.out + captured.err
+
+
+def test_a_running_sandbox_gives_tasks_the_secrets_set_after_it_started(tmp_path: Path) -> None:
+    """The real commands: a ``flyteplane sandbox`` process, ``flyteplane secrets set`` while it runs, a task of
+    flytekit's (fast-registered with flytekit's FlyteRemote) reading the secrets as its own."""
+    import datetime
+    import importlib
+    import json
+
+    from flytekit.configuration import Config, ImageConfig
+    from flytekit.models.core.execution import WorkflowExecutionPhase
+    from flytekit.remote import FlyteRemote
+
+    from tests.cli.support import free_ports, start_sandbox
+
+    workflows = Path(__file__).resolve().parents[1] / "admin" / "env_workflows"
+    sys.path.insert(0, str(workflows))
+    try:
+        wf = importlib.import_module("task_env_wf")
+    finally:
+        sys.path.remove(str(workflows))
+    state = tmp_path / "state"
+    grpc_port, http_port = free_ports(2)
+    sandbox = start_sandbox(
+        tmp_path, "--port", str(grpc_port), "--http-port", str(http_port), "--state-dir", str(state)
+    ).wait_ready()
+    try:
+        for key, value in ((wf.ENV_KEY, b"env value\n"), (wf.FILE_KEY, b"file value\n")):
+            done = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "flyteplane.cli.main",
+                    "secrets",
+                    "--state-dir",
+                    str(state),
+                    "set",
+                    wf.GROUP,
+                    key,
+                ],
+                input=value,
+                capture_output=True,
+                timeout=60,
+            )
+            assert done.returncode == 0, done.stderr
+        remote = FlyteRemote(
+            Config.for_endpoint(f"127.0.0.1:{grpc_port}", insecure=True),
+            default_project="flytesnacks",
+            default_domain="development",
+        )
+        registered = remote.register_script(
+            wf.wf_secrets,
+            image_config=ImageConfig.auto(img_name="localhost/flyteplane-tests:never-pulled"),
+            version="s1",
+            source_path=str(workflows),
+            module_name="task_env_wf",
+        )
+        execution = remote.wait(remote.execute(registered, inputs={}), timeout=datetime.timedelta(seconds=120))
+        assert execution.closure.phase == WorkflowExecutionPhase.SUCCEEDED, execution.error
+        seen = json.loads(execution.outputs["o0"])
+        assert (seen["env_value"], seen["file_value"]) == ("env value", "file value")
+    finally:
+        assert sandbox.stop() == 0, sandbox.stderr
+    assert "env value" not in sandbox.stdout + sandbox.stderr
