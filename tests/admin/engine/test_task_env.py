@@ -386,3 +386,37 @@ def test_the_config_takes_image_and_variable_pairs_with_names() -> None:
     for name in ("task_images", "task_env"):
         with pytest.raises(ValueError, match=f"AdminConfig.{name} has an entry with an empty name"):
             AdminConfig(**{name: (("", "x"),)})
+
+
+def test_the_layers_of_a_task_environment_override_as_in_a_pod(tmp_path: Path) -> None:
+    from flyteidl.core import literals_pb2, tasks_pb2
+
+    from flyteplane.admin.engine.environments import TaskEnvironment
+    from flyteplane.admin.engine.task_runner import Attempt, AttemptPaths, Container, _process_env
+
+    paths = AttemptPaths("", "", tmp_path, "", "", "", "", "", tmp_path, tmp_path / "log")
+    attempt = Attempt(
+        tasks_pb2.TaskTemplate(),
+        literals_pb2.LiteralMap(),
+        paths,
+        env={"D": "flyte", "B": "flyte"},
+        python="/opt/task/bin/python",
+        pythonpath=("/configured",),
+    )
+    setup = TaskEnvironment(
+        environ={"PATH": "/usr/bin", "HOME": "/h", "ADMIN_ONLY": "x"}, task_env={"A": "task_env", "B": "task_env"}
+    )
+    container = Container("img", ["true"], {"C": "container", "PATH": "/container/bin", "PYTHONPATH": "/theirs"})
+    env = _process_env(
+        attempt, container, attempt.python, setup, {"A": "image", "C": "image", "D": "image"}, {"_FSEC_G_K": "s"}
+    )
+    assert env == {
+        "HOME": "/h",
+        "A": "task_env",  # the configured variables come after the others (propeller's default-env-vars)
+        "B": "task_env",
+        "C": "container",  # the container's env over the image's
+        "D": "flyte",
+        "_FSEC_G_K": "s",
+        "PATH": os.pathsep.join(["/opt/task/bin", "/container/bin"]),
+        "PYTHONPATH": os.pathsep.join(["/configured", "/theirs"]),
+    }

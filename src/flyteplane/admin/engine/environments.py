@@ -3,9 +3,10 @@
 **A clean environment.** A pod's container sees its image's variables, the container's ``env`` and what propeller
 adds (``FLYTE_INTERNAL_*``, secrets); never the variables of propeller or of flyteadmin. Likewise a task process here
 does not inherit the admin's environment (its credentials, ``FLYTECTL_CONFIG``, ``AWS_*``, its ``PYTHONPATH``). It
-starts from what a process needs to run on this machine (:data:`KEPT_VARIABLES`, ``LC_*``), then the variables the
-admin's configuration gives every task (``AdminConfig.task_env``, as propeller's ``default-env-vars``), then the
-container's ``env``, then Flyte's variables and the requested secrets. ``PATH`` is the admin's, minus the ``bin``
+starts from what a process needs to run on this machine (:data:`KEPT_VARIABLES`, ``LC_*``), then the image's
+variables (an ImageSpec's ``env``), the container's ``env``, Flyte's variables and the run's ``envs``, the variables
+the admin's configuration gives every task (``AdminConfig.task_env``: propeller's ``default-env-vars``, which it
+appends last), and the requested secrets. ``PATH`` is the admin's, minus the ``bin``
 directories of other virtual environments, with the task Python's directory first: ``pyflyte-execute`` must be the
 task environment's, never one found further along. The proxy variables are kept: the machine's network is the
 task's network (a proxy URL with a password in it is passed on too; leave it out of the admin's environment and give

@@ -379,7 +379,7 @@ def run_attempt(
             return _failure("SecretUnavailable", str(e))
         except OSError as e:
             return _failure("SecretUnavailable", f"cannot hand the task its secrets: {e}", _SYSTEM)
-        env = _process_env(attempt, container, python, setup, {**image_env, **secret_env})
+        env = _process_env(attempt, container, python, setup, image_env, secret_env)
         return _start(attempt, argv, env, python, container.image, dest_note, token, on_started, processes)
     finally:
         shutil.rmtree(secrets_dir, ignore_errors=True)
@@ -439,19 +439,23 @@ def _start(
 
 
 def _process_env(
-    attempt: Attempt, container: Container, python: str, setup: TaskEnvironment, extra: Mapping[str, str]
+    attempt: Attempt,
+    container: Container,
+    python: str,
+    setup: TaskEnvironment,
+    image_env: Mapping[str, str],
+    secret_env: Mapping[str, str],
 ) -> dict[str, str]:
-    """A task process's environment, as a pod's (see :mod:`.environments`): the variables kept from the admin's,
-    the configured ones, the container's ``env``, Flyte's (``attempt.env``), then the image's and the secrets
-    (``extra``). ``python``'s directory leads ``PATH``; ``PYTHONPATH`` is the configured entries, then the
-    container's."""
+    """A task process's environment, layered as a pod's (see :mod:`.environments`): the variables kept from the
+    admin's, the image's (an ImageSpec's ``env``), the container's ``env``, Flyte's and the run's (``attempt.env``),
+    the configured ones (``task_env``: propeller's ``DecorateEnvVars`` appends its ``default-env-vars`` after the
+    others, and the last definition of a variable wins in a pod), then the secrets. ``python``'s directory leads
+    ``PATH``; ``PYTHONPATH`` is the configured entries, then the container's."""
     env = base_environment(python, setup.environ)
     path = env["PATH"]
-    env.update(setup.task_env)
-    env.update(container.env)
-    env.update(attempt.env)
-    env.update(extra)
-    if env["PATH"] != path:  # an image's PATH: the task's python still comes first
+    for layer in (image_env, container.env, attempt.env, setup.task_env, secret_env):
+        env.update(layer)
+    if env["PATH"] != path:  # a PATH of the image or the container: the task's python still comes first
         env["PATH"] = os.pathsep.join(dict.fromkeys([str(Path(python).parent), *env["PATH"].split(os.pathsep)]))
     own = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
     pythonpath = [*attempt.pythonpath, *own]
