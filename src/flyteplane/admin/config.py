@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from flyteplane.admin.domain.notifications import NotificationsConfig
 from flyteplane.admin.store.db import Store
 
 if TYPE_CHECKING:
@@ -94,6 +95,9 @@ class AdminConfig:
     scheduler: bool = True
     """Fire the schedules of ACTIVE launch plans, as Flyte's native scheduler (:mod:`flyteplane.admin.services.
     scheduler`). False: schedules are stored and shown, never fired."""
+    notifications: NotificationsConfig = field(default_factory=NotificationsConfig)
+    """Where ended executions' notifications go (SMTP server, webhooks) and their subject and body templates
+    (Flyte Admin: ``notifications``); by default none is configured and each is logged as not delivered."""
 
     def __post_init__(self) -> None:
         for name in ("workflow_node_limit", "workflow_size_limit", "max_entity_bytes"):

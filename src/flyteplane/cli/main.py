@@ -251,19 +251,23 @@ def _run_sandbox(args: argparse.Namespace) -> int:
     from flyteplane.admin import AdminConfig, AdminServer
     from flyteplane.admin.server import PortInUse
     from flyteplane.admin.state_dir import StateDirInUse
+    from flyteplane.cli.notifications import notifications_config, show_notification_log
 
     state_dir = None if args.in_memory else Path(args.state_dir).expanduser()
     try:
+        notifications = notifications_config(args)
         config = AdminConfig(
             seed_projects=tuple(args.seed_project or ("flytesnacks",)),
             state_dir=state_dir,
             task_python=args.task_python,
+            notifications=notifications,
             task_images=_image_options(args.image or ()),
             task_env=_task_env_options(args.task_env or ()),
         )
     except ValueError as e:
         print(f"flyteplane sandbox: {e}", file=sys.stderr)
         return 2
+    show_notification_log()
     _show_image_builds()
     try:
         tls = _tls_config(args)
@@ -352,6 +356,8 @@ def _login(args: argparse.Namespace) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from flyteplane.cli.notifications import add_notification_flags
+
     parser = argparse.ArgumentParser(prog="flyteplane", description=__doc__.splitlines()[0] if __doc__ else None)
     commands = parser.add_subparsers(dest="command", required=True)
     sandbox = commands.add_parser("sandbox", help="run an embedded Flyte Admin in the foreground")
@@ -418,6 +424,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME:PASSWORD",
         help="a user of the login page (self, repeatable; default: your user name, no password, on loopback only)",
     )
+    add_notification_flags(sandbox)
     sandbox.set_defaults(run=_sandbox)
     from flyteplane.cli import secrets
 

@@ -402,13 +402,19 @@ def test_the_layers_of_a_task_environment_override_as_in_a_pod(tmp_path: Path) -
         env={"D": "flyte", "B": "flyte"},
         python="/opt/task/bin/python",
         pythonpath=("/configured",),
+        defaults={"E": "defaults", "C": "defaults", "_F_IMG_ID": "guessed"},
     )
     setup = TaskEnvironment(
         environ={"PATH": "/usr/bin", "HOME": "/h", "ADMIN_ONLY": "x"}, task_env={"A": "task_env", "B": "task_env"}
     )
     container = Container("img", ["true"], {"C": "container", "PATH": "/container/bin", "PYTHONPATH": "/theirs"})
     env = _process_env(
-        attempt, container, attempt.python, setup, {"A": "image", "C": "image", "D": "image"}, {"_FSEC_G_K": "s"}
+        attempt,
+        container,
+        attempt.python,
+        setup,
+        {"A": "image", "C": "image", "D": "image", "_F_IMG_ID": "recorded"},
+        {"_FSEC_G_K": "s"},
     )
     assert env == {
         "HOME": "/h",
@@ -416,6 +422,8 @@ def test_the_layers_of_a_task_environment_override_as_in_a_pod(tmp_path: Path) -
         "B": "task_env",
         "C": "container",  # the container's env over the image's
         "D": "flyte",
+        "E": "defaults",  # the deployment's defaults, under everything the task brings
+        "_F_IMG_ID": "recorded",  # the recorded ImageSpec's id, over the one guessed from the tag
         "_FSEC_G_K": "s",
         "PATH": os.pathsep.join(["/opt/task/bin", "/container/bin"]),
         "PYTHONPATH": os.pathsep.join(["/configured", "/theirs"]),

@@ -308,7 +308,7 @@ class ArrayNode:
             self._element_done(index, outcome)
 
     def _run_element(self, index: int) -> NodeOutcome:
-        from flyteplane.admin.engine.nodes import NodeRunner, Scope
+        from flyteplane.admin.engine.nodes import NodeRunner
 
         # The element's own view of the run: its events go through the array, its slots are the array's workers.
         state = copy.copy(self.state)
@@ -319,7 +319,7 @@ class ArrayNode:
         node.CopyFrom(self.sub)
         node.id = node.metadata.name = f"n{index}"
         del node.inputs[:]  # propeller clears the sub-node's bindings: the array gives the inputs
-        runner = NodeRunner(state, node, Scope(self.r.uid, 0), _no_upstream, self.token)
+        runner = NodeRunner(state, node, self.r.scope.inside(self.r.uid, 0), _no_upstream, self.token)
         runner.inputs = element_inputs(self.r.inputs, index, self.bound)
         single_file = self.task is not None and self.spec.data_mode == _A.SINGLE_INPUT_FILE
         if single_file:

@@ -44,6 +44,7 @@ from flyteplane.admin.engine.agent_tasks import AgentTasks, agents_for
 from flyteplane.admin.engine.environments import task_environment_for
 from flyteplane.admin.engine.events import Emitter
 from flyteplane.admin.engine.logs import LogStore
+from flyteplane.admin.engine.platform_access import PlatformAccess
 from flyteplane.admin.engine.port import AdminPort, ChildLaunch, ChildOutcome, RunRequest
 from flyteplane.admin.engine.runtime import CancelToken
 from flyteplane.admin.engine.settle import settle_unfinished
@@ -88,6 +89,8 @@ class Engine:
         port: the rest of the admin (events, child executions, what a start finds).
         http_endpoint: the admin's HTTP side (``http://host:port``), where log links point; None until it listens.
         agents: the plugin for tasks without a container (the caller stops it); None: one built from ``config``.
+        platform: how task processes reach the admin (its gRPC endpoint, TLS, a credential for eager tasks);
+            by default they are told nothing.
     """
 
     def __init__(
@@ -99,6 +102,7 @@ class Engine:
         *,
         http_endpoint: Callable[[], str | None] = lambda: None,
         agents: AgentTasks | None = None,
+        platform: PlatformAccess | None = None,
     ) -> None:
         self.config = config
         self.port = port
@@ -141,8 +145,10 @@ class Engine:
             launch_child=self._launch_child,
             wait_child=self._wait_child,
             terminate_child=self.terminate,
+            launch_plan=lambda launch_plan_id: self.port.get_launch_plan(launch_plan_id),
             signals=port,
             agents=self.agents,
+            platform=platform or PlatformAccess(),
             environment=task_environment_for(config, python),
         )
 

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from flyteplane.admin.engine.images import IMAGE_ID_VARIABLE
 from flyteplane.admin.image_records import IMAGES_DIR, ImageRecord, read_record
 from flyteplane.admin.secret_store import SECRETS_DIR, SecretStore
 
@@ -90,8 +91,6 @@ none of them a credential of the admin."""
 
 _PIP_TAIL_LINES = 25
 _POLL_SECONDS = 0.2
-IMG_ID_VAR = "_F_IMG_ID"
-"""Set by flytekit's image builders in the images they build; ``ImageSpec.is_container()`` compares it."""
 
 
 class EnvironmentUnavailable(Exception):
@@ -362,7 +361,7 @@ class TaskEnvironment:
         if self.image_envs is not None and image:
             record = self.image_envs.record(image)
             if record is not None:
-                return self.image_envs.python_for(record, cancelled), {**record.env, IMG_ID_VAR: record.spec_id}
+                return self.image_envs.python_for(record, cancelled), {**record.env, IMAGE_ID_VARIABLE: record.spec_id}
         return default, {}
 
 

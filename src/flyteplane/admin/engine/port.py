@@ -17,7 +17,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
-from flyteidl.admin import execution_pb2, signal_pb2
+from flyteidl.admin import execution_pb2, launch_plan_pb2, signal_pb2
 from flyteidl.core import compiler_pb2, identifier_pb2, literals_pb2, types_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.event import event_pb2
@@ -120,6 +120,15 @@ class AdminPort(Protocol):
         """Block until the execution has ended and return how; None when ``stop()`` turns true or ``timeout``
         seconds pass first. Woken by the recorder when the execution's terminal event is recorded (no polling of
         the store); ``stop`` is checked a few times a second."""
+        ...
+
+    def get_launch_plan(self, launch_plan_id: identifier_pb2.Identifier) -> launch_plan_pb2.LaunchPlan:
+        """A registered launch plan, as GetLaunchPlan returns it (a dynamic workflow that calls it is compiled
+        against its interface, as propeller reads it from Flyte Admin).
+
+        Raises:
+            AdminError: NOT_FOUND when there is no such launch plan.
+        """
         ...
 
     # -- signals (gate nodes; Flyte Admin's SignalService) -------------------------------------------------------

@@ -27,7 +27,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -43,6 +43,7 @@ from flyteplane.admin.engine.environments import (
     base_environment,
     confine_dest_dir,
 )
+from flyteplane.admin.engine.images import IMAGE_ID_VARIABLE
 from flyteplane.admin.engine.runtime import CancelToken
 from flyteplane.admin.engine.secrets import SecretUnavailable, inject_secrets
 
@@ -63,6 +64,8 @@ log = logging.getLogger("flyteplane.admin.engine")
 OUTPUTS_FILE = "outputs.pb"
 ERROR_FILE = "error.pb"
 FUTURES_FILE = "futures.pb"
+TASK_TEMPLATE_FILE = "task.pb"
+DECK_FILE = "deck.html"
 _STDERR_TAIL_LINES = 40
 _STDERR_TAIL_BYTES = 4000
 _POLL_SECONDS = 0.05
@@ -285,6 +288,10 @@ class AttemptPaths:
     per_retry_key: str
     workdir: Path
     log_path: Path
+    task_template_file: Path | None = None
+    """Where ``{{.taskTemplatePath}}`` points (as a ``file://`` URL): propeller writes the node's ``task.pb`` in its
+    data directory (GetTaskTemplatePath), only when the command refers to it (its lazily uploading task reader).
+    None: ``task.pb`` in the attempt's output directory."""
 
 
 @dataclass(frozen=True)
@@ -308,6 +315,12 @@ class Attempt:
     result_reader: Callable[[Attempt, int, bytes], AttemptResult] | None = None
     """How the finished process's result is read (``(attempt, exit code, stderr tail)``); None: :func:`read_result`
     (``outputs.pb`` / ``error.pb``). Raw containers collect copilot's output files first (:mod:`.raw_containers`)."""
+    defaults: Mapping[str, str] = field(default_factory=dict)
+    """Set on top of the variables a task keeps of the admin's environment but under the container's env: what a
+    deployment gives every task (propeller's default env vars; here how to reach the admin), which the task's own
+    env may override."""
+    notes: tuple[str, ...] = ()
+    """Lines for the top of the attempt's log: what the engine could not do for this task, and why."""
     environment: TaskEnvironment | None = None
     """Secrets, per-image interpreters and the variables every task gets (:mod:`.environments`); None: no secrets,
     every image runs with :attr:`python`."""
@@ -316,7 +329,7 @@ class Attempt:
 @dataclass
 class AttemptResult:
     """How an attempt ended. ``outcome`` is ``succeeded``, ``failed``, ``aborted``, ``timed_out`` (the attempt ran
-    past the task's timeout) or ``node_timed_out`` (past the node's)."""
+    past the task's timeout), ``node_timed_out`` (past the node's) or ``dynamic`` (it wrote ``futures.pb``)."""
 
     outcome: str
     outputs: literals_pb2.LiteralMap | None = None
@@ -357,6 +370,14 @@ def run_attempt(
         "prevCheckpointPrefix": paths.prev_checkpoint_prefix or '""',
         "perRetryUniqueKey": paths.per_retry_key,
     }
+    if any(_TASK_TEMPLATE.search(arg) for arg in container.argv):
+        template_file = paths.task_template_file or paths.output_dir / TASK_TEMPLATE_FILE
+        try:
+            _write_atomically(template_file, task.SerializeToString())
+        except OSError as e:
+            message = f"cannot write the task template to {template_file}: {e}"
+            return _failure("TaskTemplateUnwritable", message, _SYSTEM)
+        values["taskTemplatePath"] = template_file.as_uri()
     try:
         argv = [render(arg, values, attempt.inputs) for arg in container.argv]
     except RenderError as e:
@@ -380,7 +401,13 @@ def run_attempt(
         except OSError as e:
             return _failure("SecretUnavailable", f"cannot hand the task its secrets: {e}", _SYSTEM)
         env = _process_env(attempt, container, python, setup, image_env, secret_env)
-        return _start(attempt, argv, env, python, container.image, dest_note, token, on_started, processes)
+        notes = list(attempt.notes)
+        if IMAGE_ID_VARIABLE in image_env:
+            # The image's recorded ImageSpec names its id exactly: a note that it could not be told is moot.
+            notes = [n for n in notes if IMAGE_ID_VARIABLE not in n]
+        if dest_note:
+            notes.append(dest_note)
+        return _start(attempt, argv, env, python, container.image, notes, token, on_started, processes)
     finally:
         shutil.rmtree(secrets_dir, ignore_errors=True)
 
@@ -391,7 +418,7 @@ def _start(
     env: dict[str, str],
     python: str,
     image: str,
-    note: str | None,
+    notes: Sequence[str],
     token: CancelToken,
     on_started: Callable[[int], None],
     processes: ProcessTable,
@@ -414,7 +441,7 @@ def _start(
         log_file.write(
             f"image {image or '(none)'} is recorded, not pulled: the task ran locally with {python}\n".encode()
         )
-        if note:
+        for note in notes:
             log_file.write(f"[flyteplane] {note}\n".encode())
         log_file.flush()
         try:
@@ -438,6 +465,14 @@ def _start(
             processes.remove(proc.pid)
 
 
+def _write_atomically(target: Path, data: bytes) -> None:
+    # Attempts of one node may write the same file: readers see either the old or the new whole file.
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, target)
+
+
 def _process_env(
     attempt: Attempt,
     container: Container,
@@ -447,13 +482,14 @@ def _process_env(
     secret_env: Mapping[str, str],
 ) -> dict[str, str]:
     """A task process's environment, layered as a pod's (see :mod:`.environments`): the variables kept from the
-    admin's, the image's (an ImageSpec's ``env``), the container's ``env``, Flyte's and the run's (``attempt.env``),
-    the configured ones (``task_env``: propeller's ``DecorateEnvVars`` appends its ``default-env-vars`` after the
-    others, and the last definition of a variable wins in a pod), then the secrets. ``python``'s directory leads
-    ``PATH``; ``PYTHONPATH`` is the configured entries, then the container's."""
+    admin's, the deployment's defaults (``attempt.defaults``), the image's (the recorded ImageSpec's ``env`` and its
+    exact ``_F_IMG_ID``, over the id the defaults guess from the tag), the container's ``env``, Flyte's and the
+    run's (``attempt.env``), the configured ones (``task_env``: propeller's ``DecorateEnvVars`` appends its
+    ``default-env-vars`` after the others, and the last definition of a variable wins in a pod), then the secrets.
+    ``python``'s directory leads ``PATH``; ``PYTHONPATH`` is the configured entries, then the container's."""
     env = base_environment(python, setup.environ)
     path = env["PATH"]
-    for layer in (image_env, container.env, attempt.env, setup.task_env, secret_env):
+    for layer in (attempt.defaults, image_env, container.env, attempt.env, setup.task_env, secret_env):
         env.update(layer)
     if env["PATH"] != path:  # a PATH of the image or the container: the task's python still comes first
         env["PATH"] = os.pathsep.join(dict.fromkeys([str(Path(python).parent), *env["PATH"].split(os.pathsep)]))
@@ -574,13 +610,9 @@ def read_result(attempt: Attempt, exit_code: int, stderr_tail: bytes) -> Attempt
             error.timestamp.CopyFrom(err.timestamp)
         recoverable = err.kind == errors_pb2.ContainerError.RECOVERABLE
         return AttemptResult("failed", error=error, recoverable=recoverable, exit_code=exit_code)
-    if (out / FUTURES_FILE).is_file():
-        return _failure(
-            "DynamicNotSupported",
-            "the task returned a dynamic workflow (futures.pb); dynamic workflows are not supported by the embedded "
-            "admin's engine",
-            _SYSTEM,
-        )
+    if exit_code == 0 and (out / FUTURES_FILE).is_file():
+        # A dynamic task: its outputs come from the workflow it returned (the task node runs it, .dynamic_node).
+        return AttemptResult("dynamic", exit_code=exit_code)
     if exit_code != 0:
         how = f"was killed by signal {-exit_code}" if exit_code < 0 else f"exited with code {exit_code}"
         message = f"the task process {how} without writing {ERROR_FILE}"

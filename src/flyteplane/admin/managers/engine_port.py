@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 
-from flyteidl.admin import execution_pb2, signal_pb2
+from flyteidl.admin import execution_pb2, launch_plan_pb2, signal_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.core import identifier_pb2, literals_pb2, types_pb2
 from flyteidl.event import event_pb2
@@ -31,7 +31,8 @@ from flyteplane.admin.engine.port import (
     RecoveredNode,
     UnfinishedRun,
 )
-from flyteplane.admin.errors import AdminError
+from flyteplane.admin.errors import AdminError, not_found
+from flyteplane.admin.managers import _registry as reg
 from flyteplane.admin.managers._execution_launch import DuplicateExecution, ExecutionCreator
 from flyteplane.admin.managers.event_recorder import EventRecorder
 from flyteplane.admin.managers.run_data import read_message
@@ -39,6 +40,7 @@ from flyteplane.admin.managers.run_endings import RunEndings
 from flyteplane.admin.managers.signals import SignalManager
 from flyteplane.admin.store.executions import ExecutionRepository
 from flyteplane.admin.store.node_executions import NodeExecutionRepository
+from flyteplane.admin.store.registry import LaunchPlanRepository
 from flyteplane.admin.store.task_executions import TaskExecutionRepository
 
 __all__ = ["EngineAdmin"]
@@ -78,6 +80,7 @@ class EngineAdmin:
         self._executions = ExecutionRepository(ctx.store)
         self._node_executions = NodeExecutionRepository(ctx.store)
         self._task_executions = TaskExecutionRepository(ctx.store)
+        self._launch_plans = LaunchPlanRepository(ctx.store)
         self._recorder = recorder
         self._creator = creator
         self._endings = endings
@@ -171,6 +174,13 @@ class EngineAdmin:
                 )
             outcome.outputs = outputs
         return outcome
+
+    def get_launch_plan(self, launch_plan_id: identifier_pb2.Identifier) -> launch_plan_pb2.LaunchPlan:
+        """The launch plan a dynamic workflow calls, as GetLaunchPlan finds it."""
+        plan = self._launch_plans.get(launch_plan_id)
+        if plan is None:
+            raise not_found(reg.missing_entity("LAUNCH_PLAN", launch_plan_id))
+        return plan
 
     # -- signals (gate nodes) ----------------------------------------------------------------------------------
     def get_or_create_signal(
