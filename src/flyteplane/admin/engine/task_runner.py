@@ -44,6 +44,7 @@ from flyteplane.admin.engine.environments import (
     confine_dest_dir,
 )
 from flyteplane.admin.engine.images import IMAGE_ID_VARIABLE
+from flyteplane.admin.engine.platform_access import EAGER_SECRET_KEY
 from flyteplane.admin.engine.runtime import CancelToken
 from flyteplane.admin.engine.secrets import SecretUnavailable, inject_secrets
 
@@ -395,7 +396,10 @@ def run_attempt(
     secrets_dir = paths.workdir.parent / f".{paths.workdir.name}.secrets"
     try:
         try:
-            secret_env = inject_secrets(task.security_context.secrets, setup.secrets, secrets_dir)
+            # The eager credential the admin requests for every eager task is the engine's own to serve
+            # (.platform_access, through attempt.env), as propeller's global secrets are: not the store's.
+            requests = [r for r in task.security_context.secrets if r.group or r.key != EAGER_SECRET_KEY]
+            secret_env = inject_secrets(requests, setup.secrets, secrets_dir)
         except SecretUnavailable as e:
             return _failure("SecretUnavailable", str(e))
         except OSError as e:
