@@ -15,6 +15,7 @@ from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteplane.admin.blobs import BlobStore
 from flyteplane.admin.compiler import IdentifierKey, identifier_key
 from flyteplane.admin.engine.agent_tasks import AgentTasks
+from flyteplane.admin.engine.environments import TaskEnvironment
 from flyteplane.admin.engine.events import Emitter
 from flyteplane.admin.engine.logs import LogStore
 from flyteplane.admin.engine.platform_access import PlatformAccess
@@ -72,6 +73,8 @@ class EngineResources:
     """How task processes reach the admin (its gRPC endpoint, TLS, a credential for eager tasks)."""
     catalog: TaskCatalog | None = None
     """The task cache, through the engine's port (:mod:`.caching`); None: cached tasks always run."""
+    environment: TaskEnvironment | None = None
+    """Task processes' secrets, per-image interpreters and variables (:mod:`.environments`)."""
 
 
 @dataclass

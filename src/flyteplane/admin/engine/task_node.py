@@ -288,6 +288,7 @@ class TaskNode:
             timeout=self.timeout,
             deadline=self.deadline,
             kill_grace=services.kill_grace,
+            environment=services.environment,
         )
         self._task_event(attempt, _T.QUEUED)
         if self.by_agent:  # no container: Flyte's agent protocol (agent_tasks.py)
