@@ -13,6 +13,7 @@ What depends on what::
     SingleTaskWorkflows <- ExecutionCreator
     ExecutionCreator (CreateExecution's pipeline) <- ExecutionManager, EngineAdmin (child executions)
     SignalManager (SetSignal wakes gate nodes)    <- EngineAdmin (signals of gate nodes)
+    CatalogManager (the task cache)               <- EngineAdmin (cached tasks' lookups, writes, reservations)
     EngineAdmin (the engine's port)               <- Engine
     Engine        <- ExecutionManager (launch, terminate)
     Node/TaskExecutionManager                     <- DataProxyManager (GetData)
@@ -40,6 +41,7 @@ from flyteplane.admin.http import UrlSigner
 from flyteplane.admin.managers._execution_launch import ExecutionCreator
 from flyteplane.admin.managers._flytegen import SingleTaskWorkflows
 from flyteplane.admin.managers.attributes import AttributesManager
+from flyteplane.admin.managers.catalog import CatalogManager
 from flyteplane.admin.managers.dataproxy import DataProxyManager
 from flyteplane.admin.managers.description_entities import DescriptionEntityManager
 from flyteplane.admin.managers.engine_port import EngineAdmin
@@ -198,7 +200,8 @@ def build_services(config: AdminConfig, store: Store, *, context: AdminContext |
     workflows = WorkflowManager(ctx)
     creator = ExecutionCreator(ctx, single_tasks=SingleTaskWorkflows(ctx.store, workflows.create_workflow))
     signals = SignalManager(ctx)
-    port = EngineAdmin(ctx, recorder=recorder, creator=creator, endings=endings, signals=signals)
+    catalog = CatalogManager(ctx.store)
+    port = EngineAdmin(ctx, recorder=recorder, creator=creator, endings=endings, signals=signals, catalog=catalog)
     platform = PlatformAccess(
         endpoint=lambda: endpoints.grpc,
         certificate=lambda: endpoints.certificate,

@@ -77,3 +77,23 @@ def test_a_response_cache_evicts_oldest_first_and_skips_values_too_big_to_share(
         ResponseCache(maxsize=0)
     with pytest.raises(ValueError, match="response_cache_bytes"):
         AdminConfig(response_cache_bytes=0)
+
+
+def test_the_task_cache_keys_memoize_only_small_interfaces() -> None:
+    from flyteidl.core import types_pb2
+
+    from flyteplane.admin.domain import catalog_keys
+
+    def interface(description: str) -> interface_pb2.TypedInterface:
+        integer = types_pb2.LiteralType(simple=types_pb2.INTEGER)
+        variable = interface_pb2.Variable(type=integer, description=description)
+        return interface_pb2.TypedInterface(inputs=interface_pb2.VariableMap(variables={"x": variable}))
+
+    catalog_keys._signature.cache_clear()
+    small = catalog_keys.signature_hash(interface("small"))
+    assert catalog_keys._signature.cache_info().currsize == 1
+    huge = interface("d" * (catalog_keys._CACHED_KEY_BYTES + 1))
+    # Computed the same each time, uncached: a huge interface is never kept.
+    assert catalog_keys.signature_hash(huge) == catalog_keys.signature_hash(huge)
+    assert catalog_keys._signature.cache_info().currsize == 1
+    assert small

@@ -41,6 +41,7 @@ from flyteplane.admin.blobs import BlobStore
 from flyteplane.admin.config import AdminConfig
 from flyteplane.admin.domain.times import utcnow
 from flyteplane.admin.engine.agent_tasks import AgentTasks, agents_for
+from flyteplane.admin.engine.environments import task_environment_for
 from flyteplane.admin.engine.events import Emitter
 from flyteplane.admin.engine.logs import LogStore
 from flyteplane.admin.engine.platform_access import PlatformAccess
@@ -147,7 +148,9 @@ class Engine:
             launch_plan=lambda launch_plan_id: self.port.get_launch_plan(launch_plan_id),
             signals=port,
             agents=self.agents,
+            catalog=port,
             platform=platform or PlatformAccess(),
+            environment=task_environment_for(config, python),
         )
 
     # -- lifecycle ------------------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from flyteplane.admin.blobs import BlobError
 from flyteplane.admin.compiler import identifier_key
 from flyteplane.admin.engine.bindings import BindingError, OutputsLookup, resolve_bindings
 from flyteplane.admin.engine.branches import BranchError, decide_branch
+from flyteplane.admin.engine.caching import cache_hit
 from flyteplane.admin.engine.port import ChildLaunch
 from flyteplane.admin.engine.runtime import CancelToken, child_node_id
 from flyteplane.admin.engine.runtime import execution_error as _error
@@ -87,6 +88,8 @@ class NodeRunner:
         self._running_sent = False
         self.is_dynamic = False
         """Set once a task attempt produced a dynamic workflow: every later event says so (:mod:`.dynamic_node`)."""
+        self.task_node_metadata: event_pb2.TaskNodeMetadata | None = None
+        """What a cached task node's events report (cache status, catalog key, reservation; :mod:`.caching`)."""
 
     # -- events -----------------------------------------------------------------------------------------------
     def event(self, phase: int, **fields: Any) -> event_pb2.NodeExecutionEvent:
@@ -117,6 +120,8 @@ class NodeRunner:
             ev.is_parent = True
         elif target == "array_node":
             ev.is_array = True  # propeller marks every event of an array node (never is_parent: flytekit's remote)
+        if self.task_node_metadata is not None:
+            ev.task_node_metadata.CopyFrom(self.task_node_metadata)
         for name, value in fields.items():
             if value is None or value == "":
                 continue
@@ -182,6 +187,9 @@ class NodeRunner:
         self.input_uri = self.state.put_literal_map(self.state.node_key(self.uid, "inputs.pb"), self.inputs)
         if self.token.cancelled:
             return NodeOutcome(_N.ABORTED)  # never started: propeller records nothing for it
+        hit = cache_hit(self)  # a cached task's outputs: SUCCEEDED at once, never QUEUED (propeller)
+        if hit is not None:
+            return hit
         self.emit(_N.QUEUED)
         try:
             return self._dispatch()

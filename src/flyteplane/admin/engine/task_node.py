@@ -33,6 +33,7 @@ from google.protobuf import struct_pb2
 
 from flyteplane.admin.compiler import identifier_key
 from flyteplane.admin.engine.agent_tasks import AGENT_PLUGIN_ID, AgentAttempt
+from flyteplane.admin.engine.caching import NodeCache
 from flyteplane.admin.engine.echo_task import ECHO_TASK_TYPE, run_echo
 from flyteplane.admin.engine.images import image_env
 from flyteplane.admin.engine.logs import LogStore
@@ -87,6 +88,7 @@ class TaskNode:
         # Where ``{{.input}}`` points: the node's own inputs.pb, or (an array node's element, which reads the whole
         # array's inputs and picks its index) another node's.
         self.inputs_key = self.state.node_key(runner.uid, "inputs.pb")
+        self.cache = NodeCache.of(runner, self.task)  # None: the task is not cached (caching.py)
 
     def run(self) -> NodeOutcome:
         r = self.r
@@ -97,6 +99,19 @@ class TaskNode:
             )
         if self.task.type == ECHO_TASK_TYPE:
             return run_echo(r, self.task)
+        if self.cache is not None:  # no key, or (cache_serialize) another run computed it while this one waited
+            settled = self.cache.failure() or self.cache.reserve()
+            if settled is not None:
+                return settled
+        try:
+            return self._run()
+        finally:
+            if self.cache is not None:
+                self.cache.release()  # a reservation (cache_serialize) ends with the node, however it ends
+
+    def _run(self) -> NodeOutcome:
+        r = self.r
+        assert self.task is not None
         problem = missing_credential(self.state.services.platform, self.task, self._environment())
         if problem is not None:
             return r.finish(_N.FAILED, error=_error(NO_CREDENTIAL_CODE, problem), **self._flags())
@@ -120,7 +135,7 @@ class TaskNode:
         # The slot is given back first: the dynamic workflow's own task nodes take slots of their own.
         from flyteplane.admin.engine.dynamic_node import DynamicNode
 
-        return DynamicNode(r, self.task, attempt).run()
+        return DynamicNode(r, self.task, attempt, cache=self.cache).run()
 
     def _settle(self, attempt: int, result: AttemptResult) -> NodeOutcome | None:
         """Report the attempt's end; return the node's outcome, or None when another attempt follows."""
@@ -135,6 +150,8 @@ class TaskNode:
                 blobs.put(output_key, outputs.SerializeToString())
             uri = blobs.native_url(output_key)
             self._task_event(attempt, _T.SUCCEEDED, output_uri=uri)
+            if self.cache is not None:
+                self.cache.store(outputs, attempt)  # CACHE_POPULATED in the node's SUCCEEDED event
             return r.finish(_N.SUCCEEDED, outputs=outputs, output_uri=uri, **extra)
         if result.outcome == "aborted":
             self._task_event(attempt, _T.ABORTED, reason=r.token.reason)
@@ -271,6 +288,7 @@ class TaskNode:
             timeout=self.timeout,
             deadline=self.deadline,
             kill_grace=services.kill_grace,
+            environment=services.environment,
         )
         self._task_event(attempt, _T.QUEUED)
         if self.by_agent:  # no container: Flyte's agent protocol (agent_tasks.py)
