@@ -42,6 +42,14 @@ class AdminConfig:
     """Base of the native URLs the admin hands out (``metadata/...`` paths under it)."""
     auth: AuthConfig | None = None
     """Authentication (:mod:`flyteplane.admin.auth`); None: none, as the Flyte sandbox."""
+    max_message_bytes: int = 32 * 1024 * 1024
+    """Largest gRPC message the admin receives or sends (Flyte Admin: ``server.grpc.maxMessageSizeBytes``); a
+    larger request answers RESOURCE_EXHAUSTED before the admin reads it. The default leaves room for large
+    registrations and inline literals while bounding what one call can make the admin hold."""
+
+    response_cache_bytes: int = 64 * 1024 * 1024
+    """Budget of each cache of registered versions (tasks, workflows), counted in serialized bytes; a version
+    larger than a quarter of it is read from the database each time instead of cached."""
 
     # -- registration limits (Flyte Admin: ``registration.maxWorkflowNodes`` / ``workflowSizeLimit``) -----------
     workflow_node_limit: int | None = None
@@ -61,6 +69,17 @@ class AdminConfig:
     is found as in an image's work dir."""
     task_kill_grace_seconds: float = 2.0
     """Between SIGTERM and SIGKILL when an attempt is killed (terminate, timeout, admin stop)."""
+    task_images: tuple[tuple[str, str], ...] = ()
+    """``(image name, interpreter or virtual environment directory)`` pairs: a task whose container names that
+    image runs with that Python (``flyteplane sandbox --image NAME=PATH``). Other images run with
+    :attr:`task_python`, except ImageSpec images of ``flyteplane``'s builder (:mod:`flyteplane.imagespec`), which
+    get a virtual environment built in the state directory."""
+    task_env: tuple[tuple[str, str], ...] = ()
+    """``(name, value)`` variables every task process gets (propeller's ``default-env-vars``): task processes do not
+    inherit the admin's environment (:mod:`flyteplane.admin.engine.environments`)."""
+    secrets_dir: Path | None = None
+    """Where the secrets tasks request are kept (``flyteplane secrets``). None: ``secrets/`` of :attr:`state_dir`;
+    without a state directory no secrets can be given."""
     raw_output_prefix: str | None = None
     """Default raw output data prefix of executions that name none. None: ``raw/`` in the admin's blob store."""
 
@@ -89,6 +108,19 @@ class AdminConfig:
     (Flyte Admin: ``notifications``); by default none is configured and each is logged as not delivered."""
 
     def __post_init__(self) -> None:
+        if (
+            not isinstance(self.max_message_bytes, int)
+            or isinstance(self.max_message_bytes, bool)
+            or not 1024 <= self.max_message_bytes < 2**31
+        ):
+            raise ValueError(
+                "AdminConfig.max_message_bytes must be an integer from 1024 to 2**31 - 1, "
+                f"not {self.max_message_bytes!r}"
+            )
+        if not isinstance(self.response_cache_bytes, int) or self.response_cache_bytes <= 0:
+            raise ValueError(
+                f"AdminConfig.response_cache_bytes must be a positive integer, not {self.response_cache_bytes!r}"
+            )
         for name in ("workflow_node_limit", "workflow_size_limit", "max_entity_bytes"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value <= 0):
@@ -97,6 +129,14 @@ class AdminConfig:
             raise TypeError("AdminConfig.task_pythonpath must be a tuple of paths, not a string")
         if self.task_pythonpath is not None:
             object.__setattr__(self, "task_pythonpath", tuple(str(p) for p in self.task_pythonpath))
+        for name in ("task_images", "task_env"):
+            pairs = getattr(self, name)
+            if isinstance(pairs, dict):
+                pairs = tuple(pairs.items())
+            pairs = tuple((str(k), str(v)) for k, v in pairs)
+            if any(not k for k, _ in pairs):
+                raise ValueError(f"AdminConfig.{name} has an entry with an empty name")
+            object.__setattr__(self, name, pairs)
         if isinstance(self.agent_modules, str):
             raise TypeError("AdminConfig.agent_modules must be a tuple of module names, not a string")
         object.__setattr__(self, "agent_modules", tuple(self.agent_modules))

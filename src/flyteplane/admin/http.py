@@ -36,12 +36,14 @@ import hashlib
 import hmac
 import logging
 import os
+import re
 import secrets
 import socket
 import ssl
 import sys
 import threading
 import time
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -265,6 +267,33 @@ def _make_handler(
     return Handler
 
 
+_DIGITS = re.compile(r"[0-9]{1,18}")  # ASCII digits; more than 18 is more than any disk holds
+_SINGLE_HEADERS = ("Host", "Content-Type", "Content-MD5", "Authorization")
+
+
+def _framing_problem(headers: Message) -> str | None:
+    """Why a request's headers do not frame it unambiguously (RFC 9112 section 6.3), or None.
+
+    ``Content-Length`` must be ASCII digits only (Python's ``int()`` would also take ``+3``, ``1_0``, ``-0`` and
+    non-ASCII digits, which a proxy in front may read differently: request smuggling), given once or repeated
+    with the same value, and not beside ``Transfer-Encoding``. Headers the admin acts on must not be repeated with
+    different values, since which one counts would be a guess.
+    """
+    lengths = headers.get_all("Content-Length") or []
+    for value in lengths:
+        if not _DIGITS.fullmatch(value.strip(" \t")):
+            return f"invalid Content-Length {value[:40]!r}: it must be a decimal number of bytes"
+    if len({int(v.strip(" \t")) for v in lengths}) > 1:
+        return "conflicting Content-Length headers"
+    if lengths and headers.get_all("Transfer-Encoding"):
+        return "a request cannot have both Content-Length and Transfer-Encoding"
+    for name in _SINGLE_HEADERS:
+        values = headers.get_all(name) or []
+        if len(set(values)) > 1:
+            return f"conflicting {name} headers"
+    return None
+
+
 class _DataHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "flyteplane-admin"
@@ -276,6 +305,18 @@ class _DataHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         log.debug("%s " + format, self.address_string(), *args)
+
+    def parse_request(self) -> bool:
+        """The standard parse, then RFC 9112's framing rules, which Python's parser leaves to the application."""
+        if not super().parse_request():
+            return False
+        problem = _framing_problem(self.headers)
+        if problem is not None:
+            # The body's end is unknown, so nothing after the headers can be trusted: answer and close.
+            self.close_connection = True
+            self._reply(400, problem)
+            return False
+        return True
 
     # -- routing -------------------------------------------------------------------------------------------
     def do_GET(self) -> None:
@@ -299,21 +340,7 @@ class _DataHandler(BaseHTTPRequestHandler):
             return
         try:
             with self.blobs.open(key) as f:
-                size = os.fstat(f.fileno()).st_size
-                self.send_response(200)
-                self.send_header("Content-Type", "application/octet-stream")
-                self.send_header("Content-Length", str(size))
-                self.end_headers()
-                # Exactly the announced size, even if the file grew meanwhile.
-                remaining = size
-                while remaining > 0:
-                    chunk = f.read(min(_CHUNK, remaining))
-                    if not chunk:
-                        break
-                    self.wfile.write(chunk)
-                    remaining -= len(chunk)
-                if remaining:
-                    self.close_connection = True  # the file shrank: the client must see a short body
+                self._send_file(f, "application/octet-stream")
         except BlobNotFound:
             self._reply(404, "the object does not exist")
 
@@ -368,12 +395,27 @@ class _DataHandler(BaseHTTPRequestHandler):
             self._reply(404, "no such log")
             return
         with f:
-            data = f.read()  # a snapshot: a running attempt may still be writing
+            # The size when the request came: a running attempt may still be writing, and what it writes later
+            # is for the next request. Streamed in chunks, so a reader of a large log costs one chunk of memory.
+            self._send_file(f, "text/plain; charset=utf-8")
+
+    def _send_file(self, f: Any, content_type: str) -> None:
+        """Answer 200 with the open file ``f`` as it is now, in :data:`_CHUNK` pieces (never all in memory)."""
+        size = os.fstat(f.fileno()).st_size
         self.send_response(200)
-        self.send_header("Content-Type", "text/plain; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(size))
         self.end_headers()
-        self.wfile.write(data)
+        # Exactly the announced size, even if the file grew meanwhile.
+        remaining = size
+        while remaining > 0:
+            chunk = f.read(min(_CHUNK, remaining))
+            if not chunk:
+                break
+            self.wfile.write(chunk)
+            remaining -= len(chunk)
+        if remaining:
+            self.close_connection = True  # the file shrank: the client must see a short body
 
     # -- helpers -------------------------------------------------------------------------------------------
     def _data_target(self) -> tuple[str | None, dict[str, list[str]]]:

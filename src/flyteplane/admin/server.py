@@ -30,7 +30,9 @@ from typing import TYPE_CHECKING
 import grpc
 
 from flyteplane.admin.config import AdminConfig, AdminContext
+from flyteplane.admin.rpc.decoding import SafeDecodingInterceptor
 from flyteplane.admin.rpc.dispatch import CallCounter, service_handler
+from flyteplane.admin.rpc.wire import allow_deep_messages
 from flyteplane.admin.state_dir import StateDirLock, prepare_state_dir, private_file
 from flyteplane.admin.store.db import Store
 from flyteplane.admin.tls import ServerTls, TlsConfig
@@ -46,13 +48,20 @@ __all__ = ["AdminServer", "PortInUse"]
 log = logging.getLogger("flyteplane.admin")
 
 GRPC_OPTIONS = (
-    ("grpc.max_receive_message_length", 64 * 1024 * 1024),
-    ("grpc.max_send_message_length", 64 * 1024 * 1024),
     # Flyte Admin's clients ping every 30 s; accept that instead of answering GOAWAY "too_many_pings".
     ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
     ("grpc.keepalive_permit_without_calls", 1),
     ("grpc.so_reuseport", 0),
 )
+
+
+def grpc_options(config: AdminConfig) -> tuple[tuple[str, int], ...]:
+    """The gRPC server's options for ``config``: :data:`GRPC_OPTIONS` and the message size limits."""
+    return (
+        ("grpc.max_receive_message_length", config.max_message_bytes),
+        ("grpc.max_send_message_length", config.max_message_bytes),
+        *GRPC_OPTIONS,
+    )
 
 
 class PortInUse(OSError):
@@ -154,6 +163,8 @@ class AdminServer:
             if self._grpc is not None:
                 return self
             db_path = None
+            # Requests may nest as deep as Flyte Admin allows; each is measured before decoding (rpc/wire.py).
+            allow_deep_messages()
             try:
                 # Private to this user, and to this one admin process (see flyteplane.admin.state_dir). The lock
                 # comes before the ports: "in use by PID n" says more than "port in use". It is on the directory
@@ -237,9 +248,13 @@ class AdminServer:
         from grpc_health.v1 import health, health_pb2, health_pb2_grpc
         from grpc_reflection.v1alpha import reflection
 
-        interceptors = [self.auth.interceptor()] if self.auth is not None else None
+        # Auth first (it refuses a call before its body is read), then safe decoding for gRPC's own handlers.
+        interceptors: list[grpc.ServerInterceptor] = [self.auth.interceptor()] if self.auth is not None else []
+        interceptors.append(SafeDecodingInterceptor())
         server = grpc.server(
-            futures.ThreadPoolExecutor(max_workers=self._max_workers), options=GRPC_OPTIONS, interceptors=interceptors
+            futures.ThreadPoolExecutor(max_workers=self._max_workers),
+            options=grpc_options(self.config),
+            interceptors=interceptors,
         )
         names = []
         for module, service in (
@@ -276,6 +291,9 @@ class AdminServer:
             self._raise_grpc_bind_error(address, "no port")
         server.start()
         self._grpc = server
+        # Task processes (an eager task's FlyteRemote) reach the admin here.
+        services.endpoints.grpc = self.endpoint
+        services.endpoints.certificate = self.certificate_path
 
     def _raise_grpc_bind_error(self, address: str, grpc_says: str) -> None:
         if self._requested_port and _port_in_use(self.host, self._requested_port):

@@ -9,6 +9,11 @@ The token is read from the ``flyte-authorization`` metadata (what flyteadmin ann
 ``Bearer <token>``. Checking happens in the handler's worker thread, not in gRPC's accepting loop, so a slow
 check (an RSA verification, an identity provider's key set being fetched) never delays other calls; the verified
 identity is available to the handler through :func:`~flyteplane.admin.auth.tokens.current_identity`.
+
+The token is checked before the request's body is read: a unary call is served as a request-streaming one whose
+one message is pulled only once the caller is known, so a call refused with UNAUTHENTICATED never has its body
+copied into Python, let alone decoded (a flood of large anonymous requests costs the admin no memory). A guarded
+handler that names a deserializer gets it applied after the check, a body it cannot decode being INVALID_ARGUMENT.
 """
 
 from __future__ import annotations
@@ -92,7 +97,13 @@ class BearerTokenInterceptor(grpc.ServerInterceptor):
 
 
 def _guard(handler: Any, authenticate: Callable[[grpc.ServicerContext], Identity]) -> Any:
-    """``handler`` with each behaviour preceded by ``authenticate`` and run with the caller's identity set."""
+    """``handler`` with each behaviour preceded by ``authenticate`` and run with the caller's identity set.
+
+    A unary-request handler becomes a streaming-request one (with the same response), so that the body is read
+    after ``authenticate`` and not by gRPC before the behaviour starts (see the module docstring).
+    """
+    if handler.unary_unary is not None or handler.unary_stream is not None:
+        return _guard_unary_request(handler, authenticate)
 
     def unary_response(behavior: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
         def guarded(request: Any, context: grpc.ServicerContext) -> Any:
@@ -115,12 +126,49 @@ def _guard(handler: Any, authenticate: Callable[[grpc.ServicerContext], Identity
 
         return guarded
 
-    if handler.unary_unary is not None:
-        return handler._replace(unary_unary=unary_response(handler.unary_unary))
     if handler.stream_unary is not None:
         return handler._replace(stream_unary=unary_response(handler.stream_unary))
-    if handler.unary_stream is not None:
-        return handler._replace(unary_stream=stream_response(handler.unary_stream))
     if handler.stream_stream is not None:
         return handler._replace(stream_stream=stream_response(handler.stream_stream))
     return handler
+
+
+def _guard_unary_request(handler: Any, authenticate: Callable[[grpc.ServicerContext], Identity]) -> Any:
+    deserialize = handler.request_deserializer
+
+    def request_of(requests: Iterator[bytes], context: grpc.ServicerContext) -> Any:
+        body = next(requests, None)  # read only now: the caller is known
+        if body is None:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, "the call carried no request message")
+        if deserialize is None:
+            return body
+        try:
+            return deserialize(body)
+        except Exception as e:  # whatever a deserializer raises, the body was not its message
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"the request cannot be decoded: {type(e).__name__}")
+
+    if handler.unary_unary is not None:
+        behavior = handler.unary_unary
+
+        def unary(requests: Iterator[bytes], context: grpc.ServicerContext) -> Any:
+            token = set_identity(authenticate(context))
+            try:
+                return behavior(request_of(requests, context), context)
+            finally:
+                reset_identity(token)
+
+        return grpc.stream_unary_rpc_method_handler(
+            unary, request_deserializer=None, response_serializer=handler.response_serializer
+        )
+    streaming = handler.unary_stream
+
+    def stream(requests: Iterator[bytes], context: grpc.ServicerContext) -> Iterator[Any]:
+        token = set_identity(authenticate(context))
+        try:
+            yield from streaming(request_of(requests, context), context)
+        finally:
+            reset_identity(token)
+
+    return grpc.stream_stream_rpc_method_handler(
+        stream, request_deserializer=None, response_serializer=handler.response_serializer
+    )

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from flyteplane.admin.auth.config import GRANT_DEVICE_CODE, AuthConfig
 from flyteplane.admin.auth.stores import RevokedAccessTokens, normalize_user_code
 from flyteplane.admin.auth.tokens import AuthUnavailable, Identity, InvalidToken, TokenVerifier, sign_access_token
+from flyteplane.admin.store.revoked_tokens import RevokedTokenRepository
 
 if TYPE_CHECKING:
     import grpc
@@ -48,7 +49,8 @@ class AdminAuth:
         self.issuer = ""
         self.audience = ""
         self.http_endpoint = ""
-        self.revoked_access_tokens = RevokedAccessTokens()
+        # In the database: a revoked token stays revoked when the admin restarts.
+        self.revoked_access_tokens = RevokedAccessTokens(RevokedTokenRepository(ctx.store))
         self.signing_key: SigningKey | None = None
         self.refresh_tokens: RefreshTokens | None = None
         self.provider: IdentityProvider | None = None

@@ -22,6 +22,7 @@ from authlib.oauth2.rfc8628 import DeviceCredentialDict
 
 from flyteplane.admin.store.db import Store
 from flyteplane.admin.store.refresh_tokens import RefreshTokenRepository
+from flyteplane.admin.store.revoked_tokens import RevokedTokenRepository
 
 __all__ = [
     "AuthorizationCode",
@@ -255,19 +256,32 @@ def normalize_user_code(user_code: str) -> str:
 
 # -- revoked access tokens ---------------------------------------------------------------------------------------
 class RevokedAccessTokens:
-    """``jti`` s of revoked access tokens, each kept until the token would have expired."""
+    """``jti`` s of revoked access tokens, each kept until the token would have expired.
 
-    def __init__(self) -> None:
+    With a repository (:mod:`flyteplane.admin.store.revoked_tokens`) every revocation is written to the database
+    before :meth:`add` returns and those still live are loaded at start, so a revoked token stays revoked across a
+    restart; the set in memory serves the check each call makes.
+    """
+
+    def __init__(self, repository: RevokedTokenRepository | None = None) -> None:
         self._lock = threading.Lock()
-        self._until: dict[str, float] = {}
+        self._repository = repository
+        now = time.time()
+        self._until: dict[str, float] = (
+            {digest: _ts(expiry) for digest, expiry in repository.live(_utc(now)).items()} if repository else {}
+        )
 
     def add(self, jti: str, expires_at: float) -> None:
+        digest = _digest(jti)
+        now = time.time()
+        if self._repository is not None:
+            self._repository.add(digest, expires_at=_utc(expires_at), now=_utc(now))
         with self._lock:
-            now = time.time()
             for key in [k for k, until in self._until.items() if until < now]:
                 del self._until[key]
-            self._until[jti] = expires_at
+            self._until[digest] = expires_at
 
     def __contains__(self, jti: str) -> bool:
+        digest = _digest(jti)
         with self._lock:
-            return jti in self._until
+            return digest in self._until

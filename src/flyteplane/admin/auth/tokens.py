@@ -48,6 +48,9 @@ ACCEPTED_ALGORITHMS = [
 ]  # fmt: skip
 MAX_TOKEN_BYTES = 16 * 1024
 _CACHE_SIZE = 1024
+# Verified tokens are remembered by bytes too: a token (and the claims decoded from it, at most as large) is client
+# input, as big as gRPC's metadata limit lets it be.
+_CACHE_BYTES = 4 * 1024 * 1024
 
 
 class InvalidToken(Exception):
@@ -150,6 +153,7 @@ class TokenVerifier:
         )
         self._lock = threading.Lock()
         self._cache: collections.OrderedDict[str, Identity] = collections.OrderedDict()
+        self._cache_bytes = 0
 
     def verify(self, token: str) -> Identity:
         """The identity in ``token``, or :class:`InvalidToken` saying why not."""
@@ -162,16 +166,23 @@ class TokenVerifier:
             return cached
         identity = self._verify(token)
         self._check_live(identity)
+        size = _cached_size(token)
+        if size > _CACHE_BYTES // 64:
+            return identity  # verified each time rather than crowding out the others
         with self._lock:
-            self._cache[token] = identity
-            if len(self._cache) > _CACHE_SIZE:
-                self._cache.popitem(last=False)
+            if token not in self._cache:
+                self._cache[token] = identity
+                self._cache_bytes += size
+            while len(self._cache) > _CACHE_SIZE or self._cache_bytes > _CACHE_BYTES:
+                evicted, _ = self._cache.popitem(last=False)
+                self._cache_bytes -= _cached_size(evicted)
         return identity
 
     def forget(self) -> None:
         """Drop remembered tokens (after a revocation)."""
         with self._lock:
             self._cache.clear()
+            self._cache_bytes = 0
 
     def _check_live(self, identity: Identity) -> None:
         if identity.expires_at is not None and time.time() > identity.expires_at + self._leeway:
@@ -203,6 +214,11 @@ class TokenVerifier:
         except (ValueError, TypeError, KeyError):  # junk that fails before joserfc's own checks
             raise InvalidToken("the access token is malformed: expected a JWT") from None
         return _identity(decoded.claims)
+
+
+def _cached_size(token: str) -> int:
+    """What remembering a verified ``token`` costs: the token, its decoded claims (no larger), some overhead."""
+    return 2 * len(token) + 512
 
 
 def _claim_problem(error: JoseError, issuer: str, audiences: tuple[str, ...]) -> str:

@@ -62,6 +62,7 @@ from flyteplane.admin.engine.task_runner import FUTURES_FILE, OUTPUTS_FILE
 from flyteplane.admin.errors import AdminError
 
 if TYPE_CHECKING:
+    from flyteplane.admin.engine.caching import NodeCache
     from flyteplane.admin.engine.nodes import NodeRunner
 
 __all__ = ["DynamicBuildError", "DynamicNode", "build_dynamic_workflow"]
@@ -136,11 +137,15 @@ def build_dynamic_workflow(
 class DynamicNode:
     """The second life of a task node whose attempt ``attempt`` wrote ``futures.pb`` (see the module docstring)."""
 
-    def __init__(self, runner: NodeRunner, task: tasks_pb2.TaskTemplate, attempt: int) -> None:
+    def __init__(
+        self, runner: NodeRunner, task: tasks_pb2.TaskTemplate, attempt: int, cache: NodeCache | None = None
+    ) -> None:
         self.r = runner
         self.state = runner.state
         self.task = task
         self.attempt = attempt
+        self.cache = cache
+        """A cached dynamic task's cache: its outputs are cached as a task's (propeller caches the node's)."""
 
     def run(self) -> NodeOutcome:
         r, state = self.r, self.state
@@ -182,6 +187,8 @@ class DynamicNode:
             message = f"the dynamic workflow produced no output [{', '.join(missing)}]"
             return r.finish(_N.FAILED, error=_error("DynamicWorkflowOutputsNotFound", message, _SYSTEM))
         uri = state.put_literal_map(state.node_key(r.uid, self.attempt, OUTPUTS_FILE), outputs)
+        if self.cache is not None:
+            self.cache.store(outputs, self.attempt)
         return r.finish(_N.SUCCEEDED, outputs=outputs, output_uri=uri)
 
     def _build(self, futures_key: str) -> compiler_pb2.CompiledWorkflowClosure:

@@ -32,6 +32,7 @@ from flyteplane.admin.blobs import BlobError
 from flyteplane.admin.compiler import identifier_key
 from flyteplane.admin.engine.bindings import BindingError, OutputsLookup, resolve_bindings
 from flyteplane.admin.engine.branches import BranchError, decide_branch
+from flyteplane.admin.engine.caching import cache_hit
 from flyteplane.admin.engine.port import ChildLaunch
 from flyteplane.admin.engine.runtime import CancelToken, child_node_id
 from flyteplane.admin.engine.runtime import execution_error as _error
@@ -90,6 +91,8 @@ class NodeRunner:
         self.recorded = state.resumed.nodes.get(self.uid) if state.resumed is not None else None
         self.is_dynamic = False
         """Set once a task attempt produced a dynamic workflow: every later event says so (:mod:`.dynamic_node`)."""
+        self.task_node_metadata: event_pb2.TaskNodeMetadata | None = None
+        """What a cached task node's events report (cache status, catalog key, reservation; :mod:`.caching`)."""
 
     # -- events -----------------------------------------------------------------------------------------------
     def event(self, phase: int, **fields: Any) -> event_pb2.NodeExecutionEvent:
@@ -120,6 +123,8 @@ class NodeRunner:
             ev.is_parent = True
         elif target == "array_node":
             ev.is_array = True  # propeller marks every event of an array node (never is_parent: flytekit's remote)
+        if self.task_node_metadata is not None:
+            ev.task_node_metadata.CopyFrom(self.task_node_metadata)
         for name, value in fields.items():
             if value is None or value == "":
                 continue
@@ -145,14 +150,16 @@ class NodeRunner:
         outputs: literals_pb2.LiteralMap | None = None,
         error: core_execution_pb2.ExecutionError | None = None,
         output_uri: str = "",
+        **fields: Any,
     ) -> NodeOutcome:
-        """Record the node's terminal phase (storing its outputs if it has them) and return its outcome."""
+        """Record the node's terminal phase (storing its outputs if it has them) and return its outcome.
+        ``fields`` are more fields of the event (a task node's ``deck_uri``, ``is_eager``)."""
         if phase == _N.SUCCEEDED and outputs is not None and not output_uri:
             output_uri = self.state.put_literal_map(self.state.node_key(self.uid, 0, OUTPUTS_FILE), outputs)
         if phase == _N.ABORTED and error is None:
             # As propeller's abort event: code NodeAborted, the reason as message, no kind.
             error = _error("NodeAborted", self.token.reason or "the node was aborted", _UNKNOWN)
-        self.emit(phase, output_uri=output_uri, error=None if output_uri else error)
+        self.emit(phase, output_uri=output_uri, error=None if output_uri else error, **fields)
         return NodeOutcome(phase, outputs=outputs, error=error, output_uri=output_uri)
 
     def skip(self) -> NodeOutcome:
@@ -186,6 +193,9 @@ class NodeRunner:
         self.input_uri = self.state.put_literal_map(self.state.node_key(self.uid, "inputs.pb"), self.inputs)
         if self.token.cancelled:
             return NodeOutcome(_N.ABORTED)  # never started: propeller records nothing for it
+        hit = cache_hit(self)  # a cached task's outputs: SUCCEEDED at once, never QUEUED (propeller)
+        if hit is not None:
+            return hit
         self.emit(_N.QUEUED)
         try:
             return self._dispatch()

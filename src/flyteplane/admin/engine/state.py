@@ -16,9 +16,11 @@ from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteplane.admin.blobs import BlobStore
 from flyteplane.admin.compiler import IdentifierKey, identifier_key
 from flyteplane.admin.engine.agent_tasks import AgentTasks
+from flyteplane.admin.engine.environments import TaskEnvironment
 from flyteplane.admin.engine.events import Emitter
 from flyteplane.admin.engine.logs import LogStore
-from flyteplane.admin.engine.port import ChildLaunch, ChildOutcome, GateSignals, RecoveredNode
+from flyteplane.admin.engine.platform_access import PlatformAccess
+from flyteplane.admin.engine.port import ChildLaunch, ChildOutcome, GateSignals, RecoveredNode, TaskCatalog
 from flyteplane.admin.engine.runtime import CancelToken
 from flyteplane.admin.engine.task_runner import ProcessTable
 
@@ -71,6 +73,12 @@ class EngineResources:
     """Gate nodes' signals, through the engine's port."""
     agents: AgentTasks | None = None
     """Runs tasks without a container through Flyte's agent protocol (:mod:`.agent_tasks`); None: no agents."""
+    platform: PlatformAccess = field(default_factory=PlatformAccess)
+    """How task processes reach the admin (its gRPC endpoint, TLS, a credential for eager tasks)."""
+    catalog: TaskCatalog | None = None
+    """The task cache, through the engine's port (:mod:`.caching`); None: cached tasks always run."""
+    environment: TaskEnvironment | None = None
+    """Task processes' secrets, per-image interpreters and variables (:mod:`.environments`)."""
 
 
 @dataclass

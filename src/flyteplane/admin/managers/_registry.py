@@ -3,7 +3,7 @@
 * :func:`digest` — the structure hash that tells an identical re-registration from a conflicting one.
 * :func:`check_new_version` — Flyte Admin's identical / different structure answers when a registration finds its
   version stored, with :func:`structure_diff`, the readable "what differs" text appended to the latter.
-* :class:`ResponseCache` / :func:`get_cached` — a bounded cache for responses that never change (a registered
+* :class:`ResponseCache` / :func:`get_cached` — a cache bounded by bytes for responses that never change (a registered
   version is immutable).
 * :func:`missing_entity`, :func:`with_resource_type` — Flyte Admin's NOT_FOUND text and its RPC layer's default
   resource type.
@@ -153,28 +153,63 @@ def check_entity_size(kind: str, identifier: identifier_pb2.Identifier, entity: 
 
 
 class ResponseCache(Generic[K, V]):
-    """A bounded map for responses that never change once built (registered versions are immutable).
+    """A map bounded by bytes, for responses that never change once built (registered versions are immutable).
 
-    Reads take no lock (a dict lookup is atomic); inserts take one and evict the oldest entry when full. Cached
-    values are shared between threads, so callers must treat them as read-only.
+    Bounded by the serialized size of what it holds (``size_of``, by default ``ByteSize()``): a count alone lets
+    a few huge versions hold gigabytes. A value bigger than a quarter of the budget is not kept at all (reading it
+    again costs one query; keeping it would evict everything else). Reads take no lock (a dict lookup is atomic);
+    inserts take one and evict the oldest entries until the new one fits. Cached values are shared between threads,
+    so callers must treat them as read-only.
+
+    Args:
+        maxsize: most entries.
+        max_bytes: most bytes of values, as ``size_of`` counts them.
+        size_of: a value's size; None: its serialized size (a protobuf message's ``ByteSize()``).
     """
 
-    def __init__(self, maxsize: int = 4096) -> None:
+    def __init__(
+        self, maxsize: int = 4096, max_bytes: int = 64 * 1024 * 1024, size_of: Callable[[V], int] | None = None
+    ) -> None:
+        if maxsize <= 0 or max_bytes <= 0:
+            raise ValueError("a response cache needs room for at least one entry and one byte")
         self._maxsize = maxsize
+        self._max_bytes = max_bytes
+        self._size_of: Callable[[V], int] = size_of if size_of is not None else _byte_size
         self._data: dict[K, V] = {}
+        self._sizes: dict[K, int] = {}
+        self._bytes = 0
         self._lock = threading.Lock()
 
     def get(self, key: K) -> V | None:
         return self._data.get(key)
 
     def put(self, key: K, value: V) -> None:
+        size = self._size_of(value)
+        if size > self._max_bytes // 4:
+            return
         with self._lock:
-            if key not in self._data and len(self._data) >= self._maxsize:
-                del self._data[next(iter(self._data))]
+            if key in self._data:
+                self._bytes -= self._sizes.pop(key)
+                del self._data[key]
+            while self._data and (len(self._data) >= self._maxsize or self._bytes + size > self._max_bytes):
+                oldest = next(iter(self._data))
+                del self._data[oldest]
+                self._bytes -= self._sizes.pop(oldest)
             self._data[key] = value
+            self._sizes[key] = size
+            self._bytes += size
+
+    @property
+    def nbytes(self) -> int:
+        """The bytes held (as ``size_of`` counts them)."""
+        return self._bytes
 
     def __len__(self) -> int:
         return len(self._data)
+
+
+def _byte_size(value: Any) -> int:
+    return int(value.ByteSize())
 
 
 def get_cached(

@@ -17,14 +17,17 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 
 from flyteidl.admin import execution_pb2, launch_plan_pb2, signal_pb2
+from flyteidl.core import catalog_pb2, identifier_pb2, literals_pb2, types_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
-from flyteidl.core import identifier_pb2, literals_pb2, types_pb2
 from flyteidl.event import event_pb2
 
 from flyteplane.admin.config import AdminContext
+from flyteplane.admin.domain.catalog_keys import ArtifactKey
 from flyteplane.admin.domain.names import child_execution_name
 from flyteplane.admin.domain.phases import WORKFLOW_TERMINAL
 from flyteplane.admin.engine.port import (
+    CacheEntry,
+    CacheReservation,
     ChildLaunch,
     ChildOutcome,
     LaunchedChild,
@@ -34,6 +37,7 @@ from flyteplane.admin.engine.port import (
 from flyteplane.admin.errors import AdminError, not_found
 from flyteplane.admin.managers import _registry as reg
 from flyteplane.admin.managers._execution_launch import DuplicateExecution, ExecutionCreator
+from flyteplane.admin.managers.catalog import CatalogManager
 from flyteplane.admin.managers.event_recorder import EventRecorder
 from flyteplane.admin.managers.run_data import read_message
 from flyteplane.admin.managers.run_endings import RunEndings
@@ -73,8 +77,11 @@ class EngineAdmin:
         creator: ExecutionCreator,
         endings: RunEndings,
         signals: SignalManager | None = None,
+        catalog: CatalogManager | None = None,
     ) -> None:
         self._ctx = ctx
+        # The task cache (datacatalog's part); the one ``flyteplane cache`` also reaches, through the store.
+        self._catalog = catalog if catalog is not None else CatalogManager(ctx.store)
         # The one that serves SetSignal, so that it wakes the engine's gate nodes.
         self._signals = signals if signals is not None else SignalManager(ctx)
         self._executions = ExecutionRepository(ctx.store)
@@ -211,6 +218,26 @@ class EngineAdmin:
 
     def recovered_nodes(self, source: identifier_pb2.WorkflowExecutionIdentifier) -> dict[str, RecoveredNode]:
         return self._node_executions.succeeded_outputs(source)
+
+    # -- the task cache ---------------------------------------------------------------------------------------------
+    def get_cached(self, key: ArtifactKey) -> CacheEntry | None:
+        return self._catalog.get_cached(key)
+
+    def put_cached(
+        self,
+        key: ArtifactKey,
+        outputs: literals_pb2.LiteralMap,
+        source: identifier_pb2.TaskExecutionIdentifier,
+        *,
+        overwrite: bool,
+    ) -> catalog_pb2.CatalogMetadata:
+        return self._catalog.put_cached(key, outputs, source, overwrite=overwrite)
+
+    def get_or_extend_reservation(self, key: ArtifactKey, owner_id: str, heartbeat_seconds: float) -> CacheReservation:
+        return self._catalog.get_or_extend_reservation(key, owner_id, heartbeat_seconds)
+
+    def release_reservation(self, key: ArtifactKey, owner_id: str) -> None:
+        self._catalog.release_reservation(key, owner_id)
 
 
 def _system_error(code: str, message: str) -> core_execution_pb2.ExecutionError:

@@ -36,7 +36,9 @@ class TaskManager:
         self._ctx = ctx
         self._tasks = TaskRepository(ctx.store)
         self._projects = ProjectRepository(ctx.store)
-        self._cache: reg.ResponseCache[tuple[str, str, str, str], task_pb2.Task] = reg.ResponseCache(cache_size)
+        self._cache: reg.ResponseCache[tuple[str, str, str, str], task_pb2.Task] = reg.ResponseCache(
+            cache_size, ctx.config.response_cache_bytes
+        )
 
     # --- CreateTask ------------------------------------------------------------------------------------------------
 

@@ -46,7 +46,9 @@ class WorkflowManager:
         self._tasks = TaskRepository(ctx.store)
         self._launch_plans = LaunchPlanRepository(ctx.store)
         self._projects = ProjectRepository(ctx.store)
-        self._cache: reg.ResponseCache[tuple[str, str, str, str], workflow_pb2.Workflow] = reg.ResponseCache(cache_size)
+        self._cache: reg.ResponseCache[tuple[str, str, str, str], workflow_pb2.Workflow] = reg.ResponseCache(
+            cache_size, ctx.config.response_cache_bytes
+        )
 
     # --- CreateWorkflow ----------------------------------------------------------------------------------------
 

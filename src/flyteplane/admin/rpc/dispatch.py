@@ -5,9 +5,13 @@ and returns the response message. Routing is checked when the server is built: e
 must resolve to exactly one manager method, so a missing manager or two managers claiming one RPC stop the admin
 from starting instead of answering UNIMPLEMENTED, or the wrong manager, at run time.
 
-This module adds only what every RPC needs: the error mapping (:class:`AdminError` -> its status; anything else ->
-INTERNAL, logged, because it is the admin's bug), status details in ``grpc-status-details-bin`` as Flyte Admin
-sends them, message truncation, and call counting.
+This module adds only what every RPC needs: decoding the request (:mod:`flyteplane.admin.rpc.wire`: a body that is
+not the RPC's message is INVALID_ARGUMENT, never INTERNAL), the error mapping (:class:`AdminError` -> its status;
+anything else -> INTERNAL, logged, because it is the admin's bug), status details in ``grpc-status-details-bin`` as
+Flyte Admin sends them, message truncation, and call counting.
+
+Handlers take the request's raw bytes (no ``request_deserializer``), so that an interceptor can refuse a call
+before its body is decoded (see :mod:`flyteplane.admin.auth.interceptor`).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from google.protobuf import any_pb2, message_factory
 from google.rpc import status_pb2
 
 from flyteplane.admin.errors import MAX_MESSAGE_BYTES, AdminError
+from flyteplane.admin.rpc.wire import decode_request
 
 __all__ = ["CallCounter", "RoutingError", "route", "service_handler", "snake_case"]
 
@@ -75,14 +80,23 @@ def _abort(context: grpc.ServicerContext, error: AdminError) -> None:
     context.abort(error.code, message)
 
 
-def _wrap(rpc: str, method: Callable[[Any], Any], counter: CallCounter | None) -> Callable[[Any, Any], Any]:
-    def handle(request: Any, context: grpc.ServicerContext) -> Any:
+def _wrap(
+    rpc: str, method: Callable[[Any], Any], request_cls: Any, counter: CallCounter | None
+) -> Callable[[Any, Any], Any]:
+    def handle(body: bytes, context: grpc.ServicerContext) -> Any:
         if counter is not None:
             counter.add(rpc)
         try:
-            return method(request)
+            return method(decode_request(request_cls, body))
         except AdminError as e:
             _abort(context, e)
+        except RecursionError:
+            # Go decodes (and Flyte Admin walks) messages nested 10,000 deep; the admin's Python rules stop at
+            # Python's recursion limit. The request is legal protobuf, but more nesting than this admin handles.
+            context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                f"{rpc}: the request nests literals or types more deeply than this admin can process",
+            )
         except Exception as e:  # the admin's own bug: say so, never blame the client
             log.exception("%s failed unexpectedly", rpc)
             context.abort(grpc.StatusCode.INTERNAL, _truncate(f"{rpc}: unexpected error in the admin: {e!r}"))
@@ -128,8 +142,8 @@ def service_handler(
         request_cls = message_factory.GetMessageClass(method.input_type)
         response_cls = message_factory.GetMessageClass(method.output_type)
         handlers[method.name] = grpc.unary_unary_rpc_method_handler(
-            _wrap(method.name, routes[method.name], counter),
-            request_deserializer=request_cls.FromString,
+            _wrap(method.name, routes[method.name], request_cls, counter),
+            request_deserializer=None,  # raw bytes: decoded by the handler (see the module docstring)
             response_serializer=response_cls.SerializeToString,
         )
     return grpc.method_handlers_generic_handler(service_descriptor.full_name, handlers)

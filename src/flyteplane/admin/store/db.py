@@ -7,21 +7,52 @@ Durability: a file database runs in WAL mode with ``synchronous=FULL``, so a wri
 transaction commits, which happens before the RPC answers. A killed process loses nothing it acknowledged.
 Writers are serialized by one lock: SQLite allows one writer anyway, and queueing in Python is cheaper and
 fairer than retrying on SQLITE_BUSY.
+
+A full disk (SQLite's SQLITE_FULL, PostgreSQL's ``disk_full``) makes a write transaction raise :class:`StorageFull`,
+a RESOURCE_EXHAUSTED :class:`~flyteplane.admin.errors.AdminError` with a plain message, logged as one line; the
+transaction rolls back and reads keep working.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import grpc
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import StaticPool
 
+from flyteplane.admin.errors import AdminError
 from flyteplane.admin.store.migrations import apply_migrations
 
-__all__ = ["Store", "Tx"]
+__all__ = ["StorageFull", "Store", "Tx"]
+
+log = logging.getLogger("flyteplane.admin.store")
+
+_SQLITE_FULL = 13  # SQLite's result code "database or disk is full"
+_PG_DISK_FULL = "53100"  # PostgreSQL's SQLSTATE disk_full
+
+
+class StorageFull(AdminError):
+    """A write found the database's disk full (or the database at its size limit): RESOURCE_EXHAUSTED."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            grpc.StatusCode.RESOURCE_EXHAUSTED,
+            "the admin's database is full: free disk space where the admin keeps its state, then retry",
+        )
+
+
+def _is_full(error: OperationalError) -> bool:
+    orig = error.orig
+    if getattr(orig, "sqlite_errorcode", None) == _SQLITE_FULL or getattr(orig, "pgcode", None) == _PG_DISK_FULL:
+        return True
+    return "database or disk is full" in str(orig)
+
 
 Tx = Connection
 """An open transaction (or read connection), as repositories take it. Callers outside ``store/`` only pass it
@@ -58,9 +89,16 @@ class Store:
 
     @contextlib.contextmanager
     def begin(self) -> Iterator[Connection]:
-        """A write transaction: commits on success, rolls back on any exception."""
-        with self._write_lock, self.engine.begin() as conn:
-            yield conn
+        """A write transaction: commits on success, rolls back on any exception (:class:`StorageFull` if the
+        disk is full)."""
+        try:
+            with self._write_lock, self.engine.begin() as conn:
+                yield conn
+        except OperationalError as e:
+            if not _is_full(e):
+                raise
+            log.error("a write to the admin's database failed: %s", e.orig)  # one line: no traceback to add
+            raise StorageFull() from None
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Connection]:
