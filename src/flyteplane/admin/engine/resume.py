@@ -24,8 +24,9 @@ by node execution id, so nodes under a sub-workflow, a branch, an array or a dyn
   (:data:`INTERRUPTED_CODE`) and the node goes on with the next attempt number (:func:`end_interrupted`). Such an
   attempt does not consume the node's retries: propeller counts system failures apart from the user's retries
   (``nodeStatus.SystemFailures``, ``isEligibleForRetry`` in ``flytepropeller/pkg/controller/nodes/executor.go``)
-  and allows :data:`MAX_SYSTEM_FAILURES` of them (its ``max-node-retries-system-failures`` default), after which
-  the node fails;
+  and retries a system failure while fewer than :data:`MAX_SYSTEM_FAILURES` happened (its
+  ``max-node-retries-system-failures`` default): the third interruption fails the node
+  (``RetriesExhausted|AdminInterrupted``);
 * a sleep gate keeps its deadline (its RUNNING event's ``occurred_at`` is the record's ``started_at``); a signal
   gate asks for its signal again and keeps waiting, its timeouts counted from the same recorded start; a
   launch-plan node finds its child execution by its deterministic name (the child is resumed too, as a run of its
@@ -75,7 +76,7 @@ log = logging.getLogger("flyteplane.admin.engine")
 INTERRUPTED_CODE = "AdminInterrupted"
 """The error code of a task attempt the admin's stop or crash interrupted (kind SYSTEM)."""
 MAX_SYSTEM_FAILURES = 3
-"""Interrupted attempts a node survives (propeller's ``max-node-retries-system-failures`` default)."""
+"""The interruption that fails a node (propeller's ``max-node-retries-system-failures`` default)."""
 
 _W = core_execution_pb2.WorkflowExecution
 _N = core_execution_pb2.NodeExecution
