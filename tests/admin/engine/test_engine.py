@@ -427,7 +427,8 @@ class Harness:
         return closure.error
 
     def marked(self, op: str) -> list[dict[str, Any]]:
-        return [json.loads(p.read_text()) for p in sorted(self.marks.glob(f"{op}-*"))]
+        # Marks are written to "<mark>.tmp" and renamed into place: a ".tmp" file may be half-written.
+        return [json.loads(p.read_text()) for p in sorted(self.marks.glob(f"{op}-*")) if p.suffix != ".tmp"]
 
     def no_refusals(self) -> None:
         assert self.tap.refused == [], [(type(e).__name__, err.message) for e, err in self.tap.refused]
