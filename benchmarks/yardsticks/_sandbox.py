@@ -35,10 +35,9 @@ def wait_for_port(port: int, timeout: float = 30.0) -> None:
     raise TimeoutError(f"the sandbox did not listen on {port}")
 
 
-def source_env(src: Path, *more: Path) -> dict[str, str]:
-    """This environment with ``src`` first on the path (the flyteplane revision under test), then ``more``, and
-    .pyc writing on."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(str(p.resolve()) for p in (src, *more)))
+def source_env(src: Path) -> dict[str, str]:
+    """This environment with ``src`` first on the path (the flyteplane revision under test) and .pyc writing on."""
+    env = dict(os.environ, PYTHONPATH=str(src.resolve()))
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
@@ -51,16 +50,17 @@ def sandbox(
 
     ``cwd`` is where the sandbox runs, and so what its task processes have on their path (the sandbox's default
     task environment): the stand-in for what the checkout's container image would hold; ``task_path`` adds
-    directories to the tasks' ``PYTHONPATH`` (they inherit the sandbox's).
+    directories to the tasks' ``PYTHONPATH`` (``--task-env``: tasks do not inherit the sandbox's environment).
     """
+    task_env = ["--task-env", "PYTHONPATH=" + os.pathsep.join(str(p.resolve()) for p in task_path)] if task_path else []
     config = workdir / "config.yaml"
     config.write_text(f"admin:\n  endpoint: dns:///127.0.0.1:{port}\n  insecure: true\n")
     log_path = workdir / "sandbox.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "flyteplane.cli.main", "sandbox", "--in-memory", "--port", str(port),
-             "--http-port", str(port + 1)],
-            env=source_env(src, *task_path), stdout=log, stderr=subprocess.STDOUT, cwd=str(cwd or workdir),
+             "--http-port", str(port + 1), *task_env],
+            env=source_env(src), stdout=log, stderr=subprocess.STDOUT, cwd=str(cwd or workdir),
         )  # fmt: skip
         try:
             wait_for_port(port)

@@ -3,7 +3,9 @@
 Flyte Admin stamps these into its binary at build time (Go ldflags: the release version, the git commit, the build
 date). A Python package has no such step, so they are found when first asked for, from where this code runs:
 
-* **version**: the package's own version (``flyteplane.__version__``);
+* **version**: the package's own version as a release tag, ``v<flyteplane.__version__>``: Flyte Admin reports its
+  release tag (``v1.16.8``), and clients check for that shape (flytekit's integration suite asserts it starts with
+  ``v``);
 * **build**: the git commit of the checkout this package is imported from (``<commit>-dirty`` when files under
   ``src/flyteplane`` differ from it), else the commit pip recorded when it installed the package from a git URL
   (PEP 610's ``direct_url.json``), else ``unknown``;
@@ -53,7 +55,7 @@ def detect_build_info(package_dir: Path, distribution: str = "flyteplane") -> Bu
         build, build_time = from_git
     else:
         build, build_time = _recorded_commit(distribution) or UNKNOWN, UNKNOWN
-    return BuildInfo(version=flyteplane.__version__, build=build, build_time=build_time)
+    return BuildInfo(version=f"v{flyteplane.__version__}", build=build, build_time=build_time)
 
 
 def _git(package_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -34,7 +34,7 @@ def _git(*args: str) -> str:
 def test_get_version_reports_this_checkout(stub: admin_pb2_grpc.AdminServiceStub) -> None:
     this_build.cache_clear()  # found once per process: HEAD may have moved since another test asked
     version = stub.GetVersion(version_pb2.GetVersionRequest()).control_plane_version
-    assert version.Version == flyteplane.__version__
+    assert version.Version == f"v{flyteplane.__version__}"
     # The tests run from a git checkout of flyteplane: its HEAD, marked dirty when src/flyteplane has changes.
     commit, seconds = _git("show", "-s", "--format=%h %ct", "HEAD").split()
     dirty = subprocess.run(["git", "-C", str(PACKAGE_DIR), "diff", "--quiet", "HEAD", "--", "."]).returncode == 1
@@ -48,7 +48,7 @@ def test_a_copy_outside_a_checkout_says_unknown(tmp_path: Path) -> None:
     copy = tmp_path / "site-packages" / "flyteplane"
     copy.mkdir(parents=True)
     info = detect_build_info(copy, distribution="no-such-distribution")
-    assert (info.version, info.build, info.build_time) == (flyteplane.__version__, UNKNOWN, UNKNOWN)
+    assert (info.version, info.build, info.build_time) == (f"v{flyteplane.__version__}", UNKNOWN, UNKNOWN)
 
 
 def test_another_repository_is_not_this_build(tmp_path: Path) -> None:
