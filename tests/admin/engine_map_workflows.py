@@ -5,6 +5,7 @@ Tasks live at module level so that ``pyflyte-map-execute`` can load them in the 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
 import typing
@@ -47,6 +48,17 @@ def nap(x: int) -> int:
 @workflow
 def squares(xs: list[int]) -> list[int]:
     return map_task(square)(x=xs)
+
+
+@dataclasses.dataclass
+class Numbers:
+    xs: list[int] = dataclasses.field(default_factory=lambda: [1, 2, 3])
+
+
+@workflow
+def squares_of_attribute(n: Numbers) -> list[int]:
+    # The list inside a dataclass (a msgpack binary): propeller resolves the attribute path to a collection.
+    return map_task(square)(x=n.xs)
 
 
 @workflow

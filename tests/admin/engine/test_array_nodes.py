@@ -316,6 +316,21 @@ def test_bound_and_partial_inputs_reach_every_element_through_pyflyte_map_execut
     harness.no_refusals()
 
 
+def test_a_map_over_a_list_inside_a_dataclass_runs_each_element(harness: Harness) -> None:
+    from flytekit import FlyteContextManager
+    from flytekit.core.type_engine import TypeEngine
+
+    numbers = TypeEngine.to_literal(
+        FlyteContextManager.current_context(), mw.Numbers(), mw.Numbers, TypeEngine.to_literal_type(mw.Numbers)
+    )
+    assert numbers.scalar.binary.tag == "msgpack"
+    inputs = literals_pb2.LiteralMap()
+    inputs.literals["n"].CopyFrom(numbers.to_flyte_idl())
+    eid = harness.run(compile_entity(mw.squares_of_attribute, fast=False), inputs)
+    assert values(harness.outputs(eid).literals["o0"]) == [1, 4, 9]
+    harness.no_refusals()
+
+
 def test_concurrency_bounds_the_elements_running_at_once(harness: Harness) -> None:
     eid = harness.run(compile_map(mw.throttled), int_list("xs", [3, 3, 3, 3, 3]))
     assert values(harness.outputs(eid).literals["o0"]) == [3, 3, 3, 3, 3]

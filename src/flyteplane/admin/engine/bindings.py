@@ -206,8 +206,19 @@ def _resolve_in_binary(node_id: str, binary: literals_pb2.Binary, path: Sequence
     except Exception as e:  # msgpack raises several unrelated types for malformed data
         raise BindingError(f"the msgpack output of node [{node_id}] cannot be decoded: {e}") from None
     resolved = _navigate(node_id, value, path)
-    # Like propeller: the value found is packed again, and stays a msgpack binary of whatever type it has.
-    packed = msgpack.packb(resolved, use_bin_type=True)
+    # Propeller's resolveAttrPathInBinary (v1.16): a list becomes a collection of msgpack binaries (an array node
+    # maps over it), a primitive becomes a primitive literal, anything else is packed again as a msgpack binary.
+    if isinstance(resolved, list):
+        return literals_pb2.Literal(
+            collection=literals_pb2.LiteralCollection(literals=[_msgpack_literal(msgpack, v) for v in resolved])
+        )
+    if isinstance(resolved, (bool, int, float, str)):
+        return _literal_from_json(node_id, resolved)
+    return _msgpack_literal(msgpack, resolved)
+
+
+def _msgpack_literal(msgpack: Any, value: Any) -> literals_pb2.Literal:
+    packed = msgpack.packb(value, use_bin_type=True)
     return literals_pb2.Literal(scalar=literals_pb2.Scalar(binary=literals_pb2.Binary(value=packed, tag="msgpack")))
 
 
