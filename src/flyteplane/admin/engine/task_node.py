@@ -185,6 +185,9 @@ class TaskNode:
         eid = state.execution_id
         out_key = state.node_key(r.uid, attempt)
         raw = state.raw_output_prefix(r.uid, attempt)
+        raw_local = services.blobs.local_path_of_url(raw)
+        if raw_local is not None and data_config_of(task) is not None:
+            raw = raw_local.as_posix()  # copilot's uploader here copies files: it writes to this machine's folders
         log_name = LogStore.name_for(eid.project, eid.domain, eid.name, r.uid, attempt)
         log_path = services.logs.path_of(log_name)
         assert log_path is not None
@@ -241,9 +244,13 @@ class TaskNode:
             return ""
         previous = f"{self.state.raw_output_prefix(self.r.uid, attempt - 1)}/_flytecheckpoints"
         parts = urlsplit(previous)
-        if parts.scheme == "file":
+        # The blob store's own URLs (s3://<bucket>/data/...) are folders of this machine too.
+        folder = self.state.services.blobs.local_path_of_url(previous)
+        if folder is None and parts.scheme == "file":
+            folder = Path(url2pathname(parts.path))
+        if folder is not None:
             with contextlib.suppress(OSError):
-                if any(Path(url2pathname(parts.path)).iterdir()):
+                if any(folder.iterdir()):
                     return previous
         return ""
 
@@ -265,6 +272,8 @@ class TaskNode:
             "FLYTE_INTERNAL_TASK_NAME": task.id.name,
             "FLYTE_INTERNAL_TASK_VERSION": task.id.version,
         }
+        if state.services.storage is not None:  # FLYTE_AWS_*: the admin's S3 endpoint (storage_env.py)
+            env.update(state.services.storage.env())
         for kv in state.spec.envs.values:
             env[kv.key] = kv.value
         return env
