@@ -156,12 +156,13 @@ class _Request:
         self.raw_query = parts.query
         self.query = parse_qs(parts.query, keep_blank_values=True)
         self.method = handler.command
-        self.body_read = False
+        self.rfile = _Counting(handler.rfile)
+        self.drained = False
         self.key = ""
 
     # -- dispatch --------------------------------------------------------------------------------------------
     def serve(self) -> None:
-        if "X-Amz-Signature" in self.query or "X-Amz-Credential" in self.query:
+        if {"X-Amz-Signature", "X-Amz-Credential", "Signature", "AWSAccessKeyId"} & self.query.keys():
             raise S3Error(403, "AccessDenied", "presigned S3 URLs are not offered; use the data proxy's signed URLs")
         payload_hash = verify(self.gateway.credential, self.method, self.raw_path, self.raw_query, self.h.headers)
         try:
@@ -481,7 +482,6 @@ class _Request:
     # -- bodies ----------------------------------------------------------------------------------------------
     def store(self, write: Callable[[], Any]) -> Any:
         """Run a blob store write, turning its refusals into S3's errors."""
-        self.body_read = True  # the write reads the body, whatever happens to it
         try:
             return write()
         except DigestMismatch:
@@ -515,7 +515,7 @@ class _Request:
             length = -1
         if length < 0:
             raise S3Error(411, "MissingContentLength", "send the body with a Content-Length")
-        body = _Body(self.h.rfile, length)
+        body = _Body(self.rfile, length)
         md5_header = headers.get("Content-MD5")
         if md5_header is not None:
             try:
@@ -536,11 +536,14 @@ class _Request:
                     411, "MissingContentLength", "aws-chunked bodies need x-amz-decoded-content-length"
                 ) from None
             trailer = (headers.get("x-amz-trailer") or "").strip().lower()
-            chunked = _AwsChunkedReader(self.h.rfile, length, trailer)
+            chunked = _AwsChunkedReader(self.rfile, length, trailer)
             body.reader, body.length = chunked, decoded
             body.trailers = chunked.trailers
+            body.checks.append(chunked.finish)  # the last chunk and the trailers come after the decoded length
             if trailer:
                 body.expect_checksum(trailer, None)
+        elif "aws-chunked" in (headers.get("Content-Encoding") or ""):
+            raise S3Error(400, "InvalidArgument", f"aws-chunked bodies are signed as {STREAMING_UNSIGNED_TRAILER}")
         elif payload_hash != UNSIGNED_PAYLOAD:
             sha = hashlib.sha256()
             body.digests.append(sha)
@@ -579,22 +582,22 @@ class _Request:
 
     # -- answers ---------------------------------------------------------------------------------------------
     def drain(self) -> None:
-        """Read (a bounded part of) an unread body, so the connection can carry the next request."""
-        if self.body_read:
+        """Read (a bounded part of) what is left of the body, so the connection can carry the next request."""
+        if self.drained:
             return
-        self.body_read = True
+        self.drained = True
         headers = self.h.headers
         text = headers.get("Content-Length")
         if headers.get("Transfer-Encoding"):
             remaining = -1
         else:
             try:
-                remaining = int(text) if text is not None else 0
+                remaining = int(text) - self.rfile.count if text is not None else 0
             except ValueError:
                 remaining = -1
         if 0 <= remaining <= _DRAIN_LIMIT:
             while remaining > 0:
-                chunk = self.h.rfile.read(min(_CHUNK, remaining))
+                chunk = self.rfile.read(min(_CHUNK, remaining))
                 if not chunk:
                     break
                 remaining -= len(chunk)
@@ -637,6 +640,19 @@ class _Request:
         if self.h.close_connection:
             self.h.send_header("Connection", "close")
         self.h.end_headers()
+
+
+class _Counting:
+    """A stream that counts what was read of it (so an answer knows how much of the body is left)."""
+
+    def __init__(self, raw: Readable) -> None:
+        self._raw = raw
+        self.count = 0
+
+    def read(self, size: int = -1, /) -> bytes:
+        data = self._raw.read(size)
+        self.count += len(data)
+        return data
 
 
 class _Answered(Exception):
@@ -760,6 +776,11 @@ class _AwsChunkedReader:
         if self._chunk_left == 0 and self._line() != b"":
             _fail(400, "IncompleteBody", "a chunk of the aws-chunked body is longer than announced")
         return data
+
+    def finish(self) -> None:
+        """Read the rest of the body: nothing more than the closing chunk and its trailers may be left."""
+        if not self._done and self.read(1):
+            _fail(400, "IncompleteBody", "the aws-chunked body is longer than x-amz-decoded-content-length")
 
     def _read_trailers(self) -> None:
         while (line := self._line()) != b"":

@@ -128,23 +128,21 @@ def verify(
         if values is None:
             raise SignatureError("AccessDenied", f"the signed header {name} is missing", 400)
         lines.append(f"{name}:{','.join(' '.join(v.split()) for v in values)}")
-    canonical = "\n".join(
-        (
-            method,
-            quote(unquote(raw_path), safe="/~"),
-            canonical_query(raw_query),
-            "\n".join(lines) + "\n",
-            match["signed"],
-            payload_hash,
-        )
-    )
     scope = f"{date}/{region}/s3/aws4_request"
-    to_sign = f"{ALGORITHM}\n{amz_date}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
     key = ("AWS4" + credential.secret_access_key).encode()
     for part in (date, region, "s3", "aws4_request"):
         key = hmac.new(key, part.encode(), hashlib.sha256).digest()
-    expected = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, match["signature"]):
+    # The path as sent (botocore signs S3 paths so) or encoded the one AWS way (what the SigV4 spec says, and
+    # minio checks): a client may have followed either.
+    matched = False
+    for path in dict.fromkeys((raw_path, quote(unquote(raw_path), safe="/~"))):
+        canonical = "\n".join(
+            (method, path, canonical_query(raw_query), "\n".join(lines) + "\n", match["signed"], payload_hash)
+        )
+        to_sign = f"{ALGORITHM}\n{amz_date}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
+        expected = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+        matched = matched or hmac.compare_digest(expected, match["signature"])
+    if not matched:
         raise SignatureError(
             "SignatureDoesNotMatch", "the request signature does not match the one of the endpoint's credential"
         )
