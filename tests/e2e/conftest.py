@@ -129,8 +129,14 @@ def _printed_config(log_file: Path) -> str:
 
 @pytest.fixture(scope="session")
 def remote(sandbox: Sandbox):  # type: ignore[no-untyped-def]
-    """flytekit's FlyteRemote, connected to the sandbox."""
+    """flytekit's FlyteRemote, connected to the sandbox, with the storage settings the sandbox printed.
+
+    flytekit reads outputs (``execution.outputs.get(...)``) in its current context, whose file access took its
+    settings from the environment when flytekit was imported; a user's ``FLYTECTL_CONFIG`` would be read then. Here
+    the sandbox starts later, so the session runs in a context with the remote's file access instead.
+    """
     from flytekit.configuration import Config
+    from flytekit.core.context_manager import FlyteContextManager
     from flytekit.remote import FlyteRemote
 
     class QuickPollRemote(FlyteRemote):  # type: ignore[misc]
@@ -142,11 +148,14 @@ def remote(sandbox: Sandbox):  # type: ignore[no-untyped-def]
 
     # Storage settings from the printed config: outputs are s3:// URLs served by the sandbox's S3 endpoint.
     data_config = Config.auto(config_file=str(sandbox.config_file)).data_config
-    return QuickPollRemote(
+    remote = QuickPollRemote(
         Config.for_endpoint(sandbox.endpoint, insecure=True, data_config=data_config),
         default_project=PROJECT,
         default_domain=DOMAIN,
     )
+    ctx = FlyteContextManager.current_context()
+    with FlyteContextManager.with_context(ctx.with_file_access(remote.file_access)):
+        yield remote
 
 
 @pytest.fixture(scope="session")

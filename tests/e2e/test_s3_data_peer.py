@@ -8,13 +8,11 @@ the ``storage:`` section the sandbox prints); the task processes read and write 
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -30,16 +28,6 @@ from tests.e2e.conftest import DOMAIN, PROJECT, WORKFLOWS, Sandbox
 IMAGE = "localhost/flyteplane-e2e:never-pulled"
 BUCKET = "my-s3-bucket"
 _WAIT = datetime.timedelta(seconds=180)
-
-
-@contextlib.contextmanager
-def client_storage(remote) -> Iterator[None]:  # type: ignore[no-untyped-def]
-    """flytekit's context with the remote's file access (its ``Config``'s S3 settings)."""
-    from flytekit.core.context_manager import FlyteContextManager
-
-    ctx = FlyteContextManager.current_context()
-    with FlyteContextManager.with_context(ctx.with_file_access(remote.file_access)):
-        yield
 
 
 def test_the_printed_config_names_the_s3_endpoint(sandbox: Sandbox) -> None:
@@ -78,14 +66,12 @@ def test_file_and_directory_in_file_and_dataframe_out(remote, workflows_on_path:
     # The inputs the client uploaded are s3:// URLs of the sandbox's bucket.
     inputs = execution.inputs
     assert inputs.get("doc", FlyteFile).remote_source.startswith(f"s3://{BUCKET}/{PROJECT}/{DOMAIN}/")
-    # Outputs: a report file (downloaded by the client from the S3 endpoint) and a dataframe, read with the
-    # remote's storage settings (flytekit's default context has only those of its environment).
-    with client_storage(remote):
-        report = execution.outputs.get("o0", FlyteFile)
-        with open(report) as f:
-            text = f.read()
-        frame = execution.outputs.get("o1", StructuredDataset)
-        df = frame.open(pd.DataFrame).all()
+    # Outputs: a report file and a dataframe, downloaded by the client from the S3 endpoint (the remote fixture's
+    # context has the storage settings the sandbox printed).
+    report = execution.outputs.get("o0", FlyteFile)
+    with open(report) as f:
+        text = f.read()
+    df = execution.outputs.get("o1", StructuredDataset).open(pd.DataFrame).all()
     assert report.remote_source.startswith(f"s3://{BUCKET}/data/")
     assert "text: hello from the client" in text
     assert re.search(rf"doc uri: s3://{BUCKET}/{PROJECT}/{DOMAIN}/\S+/doc.txt", text), text
@@ -110,10 +96,9 @@ def test_pyflyte_run_remote_with_a_local_file(sandbox: Sandbox, remote, tmp_path
     assert match, result.stdout
     execution = remote.wait(remote.fetch_execution(name=match[1]), timeout=_WAIT)
     assert execution.closure.phase == WorkflowExecutionPhase.SUCCEEDED, execution.error
-    with client_storage(remote):
-        loud = execution.outputs.get("o0", FlyteFile)
-        with open(loud) as f:
-            assert f.read() == "WHISPER"
+    loud = execution.outputs.get("o0", FlyteFile)
+    with open(loud) as f:
+        assert f.read() == "WHISPER"
 
 
 @pytest.mark.parametrize("files", [1, 2])
