@@ -5,10 +5,12 @@
         [--dirs advanced_composition,development_lifecycle,...] [-k SUBSTRING] [--jobs N] [--json FILE]
 
 The checkout is not part of this repository (fetch flyteorg/flytesnacks); nothing of it is copied here. Every
-workflow (and eager workflow) an example module defines, and that needs no input without a default, is run twice:
-locally, then on the sandbox (fast-registered, ``--wait``). An example *agrees* when both succeed or both fail; it
-*regresses* when it succeeds locally and fails on the sandbox. Examples whose local run fails (a missing plugin or
-credentials) are listed apart: they say nothing about the sandbox.
+workflow (and eager workflow) an example module defines is run twice, locally and then on the sandbox
+(fast-registered, ``--wait``), with a plain value of its type for each input without a default (3 for an int, a
+list of three, a dataclass of such values...); one whose inputs cannot be made up (a file, a tensor) is not run.
+An example *agrees* when both succeed or both fail; it *regresses* when it succeeds locally and fails on the
+sandbox. Examples whose local run fails (a missing plugin or credentials) are listed apart: they say nothing about
+the sandbox.
 """
 
 from __future__ import annotations
@@ -39,12 +41,49 @@ DEFAULT_DIRS = (
 )
 _RUN_TIMEOUT = 600
 
-# Lists the runnable entities of one module: workflows and eager workflows it defines whose inputs all have defaults.
+# Lists the runnable entities of one module: workflows and eager workflows it defines, each with command-line values
+# made up for the inputs that have no default (a plain value of the input's type), or why none can be made.
 _DISCOVER = textwrap.dedent(
     """
-    import importlib, json, sys
+    import dataclasses, datetime, enum, importlib, json, sys, typing
     from flytekit.core.workflow import WorkflowBase
     from flytekit.core.base_task import PythonTask
+
+    class NoValue(Exception):
+        pass
+
+    def value_of(t):
+        origin, args = typing.get_origin(t), typing.get_args(t)
+        if origin is typing.Annotated:
+            return value_of(args[0])
+        if origin is typing.Union and type(None) in args:
+            return value_of(next(a for a in args if a is not type(None)))
+        if t is bool:
+            return True
+        if t is int:
+            return 3
+        if t is float:
+            return 2.5
+        if t is str:
+            return "hello"
+        if t is datetime.datetime:
+            return "2026-12-07T10:00:00"
+        if isinstance(t, type) and issubclass(t, enum.Enum):
+            return next(iter(t)).value
+        if origin in (list, typing.List):
+            return [value_of(args[0]) for _ in range(3)]
+        if origin in (dict, typing.Dict) and args and args[0] is str:
+            return {"a": value_of(args[1])}
+        if dataclasses.is_dataclass(t):
+            return {f.name: value_of(f.type) for f in dataclasses.fields(t)}
+        fields = getattr(t, "model_fields", None)
+        if fields is not None:
+            return {name: value_of(f.annotation) for name, f in fields.items()}
+        raise NoValue(getattr(t, "__name__", str(t)))
+
+    def text_of(value):
+        return value if isinstance(value, str) else json.dumps(value)
+
     mod = importlib.import_module(sys.argv[1])
     found = []
     for attr, value in vars(mod).items():
@@ -54,8 +93,15 @@ _DISCOVER = textwrap.dedent(
         if not value.name.startswith(sys.argv[1] + "."):
             continue
         iface = value.python_interface
-        required = [n for n in iface.inputs if n not in iface.default_inputs_as_kwargs]
-        found.append({"attr": attr, "required": required})
+        args, missing = [], []
+        for name, t in iface.inputs.items():
+            if name in iface.default_inputs_as_kwargs:
+                continue
+            try:
+                args += ["--" + name, text_of(value_of(t))]
+            except NoValue as e:
+                missing.append(f"{name}: {e}")
+        found.append({"attr": attr, "args": args, "missing": missing})
     print(json.dumps(found))
     """
 )
@@ -86,7 +132,7 @@ def _discover(project: Path, module_file: Path, env: dict[str, str]) -> list[dic
         [sys.executable, "-c", _DISCOVER, module], cwd=project, env=env, capture_output=True, text=True, timeout=120
     )
     if proc.returncode != 0:
-        return [{"attr": "<import>", "required": [], "error": proc.stderr.strip().splitlines()[-1:]}]
+        return [{"attr": "<import>", "args": [], "missing": [], "error": proc.stderr.strip().splitlines()[-1:]}]
     found: list[dict[str, object]] = json.loads(proc.stdout.strip().splitlines()[-1])
     return found
 
@@ -105,12 +151,12 @@ def _run(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[bool, str]:
     return ok, _tail(out)
 
 
-def _one(project: Path, module_file: Path, attr: str, config: Path, env: dict[str, str]) -> Outcome:
+def _one(project: Path, module_file: Path, attr: str, args: list[str], config: Path, env: dict[str, str]) -> Outcome:
     rel = module_file.relative_to(project).as_posix()
     name = f"{project.name}/{rel}:{attr}"
-    local_ok, local_detail = _run([_pyflyte(), "run", rel, attr], project, env)
+    local_ok, local_detail = _run([_pyflyte(), "run", rel, attr, *args], project, env)
     remote_ok, remote_detail = _run(
-        [_pyflyte(), "--config", str(config), "run", "--remote", "--wait", rel, attr], project, env
+        [_pyflyte(), "--config", str(config), "run", "--remote", "--wait", rel, attr, *args], project, env
     )
     detail = remote_detail if local_ok and not remote_ok else (local_detail if not local_ok else "")
     return Outcome(name, local_ok, remote_ok, detail)
@@ -129,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
 
     env = source_env(args.src)
     env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
-    jobs: list[tuple[Path, Path, str]] = []
+    jobs: list[tuple[Path, Path, str, list[str]]] = []
     skipped: list[str] = []
     for d in args.dirs.split(","):
         project = args.checkout / "examples" / d
@@ -140,17 +186,17 @@ def main(argv: list[str] | None = None) -> int:
                 name = f"{d}/{module_file.relative_to(project).as_posix()}:{entity['attr']}"
                 if args.k and args.k not in name:
                     continue
-                if entity.get("error") or entity["required"]:
-                    skipped.append(f"{name} ({entity.get('error') or 'needs inputs ' + str(entity['required'])})")
+                if entity.get("error") or entity["missing"]:
+                    skipped.append(f"{name} ({entity.get('error') or 'no value for ' + str(entity['missing'])})")
                     continue
-                jobs.append((project, module_file, str(entity["attr"])))
+                jobs.append((project, module_file, str(entity["attr"]), list(entity["args"])))  # type: ignore[arg-type]
 
     with (
         tempfile.TemporaryDirectory(prefix="flyteplane-flytesnacks-") as tmp,
         sandbox(args.src, args.port, Path(tmp)) as running,
         ThreadPoolExecutor(max(1, args.jobs)) as pool,
     ):
-        outcomes = list(pool.map(lambda j: _one(j[0], j[1], j[2], running.config, env), jobs))
+        outcomes = list(pool.map(lambda j: _one(*j, running.config, env), jobs))
 
     counts: dict[str, int] = {}
     for o in outcomes:

@@ -13,6 +13,7 @@ import grpc
 from flyteidl.admin import version_pb2
 from flyteidl.service import admin_pb2_grpc
 
+import flyteplane
 from flyteplane.admin import AdminServer
 from tests.cli.support import GRPC_CORE_LINE, free_ports, start_sandbox
 
@@ -24,7 +25,7 @@ def test_ports_held_by_a_flyte_admin_are_named_with_what_answers(tmp_path):
     assert sandbox.stderr == (
         f"flyteplane sandbox: cannot listen on 127.0.0.1: gRPC port {other.port} and HTTP port {other.http_port} "
         "are in use\n"
-        f"  gRPC port {other.port}: a Flyte Admin answers GetVersion there (version unknown)\n"
+        f"  gRPC port {other.port}: a Flyte Admin answers GetVersion there (version {flyteplane.__version__})\n"
         f"  HTTP port {other.http_port}: a Flyte Admin's HTTP side answers /healthcheck there\n"
         "  choose other ports with --port N / --http-port N (0: any free port)\n"
     )
@@ -164,7 +165,7 @@ def test_the_port_probe_recognizes_admins_with_tls_or_auth(tmp_path):
 
     with AdminServer(state_dir=tmp_path, tls=TlsConfig()) as tls_admin:
         assert describe_port_holder("127.0.0.1", tls_admin.port, "gRPC") == (
-            "a Flyte Admin answers GetVersion there (version unknown)"
+            f"a Flyte Admin answers GetVersion there (version {flyteplane.__version__})"
         )
         assert describe_port_holder("0.0.0.0", tls_admin.http_port, "HTTP") == (
             "a Flyte Admin's HTTP side answers /healthcheck there"

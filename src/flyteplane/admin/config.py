@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from flyteplane.admin.domain.notifications import NotificationsConfig
 from flyteplane.admin.store.db import Store
 
 if TYPE_CHECKING:
@@ -84,6 +85,17 @@ class AdminConfig:
     is found as in an image's work dir."""
     task_kill_grace_seconds: float = 2.0
     """Between SIGTERM and SIGKILL when an attempt is killed (terminate, timeout, admin stop)."""
+    task_images: tuple[tuple[str, str], ...] = ()
+    """``(image name, interpreter or virtual environment directory)`` pairs: a task whose container names that
+    image runs with that Python (``flyteplane sandbox --image NAME=PATH``). Other images run with
+    :attr:`task_python`, except ImageSpec images of ``flyteplane``'s builder (:mod:`flyteplane.imagespec`), which
+    get a virtual environment built in the state directory."""
+    task_env: tuple[tuple[str, str], ...] = ()
+    """``(name, value)`` variables every task process gets (propeller's ``default-env-vars``): task processes do not
+    inherit the admin's environment (:mod:`flyteplane.admin.engine.environments`)."""
+    secrets_dir: Path | None = None
+    """Where the secrets tasks request are kept (``flyteplane secrets``). None: ``secrets/`` of :attr:`state_dir`;
+    without a state directory no secrets can be given."""
     raw_output_prefix: str | None = None
     """Default raw output data prefix of executions that name none. None: ``raw/`` in the admin's blob store."""
 
@@ -107,6 +119,9 @@ class AdminConfig:
     scheduler: bool = True
     """Fire the schedules of ACTIVE launch plans, as Flyte's native scheduler (:mod:`flyteplane.admin.services.
     scheduler`). False: schedules are stored and shown, never fired."""
+    notifications: NotificationsConfig = field(default_factory=NotificationsConfig)
+    """Where ended executions' notifications go (SMTP server, webhooks) and their subject and body templates
+    (Flyte Admin: ``notifications``); by default none is configured and each is logged as not delivered."""
 
     @property
     def storage_bucket(self) -> str:
@@ -130,6 +145,14 @@ class AdminConfig:
             raise TypeError("AdminConfig.task_pythonpath must be a tuple of paths, not a string")
         if self.task_pythonpath is not None:
             object.__setattr__(self, "task_pythonpath", tuple(str(p) for p in self.task_pythonpath))
+        for name in ("task_images", "task_env"):
+            pairs = getattr(self, name)
+            if isinstance(pairs, dict):
+                pairs = tuple(pairs.items())
+            pairs = tuple((str(k), str(v)) for k, v in pairs)
+            if any(not k for k, _ in pairs):
+                raise ValueError(f"AdminConfig.{name} has an entry with an empty name")
+            object.__setattr__(self, name, pairs)
         if isinstance(self.agent_modules, str):
             raise TypeError("AdminConfig.agent_modules must be a tuple of module names, not a string")
         object.__setattr__(self, "agent_modules", tuple(self.agent_modules))

@@ -278,6 +278,9 @@ class AdminServer:
             self._raise_grpc_bind_error(address, "no port")
         server.start()
         self._grpc = server
+        # Task processes (an eager task's FlyteRemote) reach the admin here.
+        services.endpoints.grpc = self.endpoint
+        services.endpoints.certificate = self.certificate_path
 
     def _raise_grpc_bind_error(self, address: str, grpc_says: str) -> None:
         if self._requested_port and _port_in_use(self.host, self._requested_port):

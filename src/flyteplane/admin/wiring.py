@@ -13,11 +13,14 @@ What depends on what::
     SingleTaskWorkflows <- ExecutionCreator
     ExecutionCreator (CreateExecution's pipeline) <- ExecutionManager, EngineAdmin (child executions)
     SignalManager (SetSignal wakes gate nodes)    <- EngineAdmin (signals of gate nodes)
+    CatalogManager (the task cache)               <- EngineAdmin (cached tasks' lookups, writes, reservations)
     EngineAdmin (the engine's port)               <- Engine
     Engine        <- ExecutionManager (launch, terminate)
     Node/TaskExecutionManager                     <- DataProxyManager (GetData)
     Endpoints.http (known once the HTTP side listens) <- Engine (log links), DataProxyManager (signed URLs)
     ScheduleRepository, ExecutionManager.create_execution <- Scheduler (fires schedules of active launch plans)
+    Notifier (sends ended executions' notifications) <- EventRecorder (terminal workflow events)
+    Endpoints.grpc, .certificate (known once the gRPC side listens) <- Engine (how task processes reach the admin)
 
 Parts with a lifecycle say so by being :class:`Lifecycle`; :meth:`AdminServices.start` starts them after the
 seed projects exist, and :meth:`AdminServices.stop` stops them in reverse.
@@ -26,16 +29,19 @@ seed projects exist, and :meth:`AdminServices.stop` stops them in reverse.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from flyteplane.admin.blobs import BlobStore
 from flyteplane.admin.config import AdminConfig, AdminContext
 from flyteplane.admin.engine.engine import Engine
 from flyteplane.admin.engine.logs import LogStore
+from flyteplane.admin.engine.platform_access import PlatformAccess, TaskCredential
 from flyteplane.admin.http import UrlSigner
 from flyteplane.admin.managers._execution_launch import ExecutionCreator
 from flyteplane.admin.managers._flytegen import SingleTaskWorkflows
 from flyteplane.admin.managers.attributes import AttributesManager
+from flyteplane.admin.managers.catalog import CatalogManager
 from flyteplane.admin.managers.dataproxy import DataProxyManager
 from flyteplane.admin.managers.description_entities import DescriptionEntityManager
 from flyteplane.admin.managers.engine_port import EngineAdmin
@@ -52,6 +58,7 @@ from flyteplane.admin.managers.task_executions import TaskExecutionManager
 from flyteplane.admin.managers.tasks import TaskManager
 from flyteplane.admin.managers.version import VersionManager
 from flyteplane.admin.managers.workflows import WorkflowManager
+from flyteplane.admin.services.notifications import Notifier
 from flyteplane.admin.services.scheduler import Scheduler
 from flyteplane.admin.store.db import Store
 from flyteplane.admin.store.schedules import ScheduleRepository
@@ -59,7 +66,7 @@ from flyteplane.admin.store.schedules import ScheduleRepository
 if TYPE_CHECKING:
     from flyteplane.admin.auth.runtime import AdminAuth
 
-__all__ = ["AdminServices", "Endpoints", "Lifecycle", "build_context", "build_services"]
+__all__ = ["AdminServices", "Endpoints", "Lifecycle", "build_context", "build_services", "task_credential"]
 
 
 class Lifecycle(Protocol):
@@ -76,6 +83,10 @@ class Endpoints:
 
     http: str | None = None
     """``http://host:port`` (``https://`` with TLS) of the HTTP side."""
+    grpc: str | None = None
+    """``host:port`` of the gRPC side."""
+    certificate: Path | None = None
+    """The PEM certificate both sides serve with TLS; None for plaintext."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +115,8 @@ class AdminServices:
     signals: SignalManager
     scheduler: Scheduler | None
     """Fires the schedules of active launch plans (None when ``AdminConfig.scheduler`` is off)."""
+    notifier: Notifier
+    """Sends the notifications of ended executions (``AdminConfig.notifications``)."""
 
     @property
     def managers(self) -> tuple[object, ...]:
@@ -127,8 +140,10 @@ class AdminServices:
 
     @property
     def lifecycle(self) -> tuple[Lifecycle, ...]:
-        """What runs in the background, in start order."""
-        return (self.engine,) if self.scheduler is None else (self.engine, self.scheduler)
+        """What runs in the background, in start order (the notifier first, so it outlives the engine's last
+        events at stop)."""
+        parts: tuple[Lifecycle, ...] = (self.notifier, self.engine)
+        return parts if self.scheduler is None else (*parts, self.scheduler)
 
     def start(self) -> None:
         """Seed the configured projects, then start the background parts (before the first RPC can arrive, so
@@ -155,6 +170,23 @@ def build_context(config: AdminConfig, store: Store) -> AdminContext:
     )
 
 
+def task_credential(config: AdminConfig) -> TaskCredential | None:
+    """The client eager tasks authenticate as when the admin is its own authorization server: ``flytepropeller``
+    (the client propeller itself uses) if it may use the client credentials grant, else the first confidential
+    client that may. None without auth, with an external identity provider (the admin mints no tokens for it), or
+    without such a client."""
+    from flyteplane.admin.auth.config import DEFAULT_CONFIDENTIAL_CLIENT_ID, GRANT_CLIENT_CREDENTIALS
+
+    auth = config.auth
+    if auth is None or auth.mode != "self":
+        return None
+    usable = [c for c in auth.clients if c.client_secret and GRANT_CLIENT_CREDENTIALS in c.grant_types]
+    usable.sort(key=lambda c: c.client_id != DEFAULT_CONFIDENTIAL_CLIENT_ID)
+    if not usable:
+        return None
+    return TaskCredential(usable[0].client_id, str(usable[0].client_secret))
+
+
 def build_services(config: AdminConfig, store: Store, *, context: AdminContext | None = None) -> AdminServices:
     """Every part of an admin over ``store``, connected; nothing is started (see :meth:`AdminServices.start`).
 
@@ -163,12 +195,20 @@ def build_services(config: AdminConfig, store: Store, *, context: AdminContext |
     ctx = context if context is not None else build_context(config, store)
     endpoints = Endpoints()
     endings = RunEndings()
-    recorder = EventRecorder(ctx, endings)
+    notifier = Notifier(config.notifications)
+    recorder = EventRecorder(ctx, endings, on_ended=notifier.execution_ended)
     workflows = WorkflowManager(ctx)
     creator = ExecutionCreator(ctx, single_tasks=SingleTaskWorkflows(ctx.store, workflows.create_workflow))
     signals = SignalManager(ctx)
-    port = EngineAdmin(ctx, recorder=recorder, creator=creator, endings=endings, signals=signals)
-    engine = Engine(config, ctx.blobs, ctx.logs, port, http_endpoint=lambda: endpoints.http)
+    catalog = CatalogManager(ctx.store)
+    port = EngineAdmin(ctx, recorder=recorder, creator=creator, endings=endings, signals=signals, catalog=catalog)
+    platform = PlatformAccess(
+        endpoint=lambda: endpoints.grpc,
+        certificate=lambda: endpoints.certificate,
+        auth_required=config.auth is not None and config.auth.enabled,
+        credential=task_credential(config),
+    )
+    engine = Engine(config, ctx.blobs, ctx.logs, port, http_endpoint=lambda: endpoints.http, platform=platform)
     node_executions = NodeExecutionManager(ctx)
     task_executions = TaskExecutionManager(ctx)
     executions = ExecutionManager(ctx, creator=creator, engine=engine, workflows=workflows)
@@ -207,4 +247,5 @@ def build_services(config: AdminConfig, store: Store, *, context: AdminContext |
         task_executions=task_executions,
         signals=signals,
         scheduler=scheduler,
+        notifier=notifier,
     )

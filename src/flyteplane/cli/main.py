@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from flyteplane.cli.cache import add_cache_commands
+
 if TYPE_CHECKING:
     from flyteplane.admin.auth.config import AuthConfig
     from flyteplane.admin.server import PortInUse
@@ -219,6 +221,50 @@ def _state_dir_in_use_message(error: StateDirInUse) -> str:
     )
 
 
+def _image_options(entries: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """``--image NAME=PATH`` pairs, each PATH a Python interpreter or a virtual environment's directory."""
+    from flyteplane.admin.engine.environments import interpreter_of
+
+    pairs = []
+    for entry in entries:
+        name, sep, path = entry.partition("=")
+        if not sep or not name or not path:
+            raise ValueError(f"--image takes NAME=PATH, not [{entry}]")
+        python = interpreter_of(path)
+        if not (Path(python).is_file() and os.access(python, os.X_OK)):
+            raise ValueError(f"--image {entry}: {path} is neither a Python interpreter nor a virtual environment")
+        pairs.append((name, str(Path(path).expanduser().absolute())))
+    return tuple(pairs)
+
+
+def _task_env_options(entries: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """``--task-env NAME=VALUE`` pairs; a bare ``NAME`` passes this process's value on (it must be set)."""
+    pairs = []
+    for entry in entries:
+        name, sep, value = entry.partition("=")
+        if not name:
+            raise ValueError(f"--task-env takes NAME=VALUE or NAME, not [{entry}]")
+        if not sep:
+            if name not in os.environ:
+                raise ValueError(f"--task-env {name}: the variable is not set here, so there is no value to pass on")
+            value = os.environ[name]
+        pairs.append((name, value))
+    return tuple(pairs)
+
+
+def _show_image_builds() -> None:
+    """Print the engine's progress lines about building ImageSpec environments (minutes of pip) on stdout."""
+    import logging
+
+    logger = logging.getLogger("flyteplane.admin.images")
+    if not any(getattr(h, "_flyteplane_sandbox", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("flyteplane sandbox: %(message)s"))
+        handler._flyteplane_sandbox = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
 def _sandbox(args: argparse.Namespace) -> int:
     # Everything the admin and its task processes (which inherit the umask) write is this user's only: the state
     # holds every execution's data, logs and keys (see flyteplane.admin.state_dir). Restored on return, for a
@@ -235,11 +281,24 @@ def _run_sandbox(args: argparse.Namespace) -> int:
     from flyteplane.admin import AdminConfig, AdminServer
     from flyteplane.admin.server import PortInUse
     from flyteplane.admin.state_dir import StateDirInUse
+    from flyteplane.cli.notifications import notifications_config, show_notification_log
 
     state_dir = None if args.in_memory else Path(args.state_dir).expanduser()
-    config = AdminConfig(
-        seed_projects=tuple(args.seed_project or ("flytesnacks",)), state_dir=state_dir, task_python=args.task_python
-    )
+    try:
+        notifications = notifications_config(args)
+        config = AdminConfig(
+            seed_projects=tuple(args.seed_project or ("flytesnacks",)),
+            state_dir=state_dir,
+            task_python=args.task_python,
+            notifications=notifications,
+            task_images=_image_options(args.image or ()),
+            task_env=_task_env_options(args.task_env or ()),
+        )
+    except ValueError as e:
+        print(f"flyteplane sandbox: {e}", file=sys.stderr)
+        return 2
+    show_notification_log()
+    _show_image_builds()
     try:
         tls = _tls_config(args)
         auth = _auth_config(args, state_dir)
@@ -330,6 +389,8 @@ def _login(args: argparse.Namespace) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from flyteplane.cli.notifications import add_notification_flags
+
     parser = argparse.ArgumentParser(prog="flyteplane", description=__doc__.splitlines()[0] if __doc__ else None)
     commands = parser.add_subparsers(dest="command", required=True)
     sandbox = commands.add_parser("sandbox", help="run an embedded Flyte Admin in the foreground")
@@ -353,6 +414,20 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PYTHON",
         help="the Python interpreter that runs tasks (its environment must have flytekit and the tasks' "
         "dependencies; default: the one running this command)",
+    )
+    sandbox.add_argument(
+        "--image",
+        action="append",
+        metavar="NAME=PATH",
+        help="run tasks whose container image is NAME with the Python at PATH (an interpreter or a virtual "
+        "environment's directory; repeatable)",
+    )
+    sandbox.add_argument(
+        "--task-env",
+        action="append",
+        metavar="NAME[=VALUE]",
+        help="a variable every task process gets (tasks do not inherit this command's environment); a bare NAME "
+        "passes this command's value on (repeatable)",
     )
     sandbox.add_argument(
         "--seed-project", action="append", help="project to create at start (repeatable; default flytesnacks)"
@@ -383,7 +458,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME:PASSWORD",
         help="a user of the login page (self, repeatable; default: your user name, no password, on loopback only)",
     )
+    add_notification_flags(sandbox)
     sandbox.set_defaults(run=_sandbox)
+    from flyteplane.cli import secrets
+
+    secrets.add_parser(commands, DEFAULT_STATE_DIR)
     login = commands.add_parser("login", help="log in to a Flyte Admin now and cache the token")
     login.add_argument("--config", help="config file (default: $FLYTECTL_CONFIG, ~/.flyte/config.yaml ...)")
     login.add_argument("--endpoint", help="admin endpoint host:port (default: from the config)")
@@ -392,6 +471,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     login.add_argument("--insecure", action="store_true", help="plaintext gRPC (no TLS)")
     login.set_defaults(run=_login)
+    add_cache_commands(commands, DEFAULT_STATE_DIR)
     version = commands.add_parser("version", help="print flyteplane's version")
     version.set_defaults(run=lambda _args: print(__import__("flyteplane").__version__) or 0)
     return parser

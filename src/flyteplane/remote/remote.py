@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flyteidl.admin import common_pb2, execution_pb2, launch_plan_pb2
+from flyteidl.admin import common_pb2, execution_pb2, launch_plan_pb2, node_execution_pb2
 from flyteidl.admin import workflow_pb2 as admin_workflow_pb2
 from flyteidl.core import identifier_pb2, interface_pb2, literals_pb2, types_pb2
 from flyteidl.core import workflow_pb2 as core_workflow_pb2
@@ -1141,7 +1141,14 @@ class FlyteRemote:
                 child = self._bind(execution_pb2.Execution(id=closure_pb.workflow_node_metadata.executionId))
                 self.sync_execution(child, sync_nodes=True)
                 node._workflow_executions = [child]
-            if pb.metadata.is_parent_node:
+            if pb.metadata.is_parent_node and pb.metadata.is_dynamic:
+                # A dynamic node: its task attempt(s), and the children of the workflow it generated, read with
+                # that workflow's closure (GetDynamicNodeWorkflow).
+                node._task_executions = self._task_executions(pb.id, node._interface)
+                request = node_execution_pb2.GetDynamicNodeWorkflowRequest(id=pb.id)
+                dynamic = self.client.get_dynamic_node_workflow(request).compiled_workflow
+                node._subworkflow_node_executions = self._node_executions(execution_id, pb.id.node_id, dynamic)
+            elif pb.metadata.is_parent_node:
                 sub_template = self._sub_template(by_id.get(pb.metadata.spec_node_id or pb.id.node_id), closure)
                 node._subworkflow_node_executions = self._node_executions(
                     execution_id, pb.id.node_id, closure, sub_template

@@ -1114,7 +1114,7 @@ def test_execution_metrics(admin: Admin) -> None:
 def test_the_wiring_starts_and_stops_the_engine_not_the_manager(make_services: Any) -> None:
     services = make_services()
     ids = _register(services.context, "v1", nothing_lp)
-    assert services.lifecycle == (services.engine,)
+    assert services.lifecycle == (services.notifier, services.engine, services.scheduler)
     assert not hasattr(services.executions, "start") and not hasattr(services.executions, "stop")
     request = execution_pb2.ExecutionCreateRequest(
         project=P, domain=D, spec=execution_pb2.ExecutionSpec(launch_plan=ids["exec_nothing_lp"])

@@ -47,6 +47,7 @@ from flyteidl.core import identifier_pb2, literals_pb2, tasks_pb2, workflow_pb2
 from flyteidl.event import event_pb2
 
 from flyteplane.admin.compiler import identifier_key
+from flyteplane.admin.engine.caching import cache_hit
 from flyteplane.admin.engine.events import Emitter
 from flyteplane.admin.engine.runtime import CancelToken, fixed_length_unique_id
 from flyteplane.admin.engine.runtime import execution_error as _error
@@ -192,6 +193,8 @@ class _ElementEmitter(Emitter):
 
     def node(self, event: event_pb2.NodeExecutionEvent, *, force: bool = False) -> bool:
         self._array.element_phase(self._index, event.phase)
+        if event.HasField("task_node_metadata") and event.task_node_metadata.cache_status:
+            self._array.element_cache_status(self._index, event.phase, event.task_node_metadata.cache_status)
         if self._array.full_state:
             return self._inner.node(event, force=force)
         return True
@@ -308,7 +311,7 @@ class ArrayNode:
             self._element_done(index, outcome)
 
     def _run_element(self, index: int) -> NodeOutcome:
-        from flyteplane.admin.engine.nodes import NodeRunner, Scope
+        from flyteplane.admin.engine.nodes import NodeRunner
 
         # The element's own view of the run: its events go through the array, its slots are the array's workers.
         state = copy.copy(self.state)
@@ -319,7 +322,7 @@ class ArrayNode:
         node.CopyFrom(self.sub)
         node.id = node.metadata.name = f"n{index}"
         del node.inputs[:]  # propeller clears the sub-node's bindings: the array gives the inputs
-        runner = NodeRunner(state, node, Scope(self.r.uid, 0), _no_upstream, self.token)
+        runner = NodeRunner(state, node, self.r.scope.inside(self.r.uid, 0), _no_upstream, self.token)
         runner.inputs = element_inputs(self.r.inputs, index, self.bound)
         single_file = self.task is not None and self.spec.data_mode == _A.SINGLE_INPUT_FILE
         if single_file:
@@ -327,6 +330,10 @@ class ArrayNode:
         else:
             key = state.node_key(runner.uid, "inputs.pb")
             runner.input_uri = state.put_literal_map(key, runner.inputs)
+        if self.task is not None:  # elements are cached one by one, as propeller's array node checks each
+            hit = cache_hit(runner, self.task)
+            if hit is not None:
+                return hit
         runner.emit(_N.QUEUED)
         if self.task is None:
             return runner._launch_plan()  # the launch-plan node's own run, with the element's inputs
@@ -355,6 +362,22 @@ class ArrayNode:
             earlier = self._latest.get(key)
             if earlier is not None and not resource.logs:
                 resource.logs.extend(earlier.logs)
+            self._latest[key] = resource
+            self._pending[key] = resource
+
+    def element_cache_status(self, index: int, node_phase: int, status: int) -> None:
+        """An element's cache status, reported on its external resource (propeller's array event recorder); a
+        cache hit ran no task, so its resource is made here, SUCCEEDED."""
+        with self._lock:
+            key = (index, self._attempts[index])
+            resource = self._latest.get(key)
+            if resource is None:
+                resource = self._resource(index, key[1], _to_task_phase(node_phase))
+            else:
+                copied = event_pb2.ExternalResourceInfo()
+                copied.CopyFrom(resource)
+                resource = copied
+            resource.cache_status = status
             self._latest[key] = resource
             self._pending[key] = resource
 

@@ -41,8 +41,10 @@ from flyteplane.admin.blobs import BlobStore
 from flyteplane.admin.config import AdminConfig
 from flyteplane.admin.domain.times import utcnow
 from flyteplane.admin.engine.agent_tasks import AgentTasks, agents_for
+from flyteplane.admin.engine.environments import task_environment_for
 from flyteplane.admin.engine.events import Emitter
 from flyteplane.admin.engine.logs import LogStore
+from flyteplane.admin.engine.platform_access import PlatformAccess
 from flyteplane.admin.engine.port import AdminPort, ChildLaunch, ChildOutcome, RunRequest
 from flyteplane.admin.engine.runtime import CancelToken
 from flyteplane.admin.engine.settle import settle_unfinished
@@ -88,6 +90,8 @@ class Engine:
         port: the rest of the admin (events, child executions, what a start finds).
         http_endpoint: the admin's HTTP side (``http://host:port``), where log links point; None until it listens.
         agents: the plugin for tasks without a container (the caller stops it); None: one built from ``config``.
+        platform: how task processes reach the admin (its gRPC endpoint, TLS, a credential for eager tasks);
+            by default they are told nothing.
     """
 
     def __init__(
@@ -99,6 +103,7 @@ class Engine:
         *,
         http_endpoint: Callable[[], str | None] = lambda: None,
         agents: AgentTasks | None = None,
+        platform: PlatformAccess | None = None,
     ) -> None:
         self.config = config
         self.port = port
@@ -141,8 +146,12 @@ class Engine:
             launch_child=self._launch_child,
             wait_child=self._wait_child,
             terminate_child=self.terminate,
+            launch_plan=lambda launch_plan_id: self.port.get_launch_plan(launch_plan_id),
             signals=port,
             agents=self.agents,
+            catalog=port,
+            platform=platform or PlatformAccess(),
+            environment=task_environment_for(config, python),
         )
 
     # -- lifecycle ------------------------------------------------------------------------------------------------

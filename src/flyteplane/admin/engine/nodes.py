@@ -8,6 +8,7 @@ another attempt follows), or ABORTED). Kinds:
 * sub-workflow nodes run the sub-workflow's DAG (:mod:`.dag`) with child node ids ``<node>-0-<child>``;
 * launch-plan nodes start a child execution through the executions manager and wait for its outcome;
 * branch nodes pick a case (:mod:`.branches`) and run its node as their child;
+* a task node whose attempt returns a dynamic workflow runs it as its children (:mod:`.dynamic_node`);
 * gate nodes wait for a signal (approve, wait_for_input) or a timer (sleep) (:mod:`.gate_node`);
 * array nodes run their sub-node once per element (:mod:`.array_node`).
 
@@ -30,6 +31,7 @@ from flyteplane.admin.blobs import BlobError
 from flyteplane.admin.compiler import identifier_key
 from flyteplane.admin.engine.bindings import BindingError, OutputsLookup, resolve_bindings
 from flyteplane.admin.engine.branches import BranchError, decide_branch
+from flyteplane.admin.engine.caching import cache_hit
 from flyteplane.admin.engine.port import ChildLaunch
 from flyteplane.admin.engine.runtime import CancelToken, child_node_id
 from flyteplane.admin.engine.runtime import execution_error as _error
@@ -50,13 +52,19 @@ _SLOT_POLL = 0.1
 
 @dataclass(frozen=True)
 class Scope:
-    """Where a node sits: top level, or inside the parent node ``parent_id`` (a sub-workflow or branch node)."""
+    """Where a node sits: top level, or inside the parent node ``parent_id`` (a sub-workflow, branch or dynamic
+    node). ``in_dynamic_chain``: some node above is dynamic (propeller's ``IsInDynamicChain`` of the parent info)."""
 
     parent_id: str | None = None
     parent_attempt: int = 0
+    in_dynamic_chain: bool = False
 
     def node_id(self, spec_node_id: str) -> str:
         return child_node_id(self.parent_id, self.parent_attempt, spec_node_id)
+
+    def inside(self, parent_id: str, parent_attempt: int, *, dynamic: bool = False) -> Scope:
+        """The scope of the children of node ``parent_id`` of this scope (propeller's ``CreateParentInfo``)."""
+        return Scope(parent_id, parent_attempt, self.in_dynamic_chain or dynamic)
 
 
 class NodeRunner:
@@ -78,6 +86,10 @@ class NodeRunner:
         self.input_uri = ""
         self.inputs = literals_pb2.LiteralMap()
         self._running_sent = False
+        self.is_dynamic = False
+        """Set once a task attempt produced a dynamic workflow: every later event says so (:mod:`.dynamic_node`)."""
+        self.task_node_metadata: event_pb2.TaskNodeMetadata | None = None
+        """What a cached task node's events report (cache status, catalog key, reservation; :mod:`.caching`)."""
 
     # -- events -----------------------------------------------------------------------------------------------
     def event(self, phase: int, **fields: Any) -> event_pb2.NodeExecutionEvent:
@@ -94,6 +106,8 @@ class NodeRunner:
         if self.scope.parent_id is not None:
             ev.parent_node_metadata.node_id = self.scope.parent_id
             ev.retry_group = str(self.scope.parent_attempt)
+        ev.is_in_dynamic_chain = self.scope.in_dynamic_chain
+        ev.is_dynamic = self.is_dynamic
         target = node.WhichOneof("target")
         if target == "task_node":
             ev.target_entity.CopyFrom(node.task_node.reference_id)
@@ -106,6 +120,8 @@ class NodeRunner:
             ev.is_parent = True
         elif target == "array_node":
             ev.is_array = True  # propeller marks every event of an array node (never is_parent: flytekit's remote)
+        if self.task_node_metadata is not None:
+            ev.task_node_metadata.CopyFrom(self.task_node_metadata)
         for name, value in fields.items():
             if value is None or value == "":
                 continue
@@ -131,14 +147,16 @@ class NodeRunner:
         outputs: literals_pb2.LiteralMap | None = None,
         error: core_execution_pb2.ExecutionError | None = None,
         output_uri: str = "",
+        **fields: Any,
     ) -> NodeOutcome:
-        """Record the node's terminal phase (storing its outputs if it has them) and return its outcome."""
+        """Record the node's terminal phase (storing its outputs if it has them) and return its outcome.
+        ``fields`` are more fields of the event (a task node's ``deck_uri``, ``is_eager``)."""
         if phase == _N.SUCCEEDED and outputs is not None and not output_uri:
             output_uri = self.state.put_literal_map(self.state.node_key(self.uid, 0, OUTPUTS_FILE), outputs)
         if phase == _N.ABORTED and error is None:
             # As propeller's abort event: code NodeAborted, the reason as message, no kind.
             error = _error("NodeAborted", self.token.reason or "the node was aborted", _UNKNOWN)
-        self.emit(phase, output_uri=output_uri, error=None if output_uri else error)
+        self.emit(phase, output_uri=output_uri, error=None if output_uri else error, **fields)
         return NodeOutcome(phase, outputs=outputs, error=error, output_uri=output_uri)
 
     def skip(self) -> NodeOutcome:
@@ -169,6 +187,9 @@ class NodeRunner:
         self.input_uri = self.state.put_literal_map(self.state.node_key(self.uid, "inputs.pb"), self.inputs)
         if self.token.cancelled:
             return NodeOutcome(_N.ABORTED)  # never started: propeller records nothing for it
+        hit = cache_hit(self)  # a cached task's outputs: SUCCEEDED at once, never QUEUED (propeller)
+        if hit is not None:
+            return hit
         self.emit(_N.QUEUED)
         try:
             return self._dispatch()
@@ -243,7 +264,7 @@ class NodeRunner:
         self.mark_running()
         from flyteplane.admin.engine.dag import run_workflow
 
-        outcome = run_workflow(self.state, compiled, self.inputs, Scope(self.uid, 0), self.token.child())
+        outcome = run_workflow(self.state, compiled, self.inputs, self.scope.inside(self.uid, 0), self.token.child())
         return self._settle_child(outcome)
 
     def _settle_child(self, outcome: NodeOutcome) -> NodeOutcome:
@@ -259,7 +280,7 @@ class NodeRunner:
             chosen = decide_branch(self.node.branch_node.if_else, self.inputs)
         except BranchError as e:
             return self.finish(_N.FAILED, error=_error(e.code, str(e)))
-        child = NodeRunner(self.state, chosen, Scope(self.uid, 0), self.lookup, self.token)
+        child = NodeRunner(self.state, chosen, self.scope.inside(self.uid, 0), self.lookup, self.token)
         return self._settle_child(child.run())
 
     def _launch_plan(self) -> NodeOutcome:

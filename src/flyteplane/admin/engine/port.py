@@ -17,15 +17,18 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
-from flyteidl.admin import execution_pb2, signal_pb2
-from flyteidl.core import compiler_pb2, identifier_pb2, literals_pb2, types_pb2
+from flyteidl.admin import execution_pb2, launch_plan_pb2, signal_pb2
+from flyteidl.core import catalog_pb2, compiler_pb2, identifier_pb2, literals_pb2, types_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.event import event_pb2
 
+from flyteplane.admin.domain.catalog_keys import ArtifactKey
 from flyteplane.admin.domain.earlier_runs import OpenAttempt, RecoveredNode
 
 __all__ = [
     "AdminPort",
+    "CacheEntry",
+    "CacheReservation",
     "ChildLaunch",
     "ChildOutcome",
     "GateSignals",
@@ -33,6 +36,7 @@ __all__ = [
     "OpenAttempt",
     "RecoveredNode",
     "RunRequest",
+    "TaskCatalog",
     "UnfinishedRun",
 ]
 
@@ -95,6 +99,43 @@ class GateSignals(Protocol):
     def watch_signal(self, signal_id: identifier_pb2.SignalIdentifier) -> AbstractContextManager[threading.Event]: ...
 
 
+class CacheEntry(NamedTuple):
+    """Cached outputs found in the catalog, with what node events report of them."""
+
+    outputs: literals_pb2.LiteralMap
+    metadata: catalog_pb2.CatalogMetadata
+    """The dataset, the artifact's tag and id, and the task execution that computed it."""
+
+
+class CacheReservation(NamedTuple):
+    """Who holds the reservation of a cache key (datacatalog's Reservation)."""
+
+    owner_id: str
+    heartbeat_seconds: float
+    """How often the owner must extend it before it expires."""
+
+
+class TaskCatalog(Protocol):
+    """The task cache, as propeller reaches datacatalog (see :class:`AdminPort`'s methods of the same names)."""
+
+    def get_cached(self, key: ArtifactKey) -> CacheEntry | None: ...
+
+    def put_cached(
+        self,
+        key: ArtifactKey,
+        outputs: literals_pb2.LiteralMap,
+        source: identifier_pb2.TaskExecutionIdentifier,
+        *,
+        overwrite: bool,
+    ) -> catalog_pb2.CatalogMetadata: ...
+
+    def get_or_extend_reservation(
+        self, key: ArtifactKey, owner_id: str, heartbeat_seconds: float
+    ) -> CacheReservation: ...
+
+    def release_reservation(self, key: ArtifactKey, owner_id: str) -> None: ...
+
+
 class AdminPort(Protocol):
     """What the engine needs of the admin."""
 
@@ -122,6 +163,15 @@ class AdminPort(Protocol):
         the store); ``stop`` is checked a few times a second."""
         ...
 
+    def get_launch_plan(self, launch_plan_id: identifier_pb2.Identifier) -> launch_plan_pb2.LaunchPlan:
+        """A registered launch plan, as GetLaunchPlan returns it (a dynamic workflow that calls it is compiled
+        against its interface, as propeller reads it from Flyte Admin).
+
+        Raises:
+            AdminError: NOT_FOUND when there is no such launch plan.
+        """
+        ...
+
     # -- signals (gate nodes; Flyte Admin's SignalService) -------------------------------------------------------
     def get_or_create_signal(
         self, signal_id: identifier_pb2.SignalIdentifier, literal_type: types_pb2.LiteralType
@@ -146,4 +196,31 @@ class AdminPort(Protocol):
 
     def recovered_nodes(self, source: identifier_pb2.WorkflowExecutionIdentifier) -> dict[str, RecoveredNode]:
         """The nodes (by node execution id) that succeeded in ``source``, with where their data is."""
+        ...
+
+    # -- the task cache (propeller's catalog client: datacatalog's artifacts, tags and reservations) ----------------
+    def get_cached(self, key: ArtifactKey) -> CacheEntry | None:
+        """The outputs cached under ``key``, or None (a miss)."""
+        ...
+
+    def put_cached(
+        self,
+        key: ArtifactKey,
+        outputs: literals_pb2.LiteralMap,
+        source: identifier_pb2.TaskExecutionIdentifier,
+        *,
+        overwrite: bool,
+    ) -> catalog_pb2.CatalogMetadata:
+        """Cache ``outputs`` under ``key`` (with ``overwrite``, replacing what is there, as an execution's
+        ``overwrite_cache``); return the catalog metadata of what ``key`` now holds."""
+        ...
+
+    def get_or_extend_reservation(self, key: ArtifactKey, owner_id: str, heartbeat_seconds: float) -> CacheReservation:
+        """Take or extend the reservation of ``key`` for ``owner_id`` unless another owner holds it unexpired;
+        return who holds it (datacatalog's GetOrExtendReservation)."""
+        ...
+
+    def release_reservation(self, key: ArtifactKey, owner_id: str) -> None:
+        """Release ``owner_id``'s reservation of ``key`` (datacatalog's ReleaseReservation; no error when it holds
+        none)."""
         ...

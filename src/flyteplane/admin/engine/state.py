@@ -8,16 +8,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flyteidl.admin import execution_pb2
+from flyteidl.admin import execution_pb2, launch_plan_pb2
 from flyteidl.core import compiler_pb2, identifier_pb2, literals_pb2, tasks_pb2, workflow_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 
 from flyteplane.admin.blobs import BlobStore
 from flyteplane.admin.compiler import IdentifierKey, identifier_key
 from flyteplane.admin.engine.agent_tasks import AgentTasks
+from flyteplane.admin.engine.environments import TaskEnvironment
 from flyteplane.admin.engine.events import Emitter
 from flyteplane.admin.engine.logs import LogStore
-from flyteplane.admin.engine.port import ChildLaunch, ChildOutcome, GateSignals, RecoveredNode
+from flyteplane.admin.engine.platform_access import PlatformAccess
+from flyteplane.admin.engine.port import ChildLaunch, ChildOutcome, GateSignals, RecoveredNode, TaskCatalog
 from flyteplane.admin.engine.runtime import CancelToken
 from flyteplane.admin.engine.storage_env import TaskStorage
 from flyteplane.admin.engine.task_runner import ProcessTable
@@ -62,10 +64,18 @@ class EngineResources:
     launch_child: Callable[[ChildLaunch], identifier_pb2.WorkflowExecutionIdentifier]
     wait_child: Callable[[identifier_pb2.WorkflowExecutionIdentifier, CancelToken], ChildOutcome]
     terminate_child: Callable[[identifier_pb2.WorkflowExecutionIdentifier, str], None]
+    launch_plan: Callable[[identifier_pb2.Identifier], launch_plan_pb2.LaunchPlan]
+    """A launch plan a dynamic workflow calls (raises ``AdminError`` when there is none)."""
     signals: GateSignals
     """Gate nodes' signals, through the engine's port."""
     agents: AgentTasks | None = None
     """Runs tasks without a container through Flyte's agent protocol (:mod:`.agent_tasks`); None: no agents."""
+    platform: PlatformAccess = field(default_factory=PlatformAccess)
+    """How task processes reach the admin (its gRPC endpoint, TLS, a credential for eager tasks)."""
+    catalog: TaskCatalog | None = None
+    """The task cache, through the engine's port (:mod:`.caching`); None: cached tasks always run."""
+    environment: TaskEnvironment | None = None
+    """Task processes' secrets, per-image interpreters and variables (:mod:`.environments`)."""
     storage: TaskStorage | None = None
     """The blob store as task processes reach it (:mod:`.storage_env`); None: raw data in its folder, no S3 env."""
 

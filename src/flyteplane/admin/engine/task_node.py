@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import shutil
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
@@ -32,13 +33,26 @@ from google.protobuf import struct_pb2
 
 from flyteplane.admin.compiler import identifier_key
 from flyteplane.admin.engine.agent_tasks import AGENT_PLUGIN_ID, AgentAttempt
+from flyteplane.admin.engine.caching import NodeCache
 from flyteplane.admin.engine.echo_task import ECHO_TASK_TYPE, run_echo
+from flyteplane.admin.engine.images import image_env
 from flyteplane.admin.engine.logs import LogStore
+from flyteplane.admin.engine.platform_access import NO_CREDENTIAL_CODE, missing_credential
 from flyteplane.admin.engine.raw_containers import data_config_of, run_raw_container
 from flyteplane.admin.engine.runtime import execution_error as _error
 from flyteplane.admin.engine.runtime import go_duration_text, seconds_of
 from flyteplane.admin.engine.state import NodeOutcome
-from flyteplane.admin.engine.task_runner import OUTPUTS_FILE, Attempt, AttemptPaths, AttemptResult, run_attempt
+from flyteplane.admin.engine.task_runner import (
+    DECK_FILE,
+    OUTPUTS_FILE,
+    TASK_TEMPLATE_FILE,
+    Attempt,
+    AttemptPaths,
+    AttemptResult,
+    UnsupportedTask,
+    container_of,
+    run_attempt,
+)
 
 if TYPE_CHECKING:
     from flyteplane.admin.engine.nodes import NodeRunner
@@ -74,6 +88,7 @@ class TaskNode:
         # Where ``{{.input}}`` points: the node's own inputs.pb, or (an array node's element, which reads the whole
         # array's inputs and picks its index) another node's.
         self.inputs_key = self.state.node_key(runner.uid, "inputs.pb")
+        self.cache = NodeCache.of(runner, self.task)  # None: the task is not cached (caching.py)
 
     def run(self) -> NodeOutcome:
         r = self.r
@@ -84,25 +99,50 @@ class TaskNode:
             )
         if self.task.type == ECHO_TASK_TYPE:
             return run_echo(r, self.task)
-        if not r.acquire_slot():
-            return r.finish(_N.ABORTED)
+        if self.cache is not None:  # no key, or (cache_serialize) another run computed it while this one waited
+            settled = self.cache.failure() or self.cache.reserve()
+            if settled is not None:
+                return settled
         try:
-            r.mark_running()
+            return self._run()
+        finally:
+            if self.cache is not None:
+                self.cache.release()  # a reservation (cache_serialize) ends with the node, however it ends
+
+    def _run(self) -> NodeOutcome:
+        r = self.r
+        assert self.task is not None
+        problem = missing_credential(self.state.services.platform, self.task, self._environment())
+        if problem is not None:
+            return r.finish(_N.FAILED, error=_error(NO_CREDENTIAL_CODE, problem), **self._flags())
+        if not r.acquire_slot():
+            return r.finish(_N.ABORTED, **self._flags())
+        try:
+            r.mark_running(**self._flags(), **self._live_deck())
             attempt = 0
             while True:
                 result = self._attempt(attempt)
+                if result.outcome == "dynamic":
+                    # Propeller: the attempt succeeded, its outputs come from the workflow it returned.
+                    self._task_event(attempt, _T.SUCCEEDED)
+                    break
                 outcome = self._settle(attempt, result)
                 if outcome is not None:
                     return outcome
                 attempt += 1
         finally:
             self.state.slots.release()
+        # The slot is given back first: the dynamic workflow's own task nodes take slots of their own.
+        from flyteplane.admin.engine.dynamic_node import DynamicNode
+
+        return DynamicNode(r, self.task, attempt, cache=self.cache).run()
 
     def _settle(self, attempt: int, result: AttemptResult) -> NodeOutcome | None:
         """Report the attempt's end; return the node's outcome, or None when another attempt follows."""
         r, task = self.r, self.task
         assert task is not None
         output_key = self.state.node_key(r.uid, attempt, OUTPUTS_FILE)
+        extra: dict[str, Any] = {**self._flags(), **self._deck(attempt)}
         if result.outcome == "succeeded":
             outputs = result.outputs or literals_pb2.LiteralMap()
             blobs = self.state.services.blobs
@@ -110,15 +150,17 @@ class TaskNode:
                 blobs.put(output_key, outputs.SerializeToString())
             uri = blobs.native_url(output_key)
             self._task_event(attempt, _T.SUCCEEDED, output_uri=uri)
-            return r.finish(_N.SUCCEEDED, outputs=outputs, output_uri=uri)
+            if self.cache is not None:
+                self.cache.store(outputs, attempt)  # CACHE_POPULATED in the node's SUCCEEDED event
+            return r.finish(_N.SUCCEEDED, outputs=outputs, output_uri=uri, **extra)
         if result.outcome == "aborted":
             self._task_event(attempt, _T.ABORTED, reason=r.token.reason)
-            return r.finish(_N.ABORTED)
+            return r.finish(_N.ABORTED, **extra)
         if result.outcome == "node_timed_out":
             assert self.active_timeout is not None
             message = f"task active timeout [{go_duration_text(self.active_timeout)}] expired"
             self._task_event(attempt, _T.ABORTED, reason=message)
-            return r.finish(_N.TIMED_OUT, error=_error("TimeoutExpired", message))
+            return r.finish(_N.TIMED_OUT, error=_error("TimeoutExpired", message), **extra)
         if result.outcome == "timed_out":
             assert self.timeout is not None
             error = _error("TimeoutExpired", f"task execution timeout [{go_duration_text(self.timeout)}] expired")
@@ -137,7 +179,35 @@ class TaskNode:
                 f"RetriesExhausted|{error.code}",
                 f"[{attempt + 1}/{self.max_attempts}] currentAttempt done. Last Error: {kind}::{error.message}",
             )
-        return r.finish(_N.FAILED, error=error)
+        return r.finish(_N.FAILED, error=error, **extra)
+
+    def _flags(self) -> dict[str, Any]:
+        """``is_eager`` on the node's events when its task is eager (the node launches executions of its own)."""
+        return {"is_eager": True} if self.task is not None and self.task.metadata.is_eager else {}
+
+    def _deck_status(self) -> bool | None:
+        """Propeller's GetDeckStatus: the task's ``metadata.generates_deck`` (True, False, or None when unset)."""
+        assert self.task is not None
+        metadata = self.task.metadata
+        return metadata.generates_deck.value if metadata.HasField("generates_deck") else None
+
+    def _live_deck(self) -> dict[str, Any]:
+        """A task that says it generates a deck has its deck URI from RUNNING on, as propeller reports it so that
+        the deck can be read while the task runs (the first attempt's; the terminal event names the last one)."""
+        if self._deck_status() is not True:
+            return {}
+        key = self.state.node_key(self.r.uid, 0, DECK_FILE)
+        return {"deck_uri": self.state.services.blobs.native_url(key)}
+
+    def _deck(self, attempt: int) -> dict[str, Any]:
+        """The deck the attempt wrote (flytekit's ``deck.html`` in the output prefix), on the terminal event, as
+        propeller's RemoveDeckURIIfDeckNotExists keeps it: only if the file exists and the task does not say it
+        generates none."""
+        if self._deck_status() is False:
+            return {}
+        blobs = self.state.services.blobs
+        key = self.state.node_key(self.r.uid, attempt, DECK_FILE)
+        return {"deck_uri": blobs.native_url(key)} if blobs.exists(key) else {}
 
     def _task_event(
         self,
@@ -203,17 +273,25 @@ class TaskNode:
             per_retry_key=f"{eid.name}-{r.uid}-{attempt}",
             workdir=workdir,
             log_path=log_path,
+            task_template_file=services.blobs.path_of(state.node_key(r.uid, TASK_TEMPLATE_FILE)),
         )
+        try:
+            image = image_env(container_of(task).image)
+        except UnsupportedTask:  # run_attempt says why it cannot run
+            image = image_env("")
         spec = Attempt(
             task=task,
             inputs=r.inputs,
             paths=paths,
             env=self._env(attempt),
+            defaults={**services.platform.defaults(), **image.env},
+            notes=(image.note,) if image.note else (),
             python=services.python,
             pythonpath=services.pythonpath,
             timeout=self.timeout,
             deadline=self.deadline,
             kill_grace=services.kill_grace,
+            environment=services.environment,
         )
         self._task_event(attempt, _T.QUEUED)
         if self.by_agent:  # no container: Flyte's agent protocol (agent_tasks.py)
@@ -239,19 +317,19 @@ class TaskNode:
             shutil.rmtree(workdir, ignore_errors=True)
 
     def _previous_checkpoint(self, attempt: int) -> str:
-        """The checkpoint the previous attempt wrote, if it wrote one (only local checkpoints can be checked)."""
+        """The previous attempt's checkpoint prefix (propeller's ComputePreviousCheckpointPath), for a retry to
+        resume from. A local prefix is given only if the previous attempt wrote something there: flytekit downloads
+        the whole prefix when the task reads its checkpoint, which fails on a directory that does not exist."""
         if attempt == 0:
             return ""
         previous = f"{self.state.raw_output_prefix(self.r.uid, attempt - 1)}/_flytecheckpoints"
         parts = urlsplit(previous)
-        # The blob store's own URLs (s3://<bucket>/data/...) are folders of this machine too.
-        folder = self.state.services.blobs.local_path_of_url(previous)
-        if folder is None and parts.scheme == "file":
-            folder = Path(url2pathname(parts.path))
-        if folder is not None:
-            with contextlib.suppress(OSError):
-                if any(folder.iterdir()):
-                    return previous
+        if parts.scheme not in ("", "file"):
+            return previous  # an object store: as propeller, the path whether or not anything was written
+        local = Path(url2pathname(parts.path))
+        with contextlib.suppress(OSError):
+            if any(local.iterdir()):
+                return previous
         return ""
 
     def _env(self, attempt: int) -> dict[str, str]:
@@ -274,6 +352,18 @@ class TaskNode:
         }
         if state.services.storage is not None:  # FLYTE_AWS_*: the admin's S3 endpoint (storage_env.py)
             env.update(state.services.storage.env())
+        env.update(state.services.platform.secrets(task, self._environment()))
         for kv in state.spec.envs.values:
             env[kv.key] = kv.value
+        return env
+
+    def _environment(self) -> dict[str, str]:
+        """The environment the task's process starts from, before the engine's own settings: the admin's, the
+        task's container env, the run's envs."""
+        task = self.task
+        assert task is not None
+        env = dict(os.environ)
+        with contextlib.suppress(UnsupportedTask):
+            env.update(container_of(task).env)
+        env.update({kv.key: kv.value for kv in self.state.spec.envs.values})
         return env

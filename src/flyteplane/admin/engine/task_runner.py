@@ -4,9 +4,10 @@ On a Flyte cluster an attempt is a pod: propeller writes the inputs (a ``Literal
 placeholders of the container's command and args (``{{.input}}``, ``{{.outputPrefix}}``, ...), sets the
 ``FLYTE_INTERNAL_*`` variables flytekit's entrypoint reads, and after the container exits reads ``outputs.pb`` or
 ``error.pb`` (a ``core.ErrorDocument``) from the output prefix. Here the container's command runs as a process of
-this machine, with the admin's own Python environment first on ``PATH`` (so ``pyflyte-execute`` and
-``pyflyte-fast-execute`` are those of the installed flytekit). The image is recorded, not pulled: the first line of
-the attempt's log says so.
+this machine, with the Python of the task's image (by default the admin's own, so ``pyflyte-execute`` and
+``pyflyte-fast-execute`` are those of the installed flytekit) first on ``PATH``, in a clean environment with the
+secrets the task requests (:mod:`.environments`, :mod:`.secrets`). The image is recorded, not pulled: the first line
+of the attempt's log says so.
 
 Each attempt runs in its own process group (so a kill reaches whatever it started) and its own working directory
 (fast-registered code is unpacked there, as in a container's work dir). stdout and stderr go, interleaved, to one
@@ -26,7 +27,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -35,7 +36,17 @@ from flyteidl.core import errors_pb2, execution_pb2, literals_pb2, tasks_pb2
 from google.protobuf import json_format
 from google.protobuf.message import DecodeError
 
+from flyteplane.admin.engine.environments import (
+    BuildCancelled,
+    EnvironmentUnavailable,
+    TaskEnvironment,
+    base_environment,
+    confine_dest_dir,
+)
+from flyteplane.admin.engine.images import IMAGE_ID_VARIABLE
+from flyteplane.admin.engine.platform_access import EAGER_SECRET_KEY
 from flyteplane.admin.engine.runtime import CancelToken
+from flyteplane.admin.engine.secrets import SecretUnavailable, inject_secrets
 
 __all__ = [
     "Attempt",
@@ -54,6 +65,8 @@ log = logging.getLogger("flyteplane.admin.engine")
 OUTPUTS_FILE = "outputs.pb"
 ERROR_FILE = "error.pb"
 FUTURES_FILE = "futures.pb"
+TASK_TEMPLATE_FILE = "task.pb"
+DECK_FILE = "deck.html"
 _STDERR_TAIL_LINES = 40
 _STDERR_TAIL_BYTES = 4000
 _POLL_SECONDS = 0.05
@@ -276,6 +289,10 @@ class AttemptPaths:
     per_retry_key: str
     workdir: Path
     log_path: Path
+    task_template_file: Path | None = None
+    """Where ``{{.taskTemplatePath}}`` points (as a ``file://`` URL): propeller writes the node's ``task.pb`` in its
+    data directory (GetTaskTemplatePath), only when the command refers to it (its lazily uploading task reader).
+    None: ``task.pb`` in the attempt's output directory."""
 
 
 @dataclass(frozen=True)
@@ -286,9 +303,10 @@ class Attempt:
     inputs: literals_pb2.LiteralMap
     paths: AttemptPaths
     env: dict[str, str]
-    """Set on top of the admin's environment and the container's env (``FLYTE_INTERNAL_*``, the run's envs)."""
+    """Set on top of the container's env (``FLYTE_INTERNAL_*``, the run's envs); see :mod:`.environments` for the
+    rest of the process's environment."""
     python: str
-    """The interpreter whose directory goes first on PATH."""
+    """The default interpreter (its directory goes first on PATH), for images :attr:`environment` does not map."""
     pythonpath: tuple[str, ...] = ()
     timeout: float | None = None
     """Seconds this attempt may run (the task's ``metadata.timeout``)."""
@@ -298,12 +316,21 @@ class Attempt:
     result_reader: Callable[[Attempt, int, bytes], AttemptResult] | None = None
     """How the finished process's result is read (``(attempt, exit code, stderr tail)``); None: :func:`read_result`
     (``outputs.pb`` / ``error.pb``). Raw containers collect copilot's output files first (:mod:`.raw_containers`)."""
+    defaults: Mapping[str, str] = field(default_factory=dict)
+    """Set on top of the variables a task keeps of the admin's environment but under the container's env: what a
+    deployment gives every task (propeller's default env vars; here how to reach the admin), which the task's own
+    env may override."""
+    notes: tuple[str, ...] = ()
+    """Lines for the top of the attempt's log: what the engine could not do for this task, and why."""
+    environment: TaskEnvironment | None = None
+    """Secrets, per-image interpreters and the variables every task gets (:mod:`.environments`); None: no secrets,
+    every image runs with :attr:`python`."""
 
 
 @dataclass
 class AttemptResult:
     """How an attempt ended. ``outcome`` is ``succeeded``, ``failed``, ``aborted``, ``timed_out`` (the attempt ran
-    past the task's timeout) or ``node_timed_out`` (past the node's)."""
+    past the task's timeout), ``node_timed_out`` (past the node's) or ``dynamic`` (it wrote ``futures.pb``)."""
 
     outcome: str
     outputs: literals_pb2.LiteralMap | None = None
@@ -344,19 +371,70 @@ def run_attempt(
         "prevCheckpointPrefix": paths.prev_checkpoint_prefix or '""',
         "perRetryUniqueKey": paths.per_retry_key,
     }
+    if any(_TASK_TEMPLATE.search(arg) for arg in container.argv):
+        template_file = paths.task_template_file or paths.output_dir / TASK_TEMPLATE_FILE
+        try:
+            _write_atomically(template_file, task.SerializeToString())
+        except OSError as e:
+            message = f"cannot write the task template to {template_file}: {e}"
+            return _failure("TaskTemplateUnwritable", message, _SYSTEM)
+        values["taskTemplatePath"] = template_file.as_uri()
     try:
         argv = [render(arg, values, attempt.inputs) for arg in container.argv]
     except RenderError as e:
         return _failure("TemplateRenderError", str(e))
 
-    env = _process_env(attempt, container)
+    setup = attempt.environment or TaskEnvironment()
+    try:
+        python, image_env = setup.python_for(container.image, attempt.python, lambda: token.cancelled)
+    except BuildCancelled:
+        return AttemptResult("aborted")
+    except EnvironmentUnavailable as e:
+        return _failure("EnvironmentUnavailable", str(e))
+    argv, dest_note = confine_dest_dir(argv)
+    # Beside the working directory, not in it: the task's code must not package or list its secrets.
+    secrets_dir = paths.workdir.parent / f".{paths.workdir.name}.secrets"
+    try:
+        try:
+            # The eager credential the admin requests for every eager task is the engine's own to serve
+            # (.platform_access, through attempt.env), as propeller's global secrets are: not the store's.
+            requests = [r for r in task.security_context.secrets if r.group or r.key != EAGER_SECRET_KEY]
+            secret_env = inject_secrets(requests, setup.secrets, secrets_dir)
+        except SecretUnavailable as e:
+            return _failure("SecretUnavailable", str(e))
+        except OSError as e:
+            return _failure("SecretUnavailable", f"cannot hand the task its secrets: {e}", _SYSTEM)
+        env = _process_env(attempt, container, python, setup, image_env, secret_env)
+        notes = list(attempt.notes)
+        if IMAGE_ID_VARIABLE in image_env:
+            # The image's recorded ImageSpec names its id exactly: a note that it could not be told is moot.
+            notes = [n for n in notes if IMAGE_ID_VARIABLE not in n]
+        if dest_note:
+            notes.append(dest_note)
+        return _start(attempt, argv, env, python, container.image, notes, token, on_started, processes)
+    finally:
+        shutil.rmtree(secrets_dir, ignore_errors=True)
+
+
+def _start(
+    attempt: Attempt,
+    argv: list[str],
+    env: dict[str, str],
+    python: str,
+    image: str,
+    notes: Sequence[str],
+    token: CancelToken,
+    on_started: Callable[[int], None],
+    processes: ProcessTable,
+) -> AttemptResult:
+    paths = attempt.paths
     executable = argv[0]
     if os.sep not in executable:
         found = shutil.which(executable, path=env.get("PATH", ""))
         if found is None:
             return _failure(
                 "CommandNotFound",
-                f"cannot start [{executable}]: not found on PATH (the task ran with {attempt.python}; is flytekit "
+                f"cannot start [{executable}]: not found on PATH (the task ran with {python}; is flytekit "
                 "installed there?)",
             )
         executable = found
@@ -365,9 +443,10 @@ def run_attempt(
 
     with open(paths.log_path, "ab") as log_file:
         log_file.write(
-            f"image {container.image or '(none)'} is recorded, not pulled: the task ran locally with "
-            f"{attempt.python}\n".encode()
+            f"image {image or '(none)'} is recorded, not pulled: the task ran locally with {python}\n".encode()
         )
+        for note in notes:
+            log_file.write(f"[flyteplane] {note}\n".encode())
         log_file.flush()
         try:
             proc = subprocess.Popen(
@@ -390,13 +469,36 @@ def run_attempt(
             processes.remove(proc.pid)
 
 
-def _process_env(attempt: Attempt, container: Container) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(container.env)
-    env.update(attempt.env)
-    python_dir = str(Path(attempt.python).parent)
-    env["PATH"] = os.pathsep.join(p for p in (python_dir, env.get("PATH", "")) if p)
-    pythonpath = [*attempt.pythonpath, *(p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p)]
+def _write_atomically(target: Path, data: bytes) -> None:
+    # Attempts of one node may write the same file: readers see either the old or the new whole file.
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, target)
+
+
+def _process_env(
+    attempt: Attempt,
+    container: Container,
+    python: str,
+    setup: TaskEnvironment,
+    image_env: Mapping[str, str],
+    secret_env: Mapping[str, str],
+) -> dict[str, str]:
+    """A task process's environment, layered as a pod's (see :mod:`.environments`): the variables kept from the
+    admin's, the deployment's defaults (``attempt.defaults``), the image's (the recorded ImageSpec's ``env`` and its
+    exact ``_F_IMG_ID``, over the id the defaults guess from the tag), the container's ``env``, Flyte's and the
+    run's (``attempt.env``), the configured ones (``task_env``: propeller's ``DecorateEnvVars`` appends its
+    ``default-env-vars`` after the others, and the last definition of a variable wins in a pod), then the secrets.
+    ``python``'s directory leads ``PATH``; ``PYTHONPATH`` is the configured entries, then the container's."""
+    env = base_environment(python, setup.environ)
+    path = env["PATH"]
+    for layer in (attempt.defaults, image_env, container.env, attempt.env, setup.task_env, secret_env):
+        env.update(layer)
+    if env["PATH"] != path:  # a PATH of the image or the container: the task's python still comes first
+        env["PATH"] = os.pathsep.join(dict.fromkeys([str(Path(python).parent), *env["PATH"].split(os.pathsep)]))
+    own = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    pythonpath = [*attempt.pythonpath, *own]
     if pythonpath:
         env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(pythonpath))
     return env
@@ -512,13 +614,9 @@ def read_result(attempt: Attempt, exit_code: int, stderr_tail: bytes) -> Attempt
             error.timestamp.CopyFrom(err.timestamp)
         recoverable = err.kind == errors_pb2.ContainerError.RECOVERABLE
         return AttemptResult("failed", error=error, recoverable=recoverable, exit_code=exit_code)
-    if (out / FUTURES_FILE).is_file():
-        return _failure(
-            "DynamicNotSupported",
-            "the task returned a dynamic workflow (futures.pb); dynamic workflows are not supported by the embedded "
-            "admin's engine",
-            _SYSTEM,
-        )
+    if exit_code == 0 and (out / FUTURES_FILE).is_file():
+        # A dynamic task: its outputs come from the workflow it returned (the task node runs it, .dynamic_node).
+        return AttemptResult("dynamic", exit_code=exit_code)
     if exit_code != 0:
         how = f"was killed by signal {-exit_code}" if exit_code < 0 else f"exited with code {exit_code}"
         message = f"the task process {how} without writing {ERROR_FILE}"

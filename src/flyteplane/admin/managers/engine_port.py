@@ -16,29 +16,35 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 
-from flyteidl.admin import execution_pb2, signal_pb2
+from flyteidl.admin import execution_pb2, launch_plan_pb2, signal_pb2
+from flyteidl.core import catalog_pb2, identifier_pb2, literals_pb2, types_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
-from flyteidl.core import identifier_pb2, literals_pb2, types_pb2
 from flyteidl.event import event_pb2
 
 from flyteplane.admin.config import AdminContext
+from flyteplane.admin.domain.catalog_keys import ArtifactKey
 from flyteplane.admin.domain.names import child_execution_name
 from flyteplane.admin.domain.phases import WORKFLOW_TERMINAL
 from flyteplane.admin.engine.port import (
+    CacheEntry,
+    CacheReservation,
     ChildLaunch,
     ChildOutcome,
     LaunchedChild,
     RecoveredNode,
     UnfinishedRun,
 )
-from flyteplane.admin.errors import AdminError
+from flyteplane.admin.errors import AdminError, not_found
+from flyteplane.admin.managers import _registry as reg
 from flyteplane.admin.managers._execution_launch import DuplicateExecution, ExecutionCreator
+from flyteplane.admin.managers.catalog import CatalogManager
 from flyteplane.admin.managers.event_recorder import EventRecorder
 from flyteplane.admin.managers.run_data import read_message
 from flyteplane.admin.managers.run_endings import RunEndings
 from flyteplane.admin.managers.signals import SignalManager
 from flyteplane.admin.store.executions import ExecutionRepository
 from flyteplane.admin.store.node_executions import NodeExecutionRepository
+from flyteplane.admin.store.registry import LaunchPlanRepository
 from flyteplane.admin.store.task_executions import TaskExecutionRepository
 
 __all__ = ["EngineAdmin"]
@@ -71,13 +77,17 @@ class EngineAdmin:
         creator: ExecutionCreator,
         endings: RunEndings,
         signals: SignalManager | None = None,
+        catalog: CatalogManager | None = None,
     ) -> None:
         self._ctx = ctx
+        # The task cache (datacatalog's part); the one ``flyteplane cache`` also reaches, through the store.
+        self._catalog = catalog if catalog is not None else CatalogManager(ctx.store)
         # The one that serves SetSignal, so that it wakes the engine's gate nodes.
         self._signals = signals if signals is not None else SignalManager(ctx)
         self._executions = ExecutionRepository(ctx.store)
         self._node_executions = NodeExecutionRepository(ctx.store)
         self._task_executions = TaskExecutionRepository(ctx.store)
+        self._launch_plans = LaunchPlanRepository(ctx.store)
         self._recorder = recorder
         self._creator = creator
         self._endings = endings
@@ -172,6 +182,13 @@ class EngineAdmin:
             outcome.outputs = outputs
         return outcome
 
+    def get_launch_plan(self, launch_plan_id: identifier_pb2.Identifier) -> launch_plan_pb2.LaunchPlan:
+        """The launch plan a dynamic workflow calls, as GetLaunchPlan finds it."""
+        plan = self._launch_plans.get(launch_plan_id)
+        if plan is None:
+            raise not_found(reg.missing_entity("LAUNCH_PLAN", launch_plan_id))
+        return plan
+
     # -- signals (gate nodes) ----------------------------------------------------------------------------------
     def get_or_create_signal(
         self, signal_id: identifier_pb2.SignalIdentifier, literal_type: types_pb2.LiteralType
@@ -197,6 +214,26 @@ class EngineAdmin:
 
     def recovered_nodes(self, source: identifier_pb2.WorkflowExecutionIdentifier) -> dict[str, RecoveredNode]:
         return self._node_executions.succeeded_outputs(source)
+
+    # -- the task cache ---------------------------------------------------------------------------------------------
+    def get_cached(self, key: ArtifactKey) -> CacheEntry | None:
+        return self._catalog.get_cached(key)
+
+    def put_cached(
+        self,
+        key: ArtifactKey,
+        outputs: literals_pb2.LiteralMap,
+        source: identifier_pb2.TaskExecutionIdentifier,
+        *,
+        overwrite: bool,
+    ) -> catalog_pb2.CatalogMetadata:
+        return self._catalog.put_cached(key, outputs, source, overwrite=overwrite)
+
+    def get_or_extend_reservation(self, key: ArtifactKey, owner_id: str, heartbeat_seconds: float) -> CacheReservation:
+        return self._catalog.get_or_extend_reservation(key, owner_id, heartbeat_seconds)
+
+    def release_reservation(self, key: ArtifactKey, owner_id: str) -> None:
+        self._catalog.release_reservation(key, owner_id)
 
 
 def _system_error(code: str, message: str) -> core_execution_pb2.ExecutionError:

@@ -15,6 +15,8 @@ for the same run never interleave, and a rejected event changes nothing. Literal
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flyteidl.admin import event_pb2 as admin_event_pb2
 from flyteidl.admin import execution_pb2 as admin_execution_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
@@ -45,9 +47,18 @@ _WF = core_execution_pb2.WorkflowExecution
 class EventRecorder:
     """Applies workflow, node and task execution events to the run records of one admin."""
 
-    def __init__(self, ctx: AdminContext, endings: RunEndings | None = None) -> None:
+    def __init__(
+        self,
+        ctx: AdminContext,
+        endings: RunEndings | None = None,
+        *,
+        on_ended: Callable[[event_pb2.WorkflowExecutionEvent, ExecutionRecord], None] | None = None,
+    ) -> None:
+        """``on_ended`` is told of each committed terminal workflow event with the record it applied to (the
+        notifier, which must return at once and never raise)."""
         self._ctx = ctx
         self._endings = endings if endings is not None else RunEndings()
+        self._on_ended = on_ended
         self._executions = ExecutionRepository(ctx.store)
         self._nodes = NodeEvents(ctx)
         self._tasks = TaskEvents(ctx)
@@ -94,6 +105,8 @@ class EventRecorder:
             )
         if event.phase in WORKFLOW_TERMINAL:
             self._endings.ended(event.execution_id)  # after the commit: a woken waiter reads the ended run
+            if self._on_ended is not None:  # Flyte Admin publishes notifications here (publishNotifications)
+                self._on_ended(event, record)
 
     def _apply_workflow_event(
         self, record: ExecutionRecord, event: event_pb2.WorkflowExecutionEvent, new_name: str

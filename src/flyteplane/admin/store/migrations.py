@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select, text
 
-from flyteplane.admin.store import auth_schema, execution_schema, schedule_schema, schema
+from flyteplane.admin.store import auth_schema, catalog_schema, execution_schema, schedule_schema, schema
 
 __all__ = ["MIGRATIONS", "Migration", "apply_migrations", "current_version"]
 
@@ -79,6 +79,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(4, "auth: refresh tokens of the built-in authorization server", _create(auth_schema.auth_refresh_tokens)),
     Migration(5, "scheduler: the last firing of each scheduled launch plan", _create(schedule_schema.schedule_firings)),
+    Migration(
+        6,
+        "task cache: cached outputs and the reservations of serialized caches",
+        _create(catalog_schema.catalog_artifacts, catalog_schema.catalog_reservations),
+    ),
 )
 
 
