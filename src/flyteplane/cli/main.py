@@ -65,7 +65,12 @@ def _config_snippet(endpoint: str, ca_cert: Path | None = None, client_certifica
 def _storage_snippet(http_endpoint: str, access_key_id: str, secret_access_key: str, bucket: str) -> str:
     """The ``storage:`` lines of the client config: the admin's S3 endpoint, which flytekit (``S3Config``: the
     ``storage.connection`` keys) uses for ``s3://`` URLs, as flytectl's sandbox config points at minio."""
+    from flyteplane.admin.config import AdminConfig
+
     tls = http_endpoint.startswith("https:")
+    # The Flyte sandbox's minio secret is public (flytectl writes it into its config); any other is never printed.
+    public = secret_access_key == AdminConfig.s3_secret_access_key
+    shown_secret = secret_access_key if public else "<the admin's s3_secret_access_key>"
     on_default_port = http_endpoint.rsplit(":", 1)[-1] == str(DEFAULT_HTTP_PORT)
     where = (
         f"# (Config.for_sandbox() finds this S3 endpoint too: it uses localhost:{DEFAULT_HTTP_PORT})\n"
@@ -79,12 +84,12 @@ def _storage_snippet(http_endpoint: str, access_key_id: str, secret_access_key: 
         "  connection:\n"
         f"    endpoint: {http_endpoint}\n"
         f"    access-key: {access_key_id}\n"
-        f"    secret-key: {secret_access_key}\n"
+        f"    secret-key: {shown_secret}\n"
         "    auth-type: accesskey\n"
         f"    disable-ssl: {'false' if tls else 'true'}\n"
         "# (or in the environment: "
         f"FLYTE_AWS_ENDPOINT={http_endpoint} FLYTE_AWS_ACCESS_KEY_ID={access_key_id} "
-        f"FLYTE_AWS_SECRET_ACCESS_KEY={secret_access_key})\n" + where
+        f"FLYTE_AWS_SECRET_ACCESS_KEY={shown_secret})\n" + where
     )
 
 
