@@ -108,7 +108,8 @@ def test_the_grpc_quieting_does_not_reach_task_processes():
 
 
 def _secret_lines(out: str) -> list[str]:
-    return [line for line in out.splitlines() if "secret" in line]
+    # The storage section's secret-key is the Flyte sandbox's public minio one, printed as flytectl's config has it.
+    return [line for line in out.splitlines() if "secret" in line and line != "    secret-key: miniostorage"]
 
 
 def test_auth_self_prints_the_secret_file_not_the_secret(tmp_path):
@@ -174,3 +175,20 @@ def test_the_port_probe_recognizes_admins_with_tls_or_auth(tmp_path):
         assert describe_port_holder("127.0.0.1", auth_admin.port, "gRPC") == (
             "a Flyte Admin with auth answers there (GetVersion needs a token)"
         )
+
+
+def test_the_storage_section_names_the_s3_endpoint_and_hides_a_chosen_secret():
+    from flyteplane.cli.main import DEFAULT_HTTP_PORT, _parser, _storage_snippet
+
+    # The default HTTP port is minio's in the Flyte sandbox, where Config.for_sandbox() looks for S3.
+    from flyteplane.configuration import Config
+
+    assert _parser().parse_args(["sandbox"]).http_port == DEFAULT_HTTP_PORT == 30002
+    assert Config.for_sandbox().data_config.s3.endpoint == f"http://localhost:{DEFAULT_HTTP_PORT}"
+    text = _storage_snippet("http://127.0.0.1:30002", "minio", "miniostorage", "my-s3-bucket")
+    assert "  container: my-s3-bucket\n" in text and "    endpoint: http://127.0.0.1:30002\n" in text
+    assert "    secret-key: miniostorage\n" in text  # the public one, as flytectl's sandbox config has it
+    assert "Config.for_sandbox() finds this S3 endpoint too" in text
+    chosen = _storage_snippet("https://127.0.0.1:9000", "me", "a-chosen-secret", "data-bucket")
+    assert "a-chosen-secret" not in chosen and "    secret-key: <the admin's s3_secret_access_key>\n" in chosen
+    assert "    disable-ssl: false\n" in chosen and "looks for S3 at http://localhost:30002, not here" in chosen

@@ -94,8 +94,9 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
             pytest.fail(f"flyteplane sandbox did not start within {_START_TIMEOUT:g}s:\n{log_file.read_text()}")
         time.sleep(0.05)
     endpoint = f"127.0.0.1:{grpc_port}"
+    # The client config is the one the sandbox prints (its admin: and storage: sections), as a user would save it.
     config_file = root / "config.yaml"
-    config_file.write_text(f"admin:\n  endpoint: dns:///{endpoint}\n  insecure: true\n")
+    config_file.write_text(_printed_config(log_file))
     sandbox = Sandbox(process, endpoint, f"http://127.0.0.1:{http_port}", config_file, log_file)
     try:
         yield sandbox
@@ -114,10 +115,28 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
         assert core_lines == [], core_lines
 
 
+def _printed_config(log_file: Path) -> str:
+    """The config YAML the sandbox printed at start (from ``admin:`` to the line before ``Ctrl-C stops it.``)."""
+    deadline = time.monotonic() + _START_TIMEOUT
+    while "Ctrl-C stops it." not in (text := log_file.read_text(errors="replace")):
+        if time.monotonic() > deadline:
+            pytest.fail(f"flyteplane sandbox printed no config:\n{text}")
+        time.sleep(0.05)
+    lines = text.splitlines()
+    start = lines.index("admin:")
+    return "\n".join(lines[start : lines.index("Ctrl-C stops it.")]) + "\n"
+
+
 @pytest.fixture(scope="session")
 def remote(sandbox: Sandbox):  # type: ignore[no-untyped-def]
-    """flytekit's FlyteRemote, connected to the sandbox."""
+    """flytekit's FlyteRemote, connected to the sandbox, with the storage settings the sandbox printed.
+
+    flytekit reads outputs (``execution.outputs.get(...)``) in its current context, whose file access took its
+    settings from the environment when flytekit was imported; a user's ``FLYTECTL_CONFIG`` would be read then. Here
+    the sandbox starts later, so the session runs in a context with the remote's file access instead.
+    """
     from flytekit.configuration import Config
+    from flytekit.core.context_manager import FlyteContextManager
     from flytekit.remote import FlyteRemote
 
     class QuickPollRemote(FlyteRemote):  # type: ignore[misc]
@@ -127,9 +146,16 @@ def remote(sandbox: Sandbox):  # type: ignore[no-untyped-def]
         def wait(self, execution, timeout=None, poll_interval=None, sync_nodes=True):  # type: ignore[no-untyped-def]
             return super().wait(execution, timeout, poll_interval or timedelta(seconds=0.25), sync_nodes)
 
-    return QuickPollRemote(
-        Config.for_endpoint(sandbox.endpoint, insecure=True), default_project=PROJECT, default_domain=DOMAIN
+    # Storage settings from the printed config: outputs are s3:// URLs served by the sandbox's S3 endpoint.
+    data_config = Config.auto(config_file=str(sandbox.config_file)).data_config
+    remote = QuickPollRemote(
+        Config.for_endpoint(sandbox.endpoint, insecure=True, data_config=data_config),
+        default_project=PROJECT,
+        default_domain=DOMAIN,
     )
+    ctx = FlyteContextManager.current_context()
+    with FlyteContextManager.with_context(ctx.with_file_access(remote.file_access)):
+        yield remote
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,6 @@ import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from flytekit.configuration import ImageConfig
 from flytekit.models.core.execution import NodeExecutionPhase, TaskExecutionPhase, WorkflowExecutionPhase
@@ -92,8 +91,9 @@ def test_pyflyte_run_remote_then_flyteremote_sees_nodes_tasks_and_outputs(  # ty
     assert t1.template.container.image == IMAGE
     assert args[0] == "pyflyte-fast-execute"
     distribution = args[args.index("--additional-distribution") + 1]
-    assert distribution.startswith("/") and distribution.endswith(".tar.gz")
-    assert Path(urlsplit(distribution).path).is_file()
+    assert distribution.startswith("s3://my-s3-bucket/") and distribution.endswith(".tar.gz")
+    status, _ = http_get(f"{sandbox.http_endpoint}/{distribution.removeprefix('s3://')}")
+    assert status == 403  # served by the S3 endpoint, to signed requests only
 
     assert nodes["n0"].outputs["o0"] == 4
     assert nodes["n1"].inputs["b"] == 4

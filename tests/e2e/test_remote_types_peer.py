@@ -68,7 +68,9 @@ def registered(remote) -> Iterator[Registered]:  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="module")
 def fp(sandbox: Sandbox) -> Iterator[FlyteRemote]:
     """flyteplane's FlyteRemote, connected to the same sandbox."""
-    with FlyteRemote(Config.for_endpoint(sandbox.endpoint, insecure=True), PROJECT, DOMAIN) as r:
+    # The sandbox's printed config: its storage: section lets directories be read from its S3 endpoint.
+    config = Config.for_endpoint(sandbox.endpoint, insecure=True, config_file=str(sandbox.config_file))
+    with FlyteRemote(config, PROJECT, DOMAIN) as r:
         yield r
 
 

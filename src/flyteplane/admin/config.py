@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,9 +16,25 @@ if TYPE_CHECKING:
     from flyteplane.admin.engine.logs import LogStore
     from flyteplane.admin.http import UrlSigner
 
-__all__ = ["DEFAULT_DOMAINS", "AdminConfig", "AdminContext"]
+__all__ = ["DEFAULT_DOMAINS", "S3_SCHEME", "AdminConfig", "AdminContext", "bucket_name_problem"]
 
 DEFAULT_DOMAINS: tuple[str, ...] = ("development", "staging", "production")
+S3_SCHEME = "s3://"
+# First path segments of the admin's own HTTP routes: a bucket of these names would be shadowed by them.
+RESERVED_BUCKETS = frozenset({"data", "logs", "healthcheck", "oauth2", "me"})
+_BUCKET_RE = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+
+
+def bucket_name_problem(name: str) -> str | None:
+    """Why ``name`` is not a usable bucket name (S3's naming rules, minus the admin's route names), or None."""
+    if not _BUCKET_RE.fullmatch(name) or ".." in name:
+        return (
+            "a bucket name has 3 to 63 lower-case letters, digits, '.' and '-', "
+            "and starts and ends with a letter or a digit"
+        )
+    if name in RESERVED_BUCKETS:
+        return f"[{name}] is the name of one of the admin's own HTTP routes"
+    return None
 
 
 @dataclass(frozen=True)
@@ -38,8 +55,15 @@ class AdminConfig:
     """What GetVersion reports; None: this flyteplane's own (:mod:`flyteplane.admin.build_info`)."""
     state_dir: Path | None = None
     """Where the database and blobs live; None keeps everything in memory."""
-    storage_prefix: str = "flyteplane://data"
-    """Base of the native URLs the admin hands out (``metadata/...`` paths under it)."""
+    storage_prefix: str = "s3://my-s3-bucket"
+    """Base of the native URLs the admin hands out: ``s3://<bucket>``, the bucket its S3 endpoint serves
+    (:mod:`flyteplane.admin.s3_gateway`). The default is the Flyte sandbox's bucket, so URLs look the same as there."""
+    s3_access_key_id: str = "minio"
+    s3_secret_access_key: str = "miniostorage"
+    """The one credential the S3 endpoint accepts (AWS Signature V4). The defaults are the Flyte sandbox's minio
+    credentials, so clients configured for that sandbox (flytekit's ``FLYTE_AWS_*`` / ``storage.connection``
+    settings, ``AWS_*`` variables) work unchanged; task processes get them in their environment. Choose others for
+    an admin reachable beyond this machine."""
     auth: AuthConfig | None = None
     """Authentication (:mod:`flyteplane.admin.auth`); None: none, as the Flyte sandbox."""
     max_message_bytes: int = 32 * 1024 * 1024
@@ -107,6 +131,11 @@ class AdminConfig:
     """Where ended executions' notifications go (SMTP server, webhooks) and their subject and body templates
     (Flyte Admin: ``notifications``); by default none is configured and each is logged as not delivered."""
 
+    @property
+    def storage_bucket(self) -> str:
+        """The bucket of :attr:`storage_prefix`."""
+        return self.storage_prefix[len(S3_SCHEME) :].rstrip("/")
+
     def __post_init__(self) -> None:
         if (
             not isinstance(self.max_message_bytes, int)
@@ -121,6 +150,14 @@ class AdminConfig:
             raise ValueError(
                 f"AdminConfig.response_cache_bytes must be a positive integer, not {self.response_cache_bytes!r}"
             )
+        problem = bucket_name_problem(self.storage_prefix[len(S3_SCHEME) :].rstrip("/"))
+        if not self.storage_prefix.startswith(S3_SCHEME) or problem:
+            raise ValueError(
+                f"AdminConfig.storage_prefix must be s3://<bucket>, not {self.storage_prefix!r}"
+                + (f" ({problem})" if self.storage_prefix.startswith(S3_SCHEME) else "")
+            )
+        if not self.s3_access_key_id or not self.s3_secret_access_key:
+            raise ValueError("AdminConfig.s3_access_key_id and s3_secret_access_key must not be empty")
         for name in ("workflow_node_limit", "workflow_size_limit", "max_entity_bytes"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value <= 0):

@@ -6,6 +6,8 @@ Routes::
     PUT  /data/<key>?expires=<unix s>[&content_md5=<b64>]&sig=<hex>   upload one object
     GET  /data/<key>?expires=<unix s>&sig=<hex>           download one object
     GET  /logs/<name>                                     the stdout/stderr of one task attempt (text/plain)
+    *    /<bucket>[/<key>], /                             the S3 endpoint over the blob store
+                                                          (:mod:`flyteplane.admin.s3_gateway`)
 
 Log links are plain (not signed): the logs of a local admin are no secret. A name is one flat file name that
 :class:`~flyteplane.admin.engine.logs.LogStore` makes; anything else is a 404, so the route never reaches outside
@@ -52,6 +54,8 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 from flyteplane.admin.blobs import BlobConflict, BlobNotFound, BlobStore, DigestMismatch, IncompleteBody, InvalidKey
 from flyteplane.admin.blobs import check_key as _check_key
 from flyteplane.admin.engine.logs import LOGS_PATH, LogStore
+from flyteplane.admin.s3_gateway import S3Gateway
+from flyteplane.admin.s3_sigv4 import Credential
 
 if TYPE_CHECKING:
     from flyteplane.admin.auth.routes import AuthRoutes
@@ -159,6 +163,8 @@ class HttpServer:
         port: the port (0: a free one; :attr:`port` tells which after :meth:`start`).
         ssl_context: serve HTTPS with this server-side context (see :mod:`flyteplane.admin.tls`); None: HTTP.
         auth: serve the auth routes and require bearer tokens (see :mod:`flyteplane.admin.auth.routes`).
+        s3_credential: serve the S3 endpoint (:mod:`flyteplane.admin.s3_gateway`) for the blob store's bucket,
+            to requests signed with this credential; None: no S3 endpoint.
     """
 
     def __init__(
@@ -171,8 +177,10 @@ class HttpServer:
         *,
         ssl_context: ssl.SSLContext | None = None,
         auth: AuthRoutes | None = None,
+        s3_credential: Credential | None = None,
     ) -> None:
         self.auth = auth
+        self.s3 = S3Gateway(blobs, s3_credential) if s3_credential is not None else None
         self.host = host
         self.port = port
         self.ssl_context = ssl_context
@@ -188,7 +196,9 @@ class HttpServer:
             return self
         server_cls = _IPv6Server if ":" in self.host else _Server
         try:
-            server = server_cls((self.host, self.port), _make_handler(self.blobs, self.signer, self.logs, self.auth))
+            server = server_cls(
+                (self.host, self.port), _make_handler(self.blobs, self.signer, self.logs, self.auth, self.s3)
+            )
         except OSError as e:
             raise OSError(f"cannot listen for HTTP on {self.host}:{self.port} ({e.strerror or e})") from e
         server.ssl_context = self.ssl_context
@@ -255,7 +265,7 @@ class _IPv6Server(_Server):
 
 
 def _make_handler(
-    blobs: BlobStore, signer: UrlSigner, logs: LogStore, auth: AuthRoutes | None = None
+    blobs: BlobStore, signer: UrlSigner, logs: LogStore, auth: AuthRoutes | None = None, s3: S3Gateway | None = None
 ) -> type[BaseHTTPRequestHandler]:
     class Handler(_DataHandler):
         pass
@@ -264,6 +274,7 @@ def _make_handler(
     Handler.signer = signer
     Handler.logs = logs
     Handler.auth = auth
+    Handler.s3 = s3
     return Handler
 
 
@@ -302,6 +313,7 @@ class _DataHandler(BaseHTTPRequestHandler):
     signer: UrlSigner
     logs: LogStore
     auth: AuthRoutes | None = None
+    s3: S3Gateway | None = None
 
     def log_message(self, format: str, *args: object) -> None:
         log.debug("%s " + format, self.address_string(), *args)
@@ -319,8 +331,28 @@ class _DataHandler(BaseHTTPRequestHandler):
         return True
 
     # -- routing -------------------------------------------------------------------------------------------
+    def _s3_request(self) -> bool:
+        """Serve the request on the S3 endpoint if it is one of its (True)."""
+        path = urlsplit(self.path).path
+        if self.s3 is None or path.startswith((DATA_PATH, LOGS_PATH)) or path == "/healthcheck":
+            return False
+        if not self.s3.owns(self):
+            return False
+        self.s3.handle(self)
+        return True
+
+    def do_HEAD(self) -> None:
+        if not self._s3_request():
+            self._refuse(404, "not found")
+
+    def do_DELETE(self) -> None:
+        if not self._s3_request():
+            self._refuse(404, "not found")
+
     def do_GET(self) -> None:
         if self.auth is not None and self.auth.handle(self):
+            return
+        if self._s3_request():
             return
         path = urlsplit(self.path).path
         if path == "/healthcheck":
@@ -348,9 +380,13 @@ class _DataHandler(BaseHTTPRequestHandler):
         # Only the auth routes take POSTs (the OAuth2 token, device and revocation endpoints, the login forms).
         if self.auth is not None and self.auth.handle(self):
             return
+        if self._s3_request():
+            return
         self._refuse(404, "not found")
 
     def do_PUT(self) -> None:
+        if self._s3_request():
+            return
         key, query = self._data_target()
         if key is None:
             return

@@ -218,6 +218,7 @@ class AdminServer:
 
     def _start_http(self, services: AdminServices) -> None:
         from flyteplane.admin.http import HttpServer
+        from flyteplane.admin.s3_sigv4 import Credential
 
         ctx = services.context
         ssl_context = self._tls.ssl_context() if self._tls is not None else None
@@ -230,6 +231,7 @@ class AdminServer:
             self._requested_http_port,
             ssl_context=ssl_context,
             auth=auth_routes,
+            s3_credential=Credential(ctx.config.s3_access_key_id, ctx.config.s3_secret_access_key),
         )
         try:
             http.start()

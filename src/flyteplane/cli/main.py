@@ -27,7 +27,9 @@ __all__ = ["main"]
 DEFAULT_STATE_DIR = Path("~/.flyteplane/sandbox")
 DEFAULT_PORT = 30080
 """The Flyte sandbox's gRPC port, where ``Config.for_sandbox()`` (flytekit's and flyteplane's) looks."""
-DEFAULT_HTTP_PORT = 30081
+DEFAULT_HTTP_PORT = 30002
+"""The Flyte sandbox's minio port, where ``Config.for_sandbox()`` (flytekit's and flyteplane's) looks for S3: the
+HTTP side serves the S3 endpoint (with the data proxy's signed URLs and the task logs)."""
 
 
 def _config_snippet(endpoint: str, ca_cert: Path | None = None, client_certificates: bool = False) -> str:
@@ -58,6 +60,37 @@ def _config_snippet(endpoint: str, ca_cert: Path | None = None, client_certifica
             "  # clientKeyPath: <its key>\n"
         )
     return text
+
+
+def _storage_snippet(http_endpoint: str, access_key_id: str, secret_access_key: str, bucket: str) -> str:
+    """The ``storage:`` lines of the client config: the admin's S3 endpoint, which flytekit (``S3Config``: the
+    ``storage.connection`` keys) uses for ``s3://`` URLs, as flytectl's sandbox config points at minio."""
+    from flyteplane.admin.config import AdminConfig
+
+    tls = http_endpoint.startswith("https:")
+    # The Flyte sandbox's minio secret is public (flytectl writes it into its config); any other is never printed.
+    public = secret_access_key == AdminConfig.s3_secret_access_key
+    shown_secret = secret_access_key if public else "<the admin's s3_secret_access_key>"
+    on_default_port = http_endpoint.rsplit(":", 1)[-1] == str(DEFAULT_HTTP_PORT)
+    where = (
+        f"# (Config.for_sandbox() finds this S3 endpoint too: it uses localhost:{DEFAULT_HTTP_PORT})\n"
+        if on_default_port and not tls
+        else f"# (Config.for_sandbox() looks for S3 at http://localhost:{DEFAULT_HTTP_PORT}, not here)\n"
+    )
+    return (
+        "storage:\n"
+        "  type: minio\n"
+        f"  container: {bucket}\n"
+        "  connection:\n"
+        f"    endpoint: {http_endpoint}\n"
+        f"    access-key: {access_key_id}\n"
+        f"    secret-key: {shown_secret}\n"
+        "    auth-type: accesskey\n"
+        f"    disable-ssl: {'false' if tls else 'true'}\n"
+        "# (or in the environment: "
+        f"FLYTE_AWS_ENDPOINT={http_endpoint} FLYTE_AWS_ACCESS_KEY_ID={access_key_id} "
+        f"FLYTE_AWS_SECRET_ACCESS_KEY={shown_secret})\n" + where
+    )
 
 
 def _tls_config(args: argparse.Namespace) -> TlsConfig | None:
@@ -309,7 +342,10 @@ def _run_sandbox(args: argparse.Namespace) -> int:
         print(_auth_summary(auth, server.auth.issuer, secret_file), end="")
     print(
         _config_snippet(server.endpoint, server.certificate_path, client_certificates=args.tls_client_ca is not None)
-        + _auth_snippet(auth, secret_file),
+        + _auth_snippet(auth, secret_file)
+        + _storage_snippet(
+            server.http_endpoint, config.s3_access_key_id, config.s3_secret_access_key, config.storage_bucket
+        ),
         flush=True,
     )
     print("Ctrl-C stops it.", flush=True)
@@ -370,7 +406,8 @@ def _parser() -> argparse.ArgumentParser:
         "--http-port",
         type=int,
         default=DEFAULT_HTTP_PORT,
-        help="HTTP port for signed data URLs and task logs (default 30081; 0: a free one)",
+        help="HTTP port for the S3 endpoint, signed data URLs and task logs (default 30002, the Flyte sandbox's minio "
+        "port; 0: a free one)",
     )
     sandbox.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     sandbox.add_argument(

@@ -10,7 +10,14 @@ from flyteplane.configuration.config_file import ConfigFile, ConfigFileArg, get_
 from flyteplane.configuration.redaction import SECRET, masked_repr
 from flyteplane.configuration.settings import AWS, AZURE, GCP, Persistence, Setting, collect
 
-__all__ = ["AzureBlobStorageConfig", "DataConfig", "GCSConfig", "GenericPersistenceConfig", "S3Config"]
+__all__ = [
+    "AzureBlobStorageConfig",
+    "DataConfig",
+    "GCSConfig",
+    "GenericPersistenceConfig",
+    "S3Config",
+    "fsspec_storage_options",
+]
 
 _S3: dict[str, Setting[Any]] = {
     "enable_debug": AWS.ENABLE_DEBUG,
@@ -188,3 +195,22 @@ class DataConfig:
             azure=AzureBlobStorageConfig._from_file(cfg),
             generic=GenericPersistenceConfig._from_file(cfg),
         )
+
+
+def fsspec_storage_options(protocol: str, data_config: DataConfig | None = None) -> dict[str, Any]:
+    """The options of an fsspec filesystem for ``protocol`` from the storage settings (``DataConfig.auto()`` if
+    None), as flytekit's data persistence passes them: for ``s3``, s3fs's ``key``/``secret``, the endpoint (a
+    minio, or the embedded admin's S3 endpoint) and the addressing style; nothing for other protocols."""
+    if protocol not in ("s3", "s3a"):
+        return {}
+    s3 = (data_config or DataConfig.auto()).s3
+    options: dict[str, Any] = {}
+    if s3.access_key_id:
+        options["key"] = s3.access_key_id
+    if s3.secret_access_key:
+        options["secret"] = s3.secret_access_key
+    if s3.endpoint:
+        options["client_kwargs"] = {"endpoint_url": s3.endpoint}
+    if s3.adressing_style:
+        options["config_kwargs"] = {"s3": {"addressing_style": s3.adressing_style}}
+    return options

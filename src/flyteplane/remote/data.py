@@ -34,7 +34,7 @@ from flyteplane.remote._progress import TransferProgress
 
 if TYPE_CHECKING:
     from flyteplane.clients.friendly import SynchronousFlyteClient
-    from flyteplane.configuration import PlatformConfig
+    from flyteplane.configuration import DataConfig, PlatformConfig
 
 __all__ = ["DataProxyFiles", "FlyteUploadError", "md5_of_file"]
 
@@ -79,6 +79,8 @@ class DataProxyFiles:
         platform: TLS settings for HTTPS signed URLs (``insecure_skip_verify``, ``ca_cert_file_path``).
         scratch_dir: where downloads land when no local path is given; created on first use.
         show_progress: None draws a progress bar in terminals for transfers of 4 MiB or more.
+        data_config: the storage settings directories are read with (they cannot go through the data proxy);
+            None: ``DataConfig.auto()``.
     """
 
     def __init__(
@@ -89,7 +91,9 @@ class DataProxyFiles:
         platform: PlatformConfig | None = None,
         scratch_dir: str | None = None,
         show_progress: bool | None = None,
+        data_config: DataConfig | None = None,
     ) -> None:
+        self._data_config = data_config
         self._client = client
         self.project = project
         self.domain = domain
@@ -198,7 +202,7 @@ class DataProxyFiles:
 
         try:
             # A local directory is copied; anything else needs fsspec and the storage's own credentials.
-            PrefixFileAccess("").get(uri, str(target), is_dir=True)
+            PrefixFileAccess("", data_config=self._data_config).get(uri, str(target), is_dir=True)
         except FlyteAssertion as e:
             raise FlyteAssertion(
                 f"cannot download the directory [{uri}]: Flyte Admin's data proxy serves single files only, so "

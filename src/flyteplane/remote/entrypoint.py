@@ -154,7 +154,11 @@ def _filesystem(url: str) -> tuple[Any, str]:
             f"cannot reach [{url}]: without fsspec only file:// URLs and local paths work; install fsspec and the "
             "filesystem for this scheme (s3fs, gcsfs, adlfs) in the task's image"
         ) from None
-    fs, path = fsspec.core.url_to_fs(url)
+    from flyteplane.configuration.data import fsspec_storage_options
+
+    # FLYTE_AWS_* (as flytekit reads them): the storage's endpoint and credentials, which propeller (or the
+    # embedded admin) sets in the task's environment.
+    fs, path = fsspec.core.url_to_fs(url, **fsspec_storage_options(url.partition("://")[0]))
     return fs, path
 
 

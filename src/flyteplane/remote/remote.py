@@ -244,7 +244,12 @@ class FlyteRemote:
             from flyteplane.remote.data import DataProxyFiles
 
             files = DataProxyFiles(
-                lambda: self.client, project, domain, self._config.platform, show_progress=self.show_progress
+                lambda: self.client,
+                project,
+                domain,
+                self._config.platform,
+                show_progress=self.show_progress,
+                data_config=self._config.data_config,
             )
             self._files[key] = files
         return files

@@ -15,13 +15,16 @@ import os
 import shutil
 import tempfile
 import uuid
-from typing import IO, Any, ClassVar, Protocol, runtime_checkable
+from typing import IO, TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from flyteidl.core import literals_pb2, types_pb2
 
 from flyteplane.errors import FlyteAssertion
 from flyteplane.types._containers import struct_payload_or_none
 from flyteplane.types._core import Context, TypeTransformer, article, literal_mismatch, mismatch
+
+if TYPE_CHECKING:
+    from flyteplane.configuration.data import DataConfig
 
 __all__ = ["DIRECTORY", "FILE", "FileAccess", "FlyteDirectory", "FlyteFile", "PrefixFileAccess", "has_scheme"]
 
@@ -67,9 +70,10 @@ class PrefixFileAccess:
     This is what a task process uses with its raw-output prefix; FlyteRemote uses the data proxy instead.
     """
 
-    def __init__(self, prefix: str, local_dir: str | None = None) -> None:
+    def __init__(self, prefix: str, local_dir: str | None = None, data_config: DataConfig | None = None) -> None:
         self.prefix = prefix.rstrip("/")
         self._local_dir = local_dir
+        self._data_config = data_config  # None: DataConfig.auto() (FLYTE_AWS_*, the config file), when needed
 
     @property
     def local_dir(self) -> str:
@@ -84,7 +88,7 @@ class PrefixFileAccess:
         if _is_local(uri):
             _copy(local_path, _local_of(uri), is_dir=is_dir)
         else:
-            fs = _fsspec_for(uri)
+            fs = _fsspec_for(uri, self._data_config)
             fs.put(local_path, uri, recursive=is_dir)
         return uri
 
@@ -98,7 +102,7 @@ class PrefixFileAccess:
                 raise FileNotFoundError(f"{uri} is not a {'directory' if is_dir else 'file'}")
             _copy(source, local_path, is_dir=is_dir)
         else:
-            fs = _fsspec_for(uri)
+            fs = _fsspec_for(uri, self._data_config)
             os.makedirs(os.path.dirname(local_path) or ".", exist_ok=True)
             fs.get(uri, local_path, recursive=is_dir)
         return local_path
@@ -125,13 +129,16 @@ def _copy(source: str, dest: str, *, is_dir: bool) -> None:
         shutil.copyfile(source, dest)
 
 
-def _fsspec_for(uri: str) -> Any:
+def _fsspec_for(uri: str, data_config: DataConfig | None = None) -> Any:
     try:
         import fsspec
     except ImportError:
         scheme = uri.partition("://")[0]
         raise FlyteAssertion(f"cannot reach {uri}: {scheme}:// storage needs fsspec (pip install fsspec)") from None
-    return fsspec.filesystem(uri.partition("://")[0])
+    from flyteplane.configuration.data import fsspec_storage_options
+
+    protocol = uri.partition("://")[0]
+    return fsspec.filesystem(protocol, **fsspec_storage_options(protocol, data_config))
 
 
 class _Blob(os.PathLike):  # type: ignore[type-arg]

@@ -30,7 +30,16 @@ from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.core import literals_pb2, tasks_pb2
 from flyteidl.service import admin_pb2_grpc, dataproxy_pb2, dataproxy_pb2_grpc
 from flytekit import kwtypes
-from flytekit.configuration import Config, Image, ImageConfig, PlatformConfig, SerializationSettings
+from flytekit.configuration import (
+    Config,
+    DataConfig,
+    Image,
+    ImageConfig,
+    PlatformConfig,
+    S3Config,
+    SerializationSettings,
+)
+from flytekit.core.context_manager import FlyteContextManager
 from flytekit.extras.sqlite3.task import SQLite3Config, SQLite3Task
 from flytekit.remote import FlyteRemote
 from flytekit.types.schema import FlyteSchema
@@ -80,7 +89,9 @@ def admin() -> Iterator[AdminServer]:
 
 
 def _remote(admin: AdminServer, platform: PlatformConfig | None = None) -> FlyteRemote:
-    config = Config.for_endpoint(admin.endpoint, insecure=True)
+    # Outputs are s3:// URLs of the admin's S3 endpoint: the client reads them with its storage settings.
+    s3 = S3Config(endpoint=admin.http_endpoint, access_key_id="minio", secret_access_key="miniostorage")
+    config = Config.for_endpoint(admin.endpoint, insecure=True, data_config=DataConfig(s3=s3))
     if platform is not None:
         config = config.with_params(platform=platform)
     return FlyteRemote(config, default_project=PROJECT, default_domain=DOMAIN)
@@ -326,7 +337,9 @@ def test_a_template_driven_task_reads_the_task_template(admin: AdminServer, tmp_
     assert execution.closure.phase == WF.SUCCEEDED, _error_text(execution)
     import flytekit.types.schema.types_pandas  # noqa: F401  (FlyteSchema's pandas reader)
 
-    frame = execution.outputs.get("results", FlyteSchema).open().all()
+    ctx = FlyteContextManager.current_context()
+    with FlyteContextManager.with_context(ctx.with_file_access(remote.file_access)):  # the remote's S3 settings
+        frame = execution.outputs.get("results", FlyteSchema).open().all()
     assert list(frame["name"]) == ["pear", "plum"]
     # The template it read is the one registered, written where propeller writes it: the node's data directory.
     node = _node(_stub(admin), execution.id)

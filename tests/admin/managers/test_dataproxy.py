@@ -44,6 +44,14 @@ def stub(admin: AdminServer) -> Iterator[dataproxy_pb2_grpc.DataProxyServiceStub
         yield dataproxy_pb2_grpc.DataProxyServiceStub(channel)
 
 
+def stored_path(admin: AdminServer, native_url: str) -> Path:
+    """The file of the admin's blob store behind a native URL it handed out."""
+    assert admin.context is not None
+    path = admin.context.blobs.local_path_of_url(native_url)
+    assert path is not None, native_url
+    return path
+
+
 def md5(data: bytes) -> bytes:
     return hashlib.md5(data).digest()
 
@@ -102,15 +110,15 @@ def test_upload_then_download_round_trip(admin: AdminServer, stub: dataproxy_pb2
     prefix = base64.b32encode(digest).decode()
     assert len(prefix) == 32 and prefix.endswith("======")
     assert loc.native_url.endswith(f"/{PROJECT}/{DOMAIN}/{prefix}/hello.txt")
-    assert loc.native_url.startswith("/")  # a plain path, as flytekit's local storage
+    assert loc.native_url.startswith("s3://my-s3-bucket/")  # as the Flyte sandbox's minio bucket
     assert loc.signed_url.startswith(f"{admin.http_endpoint}/data/{PROJECT}/{DOMAIN}/{prefix}/hello.txt?")
     assert dict(loc.headers) == {"Content-MD5": b64(digest)}
     assert before + 3600 - 5 <= loc.expires_at.ToSeconds() <= time.time() + 3600
 
     status, _ = put(loc.signed_url, body, b64(digest))
     assert status == 200
-    # The native URL is a real file URL: a task process on this machine reads it directly.
-    assert Path(loc.native_url.removeprefix("file://")).read_bytes() == body
+    # The native URL names the stored object (which the S3 endpoint serves to flytekit).
+    assert stored_path(admin, loc.native_url).read_bytes() == body
 
     down = stub.CreateDownloadLocation(dataproxy_pb2.CreateDownloadLocationRequest(native_url=loc.native_url))
     assert before + 3600 - 5 <= down.expires_at.ToSeconds() <= time.time() + 3600
@@ -146,7 +154,7 @@ def test_wrong_md5_is_refused_and_stores_nothing(
 ) -> None:
     body = b"the real content"
     loc = upload_location(stub, content_md5=md5(body), filename="f.bin")
-    path = Path(loc.native_url.removeprefix("file://"))
+    path = stored_path(admin, loc.native_url)
 
     status, text = put(loc.signed_url, b"tampered content", b64(md5(body)))  # body is not the signed content
     assert (status, b"BadDigest" in text) == (400, True)
@@ -302,7 +310,7 @@ def test_download_validation_messages(stub: dataproxy_pb2_grpc.DataProxyServiceS
         assert_invalid(grpc_error(stub.CreateDownloadLocation, req), message)
 
     store_prefix = loc.native_url.split(f"/{PROJECT}/")[0]
-    for foreign in ("s3://my-s3-bucket/flytesnacks/development/x", store_prefix + "/a/../../secret"):
+    for foreign in ("s3://another-bucket/flytesnacks/development/x", store_prefix + "/a/../../secret"):
         error = grpc_error(stub.CreateDownloadLocation, request(native_url=foreign))
         assert_invalid(
             error,
@@ -344,7 +352,7 @@ def test_large_upload_streams_and_refusals_are_readable(stub: dataproxy_pb2_grpc
     assert got.status_code == 200 and md5(got.content) == digest
 
 
-def test_concurrent_uploads(stub: dataproxy_pb2_grpc.DataProxyServiceStub) -> None:
+def test_concurrent_uploads(admin: AdminServer, stub: dataproxy_pb2_grpc.DataProxyServiceStub) -> None:
     bodies = [os.urandom(100_000) for _ in range(12)]
     locations = [upload_location(stub, content_md5=md5(b), filename=f"f{i}") for i, b in enumerate(bodies)]
     results: list[int] = []
@@ -359,7 +367,7 @@ def test_concurrent_uploads(stub: dataproxy_pb2_grpc.DataProxyServiceStub) -> No
         t.join()
     assert results == [200] * len(bodies)
     for loc, body in zip(locations, bodies, strict=True):
-        assert Path(loc.native_url.removeprefix("file://")).read_bytes() == body
+        assert stored_path(admin, loc.native_url).read_bytes() == body
 
 
 # -- persistence ---------------------------------------------------------------------------------------------
@@ -373,7 +381,7 @@ def test_state_dir_blobs_and_urls_survive_a_restart(tmp_path: Path) -> None:
         old_endpoint = srv.http_endpoint
 
     blob = tmp_path / "blobs" / PROJECT / DOMAIN / "r" / "f.txt"
-    assert loc.native_url == str(blob.resolve())
+    assert loc.native_url == f"s3://my-s3-bucket/{PROJECT}/{DOMAIN}/r/f.txt"
     assert blob.read_bytes() == body
     key_file = tmp_path / "dataproxy.key"
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
@@ -423,7 +431,7 @@ def test_memory_mode_blobs_are_removed_on_stop() -> None:
         stub = dataproxy_pb2_grpc.DataProxyServiceStub(channel)
         loc = upload_location(stub, content_md5=md5(b"tmp"), filename="t")
         assert put(loc.signed_url, b"tmp", b64(md5(b"tmp")))[0] == 200
-        path = Path(loc.native_url.removeprefix("file://"))
+        path = stored_path(srv, loc.native_url)
         assert path.exists()
     assert not path.exists()
 
@@ -441,7 +449,7 @@ def test_flytekit_upload_file(admin: AdminServer, tmp_path: Path) -> None:
     digest, native_url = remote.upload_file(source)
     assert digest == md5(source.read_bytes())
     assert native_url.endswith(f"/{PROJECT}/{DOMAIN}/{base64.b32encode(digest).decode()}/script.py")
-    assert Path(native_url.removeprefix("file://")).read_bytes() == source.read_bytes()
+    assert stored_path(admin, native_url).read_bytes() == source.read_bytes()
 
     # Uploading the same file again is allowed (the same content under a hash-derived path).
     assert remote.upload_file(source)[1] == native_url
@@ -537,9 +545,13 @@ def test_blob_store_streams_from_a_reader(tmp_path: Path) -> None:
     assert store.put("k/big", _Stream(data + b"trailing bytes not part of the body"), length=len(data)) == md5(data)
     with store.open("k/big") as f:
         assert f.read() == data
-    assert store.native_url("k/big") == str((tmp_path / "blobs" / "k" / "big").resolve())
-    # The file:// URL of the same object names it too (native URLs were file:// URLs before).
-    assert store.key_from_native_url("file://" + store.native_url("k/big")) == "k/big"
+    assert store.native_url("k/big") == "s3://my-s3-bucket/k/big"
+    # What older admins handed out names the same object: its plain path, file:// URL, flyteplane:// URL.
+    path = str((tmp_path / "blobs" / "k" / "big").resolve())
+    for old in (path, "file://" + path, "flyteplane://data/k/big"):
+        assert store.key_from_native_url(old) == "k/big"
+    assert store.local_path_of_url("s3://my-s3-bucket/k/big/") == Path(path)
+    assert store.local_path_of_url("s3://elsewhere/k/big") is None
 
 
 def test_temporary_blob_store_is_deleted_on_close() -> None:

@@ -52,6 +52,7 @@ from flyteplane.admin.engine.resume import Resumed, ResumeEmitter, load_run, sav
 from flyteplane.admin.engine.runtime import CancelToken
 from flyteplane.admin.engine.settle import ABORTED_PARENT_MESSAGE, RESTART_MESSAGE, settle_run
 from flyteplane.admin.engine.state import EngineResources, NodeOutcome, RunState
+from flyteplane.admin.engine.storage_env import TaskStorage
 from flyteplane.admin.engine.task_runner import ProcessTable
 from flyteplane.admin.errors import AdminError
 
@@ -144,9 +145,9 @@ class Engine:
             python=python,
             pythonpath=pythonpath,
             kill_grace=config.task_kill_grace_seconds,
-            # A plain path, not a file:// URL: flytekit's local writers (pandas' parquet encoder among them) take
-            # a file:// prefix for a relative path named "file:" and fail; plain paths are what its local runs use.
-            raw_output_root=config.raw_output_prefix or self.blobs.path_of("raw").as_posix(),
+            # s3://<bucket>/data once the S3 endpoint serves, as the Flyte sandbox's (storage_env.py).
+            raw_output_root=config.raw_output_prefix or "",
+            storage=TaskStorage(blobs, http_endpoint, config.s3_access_key_id, config.s3_secret_access_key),
             work_root=engine_dir / "work",
             http_endpoint=http_endpoint,
             launch_child=self._launch_child,

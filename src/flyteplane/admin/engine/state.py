@@ -22,6 +22,7 @@ from flyteplane.admin.engine.logs import LogStore
 from flyteplane.admin.engine.platform_access import PlatformAccess
 from flyteplane.admin.engine.port import ChildLaunch, ChildOutcome, GateSignals, RecoveredNode, TaskCatalog
 from flyteplane.admin.engine.runtime import CancelToken
+from flyteplane.admin.engine.storage_env import TaskStorage
 from flyteplane.admin.engine.task_runner import ProcessTable
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ class EngineResources:
     pythonpath: tuple[str, ...]
     kill_grace: float
     raw_output_root: str
-    """Default base of raw output prefixes (a ``file://`` URL), when the run names none."""
+    """Default base of raw output prefixes, when the run names none; "": the blob store's (``storage``)."""
     work_root: Path
     """Where attempts get their working directories."""
     http_endpoint: Callable[[], str | None]
@@ -79,6 +80,8 @@ class EngineResources:
     """The task cache, through the engine's port (:mod:`.caching`); None: cached tasks always run."""
     environment: TaskEnvironment | None = None
     """Task processes' secrets, per-image interpreters and variables (:mod:`.environments`)."""
+    storage: TaskStorage | None = None
+    """The blob store as task processes reach it (:mod:`.storage_env`); None: raw data in its folder, no S3 env."""
 
 
 @dataclass
@@ -130,6 +133,9 @@ class RunState:
     def raw_output_prefix(self, node_id: str, attempt: int) -> str:
         """Propeller's ``<raw output prefix>/<shard>/<execution>-<node>-<attempt>``."""
         base = self.spec.raw_output_data_config.output_location_prefix or self.services.raw_output_root
+        if not base:
+            storage = self.services.storage
+            base = storage.raw_output_root() if storage else self.services.blobs.path_of("data").as_posix()
         unique = f"{self.execution_id.name}-{node_id}-{attempt}"
         shard = hashlib.sha1(unique.encode(), usedforsecurity=False).hexdigest()[:2]
         return f"{base.rstrip('/')}/{shard}/{unique}"

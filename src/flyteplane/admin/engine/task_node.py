@@ -267,6 +267,9 @@ class TaskNode:
         eid = state.execution_id
         out_key = state.node_key(r.uid, attempt)
         raw = state.raw_output_prefix(r.uid, attempt)
+        raw_local = services.blobs.local_path_of_url(raw)
+        if raw_local is not None and data_config_of(task) is not None:
+            raw = raw_local.as_posix()  # copilot's uploader here copies files: it writes to this machine's folders
         log_name = LogStore.name_for(eid.project, eid.domain, eid.name, r.uid, attempt)
         log_path = services.logs.path_of(log_name)
         assert log_path is not None
@@ -359,6 +362,8 @@ class TaskNode:
             "FLYTE_INTERNAL_TASK_NAME": task.id.name,
             "FLYTE_INTERNAL_TASK_VERSION": task.id.version,
         }
+        if state.services.storage is not None:  # FLYTE_AWS_*: the admin's S3 endpoint (storage_env.py)
+            env.update(state.services.storage.env())
         env.update(state.services.platform.secrets(task, self._environment()))
         for kv in state.spec.envs.values:
             env[kv.key] = kv.value

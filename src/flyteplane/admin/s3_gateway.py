@@ -1,0 +1,827 @@
+"""An S3-compatible endpoint over the admin's blob store, on the admin's HTTP side.
+
+The Flyte sandbox keeps data in minio, and flytekit reads and writes ``s3://my-s3-bucket/...`` URLs through s3fs
+(botocore) against it: the data proxy's native URLs, a task's inputs and raw outputs, fast-registered code. This
+endpoint plays minio's part for the one bucket of :class:`~flyteplane.admin.blobs.BlobStore` (path-style addressing,
+``http://<admin http>/<bucket>/<key>``), with the S3 REST operations s3fs uses:
+
+=============================  =========================================================================
+``GET /``                      ListBuckets (the one bucket)
+``HEAD /<bucket>``             HeadBucket; ``GET /<bucket>?location``: GetBucketLocation
+``GET /<bucket>?list-type=2``  ListObjectsV2 (prefix, delimiter, max-keys, continuation-token, start-after,
+                               encoding-type=url)
+``POST /<bucket>?delete``      DeleteObjects
+``PUT /<bucket>/<key>``        PutObject (Content-MD5, x-amz-checksum-crc32/sha1/sha256, If-None-Match: *);
+                               with ``x-amz-copy-source``: CopyObject
+``GET|HEAD /<bucket>/<key>``   GetObject (one byte range) / HeadObject; If-Match, If-None-Match
+``DELETE /<bucket>/<key>``     DeleteObject
+multipart                      ``POST ?uploads``, ``PUT ?partNumber&uploadId``, ``POST ?uploadId``,
+                               ``DELETE ?uploadId``
+=============================  =========================================================================
+
+Anything else S3 has (versioning, ACLs, tagging, ListObjects v1, ListParts, UploadPartCopy, presigned query
+signatures, other buckets) is answered with S3's error for it (``NotImplemented``, ``NoSuchBucket``), never silently.
+
+Every request must be signed with AWS Signature V4 by the admin's one credential
+(``AdminConfig.s3_access_key_id`` / ``s3_secret_access_key``, see :mod:`flyteplane.admin.s3_sigv4`); anonymous
+requests are refused, wherever they come from. Bodies stream to disk in chunks (never a whole object in memory), and
+a body whose SHA-256, MD5 or checksum is not the announced one is not stored. Keys are the blob store's: relative
+paths without ``.``/``..`` segments, so no request reaches outside the bucket's folder. The store is a file system,
+so a key cannot be both an object and a "folder" of other objects (``a/b`` and ``a/b/c``): such a write is refused
+with 409 (S3 itself would allow it; flytekit never does it).
+
+Errors are S3's XML documents (``<Error><Code>...``), with S3's codes and statuses.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+import email.utils
+import hashlib
+import logging
+import os
+import re
+import uuid
+import zlib
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler
+from typing import Any, BinaryIO
+from urllib.parse import parse_qs, quote, unquote, urlsplit
+from xml.etree import ElementTree
+from xml.sax.saxutils import escape
+
+from flyteplane.admin.blobs import (
+    BlobConflict,
+    BlobError,
+    BlobNotFound,
+    BlobStore,
+    DigestMismatch,
+    EntityTooSmall,
+    Hasher,
+    IncompleteBody,
+    InvalidKey,
+    InvalidPart,
+    InvalidPartOrder,
+    NoSuchUpload,
+    Readable,
+    check_key,
+)
+from flyteplane.admin.s3_sigv4 import STREAMING_UNSIGNED_TRAILER, UNSIGNED_PAYLOAD, Credential, SignatureError, verify
+
+__all__ = ["S3Gateway"]
+
+log = logging.getLogger("flyteplane.admin.s3")
+
+XMLNS = "http://s3.amazonaws.com/doc/2006-03-01/"
+REGION = "us-east-1"  # what minio answers by default; any region in a signature's scope is accepted
+MAX_XML_BODY = 1024 * 1024  # DeleteObjects (1000 keys of 1 KiB at most) and CompleteMultipartUpload fit
+MAX_DELETE_KEYS = 1000
+MAX_LIST_KEYS = 1000
+_DRAIN_LIMIT = 64 * 1024 * 1024
+_CHUNK = 1024 * 1024
+_RANGE_RE = re.compile(r"bytes=(\d*)-(\d*)")
+_CHUNK_LINE_LIMIT = 4096
+# Sub-resources of S3 this endpoint does not offer: refused as NotImplemented rather than mistaken for the plain
+# operation on the object or bucket (a GET ?acl is no GetObject).
+_UNSUPPORTED = frozenset(
+    {"acl", "tagging", "versioning", "versions", "versionId", "policy", "cors", "lifecycle", "website", "logging",
+     "notification", "replication", "encryption", "object-lock", "retention", "legal-hold", "torrent", "restore",
+     "select", "attributes", "accelerate", "requestPayment", "analytics", "inventory", "metrics", "ownershipControls",
+     "publicAccessBlock", "intelligent-tiering", "uploads-list"}
+)  # fmt: skip
+
+
+class S3Error(Exception):
+    """An S3 error answer: HTTP ``status``, S3 ``code``, a message."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+class S3Gateway:
+    """Serves the S3 REST requests of the admin's HTTP handler for the blob store's bucket.
+
+    Args:
+        blobs: the admin's blob store; its :attr:`~flyteplane.admin.blobs.BlobStore.bucket` is the one bucket.
+        credential: the access key and secret requests must be signed with.
+    """
+
+    def __init__(self, blobs: BlobStore, credential: Credential) -> None:
+        if blobs.bucket is None:
+            raise ValueError(f"the blob store's prefix [{blobs.prefix}] is not an s3://<bucket> one")
+        self.blobs = blobs
+        self.bucket: str = blobs.bucket
+        self.credential = credential
+
+    def owns(self, handler: BaseHTTPRequestHandler) -> bool:
+        """Whether the request is for this endpoint: ``/``, ``/<bucket>[/...]``, or any SigV4-signed request (which
+        then gets NoSuchBucket when it names another bucket)."""
+        path = urlsplit(handler.path).path
+        if path == "/" or path.split("/", 2)[1] == self.bucket:
+            return True
+        return (handler.headers.get("Authorization") or "").startswith("AWS4-HMAC-SHA256")
+
+    def handle(self, handler: BaseHTTPRequestHandler) -> None:
+        """Answer one request (any method); S3's XML error for anything wrong."""
+        request = _Request(handler, self)
+        try:
+            request.serve()
+        except _Answered:
+            pass
+        except S3Error as e:
+            request.error(e.status, e.code, str(e))
+        except SignatureError as e:
+            request.error(e.status, e.code, str(e))
+        except (ConnectionError, TimeoutError):
+            handler.close_connection = True
+        except OSError as e:  # the disk's fault (full, read-only): the client may retry later
+            log.exception("S3 %s %s failed", handler.command, request.key)
+            handler.close_connection = True
+            request.error(500, "InternalError", f"the admin could not access its store: {e.strerror or e}")
+
+
+class _Request:
+    """One S3 request being served."""
+
+    def __init__(self, handler: BaseHTTPRequestHandler, gateway: S3Gateway) -> None:
+        self.h = handler
+        self.gateway = gateway
+        self.blobs = gateway.blobs
+        parts = urlsplit(handler.path)
+        self.raw_path = parts.path
+        self.raw_query = parts.query
+        self.query = parse_qs(parts.query, keep_blank_values=True)
+        self.method = handler.command
+        self.rfile = _Counting(handler.rfile)
+        self.drained = False
+        self.key = ""
+
+    # -- dispatch --------------------------------------------------------------------------------------------
+    def serve(self) -> None:
+        if {"X-Amz-Signature", "X-Amz-Credential", "Signature", "AWSAccessKeyId"} & self.query.keys():
+            raise S3Error(403, "AccessDenied", "presigned S3 URLs are not offered; use the data proxy's signed URLs")
+        payload_hash = verify(self.gateway.credential, self.method, self.raw_path, self.raw_query, self.h.headers)
+        try:
+            path = unquote(self.raw_path, errors="strict")
+        except UnicodeDecodeError:
+            raise S3Error(400, "InvalidURI", "the path is not valid UTF-8") from None
+        if path == "/":
+            if self.method != "GET":
+                raise S3Error(405, "MethodNotAllowed", f"{self.method} is not allowed on the service")
+            return self.list_buckets()
+        bucket, _, key = path[1:].partition("/")
+        if bucket != self.gateway.bucket:
+            raise S3Error(404, "NoSuchBucket", f"the only bucket here is {self.gateway.bucket}")
+        unsupported = _UNSUPPORTED.intersection(self.query)
+        if unsupported:
+            raise S3Error(501, "NotImplemented", f"the ?{sorted(unsupported)[0]} sub-resource is not supported")
+        if not key:
+            return self.bucket_operation(payload_hash)
+        try:
+            self.key = check_key(key)
+        except InvalidKey as e:
+            raise S3Error(400, "InvalidArgument", f"invalid object key: {e}") from None
+        return self.object_operation(payload_hash)
+
+    def bucket_operation(self, payload_hash: str) -> None:
+        q, m = self.query, self.method
+        if m == "HEAD":
+            return self.reply(200)
+        if m == "GET" and "location" in q:
+            return self.xml(200, f'<LocationConstraint xmlns="{XMLNS}">{REGION}</LocationConstraint>')
+        if m == "GET" and _one(q, "list-type") == "2":
+            return self.list_objects_v2()
+        if m == "GET" and "uploads" in q:
+            raise S3Error(501, "NotImplemented", "ListMultipartUploads is not supported")
+        if m == "GET":
+            raise S3Error(501, "NotImplemented", "ListObjects (version 1) is not supported; use ListObjectsV2")
+        if m == "POST" and "delete" in q:
+            return self.delete_objects(payload_hash)
+        if m == "PUT" and not q:
+            raise S3Error(409, "BucketAlreadyOwnedByYou", f"the bucket {self.gateway.bucket} exists")
+        if m == "DELETE" and not q:
+            raise S3Error(409, "BucketNotEmpty", "the admin's bucket cannot be deleted")
+        raise S3Error(501, "NotImplemented", f"{m} on the bucket with this query is not supported")
+
+    def object_operation(self, payload_hash: str) -> None:
+        q, m = self.query, self.method
+        if m in ("GET", "HEAD"):
+            if "uploadId" in q:
+                raise S3Error(501, "NotImplemented", "ListParts is not supported")
+            if "partNumber" in q:
+                raise S3Error(501, "NotImplemented", "GetObject of one part is not supported")
+            return self.get_object(head=m == "HEAD")
+        if m == "PUT":
+            if "uploadId" in q or "partNumber" in q:
+                return self.upload_part(payload_hash)
+            if self.h.headers.get("x-amz-copy-source") is not None:
+                return self.copy_object()
+            return self.put_object(payload_hash)
+        if m == "DELETE":
+            if "uploadId" in q:
+                upload_id = _one(q, "uploadId") or ""
+                try:
+                    self.check_upload(upload_id)
+                    self.blobs.abort_multipart(upload_id)
+                except NoSuchUpload as e:
+                    raise S3Error(404, "NoSuchUpload", str(e)) from None
+                return self.reply(204)
+            self.blobs.delete(self.key)
+            return self.reply(204)  # S3 answers the same whether or not there was an object
+        if m == "POST":
+            if "uploads" in q:
+                upload_id = self.blobs.create_multipart(self.key)
+                return self.xml(
+                    200,
+                    f'<InitiateMultipartUploadResult xmlns="{XMLNS}"><Bucket>{self.gateway.bucket}</Bucket>'
+                    f"<Key>{escape(self.key)}</Key><UploadId>{upload_id}</UploadId></InitiateMultipartUploadResult>",
+                )
+            if "uploadId" in q:
+                return self.complete_multipart(payload_hash)
+        raise S3Error(405, "MethodNotAllowed", f"{m} is not allowed on an object with this query")
+
+    # -- buckets and listings --------------------------------------------------------------------------------
+    def list_buckets(self) -> None:
+        created = _iso(self.blobs.data_dir.stat().st_mtime)
+        self.xml(
+            200,
+            f'<ListAllMyBucketsResult xmlns="{XMLNS}"><Owner><ID>flyteplane</ID><DisplayName>flyteplane</DisplayName>'
+            f"</Owner><Buckets><Bucket><Name>{self.gateway.bucket}</Name><CreationDate>{created}</CreationDate>"
+            "</Bucket></Buckets></ListAllMyBucketsResult>",
+        )
+
+    def list_objects_v2(self) -> None:
+        q = self.query
+        prefix = _one(q, "prefix") or ""
+        delimiter = _one(q, "delimiter") or ""
+        encoding = _one(q, "encoding-type")
+        if encoding not in (None, "url"):
+            raise S3Error(400, "InvalidArgument", "encoding-type must be url")
+        max_text = _one(q, "max-keys")
+        try:
+            max_keys = MAX_LIST_KEYS if max_text is None else int(max_text)
+        except ValueError:
+            max_keys = -1
+        if max_keys < 0:
+            raise S3Error(400, "InvalidArgument", "max-keys must be a number from 0")
+        max_keys = min(max_keys, MAX_LIST_KEYS)
+        token = _one(q, "continuation-token")
+        start_after = _one(q, "start-after") or ""
+        after = start_after
+        if token is not None:
+            try:
+                after = base64.urlsafe_b64decode(token.encode()).decode()
+            except (binascii.Error, ValueError):
+                raise S3Error(400, "InvalidArgument", "the continuation token is not one this endpoint made") from None
+
+        def enc(text: str) -> str:
+            return escape(quote(text, safe="/") if encoding else text)
+
+        contents: list[str] = []
+        prefixes: list[str] = []
+        last = ""
+        truncated = False
+        entries = self.blobs.list_keys(prefix, after=after, delimiter=delimiter)
+        for key, is_prefix in entries:
+            if len(contents) + len(prefixes) >= max_keys:
+                truncated = True
+                break
+            last = key
+            if is_prefix:
+                prefixes.append(f"<CommonPrefixes><Prefix>{enc(key)}</Prefix></CommonPrefixes>")
+                continue
+            info = self.blobs.info(key)
+            if info is None:  # deleted meanwhile
+                continue
+            try:
+                mtime = self.blobs.path_of(key).stat().st_mtime
+            except OSError:
+                continue
+            contents.append(
+                f"<Contents><Key>{enc(key)}</Key><LastModified>{_iso(mtime)}</LastModified>"
+                f"<ETag>&quot;{info.md5.hex()}&quot;</ETag><Size>{info.size}</Size>"
+                "<StorageClass>STANDARD</StorageClass></Contents>"
+            )
+        body = [f'<ListBucketResult xmlns="{XMLNS}"><Name>{self.gateway.bucket}</Name>']
+        body.append(f"<Prefix>{enc(prefix)}</Prefix>")
+        if delimiter:
+            body.append(f"<Delimiter>{enc(delimiter)}</Delimiter>")
+        body.append(f"<MaxKeys>{max_keys}</MaxKeys><KeyCount>{len(contents) + len(prefixes)}</KeyCount>")
+        body.append(f"<IsTruncated>{'true' if truncated else 'false'}</IsTruncated>")
+        if encoding:
+            body.append("<EncodingType>url</EncodingType>")
+        if token is not None:
+            body.append(f"<ContinuationToken>{escape(token)}</ContinuationToken>")
+        if start_after:
+            body.append(f"<StartAfter>{enc(start_after)}</StartAfter>")
+        if truncated:
+            next_token = base64.urlsafe_b64encode(last.encode()).decode()
+            body.append(f"<NextContinuationToken>{next_token}</NextContinuationToken>")
+        body.extend(contents)
+        body.extend(prefixes)
+        body.append("</ListBucketResult>")
+        self.xml(200, "".join(body))
+
+    def delete_objects(self, payload_hash: str) -> None:
+        root = self.read_xml(payload_hash, "Delete")
+        quiet = (root.findtext(f"{{{XMLNS}}}Quiet") or root.findtext("Quiet") or "").strip() == "true"
+        objects = root.findall(f"{{{XMLNS}}}Object") + root.findall("Object")
+        if len(objects) > MAX_DELETE_KEYS:
+            raise S3Error(400, "MalformedXML", f"at most {MAX_DELETE_KEYS} keys per DeleteObjects")
+        out = [f'<DeleteResult xmlns="{XMLNS}">']
+        for obj in objects:
+            key = obj.findtext(f"{{{XMLNS}}}Key") or obj.findtext("Key") or ""
+            try:
+                self.blobs.delete(check_key(key))
+            except InvalidKey as e:
+                out.append(
+                    f"<Error><Key>{escape(key)}</Key><Code>InvalidArgument</Code><Message>{escape(str(e))}</Message>"
+                    "</Error>"
+                )
+                continue
+            if not quiet:
+                out.append(f"<Deleted><Key>{escape(key)}</Key></Deleted>")
+        out.append("</DeleteResult>")
+        self.xml(200, "".join(out))
+
+    # -- objects ---------------------------------------------------------------------------------------------
+    def get_object(self, head: bool) -> None:
+        try:
+            with self.blobs.open(self.key) as f:
+                self.send_object(f, head)
+        except BlobNotFound:
+            raise S3Error(404, "NoSuchKey", "the object does not exist") from None
+
+    def send_object(self, f: BinaryIO, head: bool) -> None:
+        st = os.fstat(f.fileno())
+        info = self.blobs.info(self.key)
+        etag = f'"{info.md5.hex()}"' if info is not None else '"0"'
+        self.check_conditions(etag, st.st_mtime)
+        size = st.st_size
+        start, end = 0, size - 1
+        status = 200
+        range_header = self.h.headers.get("Range")
+        if range_header is not None and not head:
+            start, end = _byte_range(range_header, size)
+            status = 206
+        length = max(0, end - start + 1)
+        self.h.send_response(status)
+        self.h.send_header("Content-Type", "binary/octet-stream")
+        self.h.send_header("Content-Length", str(length))
+        self.h.send_header("ETag", etag)
+        self.h.send_header("Last-Modified", email.utils.formatdate(st.st_mtime, usegmt=True))
+        self.h.send_header("Accept-Ranges", "bytes")
+        if status == 206:
+            self.h.send_header("Content-Range", f"bytes {start}-{end}/{size}")
+        self.h.end_headers()
+        if head:
+            return
+        f.seek(start)
+        remaining = length
+        while remaining > 0:
+            chunk = f.read(min(_CHUNK, remaining))
+            if not chunk:
+                break
+            self.h.wfile.write(chunk)
+            remaining -= len(chunk)
+        if remaining:
+            self.h.close_connection = True  # the file shrank: the client must see a short body
+
+    def check_conditions(self, etag: str, mtime: float) -> None:
+        if_match = self.h.headers.get("If-Match")
+        if if_match is not None and if_match.strip() not in ("*", etag):
+            raise S3Error(412, "PreconditionFailed", "the object's ETag is not the If-Match one")
+        if_none = self.h.headers.get("If-None-Match")
+        if if_none is not None and if_none.strip() in ("*", etag):
+            self.reply(304)
+            raise _Answered
+
+    def put_object(self, payload_hash: str) -> None:
+        if (self.h.headers.get("If-None-Match") or "").strip() == "*" and self.blobs.exists(self.key):
+            raise S3Error(412, "PreconditionFailed", "an object exists under this key")
+        body = self.body(payload_hash)
+        md5 = self.store(lambda: self.blobs.put(self.key, body.reader, body.md5, length=body.length,
+                                                digests=body.digests, before_commit=body.check))  # fmt: skip
+        self.reply(200, etag=md5.hex(), extra=body.checksum_headers)
+
+    def copy_object(self) -> None:
+        source = self.h.headers.get("x-amz-copy-source", "")
+        source_path = unquote(source.split("?", 1)[0]).lstrip("/")
+        bucket, _, key = source_path.partition("/")
+        if "?" in source:
+            raise S3Error(501, "NotImplemented", "copying a version of an object is not supported")
+        if bucket != self.gateway.bucket:
+            raise S3Error(404, "NoSuchBucket", f"the only bucket here is {self.gateway.bucket}")
+        try:
+            check_key(key)
+        except InvalidKey as e:
+            raise S3Error(400, "InvalidArgument", f"invalid copy source key: {e}") from None
+        if key == self.key:
+            raise S3Error(400, "InvalidRequest", "copying an object onto itself changes nothing")
+        self.drain()
+        try:
+            md5 = self.store(lambda: self.blobs.copy(key, self.key))
+        except BlobNotFound:
+            raise S3Error(404, "NoSuchKey", "the copy source does not exist") from None
+        mtime = self.blobs.path_of(self.key).stat().st_mtime
+        self.xml(
+            200,
+            f'<CopyObjectResult xmlns="{XMLNS}"><LastModified>{_iso(mtime)}</LastModified>'
+            f"<ETag>&quot;{md5.hex()}&quot;</ETag></CopyObjectResult>",
+        )
+
+    # -- multipart uploads -----------------------------------------------------------------------------------
+    def check_upload(self, upload_id: str) -> None:
+        if self.blobs.multipart_key(upload_id) != self.key:
+            raise NoSuchUpload(f"upload [{upload_id}] is not one of key [{self.key}]")
+
+    def upload_part(self, payload_hash: str) -> None:
+        if self.h.headers.get("x-amz-copy-source") is not None:
+            raise S3Error(501, "NotImplemented", "UploadPartCopy is not supported")
+        upload_id = _one(self.query, "uploadId") or ""
+        try:
+            number = int(_one(self.query, "partNumber") or "")
+        except ValueError:
+            raise S3Error(400, "InvalidArgument", "partNumber must be a number from 1 to 10000") from None
+        try:
+            self.check_upload(upload_id)
+        except NoSuchUpload as e:
+            raise S3Error(404, "NoSuchUpload", str(e)) from None
+        body = self.body(payload_hash)
+        md5 = self.store(lambda: self.blobs.put_part(upload_id, number, body.reader, body.md5, length=body.length,
+                                                     digests=body.digests, before_commit=body.check))  # fmt: skip
+        self.reply(200, etag=md5.hex(), extra=body.checksum_headers)
+
+    def complete_multipart(self, payload_hash: str) -> None:
+        upload_id = _one(self.query, "uploadId") or ""
+        try:
+            self.check_upload(upload_id)
+        except NoSuchUpload as e:
+            raise S3Error(404, "NoSuchUpload", str(e)) from None
+        root = self.read_xml(payload_hash, "CompleteMultipartUpload")
+        parts = []
+        for part in root.findall(f"{{{XMLNS}}}Part") + root.findall("Part"):
+            number = part.findtext(f"{{{XMLNS}}}PartNumber") or part.findtext("PartNumber") or ""
+            etag = part.findtext(f"{{{XMLNS}}}ETag") or part.findtext("ETag") or ""
+            try:
+                parts.append((int(number), etag))
+            except ValueError:
+                raise S3Error(400, "MalformedXML", f"part number [{number[:20]}] is not a number") from None
+        _, digest = self.store(lambda: self.blobs.complete_multipart(upload_id, parts))
+        self.xml(
+            200,
+            f'<CompleteMultipartUploadResult xmlns="{XMLNS}"><Bucket>{self.gateway.bucket}</Bucket>'
+            f"<Key>{escape(self.key)}</Key><ETag>&quot;{digest.hex()}-{len(parts)}&quot;</ETag>"
+            "</CompleteMultipartUploadResult>",
+        )
+
+    # -- bodies ----------------------------------------------------------------------------------------------
+    def store(self, write: Callable[[], Any]) -> Any:
+        """Run a blob store write, turning its refusals into S3's errors."""
+        try:
+            return write()
+        except DigestMismatch:
+            raise S3Error(400, "BadDigest", "the Content-MD5 you specified did not match what was received") from None
+        except IncompleteBody:
+            self.h.close_connection = True
+            raise S3Error(400, "IncompleteBody", "the body ended before its announced length") from None
+        except BlobConflict as e:
+            raise S3Error(409, "OperationAborted", f"{e}: a key cannot be both an object and a folder here") from None
+        except NoSuchUpload as e:
+            raise S3Error(404, "NoSuchUpload", str(e)) from None
+        except InvalidPartOrder as e:
+            raise S3Error(400, "InvalidPartOrder", str(e)) from None
+        except InvalidPart as e:
+            raise S3Error(400, "InvalidPart", str(e)) from None
+        except EntityTooSmall as e:
+            raise S3Error(400, "EntityTooSmall", str(e)) from None
+        except _BodyError as e:
+            self.h.close_connection = True
+            raise S3Error(e.status, e.code, str(e)) from None
+
+    def body(self, payload_hash: str) -> _Body:
+        """The request's body as a stream with its announced length and the checks it must pass."""
+        headers = self.h.headers
+        if headers.get("Transfer-Encoding"):
+            raise S3Error(411, "MissingContentLength", "send the body with a Content-Length")
+        text = headers.get("Content-Length")
+        try:
+            length = int(text) if text is not None else -1
+        except ValueError:
+            length = -1
+        if length < 0:
+            raise S3Error(411, "MissingContentLength", "send the body with a Content-Length")
+        body = _Body(self.rfile, length)
+        md5_header = headers.get("Content-MD5")
+        if md5_header is not None:
+            try:
+                body.md5 = base64.b64decode(md5_header.strip(), validate=True)
+            except (binascii.Error, ValueError):
+                body.md5 = b""
+            if len(body.md5) != 16:
+                raise S3Error(400, "InvalidDigest", "the Content-MD5 you specified is not valid")
+        if payload_hash == STREAMING_UNSIGNED_TRAILER:
+            if "aws-chunked" not in (headers.get("Content-Encoding") or ""):
+                raise S3Error(
+                    400, "InvalidArgument", f"{STREAMING_UNSIGNED_TRAILER} needs Content-Encoding aws-chunked"
+                )
+            try:
+                decoded = int(headers.get("x-amz-decoded-content-length") or "")
+            except ValueError:
+                raise S3Error(
+                    411, "MissingContentLength", "aws-chunked bodies need x-amz-decoded-content-length"
+                ) from None
+            trailer = (headers.get("x-amz-trailer") or "").strip().lower()
+            chunked = _AwsChunkedReader(self.rfile, length, trailer)
+            body.reader, body.length = chunked, decoded
+            body.trailers = chunked.trailers
+            body.checks.append(chunked.finish)  # the last chunk and the trailers come after the decoded length
+            if trailer:
+                body.expect_checksum(trailer, None)
+        elif "aws-chunked" in (headers.get("Content-Encoding") or ""):
+            raise S3Error(400, "InvalidArgument", f"aws-chunked bodies are signed as {STREAMING_UNSIGNED_TRAILER}")
+        elif payload_hash != UNSIGNED_PAYLOAD:
+            sha = hashlib.sha256()
+            body.digests.append(sha)
+            body.checks.append(
+                lambda: (
+                    None
+                    if sha.hexdigest() == payload_hash
+                    else _fail(
+                        400, "XAmzContentSHA256Mismatch", "the body's SHA-256 is not the x-amz-content-sha256 one"
+                    )
+                )
+            )
+        for name in _CHECKSUM_HEADERS:
+            value = headers.get(name)
+            if value is not None:
+                body.expect_checksum(name, value.strip())
+        for name in ("x-amz-checksum-crc32c", "x-amz-checksum-crc64nvme"):
+            if headers.get(name) is not None or (headers.get("x-amz-trailer") or "").strip().lower() == name:
+                raise S3Error(400, "InvalidRequest", f"{name} is not supported; use CRC32, SHA1 or SHA256 checksums")
+        return body
+
+    def read_xml(self, payload_hash: str, root_name: str) -> ElementTree.Element:
+        body = self.body(payload_hash)
+        if body.length > MAX_XML_BODY:
+            raise S3Error(400, "MalformedXML", f"the XML body is larger than {MAX_XML_BODY} bytes")
+        data = self.store(lambda: body.read_all())
+        if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+            raise S3Error(400, "MalformedXML", "document types and entities are not accepted")
+        try:
+            root = ElementTree.fromstring(data)
+        except ElementTree.ParseError:
+            raise S3Error(400, "MalformedXML", "the XML body is not well formed") from None
+        if root.tag not in (root_name, f"{{{XMLNS}}}{root_name}"):
+            raise S3Error(400, "MalformedXML", f"the XML body is not a {root_name} document")
+        return root
+
+    # -- answers ---------------------------------------------------------------------------------------------
+    def drain(self) -> None:
+        """Read (a bounded part of) what is left of the body, so the connection can carry the next request."""
+        if self.drained:
+            return
+        self.drained = True
+        headers = self.h.headers
+        text = headers.get("Content-Length")
+        if headers.get("Transfer-Encoding"):
+            remaining = -1
+        else:
+            try:
+                remaining = int(text) - self.rfile.count if text is not None else 0
+            except ValueError:
+                remaining = -1
+        if 0 <= remaining <= _DRAIN_LIMIT:
+            while remaining > 0:
+                chunk = self.rfile.read(min(_CHUNK, remaining))
+                if not chunk:
+                    break
+                remaining -= len(chunk)
+        if remaining != 0:
+            self.h.close_connection = True
+
+    def error(self, status: int, code: str, message: str) -> None:
+        self.drain()
+        resource = escape(self.raw_path)
+        request_id = uuid.uuid4().hex[:16].upper()
+        if self.method == "HEAD":
+            self.reply(status)
+            return
+        self.xml(
+            status,
+            f"<Error><Code>{code}</Code><Message>{escape(message)}</Message><Resource>{resource}</Resource>"
+            f"<RequestId>{request_id}</RequestId></Error>",
+        )
+
+    def xml(self, status: int, document: str) -> None:
+        self.drain()
+        data = ('<?xml version="1.0" encoding="UTF-8"?>\n' + document).encode()
+        self.h.send_response(status)
+        self.h.send_header("Content-Type", "application/xml")
+        self.h.send_header("Content-Length", str(len(data)))
+        if self.h.close_connection:
+            self.h.send_header("Connection", "close")
+        self.h.end_headers()
+        self.h.wfile.write(data)
+
+    def reply(self, status: int, etag: str | None = None, extra: dict[str, str] | None = None) -> None:
+        self.drain()
+        self.h.send_response(status)
+        if etag is not None:
+            self.h.send_header("ETag", f'"{etag}"')
+        for name, value in (extra or {}).items():
+            self.h.send_header(name, value)
+        if status not in (204, 304):
+            self.h.send_header("Content-Length", "0")
+        if self.h.close_connection:
+            self.h.send_header("Connection", "close")
+        self.h.end_headers()
+
+
+class _Counting:
+    """A stream that counts what was read of it (so an answer knows how much of the body is left)."""
+
+    def __init__(self, raw: Readable) -> None:
+        self._raw = raw
+        self.count = 0
+
+    def read(self, size: int = -1, /) -> bytes:
+        data = self._raw.read(size)
+        self.count += len(data)
+        return data
+
+
+class _Answered(Exception):
+    """The answer went out already (a 304)."""
+
+
+class _BodyError(BlobError):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+def _fail(status: int, code: str, message: str) -> None:
+    raise _BodyError(status, code, message)
+
+
+_CHECKSUM_HEADERS = ("x-amz-checksum-crc32", "x-amz-checksum-sha1", "x-amz-checksum-sha256")
+
+
+class _Crc32:
+    def __init__(self) -> None:
+        self.value = 0
+
+    def update(self, data: bytes, /) -> None:
+        self.value = zlib.crc32(data, self.value)
+
+    def digest(self) -> bytes:
+        return self.value.to_bytes(4, "big")
+
+
+class _Body:
+    """A request body: its stream and length, and the digests and checks the store runs over it."""
+
+    def __init__(self, reader: Readable, length: int) -> None:
+        self.reader: Readable = reader
+        self.length = length
+        self.md5: bytes | None = None
+        self.digests: list[Hasher] = []
+        self.checks: list[Callable[[], None]] = []
+        self.checksum_headers: dict[str, str] = {}
+        self.trailers: dict[str, str] = {}
+
+    def expect_checksum(self, header: str, value: str | None) -> None:
+        """Check the body against an ``x-amz-checksum-*`` value (None: the one the trailer will carry)."""
+        hasher: _Crc32 | Any = _Crc32() if header.endswith("crc32") else hashlib.new(header.rsplit("-", 1)[1])
+        self.digests.append(hasher)
+
+        def check() -> None:
+            expected = value if value is not None else self.trailers.get(header)
+            actual = base64.b64encode(hasher.digest()).decode()
+            if expected is None:
+                _fail(400, "InvalidRequest", f"the announced {header} trailer is missing")
+            if expected != actual:
+                _fail(400, "BadDigest", f"the body's {header} is not the announced one")
+            self.checksum_headers[header] = actual
+
+        self.checks.append(check)
+
+    def check(self) -> None:
+        for check in self.checks:
+            check()
+
+    def read_all(self) -> bytes:
+        buf = bytearray()
+        remaining = self.length
+        while remaining > 0:
+            chunk = self.reader.read(min(_CHUNK, remaining))
+            if not chunk:
+                raise IncompleteBody(f"the body ended {remaining} bytes early")
+            buf += chunk
+            remaining -= len(chunk)
+        for d in self.digests:
+            d.update(bytes(buf))
+        self.check()
+        return bytes(buf)
+
+
+class _AwsChunkedReader:
+    """Decodes an ``aws-chunked`` body (``<hex size>\\r\\n<data>\\r\\n`` ... ``0\\r\\n<trailers>\\r\\n``), as
+    botocore sends over TLS with ``STREAMING-UNSIGNED-PAYLOAD-TRAILER``; reads at most ``length`` raw bytes."""
+
+    def __init__(self, raw: Readable, length: int, trailer: str) -> None:
+        self._raw = raw
+        self._left = length  # raw bytes not read yet
+        self._chunk_left = 0
+        self._done = False
+        self._trailer = trailer
+        self.trailers: dict[str, str] = {}
+
+    def _line(self) -> bytes:
+        line = bytearray()
+        while not line.endswith(b"\r\n"):
+            if len(line) > _CHUNK_LINE_LIMIT or self._left <= 0:
+                _fail(400, "IncompleteBody", "a chunk header of the aws-chunked body is malformed")
+            b = self._raw.read(1)
+            if not b:
+                _fail(400, "IncompleteBody", "the aws-chunked body ended early")
+            self._left -= 1
+            line += b
+        return bytes(line[:-2])
+
+    def read(self, size: int = -1, /) -> bytes:
+        if self._done:
+            return b""
+        if self._chunk_left == 0:
+            header = self._line().split(b";", 1)[0]
+            try:
+                self._chunk_left = int(header, 16)
+            except ValueError:
+                _fail(400, "IncompleteBody", "a chunk size of the aws-chunked body is not hexadecimal")
+            if self._chunk_left == 0:
+                self._read_trailers()
+                return b""
+        want = self._chunk_left if size < 0 else min(size, self._chunk_left)
+        data = self._raw.read(min(want, self._left))
+        if not data:
+            _fail(400, "IncompleteBody", "the aws-chunked body ended early")
+        self._left -= len(data)
+        self._chunk_left -= len(data)
+        if self._chunk_left == 0 and self._line() != b"":
+            _fail(400, "IncompleteBody", "a chunk of the aws-chunked body is longer than announced")
+        return data
+
+    def finish(self) -> None:
+        """Read the rest of the body: nothing more than the closing chunk and its trailers may be left."""
+        if not self._done and self.read(1):
+            _fail(400, "IncompleteBody", "the aws-chunked body is longer than x-amz-decoded-content-length")
+
+    def _read_trailers(self) -> None:
+        while (line := self._line()) != b"":
+            name, sep, value = line.decode("latin-1").partition(":")
+            if not sep or len(self.trailers) > 8:
+                _fail(400, "IncompleteBody", "a trailer of the aws-chunked body is malformed")
+            self.trailers[name.strip().lower()] = value.strip()
+        if self._left != 0:
+            _fail(400, "IncompleteBody", "the aws-chunked body has bytes after its trailers")
+        self._done = True
+
+
+def _byte_range(header: str, size: int) -> tuple[int, int]:
+    """The one ``bytes=a-b`` / ``a-`` / ``-n`` range of a Range header, clipped to the object (S3's rules)."""
+    match = _RANGE_RE.fullmatch(header.strip())
+    if match is None or match[1] == match[2] == "":
+        raise S3Error(416, "InvalidRange", "only one byte range (bytes=a-b, a-, -n) is supported")
+    first, last = match[1], match[2]
+    if first == "":
+        n = int(last)
+        if n == 0 or size == 0:
+            raise S3Error(416, "InvalidRange", "the requested range is not satisfiable")
+        return max(0, size - n), size - 1
+    start = int(first)
+    end = size - 1 if last == "" else min(int(last), size - 1)
+    if last != "" and int(last) < start:
+        raise S3Error(416, "InvalidRange", "the range's end is before its start")
+    if start >= size:
+        raise S3Error(416, "InvalidRange", "the requested range is not satisfiable")
+    return start, end
+
+
+def _one(query: dict[str, list[str]], name: str) -> str | None:
+    values = query.get(name)
+    if not values:
+        return None
+    if len(values) > 1:
+        raise S3Error(400, "InvalidArgument", f"{name} is given more than once")
+    return values[0]
+
+
+def _iso(mtime: float) -> str:
+    when = datetime.datetime.fromtimestamp(mtime, datetime.timezone.utc)
+    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
