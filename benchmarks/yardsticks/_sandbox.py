@@ -44,9 +44,16 @@ def source_env(src: Path) -> dict[str, str]:
 
 @contextlib.contextmanager
 def sandbox(
-    src: Path, port: int, workdir: Path, *, cwd: Path | None = None, task_path: tuple[Path, ...] = ()
+    src: Path,
+    port: int,
+    workdir: Path,
+    *,
+    cwd: Path | None = None,
+    task_path: tuple[Path, ...] = (),
+    http_port: int | None = None,
 ) -> Iterator[RunningSandbox]:
-    """Start ``flyteplane sandbox --in-memory`` from ``src`` on ``port``; stop it on exit.
+    """Start ``flyteplane sandbox --in-memory`` from ``src`` on ``port`` (HTTP and S3 on ``http_port``, default
+    ``port + 1``); stop it on exit.
 
     ``cwd`` is where the sandbox runs, and so what its task processes have on their path (the sandbox's default
     task environment): the stand-in for what the checkout's container image would hold; ``task_path`` adds
@@ -59,7 +66,7 @@ def sandbox(
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "flyteplane.cli.main", "sandbox", "--in-memory", "--port", str(port),
-             "--http-port", str(port + 1), *task_env],
+             "--http-port", str(http_port or port + 1), *task_env],
             env=source_env(src), stdout=log, stderr=subprocess.STDOUT, cwd=str(cwd or workdir),
         )  # fmt: skip
         try:

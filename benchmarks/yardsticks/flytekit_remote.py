@@ -9,7 +9,8 @@ this checkout's ``src``; another revision's ``src`` compares two revisions). Its
 (flytekit installed) in the checkout's directory, with the suite's directory on their path: the suite's image is
 built from the checkout, so its tasks import ``tests.flytekit...`` modules and the suite's ``workflows`` package.
 The suite reaches the sandbox through a flytectl config file, as it reaches the Flyte sandbox. Two of its tests
-dial ``localhost:30080`` whatever the config says: keep ``--port`` at its default.
+dial ``localhost:30080`` whatever the config says: keep ``--port`` at its default. The HTTP side (with the S3
+endpoint) listens on 30002, minio's port in the Flyte sandbox, and the suite gets the sandbox's S3 settings.
 Per-test outcomes are written as JUnit XML next to the summary line.
 """
 
@@ -41,7 +42,9 @@ def main(argv: list[str] | None = None) -> int:
 
     with (
         tempfile.TemporaryDirectory(prefix="flyteplane-yardstick-") as tmp,
-        sandbox(args.src, args.port, Path(tmp), cwd=args.checkout, task_path=(args.checkout / _SUITE,)) as running,
+        sandbox(
+            args.src, args.port, Path(tmp), cwd=args.checkout, task_path=(args.checkout / _SUITE,), http_port=30002
+        ) as running,
     ):
         return _run_suite(args, running, Path(tmp))
 
@@ -50,6 +53,13 @@ def _run_suite(args: argparse.Namespace, running: RunningSandbox, tmp: Path) -> 
     junit = args.junit or tmp / "junit.xml"
     # The suite's own environment: its config file; its image name is only a label here (tasks run locally).
     suite_env = dict(os.environ, FLYTECTL_CONFIG=str(running.config), FLYTEKIT_IMAGE="localhost:30000/flytekit:dev")
+    # Where the suite's own S3 reads and writes go, as its CI points them at the Flyte sandbox's minio: the sandbox's
+    # S3 endpoint, on minio's port, with the sandbox's public credential.
+    suite_env.update(
+        FLYTE_AWS_ENDPOINT="http://localhost:30002",
+        FLYTE_AWS_ACCESS_KEY_ID="minio",
+        FLYTE_AWS_SECRET_ACCESS_KEY="miniostorage",
+    )
     suite_env["PATH"] = os.pathsep.join((str(Path(sys.executable).parent), os.environ.get("PATH", "")))
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}"]
     cmd += ["tests/flytekit/integration/remote"] + (["-k", args.k] if args.k else [])
