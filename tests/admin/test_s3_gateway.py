@@ -423,8 +423,10 @@ def test_bodies_must_match_their_digests(admin: AdminServer) -> None:
     assert status == 400 and b"BadDigest" in answer
     status, answer = raw(admin, "PUT", path, body, {"x-amz-checksum-crc32c": "AAAAAA=="})
     assert status == 400 and b"crc32c is not supported" in answer
+    # The helper always sends a Content-Length: with Transfer-Encoding beside it, the HTTP side refuses the request
+    # before S3 sees it (a request-smuggling shape).
     status, answer = raw(admin, "PUT", path, b"", {"Transfer-Encoding": "chunked"}, payload_hash="UNSIGNED-PAYLOAD")
-    assert status == 411
+    assert status == 400 and b"both Content-Length and Transfer-Encoding" in answer
     assert raw(admin, "GET", path)[0] == 404  # nothing was stored
 
     crc = base64.b64encode(zlib.crc32(body).to_bytes(4, "big")).decode()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,10 +41,22 @@ def plain_files(tmp_path: Path) -> PrefixFileAccess:
 
 
 @pytest.fixture(scope="session")
-def fk_ctx() -> Any:
+def _fk_files(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from flytekit.core.data_persistence import FileAccessProvider
+
+    root = tmp_path_factory.mktemp("flytekit-files")
+    return FileAccessProvider(local_sandbox_dir=str(root / "sandbox"), raw_output_prefix=str(root / "raw"))
+
+
+@pytest.fixture
+def fk_ctx(_fk_files: Any) -> Iterator[Any]:
+    """flytekit's current context, with local storage of its own for the test: the context a test finds may be
+    another test's (the e2e session runs in one whose raw outputs go to its sandbox's S3 endpoint), and flytekit's
+    transformers read the current context, not only the one they are given."""
     from flytekit.core.context_manager import FlyteContextManager
 
-    return FlyteContextManager.current_context()
+    with FlyteContextManager.with_context(FlyteContextManager.current_context().with_file_access(_fk_files)) as ctx:
+        yield ctx
 
 
 @pytest.fixture
