@@ -17,6 +17,7 @@ before its body is decoded (see :mod:`flyteplane.admin.auth.interceptor`).
 from __future__ import annotations
 
 import collections
+import errno
 import logging
 import re
 import threading
@@ -80,6 +81,10 @@ def _abort(context: grpc.ServicerContext, error: AdminError) -> None:
     context.abort(error.code, message)
 
 
+# A write that found no space left (or the user's quota used up).
+_DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
 def _wrap(
     rpc: str, method: Callable[[Any], Any], request_cls: Any, counter: CallCounter | None
 ) -> Callable[[Any, Any], Any]:
@@ -96,6 +101,16 @@ def _wrap(
             context.abort(
                 grpc.StatusCode.INVALID_ARGUMENT,
                 f"{rpc}: the request nests literals or types more deeply than this admin can process",
+            )
+        except OSError as e:
+            if e.errno not in _DISK_FULL:
+                log.exception("%s failed unexpectedly", rpc)
+                context.abort(grpc.StatusCode.INTERNAL, _truncate(f"{rpc}: unexpected error in the admin: {e!r}"))
+            # A blob file written on a full disk: the operator's problem, said plainly, as a full database is.
+            log.error("%s: the admin's storage is full (%s)", rpc, e.strerror)
+            context.abort(
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                "the admin's storage is full: free disk space where the admin keeps its state, then retry",
             )
         except Exception as e:  # the admin's own bug: say so, never blame the client
             log.exception("%s failed unexpectedly", rpc)
