@@ -97,6 +97,17 @@ class RequestBody:
         self.count += len(data)
         return data
 
+    def read_exactly(self, size: int) -> bytes:
+        """``size`` bytes; :class:`ConnectionError` if the body ends before."""
+        parts = []
+        while size > 0:
+            chunk = self.read(size)
+            if not chunk:
+                raise ConnectionError("the body ended before its announced length")
+            parts.append(chunk)
+            size -= len(chunk)
+        return b"".join(parts)
+
 
 @dataclass
 class HttpCall:

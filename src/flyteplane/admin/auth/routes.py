@@ -230,7 +230,10 @@ class AuthRoutes:
             length = declared_length(call.headers)
             if call.headers.get("transfer-encoding") or (length is not None and length > _MAX_FORM):
                 return _send_text(call, 413, "send a form of at most 64 KiB with a Content-Length", close=True)
-            body = call.body.read(length) if length else b""
+            try:
+                body = call.body.read_exactly(length) if length else b""
+            except (ConnectionError, TimeoutError):  # the client went away or stalled
+                return _send_text(call, 400, "the form ended before its announced length", close=True)
             content_type = (call.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
             if body and content_type != "application/x-www-form-urlencoded":
                 return _send_text(call, 415, "send application/x-www-form-urlencoded")
