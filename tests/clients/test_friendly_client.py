@@ -11,7 +11,7 @@ import pytest
 from flyteplane.clients.friendly import SynchronousFlyteClient
 from flyteplane.clients.operations import FriendlyOperations
 from flyteplane.clients.ops import IterOp, Op
-from flyteplane.clients.pager import Pager
+from flyteplane.clients.pager import AsyncPager, Pager
 from flyteplane.errors import (
     FlyteEntityAlreadyExistsException,
     FlyteEntityNotExistException,
@@ -121,7 +121,7 @@ def test_pages_and_iterators_cover_everything_once(flyte_client, entities):
     pager = flyte_client.iter_tasks(
         NamedEntityIdentifier(P, D, "paged"), sort_by=Sort("version", Sort.Direction.ASCENDING), page_size=5
     )
-    assert isinstance(pager, Pager)
+    assert isinstance(getattr(pager, "pager", pager), Pager | AsyncPager)  # AsyncPager for the async client
     assert [t.id.version for t in pager] == seen
     assert [len(p) for p in pager.pages()] == [5] * 5
     assert [

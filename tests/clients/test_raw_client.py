@@ -76,7 +76,11 @@ def test_list_projects_and_domains_without_a_request(flyte_raw_client):
     assert [d.id for d in domains.domains] == ["development", "staging", "production"]
 
 
-def test_raw_view_of_the_friendly_client(flyte_client):
+def test_raw_view_of_the_friendly_client(flyte_admin):
+    from flyteplane.clients.friendly import SynchronousFlyteClient
+    from flyteplane.configuration import PlatformConfig
+
+    flyte_client = SynchronousFlyteClient(PlatformConfig(endpoint=flyte_admin.endpoint, insecure=True))
     raw = flyte_client.raw
     assert isinstance(raw, RawSynchronousFlyteClient)
     assert raw is flyte_client.raw  # the very client the friendly one calls through, not a copy
@@ -84,6 +88,7 @@ def test_raw_view_of_the_friendly_client(flyte_client):
     assert raw.channel is flyte_client.channel
     # Composition, not inheritance: the raw methods of the same name take protobufs (see friendly.py's docstring).
     assert not isinstance(flyte_client, RawSynchronousFlyteClient)
+    flyte_client.close()
 
 
 def test_raw_methods_take_flytekits_keyword_and_a_timeout(flyte_raw_client):
