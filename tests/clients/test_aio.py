@@ -325,10 +325,9 @@ def hanging_server():
 
 def test_cancelling_awaiting_calls_leaks_no_channel(hanging_server):
     """Cancel calls the server never answers, close the clients: their sockets (and grpc's fds) are all gone."""
-    silent_server = hanging_server
 
     async def one_client() -> None:
-        client = RawFlyteClient(_cfg(silent_server, rpc_timeout=30.0))
+        client = RawFlyteClient(_cfg(hanging_server, rpc_timeout=30.0))
         calls = [asyncio.ensure_future(client.get_version()) for _ in range(3)]
         await asyncio.sleep(0.2)
         for call in calls:
