@@ -88,8 +88,9 @@ class _LazyAuth:
         # A factory: discovery needs a channel, but only when a provider is built (never, without auth).
         self._channel = channel
         self._provider: AuthProvider | None = None
-        # Decided while the client is built (a look at the token cache), so the first call pays nothing for it.
-        self._up_front: bool | None = _token_up_front(cfg)
+        # Decided on the first call (a look at the token cache, which needs hashlib): building a client costs
+        # nothing but this object.
+        self._up_front: bool | None = None
 
     def _build(self) -> AuthProvider:
         if self._provider is None:
