@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any, Generic, ParamSpec, TypeVar, overload
+from typing import Any, Generic, ParamSpec, TypeVar, cast, overload
 
 from flyteplane.clients.pager import AsyncPager, Pager
 from flyteplane.clients.rpcs import AsyncCaller, Rpc, SyncCaller
@@ -70,13 +70,13 @@ class Op(Generic[P, Req, Resp, R]):
         rpc, build, convert = self.rpc, self.build, self.convert
         method: Callable[..., Any]
         if _is_async(obj):
-            acall = obj._acall  # type: ignore[attr-defined]
+            acall = cast(AsyncCaller, obj)._acall
 
             async def method(*args: Any, **kwargs: Any) -> Any:
                 return convert(await acall(rpc, build(*args, **kwargs)))
 
         else:
-            call = obj._call  # type: ignore[attr-defined]
+            call = cast(SyncCaller, obj)._call
 
             def method(*args: Any, **kwargs: Any) -> Any:
                 return convert(call(rpc, build(*args, **kwargs)))
@@ -127,7 +127,7 @@ class IterOp(Generic[P, Req, Resp, T]):
         rpc, query, convert = self.rpc, self.query, self.convert
         method: Callable[..., Any]
         if _is_async(obj):
-            acall = obj._acall  # type: ignore[attr-defined]
+            acall = cast(AsyncCaller, obj)._acall
 
             def method(*args: Any, **kwargs: Any) -> AsyncPager[T]:
                 paging = query(*args, **kwargs)
@@ -138,7 +138,7 @@ class IterOp(Generic[P, Req, Resp, T]):
                 return AsyncPager(fetch, paging.page_size, paging.limit)
 
         else:
-            call = obj._call  # type: ignore[attr-defined]
+            call = cast(SyncCaller, obj)._call
 
             def method(*args: Any, **kwargs: Any) -> Pager[T]:
                 paging = query(*args, **kwargs)

@@ -9,7 +9,7 @@ returns an empty page with token ``""``. A pager stops on an empty token or an e
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
 from typing import Generic, TypeVar
 
 __all__ = ["AsyncPager", "PageWalk", "Pager"]
@@ -103,7 +103,7 @@ class AsyncPager(Generic[T]):
         self.page_size = page_size
         self.limit = limit
 
-    async def pages(self) -> AsyncIterator[list[T]]:
+    async def pages(self) -> AsyncGenerator[list[T], None]:
         """Each page as a list, in order."""
         walk = PageWalk(self.page_size, self.limit)
         while not walk.done:
@@ -128,4 +128,4 @@ class AsyncPager(Generic[T]):
                 return page[0]
             return None
         finally:
-            await pages.aclose()  # type: ignore[attr-defined]
+            await pages.aclose()
