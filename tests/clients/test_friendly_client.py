@@ -301,3 +301,27 @@ def test_every_friendly_method_is_covered_here():
     assert own <= set(dir(SynchronousFlyteClient))
     missing = sorted(name for name in own if f".{name}(" not in source)
     assert missing == []
+
+
+def test_every_rpc_is_reachable_from_the_friendly_clients_by_name():
+    """flytekit's friendly client inherits its raw methods; here each RPC is a friendly method or passed through."""
+    from flyteplane.aio import FlyteClient
+    from flyteplane.clients.operations import RawPassthrough
+    from flyteplane.clients.rpcs import Rpc, RpcTable
+
+    rpcs = {name for name, value in vars(RpcTable).items() if isinstance(value, Rpc)}
+    assert len(rpcs) == 66
+    for cls in (SynchronousFlyteClient, FlyteClient):
+        assert rpcs <= set(dir(cls)), sorted(rpcs - set(dir(cls)))
+    friendly = {name for name, op in vars(FriendlyOperations).items() if isinstance(op, Op | IterOp)}
+    passed = {name for name, value in vars(RawPassthrough).items() if isinstance(value, Rpc)}
+    assert not friendly & passed
+
+
+def test_raw_methods_on_the_friendly_client(flyte_client):
+    from flyteidl.admin import project_pb2
+
+    projects = flyte_client.list_projects(project_pb2.ProjectListRequest(limit=10))
+    assert "flytesnacks" in [p.id for p in projects.projects]  # a protobuf, as flytekit's inherited raw method
+    assert flyte_client.get_version().control_plane_version.Version == flyte_client.get_control_plane_version()
+    assert flyte_client.raw.list_projects().projects == flyte_client.list_projects().projects
