@@ -13,6 +13,8 @@ the report shows each value's median over a round's runs, then min / median over
 
 KIND: ``raw`` (flyteidl stub on a plain channel), ``flyteplane`` / ``flyteplane-raw`` (the synchronous friendly and
 raw clients), ``aio`` / ``aio-raw`` (``flyteplane.aio.FlyteClient`` / ``RawFlyteClient``), ``flytekit``.
+What is imported before the timing starts is the module of the client (and, for ``raw``, grpc and the stub
+module, which that code imports itself; for the aio kinds, asyncio, which their program needs to run at all).
 """
 
 from __future__ import annotations
@@ -218,9 +220,9 @@ def main(argv: list[str] | None = None) -> int:
                     for (rev, kind), by_key in values.items():
                         for key, vals in by_key.items():
                             per_round.setdefault(f"{rev}.{kind}.{key}", []).append(median(vals))
-                    for key in ("construct_ms", "first_call_ms", "ready_ms"):
+                    for key in ("construct_ms", "first_call_ms", "ready_ms", "second_call_ms"):
                         for kind in NEW_KINDS:
-                            if kind != "flytekit":
+                            if kind != "flytekit" and key != "second_call_ms":
                                 per_round.setdefault(f"ratio.{kind}.vs_flytekit.{key}", []).append(
                                     per_round[f"new.{kind}.{key}"][-1] / per_round[f"new.flytekit.{key}"][-1]
                                 )
