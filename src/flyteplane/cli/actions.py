@@ -85,11 +85,20 @@ def _parse_as(python_type: Any, text: str) -> Any:
     if python_type is bool:
         return _bool(text)
     if python_type is int:
-        return int(text)
+        try:
+            return int(text)
+        except ValueError:
+            raise ValueError("expected an integer") from None
     if python_type is float:
-        return float(text)
+        try:
+            return float(text)
+        except ValueError:
+            raise ValueError("expected a number") from None
     if python_type is dt.datetime:
-        stamp = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        try:
+            stamp = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError("expected an ISO 8601 date and time (2024-01-31T12:00:00Z)") from None
         return stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=dt.timezone.utc)
     if python_type is dt.timedelta:
         from flyteplane.configuration import parse_duration

@@ -69,8 +69,7 @@ def _pages(call: Callable[[Any], Any], request: Any, items: str, limit: int | No
     """Every item of a paginated list RPC (at most ``limit``), following the tokens."""
     count = 0
     while True:
-        if limit is not None:
-            request.limit = min(_PAGE, limit - count)
+        request.limit = _PAGE if limit is None else min(_PAGE, limit - count)
         response = call(request)
         for item in getattr(response, items):
             yield item
@@ -248,8 +247,8 @@ def node_tree(session: Session, wid: identifier_pb2.WorkflowExecutionIdentifier,
     nodes.sort(key=lambda n: (n.closure.created_at.seconds, n.closure.created_at.nanos))
     tree = []
     for node in nodes:
-        if node.id.node_id in ("start-node", "end-node"):
-            continue
+        if (node.metadata.spec_node_id or node.id.node_id) in ("start-node", "end-node"):
+            continue  # the graph's bookends: no task, no log, nothing to show
         entry: dict[str, Any] = {"node_exec": node, "task_execs": [], "child_nodes": []}
         tasks = task_execution_pb2.TaskExecutionListRequest(node_execution_id=node.id)
         attempts = list(_pages(raw.list_task_executions_paginated, tasks, "task_executions", None))

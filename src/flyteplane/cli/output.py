@@ -35,10 +35,18 @@ class Column:
 
 
 def console(stderr: bool = False) -> Any:
-    """A rich console on stdout (or stderr); no colours or wrapping when the output is not a terminal."""
+    """A rich console on stdout (or stderr). On a terminal it fits the terminal; in a pipe or a file (no colours)
+    each table row stays on one line, for ``grep``, instead of wrapping at rich's default 80 columns."""
+    import sys
+
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() else _PIPE_WIDTH
+    return Console(file=stream, highlight=False, soft_wrap=True, width=width)
+
+
+_PIPE_WIDTH = 1000
 
 
 def message_dict(message: Message) -> dict[str, Any]:
