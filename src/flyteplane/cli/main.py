@@ -312,6 +312,7 @@ def _run_sandbox(args: argparse.Namespace) -> int:
     from flyteplane.admin.server import PortInUse
     from flyteplane.admin.state_dir import StateDirInUse
     from flyteplane.cli.notifications import notifications_config, show_notification_log
+    from flyteplane.cli.run_lines import RunLines, console_url
 
     state_dir = None if args.in_memory else Path(args.state_dir).expanduser()
     try:
@@ -345,8 +346,6 @@ def _run_sandbox(args: argparse.Namespace) -> int:
         )
         server.start()
         if not args.quiet:
-            from flyteplane.cli.run_lines import RunLines
-
             lines.attach(RunLines(server.http_endpoint))
         secret_file = _secret_file(args, auth, state_dir)
     except StateDirInUse as e:
@@ -365,8 +364,6 @@ def _run_sandbox(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    from flyteplane.cli.run_lines import console_url
-
     print(f"flyteplane sandbox: Flyte Admin gRPC on {server.endpoint}, HTTP on {server.http_endpoint}")
     print(f"console: {console_url(server.http_endpoint)}")
     print(f"state: {state_dir if state_dir is not None else '(in memory)'}")

@@ -2,12 +2,17 @@
 
 One line per start and one per end, printed by the admin's run listener
 (:mod:`flyteplane.admin.managers.run_listeners`) with rich: coloured on a terminal, plain text in a pipe or a file.
+rich is imported with this module, before the admin starts: once it serves, the sandbox must reach its signal
+handlers at once (a Ctrl-C in an import would end it with a traceback).
 """
 
 from __future__ import annotations
 
 import threading
 from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
 
 from flyteplane.admin.managers.run_listeners import RunNotice
 from flyteplane.cli.output import render_duration
@@ -29,8 +34,6 @@ class RunLines:
         """``http_endpoint`` is the admin's HTTP base (the console's host); ``out`` a rich console (default: one on
         stdout)."""
         if out is None:
-            from rich.console import Console
-
             out = Console(highlight=False, soft_wrap=True)
         self._out = out
         self._console = console_url(http_endpoint)
@@ -42,8 +45,6 @@ class RunLines:
         return f"{self._console}/projects/{i.project}/domains/{i.domain}/executions/{i.name}"
 
     def __call__(self, notice: RunNotice) -> None:
-        from rich.markup import escape
-
         i = notice.execution_id
         what = f"{i.project}/{i.domain}/[bold]{escape(i.name)}[/bold] ({escape(notice.launch_plan)})"
         style = _STYLES.get(notice.phase, "red")
