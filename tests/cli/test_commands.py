@@ -267,6 +267,15 @@ def test_get_execution_details_shows_map_elements_dynamic_and_sub_workflow_child
     code, _, err = run(capsys, config_file, "get", "executions", "--details")
     assert code == 2 and err == "flyteplane get executions: --details needs an execution NAME\n"
 
+    # The logs of a node are its own and those of the nodes under it; a map task's are its elements'.
+    code, out, err = run(capsys, config_file, "logs", name, "--node", "n1")
+    assert code == 0 and "== node n1 attempt 0" in err
+    dynamic_children = {c["node_exec"]["id"]["nodeId"] for c in nodes["n1"]["child_nodes"]}
+    assert all(f"== node {child} attempt 0" in err for child in dynamic_children), err
+    assert "== node n0" not in err and "== node n2" not in err
+    code, out, err = run(capsys, config_file, "logs", name, "--node", "n0")
+    assert code == 0 and all(f"== node n0 attempt 0 element {i}" in err for i in range(3)), err
+
 
 # --- logs ----------------------------------------------------------------------------------------------------------
 

@@ -50,7 +50,9 @@ def add_logs_command(commands: Any) -> None:
     """Register ``logs``."""
     logs = commands.add_parser("logs", help="print (or follow) the task logs of an execution")
     logs.add_argument("execution", metavar="EXECUTION", help="the execution's name")
-    logs.add_argument("--node", metavar="ID", help="only this node (its id, or the id in the workflow)")
+    logs.add_argument(
+        "--node", metavar="ID", help="only this node and the nodes under it (its id, or its id in the workflow)"
+    )
     logs.add_argument("-f", "--follow", action="store_true", help="keep printing new output until it ends")
     add_connection_flags(logs)
     logs.set_defaults(run=_logs)
@@ -77,11 +79,19 @@ def _matches(entry: dict, node: str | None) -> bool:
     return node in (ne.id.node_id, ne.metadata.spec_node_id)
 
 
+def _selected(tree: list[dict], node: str | None) -> Iterator[dict]:
+    """The nodes whose logs are printed: every one, or the ``--node`` and everything under it (a dynamic or
+    sub-workflow node's children)."""
+    for entry in tree:
+        if _matches(entry, node):
+            yield from _flatten([entry])
+        else:
+            yield from _selected(entry["child_nodes"], node)
+
+
 def _sources(tree: list[dict], node: str | None) -> list[LogSource]:
     found: dict[str, LogSource] = {}
-    for entry in _flatten(tree):
-        if not _matches(entry, node):
-            continue
+    for entry in _selected(tree, node):
         node_id = entry["node_exec"].id.node_id
         for attempt in entry["task_execs"]:
             where = f"node {node_id} attempt {attempt.id.retry_attempt}"
