@@ -170,8 +170,11 @@ def _launch(args: argparse.Namespace) -> int:
         inputs = _inputs(args.input, plan.input_types(), args.launch_plan)
         execution = remote.execute(plan, inputs, execution_name=args.name)
         ident = execution.id
+        from rich.markup import escape
+
         out = console()
-        out.print(f"execution [bold]{ident.name}[/bold] started: {remote.generate_console_url(execution)}")
+        url = escape(remote.generate_console_url(execution))
+        out.print(f"execution [bold]{escape(ident.name)}[/bold] started: {url}")
         if not args.wait:
             return 0
         with out.status(f"waiting for {ident.name} to end"):
@@ -179,7 +182,7 @@ def _launch(args: argparse.Namespace) -> int:
         closure = execution.to_flyte_idl().closure
         succeeded = closure.phase == core_execution_pb2.WorkflowExecution.SUCCEEDED
         style = "green" if succeeded else "red"
-        out.print(f"execution [bold]{ident.name}[/bold] [{style}]{_WF_PHASE.Name(closure.phase)}[/]")
+        out.print(f"execution [bold]{escape(ident.name)}[/bold] [{style}]{_WF_PHASE.Name(closure.phase)}[/]")
         if not succeeded:
             reason = closure.error.message or closure.abort_metadata.cause
             if reason:

@@ -46,15 +46,17 @@ class RunLines:
 
     def __call__(self, notice: RunNotice) -> None:
         i = notice.execution_id
-        what = f"{i.project}/{i.domain}/[bold]{escape(i.name)}[/bold] ({escape(notice.launch_plan)})"
+        what = f"{escape(i.project)}/{escape(i.domain)}/[bold]{escape(i.name)}[/bold] ({escape(notice.launch_plan)})"
         style = _STYLES.get(notice.phase, "red")
+        link = escape(self.link(notice))
         if not notice.ended:
-            line = f"execution {what} [{style}]started[/] {self.link(notice)}"
+            line = f"execution {what} [{style}]started[/] {link}"
         else:
             took = f" in {render_duration(notice.duration)}" if notice.duration is not None else ""
-            line = f"execution {what} [{style}]{notice.phase}[/]{took} {self.link(notice)}"
-            if notice.error:
-                first = notice.error.strip().splitlines()[-1] if notice.error.strip() else ""
-                line += f"\n  {escape(first[:200])}"
+            line = f"execution {what} [{style}]{notice.phase}[/]{took} {link}"
+            if notice.error.strip():
+                # A task's error is often a traceback, whose last line says what went wrong.
+                last = notice.error.strip().splitlines()[-1]
+                line += f"\n  {escape(last[:200])}"
         with self._lock:
             self._out.print(line)
