@@ -61,3 +61,15 @@ def slow(seconds: float) -> None:
 @workflow
 def waits(seconds: float = 120.0) -> None:
     slow(seconds=seconds)
+
+
+@task
+def refuse(x: int) -> int:
+    if x > 0:
+        raise ValueError(f"refusing {x}")
+    return x
+
+
+@workflow
+def breaks(x: int = 1) -> int:
+    return refuse(x=x)

@@ -33,6 +33,7 @@ TALK = "tests.cli.cli_workflows.talk"
 EVERYTHING = "tests.cli.cli_workflows.everything"
 WAITS = "tests.cli.cli_workflows.waits"
 GREET = "tests.cli.cli_workflows.greet"
+BREAKS = "tests.cli.cli_workflows.breaks"
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +62,7 @@ def registered(admin: AdminServer) -> None:
     settings = SerializationSettings(
         image_config=ImageConfig.auto_default_image(), project=PROJECT, domain=DOMAIN, version=VERSION
     )
-    for workflow in (wf.hello, wf.talk, wf.everything, wf.waits):
+    for workflow in (wf.hello, wf.talk, wf.everything, wf.waits, wf.breaks):
         remote.register_workflow(workflow, serialization_settings=settings, version=VERSION)
 
 
@@ -218,6 +219,21 @@ def test_launch_with_inputs_waits_and_the_execution_is_listed(
     code, out, _ = run(capsys, config_file, "get", "executions")
     row = next(line for line in out.splitlines() if name in line)
     assert HELLO in row and "SUCCEEDED" in row
+
+
+@pytest.mark.usefixtures("registered")
+def test_launch_wait_of_a_failing_execution_exits_1_with_its_error(
+    capsys: pytest.CaptureFixture[str], config_file: Path
+) -> None:
+    code, out, err = run(capsys, config_file, "launch", BREAKS, "-i", "x=7", "--wait")
+    assert code == 1
+    name = out.split("execution ", 1)[1].split(" ", 1)[0]
+    assert f"execution {name} FAILED\n" in out
+    assert "refusing 7" in err and "Traceback" not in err.split("refusing 7")[0].splitlines()[0]
+
+    code, out, _ = run(capsys, config_file, "get", "executions", "--limit", "1")
+    row = next(line for line in out.splitlines() if name in line)
+    assert code == 0 and "FAILED" in row and "Trace: Traceback (most recent call last):" in row
 
 
 @pytest.mark.usefixtures("registered")

@@ -205,8 +205,14 @@ _EXECUTION_COLUMNS = (
     Column("Phase", lambda e: _WF_PHASE.Name(e.closure.phase)),
     Column("Started", lambda e: render_time(e.closure, "started_at")),
     Column("Elapsed Time", lambda e: render_duration(duration_of(e.closure))),
-    Column("Error", lambda e: e.closure.error.message[:100] or e.closure.abort_metadata.cause[:100]),
+    Column("Error", lambda e: _one_line(e.closure.error.message or e.closure.abort_metadata.cause)[:100]),
 )
+
+
+def _one_line(text: str) -> str:
+    """A message on one table line, its whitespace collapsed. A listed execution's error is the admin's first 100
+    bytes of it (Flyte Admin trims errors in ListExecutions), so this shows what flytectl shows: its start."""
+    return " ".join(text.split())
 
 
 @guarded("get executions")
