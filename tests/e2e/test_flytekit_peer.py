@@ -64,6 +64,8 @@ def test_pyflyte_run_remote_then_flyteremote_sees_nodes_tasks_and_outputs(  # ty
     match = _EXECUTION_URL.search(result.stdout)
     assert match, f"no execution link in pyflyte's output:\n{result.stdout}"
     name = match.group(1)
+    # The printed config's console.endpoint: pyflyte's link opens the console on the sandbox's HTTP side.
+    assert f"{sandbox.http_endpoint}/console/projects/{PROJECT}/domains/{DOMAIN}/executions/{name}" in result.stdout
 
     execution = remote.fetch_execution(project=PROJECT, domain=DOMAIN, name=name)
     execution = remote.wait(execution, timeout=timedelta(seconds=120))

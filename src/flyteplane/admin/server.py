@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
     from flyteplane.admin.auth.config import AuthConfig
     from flyteplane.admin.auth.runtime import AdminAuth
+    from flyteplane.admin.managers.run_listeners import RunListener
     from flyteplane.admin.wiring import AdminServices
 
 __all__ = ["AdminServer", "PortInUse"]
@@ -95,6 +96,7 @@ class AdminServer:
         tls: serve TLS on both sides (see :mod:`flyteplane.admin.tls`); None: plaintext, as the Flyte sandbox.
         auth: authentication (see :mod:`flyteplane.admin.auth`); None: ``config.auth``, by default none. Once
             started, :attr:`auth` is the admin's :class:`~flyteplane.admin.auth.runtime.AdminAuth` (or None).
+        run_listener: told of each execution's start and end (:mod:`flyteplane.admin.managers.run_listeners`).
     """
 
     def __init__(
@@ -108,7 +110,9 @@ class AdminServer:
         max_workers: int = 16,
         tls: TlsConfig | None = None,
         auth: AuthConfig | None = None,
+        run_listener: RunListener | None = None,
     ) -> None:
+        self._run_listener = run_listener
         self.state_dir = Path(state_dir).expanduser() if state_dir is not None else None
         if config is None:
             config = AdminConfig(seed_projects=("flytesnacks",), state_dir=self.state_dir)
@@ -189,7 +193,7 @@ class AdminServer:
                     self._tls = prepare_tls(self.tls, self.state_dir, self.host)
                 from flyteplane.admin.wiring import build_services
 
-                services = build_services(self.config, self._store)
+                services = build_services(self.config, self._store, run_listener=self._run_listener)
                 self.services = services
                 self.auth = services.auth
                 self._start_http(services)

@@ -53,6 +53,7 @@ from flyteplane.admin.managers.named_entities import NamedEntityManager
 from flyteplane.admin.managers.node_executions import NodeExecutionManager
 from flyteplane.admin.managers.projects import ProjectManager
 from flyteplane.admin.managers.run_endings import RunEndings
+from flyteplane.admin.managers.run_listeners import RunListener
 from flyteplane.admin.managers.signals import SignalManager
 from flyteplane.admin.managers.task_executions import TaskExecutionManager
 from flyteplane.admin.managers.tasks import TaskManager
@@ -187,16 +188,23 @@ def task_credential(config: AdminConfig) -> TaskCredential | None:
     return TaskCredential(usable[0].client_id, str(usable[0].client_secret))
 
 
-def build_services(config: AdminConfig, store: Store, *, context: AdminContext | None = None) -> AdminServices:
+def build_services(
+    config: AdminConfig,
+    store: Store,
+    *,
+    context: AdminContext | None = None,
+    run_listener: RunListener | None = None,
+) -> AdminServices:
     """Every part of an admin over ``store``, connected; nothing is started (see :meth:`AdminServices.start`).
 
     ``context`` reuses an existing :class:`AdminContext` (tests that prepared one); by default one is built.
+    ``run_listener`` hears of every execution's start and end (:mod:`~flyteplane.admin.managers.run_listeners`).
     """
     ctx = context if context is not None else build_context(config, store)
     endpoints = Endpoints()
     endings = RunEndings()
     notifier = Notifier(config.notifications)
-    recorder = EventRecorder(ctx, endings, on_ended=notifier.execution_ended)
+    recorder = EventRecorder(ctx, endings, on_ended=notifier.execution_ended, run_listener=run_listener)
     workflows = WorkflowManager(ctx)
     creator = ExecutionCreator(ctx, single_tasks=SingleTaskWorkflows(ctx.store, workflows.create_workflow))
     signals = SignalManager(ctx)

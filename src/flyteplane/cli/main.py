@@ -1,6 +1,7 @@
-"""``flyteplane``: run the embedded Flyte Admin (``flyteplane sandbox``) and small utilities.
+"""``flyteplane``: run the embedded Flyte Admin (``flyteplane sandbox``) and work with any Flyte Admin.
 
-argparse, not click: the command must start fast and add no dependency to the client install.
+argparse, not click: the command must start fast. The daily commands (``get``, ``logs``, ``launch``,
+``terminate``, ``relaunch``, ``create project``) live in their own modules and are imported only when run.
 """
 
 from __future__ import annotations
@@ -91,6 +92,13 @@ def _storage_snippet(http_endpoint: str, access_key_id: str, secret_access_key: 
         f"FLYTE_AWS_ENDPOINT={http_endpoint} FLYTE_AWS_ACCESS_KEY_ID={access_key_id} "
         f"FLYTE_AWS_SECRET_ACCESS_KEY={shown_secret})\n" + where
     )
+
+
+def _console_snippet(http_endpoint: str) -> str:
+    """The ``console:`` lines: flytekit and flyteplane append ``/console/projects/...`` to ``console.endpoint`` for
+    pyflyte's links, FlyteRemote's ``execution_url`` and its notebook rendering (``generate_console_url``), and this
+    admin serves the console on its HTTP side, not beside gRPC as the Flyte sandbox does."""
+    return f"console:\n  endpoint: {http_endpoint}  # links open the console at {http_endpoint}/console\n"
 
 
 def _tls_config(args: argparse.Namespace) -> TlsConfig | None:
@@ -270,6 +278,23 @@ def _show_image_builds() -> None:
     logger.setLevel(logging.INFO)
 
 
+class _RunLinesSeam:
+    """The admin's run listener, given before the server starts; the lines it prints need the HTTP endpoint, known
+    only once the server listens (``--http-port 0``), so they are attached then. Runs that start earlier (an
+    execution resumed from the state dir) are not printed."""
+
+    def __init__(self) -> None:
+        self._lines: Any = None
+
+    def attach(self, lines: Any) -> None:
+        self._lines = lines
+
+    def __call__(self, notice: Any) -> None:
+        lines = self._lines
+        if lines is not None:
+            lines(notice)
+
+
 def _sandbox(args: argparse.Namespace) -> int:
     # Everything the admin and its task processes (which inherit the umask) write is this user's only: the state
     # holds every execution's data, logs and keys (see flyteplane.admin.state_dir). Restored on return, for a
@@ -287,6 +312,7 @@ def _run_sandbox(args: argparse.Namespace) -> int:
     from flyteplane.admin.server import PortInUse
     from flyteplane.admin.state_dir import StateDirInUse
     from flyteplane.cli.notifications import notifications_config, show_notification_log
+    from flyteplane.cli.run_lines import RunLines, console_url
 
     state_dir = None if args.in_memory else Path(args.state_dir).expanduser()
     try:
@@ -307,6 +333,7 @@ def _run_sandbox(args: argparse.Namespace) -> int:
     try:
         tls = _tls_config(args)
         auth = _auth_config(args, state_dir)
+        lines = _RunLinesSeam()
         server = AdminServer(
             state_dir=state_dir,
             port=args.port,
@@ -315,8 +342,11 @@ def _run_sandbox(args: argparse.Namespace) -> int:
             config=config,
             tls=tls,
             auth=auth,
+            run_listener=None if args.quiet else lines,
         )
         server.start()
+        if not args.quiet:
+            lines.attach(RunLines(server.http_endpoint))
         secret_file = _secret_file(args, auth, state_dir)
     except StateDirInUse as e:
         print(f"flyteplane sandbox: {_state_dir_in_use_message(e)}", file=sys.stderr)
@@ -335,6 +365,7 @@ def _run_sandbox(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     print(f"flyteplane sandbox: Flyte Admin gRPC on {server.endpoint}, HTTP on {server.http_endpoint}")
+    print(f"console: {console_url(server.http_endpoint)}")
     print(f"state: {state_dir if state_dir is not None else '(in memory)'}")
     if server.certificate_path is not None:
         print(f"TLS certificate: {server.certificate_path}")
@@ -345,7 +376,8 @@ def _run_sandbox(args: argparse.Namespace) -> int:
         + _auth_snippet(auth, secret_file)
         + _storage_snippet(
             server.http_endpoint, config.s3_access_key_id, config.s3_secret_access_key, config.storage_bucket
-        ),
+        )
+        + _console_snippet(server.http_endpoint),
         flush=True,
     )
     print("Ctrl-C stops it.", flush=True)
@@ -463,6 +495,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME:PASSWORD",
         help="a user of the login page (self, repeatable; default: your user name, no password, on loopback only)",
     )
+    sandbox.add_argument(
+        "--quiet", action="store_true", help="print no line as executions start and end (default: one each)"
+    )
     add_notification_flags(sandbox)
     sandbox.set_defaults(run=_sandbox)
     from flyteplane.cli import secrets
@@ -477,6 +512,13 @@ def _parser() -> argparse.ArgumentParser:
     login.add_argument("--insecure", action="store_true", help="plaintext gRPC (no TLS)")
     login.set_defaults(run=_login)
     add_cache_commands(commands, DEFAULT_STATE_DIR)
+    from flyteplane.cli.actions import add_action_commands
+    from flyteplane.cli.get import add_get_command
+    from flyteplane.cli.logs import add_logs_command
+
+    add_get_command(commands)
+    add_logs_command(commands)
+    add_action_commands(commands)
     version = commands.add_parser("version", help="print flyteplane's version")
     version.set_defaults(run=lambda _args: print(__import__("flyteplane").__version__) or 0)
     return parser

@@ -107,9 +107,20 @@ class Config:
         ``auth_mode`` is PKCE and the S3 settings point at the demo sandbox's minio, exactly as flytekit's
         ``Config.for_sandbox()``, so both clients behave the same against the same sandbox. Nothing is read from files
         or the environment.
+
+        One difference: ``console_endpoint`` is ``http://localhost:30002``, so console links (``execution_url``,
+        ``generate_console_url``) open ``flyteplane sandbox``'s console, which its HTTP side serves at ``/console``.
+        flytekit derives them from the gRPC endpoint (``http://localhost:30080/console/...``), where the flytectl
+        demo's single binary serves its console; against that sandbox, set ``console_endpoint`` back to
+        ``http://localhost:30080``.
         """
         return cls(
-            platform=PlatformConfig(endpoint="localhost:30080", insecure=True, auth_mode=AuthType.PKCE),
+            platform=PlatformConfig(
+                endpoint="localhost:30080",
+                insecure=True,
+                auth_mode=AuthType.PKCE,
+                console_endpoint="http://localhost:30002",
+            ),
             data_config=DataConfig(
                 s3=S3Config(endpoint="http://localhost:30002", access_key_id="minio", secret_access_key="miniostorage")
             ),

@@ -36,6 +36,7 @@ from flyteplane.admin.managers._node_events import NodeEvents
 from flyteplane.admin.managers._task_events import TaskEvents
 from flyteplane.admin.managers.run_data import offload_literal_map
 from flyteplane.admin.managers.run_endings import RunEndings
+from flyteplane.admin.managers.run_listeners import RunListener, RunNotice, tell
 from flyteplane.admin.prototext import go_text
 from flyteplane.admin.store.executions import ExecutionChange, ExecutionRecord, ExecutionRepository, missing_execution
 
@@ -53,12 +54,15 @@ class EventRecorder:
         endings: RunEndings | None = None,
         *,
         on_ended: Callable[[event_pb2.WorkflowExecutionEvent, ExecutionRecord], None] | None = None,
+        run_listener: RunListener | None = None,
     ) -> None:
         """``on_ended`` is told of each committed terminal workflow event with the record it applied to (the
-        notifier, which must return at once and never raise)."""
+        notifier, which must return at once and never raise); ``run_listener`` of each execution's start and end
+        (:mod:`~.run_listeners`)."""
         self._ctx = ctx
         self._endings = endings if endings is not None else RunEndings()
         self._on_ended = on_ended
+        self._run_listener = run_listener
         self._executions = ExecutionRepository(ctx.store)
         self._nodes = NodeEvents(ctx)
         self._tasks = TaskEvents(ctx)
@@ -107,6 +111,8 @@ class EventRecorder:
             self._endings.ended(event.execution_id)  # after the commit: a woken waiter reads the ended run
             if self._on_ended is not None:  # Flyte Admin publishes notifications here (publishNotifications)
                 self._on_ended(event, record)
+        if self._run_listener is not None and (event.phase == _WF.RUNNING or event.phase in WORKFLOW_TERMINAL):
+            tell(self._run_listener, _notice(event, record))
 
     def _apply_workflow_event(
         self, record: ExecutionRecord, event: event_pb2.WorkflowExecutionEvent, new_name: str
@@ -168,3 +174,23 @@ class EventRecorder:
     def record_task_event(self, event: event_pb2.TaskExecutionEvent, request_id: str = "") -> None:
         """Apply a task execution event; the first event of an attempt creates its record."""
         self._tasks.record(event, request_id)
+
+
+def _notice(event: event_pb2.WorkflowExecutionEvent, record: ExecutionRecord) -> RunNotice:
+    """What the run listener hears of a committed start or end (``record.closure`` holds the applied change)."""
+    closure = record.closure
+    ended = event.phase in WORKFLOW_TERMINAL
+    duration = None
+    if ended and closure.HasField("duration"):
+        duration = closure.duration.seconds + closure.duration.nanos / 1e9
+    error = event.error.message if event.HasField("error") else ""
+    if not error and event.phase == _WF.ABORTED:
+        error = closure.abort_metadata.cause
+    return RunNotice(
+        execution_id=event.execution_id,
+        phase=phase_name(_WF.Phase, event.phase),
+        ended=ended,
+        launch_plan=record.spec().launch_plan.name,
+        duration=duration,
+        error=error,
+    )
