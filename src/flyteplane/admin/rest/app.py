@@ -115,27 +115,29 @@ class RestGateway:
 
     # -- Starlette routes ----------------------------------------------------------------------------------
     def _routes(self, bindings: Sequence[_Binding], strip: str) -> list[BaseRoute]:
-        groups: dict[str, list[_Binding]] = {}
+        # One Starlette route per path shape: the PUT of /project_attributes/{attributes.project} and the GET of
+        # /project_attributes/{project} match the same paths and differ only in the field the variable sets.
+        groups: dict[tuple[str | None, ...], list[_Binding]] = {}
         for binding in bindings:
-            groups.setdefault(binding.route.path, []).append(binding)
+            groups.setdefault(binding.route.template.shape, []).append(binding)
         routes: list[BaseRoute] = []
-        for group in groups.values():
-            template = group[0].route.template
-            names = {segment: f"v{i}" for i, segment in enumerate(template.variables)}
+        for shape, group in groups.items():
+            positions = [i for i, literal in enumerate(shape) if literal is None]
             starlette_path = "/" + "/".join(
-                s if isinstance(s, str) else "{" + names[s] + "}" for s in template.segments
+                f"{{v{i}}}" if literal is None else literal for i, literal in enumerate(shape)
             )
-            routes.append(Route(starlette_path[len(strip) :] or "/", self._endpoint(group, names), methods=None))
+            routes.append(Route(starlette_path[len(strip) :] or "/", _AnyMethod(self._endpoint(group, positions))))
         return routes
 
-    def _endpoint(self, group: list[_Binding], names: dict[tuple[str, ...], str]) -> Callable[[Request], Any]:
+    def _endpoint(self, group: list[_Binding], positions: list[int]) -> Callable[[Request], Any]:
         by_verb = {b.route.verb: b for b in group}
 
         async def endpoint(request: Request) -> Response:
             binding = by_verb.get(request.method)
             if binding is None:
                 return error_response(_METHOD_NOT_ALLOWED, marshalers_for(request.headers)[1])
-            values = {path: request.path_params[name] for path, name in names.items()}
+            variables = binding.route.template.variables
+            values = {path: request.path_params[f"v{i}"] for path, i in zip(variables, positions, strict=True)}
             return await self.serve(request, binding, values)
 
         return endpoint
@@ -144,7 +146,7 @@ class RestGateway:
         """The ``/api/v1/...`` routes, relative to :data:`API_PREFIX` (mount them there), ending with the
         gateway's NOT_FOUND for any other path below it."""
         bindings = [b for b in self.bindings if b.route.path.startswith(API_PREFIX + "/")]
-        return [*self._routes(bindings, API_PREFIX), Route("/{rest:path}", self._not_found, methods=None)]
+        return [*self._routes(bindings, API_PREFIX), Route("/{rest:path}", _AnyMethod(self._not_found))]
 
     def root_routes(self, *, login: bool = True) -> list[BaseRoute]:
         """The gateway's routes outside ``/api/v1`` (``/config/v1/flyte_client``, ``/me``,
@@ -241,6 +243,18 @@ class RestGateway:
         finally:
             reset_identity(token)
         return outbound.encode(response), _response_headers(response)
+
+
+class _AnyMethod:
+    """An endpoint as a plain ASGI app: Starlette then routes every HTTP method to it (a function endpoint gets
+    GET and HEAD only), so the gateway itself answers a wrong method, as grpc-gateway does."""
+
+    def __init__(self, handler: Callable[[Request], Any]) -> None:
+        self._handler = handler
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        response = await self._handler(Request(scope, receive))
+        await response(scope, receive, send)
 
 
 def _too_large(size: int, limit: int) -> RpcFailure:
