@@ -9,7 +9,7 @@ import grpc
 import httpx
 import pytest
 from flyteidl.admin import project_pb2
-from tests.rest_support import Served, serve_gateway
+from tests.rest_support import serve_gateway
 
 from flyteplane.admin import AdminServer
 from flyteplane.admin.config import AdminConfig

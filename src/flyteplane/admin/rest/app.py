@@ -159,7 +159,13 @@ class RestGateway:
 
     def app(self) -> Starlette:
         """A standalone ASGI app with every route (``/api/v1`` mounted), for serving the gateway by itself."""
-        return Starlette(routes=[Mount(API_PREFIX, routes=self.api_routes()), *self.root_routes()])
+        return Starlette(
+            routes=[
+                Route(API_PREFIX, _AnyMethod(self._not_found)),  # the prefix itself is no route (not a redirect)
+                Mount(API_PREFIX, routes=self.api_routes()),
+                *self.root_routes(),
+            ]
+        )
 
     async def _not_found(self, request: Request) -> Response:
         return error_response(_NOT_FOUND, marshalers_for(request.headers)[1])
