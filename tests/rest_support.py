@@ -30,7 +30,9 @@ def serve_gateway(admin: AdminServer, **kwargs: object) -> Iterator[Served]:
     """Serve ``admin``'s gateway (``RestGateway.for_admin``) with uvicorn until the generator is closed."""
     assert admin.services is not None
     gateway = RestGateway.for_admin(admin.services, counter=admin.calls, **kwargs)  # type: ignore[arg-type]
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP named explicitly: asyncio sets TCP_NODELAY only on accepted sockets whose proto says TCP (with
+    # proto 0, Nagle holds back the body behind the headers until the client's delayed ACK, 40 ms a response).
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
