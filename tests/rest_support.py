@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import uvicorn
 
@@ -50,3 +51,66 @@ def serve_gateway(admin: AdminServer, **kwargs: object) -> Iterator[Served]:
         server.should_exit = True
         thread.join(10)
         sock.close()
+
+
+# -- an independent oracle of the gateway's JSON -----------------------------------------------------------------
+_SPECIAL = {
+    "google.protobuf.Any",
+    "google.protobuf.Duration",
+    "google.protobuf.FieldMask",
+    "google.protobuf.ListValue",
+    "google.protobuf.Struct",
+    "google.protobuf.Timestamp",
+    "google.protobuf.Value",
+    *(
+        f"google.protobuf.{kind}Value"
+        for kind in ("Bool", "Bytes", "Double", "Float", "Int32", "Int64", "String", "UInt32", "UInt64")
+    ),
+}
+
+
+def reference_json(message: Any) -> Any:
+    """What Go's protojson writes with ``UseProtoNames`` and ``EmitUnpopulated``, by another road than the
+    gateway's encoder: protobuf-python's ``MessageToDict`` (which prints proto3 scalars, lists and maps with no
+    presence), then ``null`` for every unset message field outside a oneof, integral floats without a fraction."""
+    from google.protobuf import json_format
+
+    document = json_format.MessageToDict(
+        message, always_print_fields_with_no_presence=True, preserving_proto_field_name=True
+    )
+    return _complete(message, document)
+
+
+def _complete(message: Any, document: Any) -> Any:
+    descriptor = message.DESCRIPTOR
+    if descriptor.full_name == "google.protobuf.Any" and message.type_url:
+        from google.protobuf import symbol_database
+
+        inner = symbol_database.Default().GetSymbol(message.type_url.rsplit("/", 1)[-1])()
+        message.Unpack(inner)
+        if inner.DESCRIPTOR.full_name in _SPECIAL:
+            return document
+        rest = {k: v for k, v in document.items() if k != "@type"}
+        return {"@type": document["@type"], **_complete(inner, rest)}
+    if descriptor.full_name in _SPECIAL:
+        return document
+    for field in descriptor.fields:
+        key = field.name
+        value = getattr(message, key)
+        if field.message_type is None:
+            if isinstance(document.get(key), float) and document[key].is_integer():
+                document[key] = int(document[key])
+            continue
+        if field.is_repeated:
+            if field.message_type.GetOptions().map_entry:
+                if field.message_type.fields_by_name["value"].message_type is not None:
+                    for k, v in value.items():
+                        text = ("true" if k else "false") if isinstance(k, bool) else str(k)
+                        document[key][text] = _complete(v, document[key][text])
+            else:
+                document[key] = [_complete(v, d) for v, d in zip(value, document[key], strict=True)]
+        elif message.HasField(key):
+            document[key] = _complete(value, document[key])
+        elif field.containing_oneof is None:
+            document[key] = None
+    return document

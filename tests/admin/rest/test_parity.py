@@ -47,7 +47,7 @@ from flytekit.models.task import TaskSpec
 from google.protobuf import json_format, message_factory
 from google.rpc import status_pb2
 from tests.flytekit_entities import chain, serialize
-from tests.rest_support import Served, serve_gateway
+from tests.rest_support import Served, reference_json, serve_gateway
 from tests.run_events import NODE, TASK, WF, insert_execution, literal_map, node_event, node_id, task_event, wf_event
 from tests.run_events import task_execution_id as te_id
 
@@ -531,11 +531,13 @@ def _drop(document: Any, ignore: tuple[str, ...]) -> Any:
 def expected_answer(world: World, rest_route: RestRoute, request: Any) -> tuple[int, Any]:
     code, answer = world.grpc_call(rest_route, request)
     if code == grpc.StatusCode.OK:
+        assert to_json_value(answer) == reference_json(answer)  # the gateway's encoder, checked independently
         return 200, to_json_value(answer)
     status = status_pb2.Status(code=code.value[0], message=answer.details())
     for key, value in answer.trailing_metadata() or ():
         if key == "grpc-status-details-bin":
             status = status_pb2.Status.FromString(value)
+    assert to_json_value(status) == reference_json(status)
     return http_status(code), to_json_value(status)
 
 

@@ -15,13 +15,17 @@ response is written as the request's ``Content-Type`` is read (grpc-gateway's ``
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from google.protobuf import json_format, symbol_database
+from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.internal import type_checkers
 from google.protobuf.message import Message
 
 from flyteplane.admin.rpc.wire import decode_request
@@ -54,83 +58,142 @@ MAX_JSON_DEPTH = 10_000
 
 
 def to_json_value(message: Message, *, proto_names: bool = True) -> Any:
-    """``message`` as Go's protojson writes it with ``EmitUnpopulated`` (see the module docstring)."""
-    document = json_format.MessageToDict(
-        message, always_print_fields_with_no_presence=True, preserving_proto_field_name=proto_names
-    )
-    return _complete(message, document, proto_names)
+    """``message`` as Go's protojson writes it with ``EmitUnpopulated`` (see the module docstring), as a JSON value.
+
+    One pass over the message with a plan per message type (cached), instead of protobuf-python's ``MessageToDict``
+    followed by a second pass to add what it leaves out: the gateway writes every response this way, and listings
+    of a hundred tasks are large.
+    """
+    return _encode(message, proto_names)
 
 
-def _complete(message: Message, document: Any, proto_names: bool) -> Any:
-    """Add what protobuf-python leaves out and Go writes: ``null`` for each unset message field (not in a oneof),
-    recursively; order the fields by their declaration, as Go does."""
+_INT64 = frozenset(
+    {
+        FieldDescriptor.TYPE_INT64,
+        FieldDescriptor.TYPE_UINT64,
+        FieldDescriptor.TYPE_SINT64,
+        FieldDescriptor.TYPE_FIXED64,
+        FieldDescriptor.TYPE_SFIXED64,
+    }
+)
+# Field kinds of a plan.
+_SCALAR, _SCALAR_PRESENCE, _MESSAGE, _MESSAGE_ONEOF, _LIST, _MAP = range(6)
+
+
+@dataclass(frozen=True)
+class _FieldPlan:
+    name: str
+    key: str
+    kind: int
+    convert: Any  # value -> JSON value (scalars; message values of lists and maps: None, encoded recursively)
+    map_key: Any = None
+
+
+def _encode(message: Message, proto_names: bool) -> Any:
     descriptor = message.DESCRIPTOR
-    if descriptor.full_name == "google.protobuf.Any":
-        return _complete_any(message, document, proto_names)
-    if descriptor.full_name in _SPECIAL_JSON or not isinstance(document, dict):
-        return document
-    ordered: dict[str, Any] = {}
-    field: Any
+    if descriptor.full_name in _SPECIAL_JSON:
+        return _special(message, proto_names)
+    out: dict[str, Any] = {}
+    for plan in _plan(descriptor, proto_names):
+        kind = plan.kind
+        if kind == _SCALAR:
+            out[plan.key] = plan.convert(getattr(message, plan.name))
+        elif kind == _MESSAGE:
+            out[plan.key] = _encode(getattr(message, plan.name), proto_names) if message.HasField(plan.name) else None
+        elif kind == _LIST:
+            values = getattr(message, plan.name)
+            convert = plan.convert
+            out[plan.key] = (
+                [_encode(v, proto_names) for v in values] if convert is None else [convert(v) for v in values]
+            )
+        elif kind == _MAP:
+            values = getattr(message, plan.name)
+            convert, map_key = plan.convert, plan.map_key
+            out[plan.key] = {
+                map_key(k): (_encode(v, proto_names) if convert is None else convert(v)) for k, v in values.items()
+            }
+        elif message.HasField(plan.name):  # a oneof member or a proto3 optional field: written only when set
+            value = getattr(message, plan.name)
+            out[plan.key] = _encode(value, proto_names) if kind == _MESSAGE_ONEOF else plan.convert(value)
+    return out
+
+
+@cache
+def _plan(descriptor: Any, proto_names: bool) -> tuple[_FieldPlan, ...]:
+    plans = []
     for field in descriptor.fields:
         key = field.name if proto_names else field.json_name
-        if field.message_type is None:
-            if key in document:
-                ordered[key] = _go_number(document[key])
-            continue
-        if field.is_repeated:
-            if key not in document:
-                continue
-            value = getattr(message, field.name)
-            if field.message_type.GetOptions().map_entry:
-                value_field = field.message_type.fields_by_name["value"]
-                if value_field.message_type is not None:
-                    items = document[key]
-                    for map_key, item in value.items():
-                        text = _map_key(map_key)
-                        items[text] = _complete(item, items[text], proto_names)
-                else:
-                    document[key] = {k: _go_number(v) for k, v in document[key].items()}
-            else:
-                document[key] = [
-                    _complete(item, doc, proto_names) for item, doc in zip(value, document[key], strict=True)
-                ]
-            ordered[key] = document[key]
-        elif message.HasField(field.name):
-            ordered[key] = _complete(getattr(message, field.name), document[key], proto_names)
-        elif field.containing_oneof is None:
-            ordered[key] = None
-    for key, value in document.items():  # extensions, if any: as protobuf-python wrote them
-        ordered.setdefault(key, value)
-    return ordered
+        in_oneof = field.containing_oneof is not None
+        if field.is_repeated and field.message_type is not None and field.message_type.GetOptions().map_entry:
+            value_field = field.message_type.fields_by_name["value"]
+            value_convert = None if value_field.message_type is not None else _converter(value_field)
+            plans.append(_FieldPlan(field.name, key, _MAP, value_convert, _map_key))
+        elif field.is_repeated:
+            convert = None if field.message_type is not None else _converter(field)
+            plans.append(_FieldPlan(field.name, key, _LIST, convert))
+        elif field.message_type is not None:
+            plans.append(_FieldPlan(field.name, key, _MESSAGE_ONEOF if in_oneof else _MESSAGE, None))
+        else:
+            plans.append(_FieldPlan(field.name, key, _SCALAR_PRESENCE if in_oneof else _SCALAR, _converter(field)))
+    return tuple(plans)
 
 
-def _complete_any(message: Message, document: Any, proto_names: bool) -> Any:
-    if not isinstance(document, dict) or ("value" in document and len(document) == 2):
-        return document  # empty, or a well-known type packed under "value"
-    type_name = message.type_url.rsplit("/", 1)[-1]  # type: ignore[attr-defined]
+def _converter(field: Any) -> Any:
+    kind = field.type
+    if kind in _INT64:
+        return str
+    if kind == FieldDescriptor.TYPE_DOUBLE:
+        return _go_double
+    if kind == FieldDescriptor.TYPE_FLOAT:
+        return _go_float
+    if kind == FieldDescriptor.TYPE_BYTES:
+        return lambda value: base64.b64encode(value).decode("ascii")
+    if kind == FieldDescriptor.TYPE_ENUM:
+        names = {v.number: v.name for v in field.enum_type.values}
+        return lambda value: names.get(value, value)  # an unknown number stays a number, as Go writes it
+    return _identity
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _go_double(value: float) -> Any:
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    return int(value) if value.is_integer() and abs(value) < 1e21 else value
+
+
+def _go_float(value: float) -> Any:
+    if math.isnan(value) or math.isinf(value):
+        return _go_double(value)
+    return _go_double(type_checkers.ToShortestFloat(value))
+
+
+def _special(message: Message, proto_names: bool) -> Any:
+    """A well-known type with a JSON form of its own: protobuf-python writes those as Go does; an ``Any``'s packed
+    message is written with the gateway's rules, beside its ``@type``."""
+    if message.DESCRIPTOR.full_name != "google.protobuf.Any":
+        return json_format.MessageToDict(message, preserving_proto_field_name=proto_names)
+    type_url = message.type_url  # type: ignore[attr-defined]
+    if not type_url:
+        return {}
     try:
-        inner_class = symbol_database.Default().GetSymbol(type_name)
+        inner = symbol_database.Default().GetSymbol(type_url.rsplit("/", 1)[-1])()
     except KeyError:
-        return document
-    inner = inner_class()
+        return json_format.MessageToDict(message, preserving_proto_field_name=proto_names)  # raises: unknown type
     message.Unpack(inner)  # type: ignore[attr-defined]
-    fields = {k: v for k, v in document.items() if k != "@type"}
-    return {"@type": document["@type"], **_complete(inner, fields, proto_names)}
+    if inner.DESCRIPTOR.full_name in _SPECIAL_JSON:
+        return {"@type": type_url, "value": _special(inner, proto_names)}
+    return {"@type": type_url, **_encode(inner, proto_names)}
 
 
 def _map_key(key: Any) -> str:
     if isinstance(key, bool):
         return "true" if key else "false"
     return str(key)
-
-
-def _go_number(value: Any) -> Any:
-    """A float written as Go's protojson writes it: integral values without a fraction (``1``, not ``1.0``)."""
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer() and abs(value) < 1e21:
-        return int(value)
-    if isinstance(value, list):
-        return [_go_number(v) for v in value]
-    return value
 
 
 class BodyError(ValueError):
