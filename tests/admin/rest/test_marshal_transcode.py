@@ -243,6 +243,8 @@ def test_json_bodies_are_reused_for_equal_messages_and_bounded() -> None:
     cache.put(("t", True, b"k1"), b"x" * 40)
     cache.put(("t", True, b"k2"), b"y" * 40)
     cache.put(("t", True, b"big"), b"z" * 70)  # larger than an entry may be: not kept
-    assert cache.get(("t", True, b"k1")) is None  # evicted: 84 bytes + 42 > 100
-    assert cache.get(("t", True, b"k2")) == b"y" * 40
+    assert cache.get(("t", True, b"k1")) == b"x" * 40  # 84 bytes held; k1 is now the most recent
+    cache.put(("t", True, b"k3"), b"w" * 40)  # 126 bytes: the least recent (k2) goes
+    assert cache.get(("t", True, b"k2")) is None
+    assert cache.get(("t", True, b"k1")) == b"x" * 40 and cache.get(("t", True, b"k3")) == b"w" * 40
     assert cache.get(("t", True, b"big")) is None
