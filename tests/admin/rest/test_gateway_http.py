@@ -187,6 +187,8 @@ def test_rest_calls_reach_the_same_rpcs(admin: AdminServer, api: str, http: http
 def test_identifiers_with_escapes_in_the_path(api: str, http: httpx.Client) -> None:
     reply = http.get(f"{api}/tasks/flytesnacks/development/a%20b/v%31", headers=JSON)
     assert reply.status_code == 404 and "a b" in reply.json()["message"]
+    reply = http.get(f"{api}/tasks/flytesnacks/development/a%2520b/v1", headers=JSON)  # decoded once only
+    assert reply.status_code == 404 and "a%20b" in reply.json()["message"]
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,6 @@ import json
 import re
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import unquote
 
 from google.protobuf import json_format
 from google.protobuf.descriptor import FieldDescriptor
@@ -78,7 +77,11 @@ def build_request(
     body: bytes,
     marshaler: Marshaler,
 ) -> Message:
-    """The request message of ``route`` for one HTTP request; :class:`TranscodeError` if it does not fit."""
+    """The request message of ``route`` for one HTTP request; :class:`TranscodeError` if it does not fit.
+
+    ``path_values`` are the variables' values already percent-decoded (the ASGI server decodes the path once;
+    decoding again would turn a name's ``%25`` into a different name).
+    """
     request: Message = route.request_class()
     if route.body == "*":
         try:
@@ -93,7 +96,7 @@ def build_request(
     for path, raw in path_values.items():
         name = ".".join(path)
         try:
-            _set_path(request, path, [unquote(raw)])
+            _set_path(request, path, [raw])
         except TranscodeError as e:
             raise TranscodeError(f"type mismatch, parameter: {name}, error: {e}") from None
     if route.body != "*":
