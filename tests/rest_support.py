@@ -1,11 +1,12 @@
 """Support for tests/admin/rest: the REST gateway served over loopback HTTP beside a real embedded admin.
 
-The gateway runs under uvicorn on a free loopback port, over the admin's own managers and auth (the same objects
-the gRPC side serves), until the admin's HTTP side mounts it itself.
+The gateway is the one the admin's HTTP side mounts, or (before it did, or with other settings) one under uvicorn on a
+free loopback port, over the admin's own managers and auth (the same objects the gRPC side serves).
 """
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -21,23 +22,33 @@ from flyteplane.admin.rest import RestGateway
 
 @dataclass
 class Served:
-    """A running gateway: its base URL (``http://127.0.0.1:<port>``) and the gateway itself."""
+    """A running gateway and where to reach it.
+
+    ``base``: where ``/api/v1``, ``/login``, ``/callback``, ``/logout`` and ``/config/v1/flyte_client`` are served
+    (the admin's own HTTP side once it mounts the gateway). ``root_base``: where the gateway's ``/me`` and
+    ``/.well-known/oauth-authorization-server`` are (on the admin's HTTP side the admin's auth routes answer those
+    paths, as flyteadmin's own OAuth2 handlers take precedence over its gateway; a standalone gateway beside it
+    serves the gateway's).
+    """
 
     base: str
     gateway: RestGateway
+    root_base: str
+
+    def url(self, path: str) -> str:
+        shadowed = path == "/me" or path.startswith("/.well-known/")
+        return (self.root_base if shadowed else self.base) + path
 
 
-def serve_gateway(admin: AdminServer, **kwargs: object) -> Iterator[Served]:
-    """Serve ``admin``'s gateway (``RestGateway.for_admin``) with uvicorn until the generator is closed."""
-    assert admin.services is not None
-    gateway = RestGateway.for_admin(admin.services, counter=admin.calls, **kwargs)  # type: ignore[arg-type]
+@contextlib.contextmanager
+def _uvicorn(app: Any) -> Iterator[str]:
     # IPPROTO_TCP named explicitly: asyncio sets TCP_NODELAY only on accepted sockets whose proto says TCP (with
     # proto 0, Nagle holds back the body behind the headers until the client's delayed ACK, 40 ms a response).
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(gateway.app(), log_level="warning", lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -46,11 +57,27 @@ def serve_gateway(admin: AdminServer, **kwargs: object) -> Iterator[Served]:
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.01)
     try:
-        yield Served(f"http://127.0.0.1:{port}", gateway)
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(10)
         sock.close()
+
+
+def serve_gateway(admin: AdminServer, **kwargs: Any) -> Iterator[Served]:
+    """``admin``'s gateway until the generator is closed: the one its HTTP side mounts (``AdminServer.rest``) if
+    any, else (or with ``kwargs``: other settings) one more ``RestGateway.for_admin`` under uvicorn."""
+    assert admin.services is not None
+    mounted = getattr(admin, "rest", None)
+    if mounted is not None and not kwargs:
+        # The standalone one shares the session cookies' key: a browser session is valid on both.
+        beside = RestGateway.for_admin(admin.services, counter=admin.calls, cookies=mounted.cookies)
+        with _uvicorn(beside.app()) as root_base:
+            yield Served(admin.http_endpoint, mounted, root_base)
+        return
+    gateway = RestGateway.for_admin(admin.services, counter=admin.calls, **kwargs)
+    with _uvicorn(gateway.app()) as base:
+        yield Served(base, gateway, base)
 
 
 # -- an independent oracle of the gateway's JSON -----------------------------------------------------------------

@@ -54,7 +54,7 @@ def url_of(served: Served, rest_route: RestRoute) -> str:
     parts = [s if isinstance(s, str) else "x" for s in rest_route.template.segments]
     if any(isinstance(s, tuple) and s[-1] in ("resource_type",) for s in rest_route.template.segments):
         parts = [p if p != "x" else "1" for p in parts]
-    return served.base + "/" + "/".join(parts)
+    return served.url("/" + "/".join(parts))
 
 
 @pytest.mark.parametrize("name", sorted(ROUTES))
@@ -79,7 +79,7 @@ def test_the_token_is_read_from_the_headers_the_grpc_side_reads(
 ) -> None:
     assert admin.auth is not None
     token = admin.auth.mint("bob", claims={"email": "bob@example.com"})
-    url = f"{served.base}/me"
+    url = served.url("/me")
     for header in ("Authorization", "flyte-authorization"):
         reply = http.get(url, headers={header: f"Bearer {token}", "Accept": "application/json"})
         assert reply.status_code == 200 and reply.json()["subject"] == "bob"
@@ -105,14 +105,14 @@ def test_anonymous_routes_answer_the_admins_metadata(admin: AdminServer, served:
     reply = http.get(f"{served.base}/config/v1/flyte_client", headers={"Accept": "application/json"})
     assert reply.json()["client_id"] == "flytectl"
     assert reply.json()["authorization_metadata_key"] == "flyte-authorization"
-    reply = http.get(f"{served.base}/.well-known/oauth-authorization-server", headers={"Accept": "application/json"})
+    reply = http.get(served.url("/.well-known/oauth-authorization-server"), headers={"Accept": "application/json"})
     assert reply.json()["issuer"] == admin.auth.issuer
 
 
 # -- the browser session ----------------------------------------------------------------------------------------
-def localhost(served: Served) -> str:
-    """The gateway's base under the name ``localhost``: flytectl's registered redirect URI is a localhost one."""
-    return served.base.replace("127.0.0.1", "localhost")
+def localhost(served: Served, path: str = "") -> str:
+    """The gateway's URL under the name ``localhost``: flytectl's registered redirect URI is a localhost one."""
+    return served.url(path).replace("127.0.0.1", "localhost")
 
 
 def log_in(http: httpx.Client, base: str, redirect_url: str = "/console/projects") -> httpx.Response:
@@ -142,7 +142,7 @@ def test_login_sets_the_token_cookies_and_rest_accepts_them(admin: AdminServer, 
             cookie = next(c for c in set_cookies if c.startswith(name + "="))
             assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie
         assert not any(c.startswith("flyte_at_1=ey") for c in set_cookies)  # sealed, not the bare JWT
-        me = browser.get(f"{base}/me", headers={"Accept": "application/json"})
+        me = browser.get(localhost(served, "/me"), headers={"Accept": "application/json"})
         assert me.status_code == 200 and me.json()["subject"] == "alice"
         projects = browser.get(f"{base}/api/v1/projects", headers={"Accept": "application/json"})
         assert projects.status_code == 200

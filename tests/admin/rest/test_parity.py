@@ -510,7 +510,7 @@ def _query(message: Any, prefix: str, skip: set[str]) -> list[tuple[str, str]]:
 def rest_call(http: httpx.Client, world: World, rest_route: RestRoute, request: Any) -> httpx.Response:
     template = rest_route.template
     parts = [s if isinstance(s, str) else _render(request, s) for s in template.segments]
-    url = world.served.base + "/" + "/".join(parts)
+    url = world.served.url("/" + "/".join(parts))
     headers = {"Authorization": f"Bearer {world.token}", "Accept": "application/json"}
     if rest_route.body == "*":
         body = json_format.MessageToJson(request, preserving_proto_field_name=True)
@@ -573,7 +573,7 @@ def test_protobuf_bodies_are_the_grpc_answer(world: World, http: httpx.Client, n
     parts = [s if isinstance(s, str) else _render(case.rest, s) for s in template.segments]
     skip = {".".join(v) for v in template.variables}
     reply = http.get(
-        world.served.base + "/" + "/".join(parts),
+        world.served.url("/" + "/".join(parts)),
         params=_query(case.rest, "", skip),
         headers={"Authorization": f"Bearer {world.token}", "Accept": "application/octet-stream"},
     )
