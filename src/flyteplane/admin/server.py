@@ -8,7 +8,8 @@
 The gRPC side serves AdminService, DataProxyService and SignalService as Flyte Admin 1.16 does, plus
 ``grpc.health.v1.Health`` (service ``flyteadmin``) and server reflection. The HTTP side (:mod:`flyteplane.admin.http`:
 uvicorn in a thread of its own) serves the health check, the data proxy's signed URLs, the task logs, the S3
-endpoint and Flyte Admin's REST API (``/api/v1``, :mod:`flyteplane.admin.rest`). ``start()`` returns once both are accepting connections.
+endpoint and Flyte Admin's REST API (``/api/v1``, :mod:`flyteplane.admin.rest`). ``start()`` returns once both are
+accepting connections.
 
 Its parts are built and connected in one place, :func:`flyteplane.admin.wiring.build_services`; this module adds only
 the ports, TLS, the gRPC and HTTP servers and the order of start and stop.
