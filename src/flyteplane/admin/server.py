@@ -7,8 +7,9 @@
 
 The gRPC side serves AdminService, DataProxyService and SignalService as Flyte Admin 1.16 does, plus
 ``grpc.health.v1.Health`` (service ``flyteadmin``) and server reflection. The HTTP side (:mod:`flyteplane.admin.http`:
-uvicorn in a thread of its own) serves the health check, the data proxy's signed URLs, the task logs and the S3
-endpoint. ``start()`` returns once both are accepting connections.
+uvicorn in a thread of its own) serves the health check, the data proxy's signed URLs, the task logs, the S3
+endpoint and Flyte Admin's REST API (``/api/v1``, :mod:`flyteplane.admin.rest`). ``start()`` returns once both are
+accepting connections.
 
 Its parts are built and connected in one place, :func:`flyteplane.admin.wiring.build_services`; this module adds only
 the ports, TLS, the gRPC and HTTP servers and the order of start and stop.
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from flyteplane.admin.auth.config import AuthConfig
     from flyteplane.admin.auth.runtime import AdminAuth
     from flyteplane.admin.managers.run_listeners import RunListener
+    from flyteplane.admin.rest import RestGateway
     from flyteplane.admin.wiring import AdminServices
 
 __all__ = ["AdminServer", "PortInUse"]
@@ -137,6 +139,8 @@ class AdminServer:
         self._lock = threading.Lock()
         self.port = 0
         self.http_port = 0
+        self.rest: RestGateway | None = None
+        """The REST gateway (``/api/v1``, :mod:`flyteplane.admin.rest`) on the HTTP side, once started."""
         self.services: AdminServices | None = None
         """Every part of the admin (:mod:`flyteplane.admin.wiring`), once started."""
         self.tls = tls
@@ -144,6 +148,11 @@ class AdminServer:
         self._state_lock: StateDirLock | None = None
 
     # -- endpoints -----------------------------------------------------------------------------------------
+    @property
+    def http_base(self) -> str:
+        """The HTTP side's base URL (:attr:`http_endpoint`): Flyte Admin's REST API is at ``http_base + "/api/v1"``."""
+        return self.http_endpoint
+
     @property
     def endpoint(self) -> str:
         """``host:port`` of the gRPC side, for a client's ``PlatformConfig.endpoint``."""
@@ -256,7 +265,11 @@ class AdminServer:
     def _http_mounts(self, services: AdminServices) -> list[BaseRoute]:
         """The routes other parts of the admin add to the HTTP side (see "Mounts" in :mod:`flyteplane.admin.http`):
         the REST API (``flyteplane.admin.rest``) and the web console (``flyteplane.console``) go here."""
-        return []
+        from flyteplane.admin.rest import RestGateway
+
+        # Flyte Admin's REST API over the same managers, auth and call counter as the gRPC side.
+        self.rest = RestGateway.for_admin(services, counter=self.calls)
+        return self.rest.mounts()
 
     def _start_grpc(self, services: AdminServices) -> None:
         from flyteidl.service import admin_pb2, dataproxy_pb2, signal_pb2
