@@ -5,8 +5,11 @@ SQLAlchemy dialect, so PostgreSQL is a URL away.
 
 Durability: a file database runs in WAL mode with ``synchronous=FULL``, so a write is on disk when its
 transaction commits, which happens before the RPC answers. A killed process loses nothing it acknowledged.
-Writers are serialized by one lock: SQLite allows one writer anyway, and queueing in Python is cheaper and
-fairer than retrying on SQLITE_BUSY.
+Writers take turns (SQLite allows one writer anyway, and queueing in Python is cheaper and fairer than retrying on
+SQLITE_BUSY), and concurrent writers share commits (:mod:`.group_commit`): each write runs in a savepoint of a
+transaction that commits, with one fsync, once no other writer is waiting to join it; a write returns only after
+that commit. The in-memory database has no fsync to share and one connection for everybody: its writes commit one
+by one under a lock its readers take too.
 
 A full disk (SQLite's SQLITE_FULL, PostgreSQL's ``disk_full``) makes a write transaction raise :class:`StorageFull`,
 a RESOURCE_EXHAUSTED :class:`~flyteplane.admin.errors.AdminError` with a plain message, logged as one line; the
@@ -27,6 +30,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import StaticPool
 
 from flyteplane.admin.errors import AdminError
+from flyteplane.admin.store.group_commit import GroupCommit, GroupCommitStats
 from flyteplane.admin.store.migrations import apply_migrations
 
 __all__ = ["StorageFull", "Store", "Tx"]
@@ -65,6 +69,7 @@ class Store:
     ``Store(url="postgresql://...")`` any SQLAlchemy URL."""
 
     def __init__(self, path: str | Path | None = None, *, url: str | None = None) -> None:
+        """Open (and migrate) the database; see the class docstring for ``path`` and ``url``."""
         self._write_lock = threading.RLock()
         self.in_memory = path is None and url is None
         # Readers of the in-memory database share its one connection, so they take the same lock as writers.
@@ -82,23 +87,37 @@ class Store:
                 pool_size=8,
                 max_overflow=8,
             )
-        if self.engine.dialect.name == "sqlite":
+        sqlite = self.engine.dialect.name == "sqlite"
+        if sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas(file_backed=not self.in_memory))
+        self._group: GroupCommit | None = None
+        if not self.in_memory:
+            # SQLite: each batch opens its transaction itself (pysqlite's own would start only at the first
+            # INSERT, after the savepoint, and releasing that savepoint would then commit on its own).
+            self._group = GroupCommit(self.engine, begin_sql="BEGIN IMMEDIATE" if sqlite else None, translate=_lost)
         with self.begin() as conn:
             apply_migrations(conn)
 
+    @property
+    def commit_stats(self) -> GroupCommitStats | None:
+        """Writes and commits so far (``None`` for the in-memory database, which commits each write)."""
+        return self._group.stats if self._group is not None else None
+
     @contextlib.contextmanager
     def begin(self) -> Iterator[Connection]:
-        """A write transaction: commits on success, rolls back on any exception (:class:`StorageFull` if the
-        disk is full)."""
+        """A write transaction: commits on success (returning once the write is on disk), rolls back on any
+        exception (:class:`StorageFull` if the disk is full); a failed write never undoes another."""
         try:
-            with self._write_lock, self.engine.begin() as conn:
-                yield conn
+            if self._group is not None:
+                with self._group.write() as conn:
+                    yield conn
+            else:
+                with self._write_lock, self.engine.begin() as conn:
+                    yield conn
         except OperationalError as e:
             if not _is_full(e):
                 raise
-            log.error("a write to the admin's database failed: %s", e.orig)  # one line: no traceback to add
-            raise StorageFull() from None
+            raise _storage_full(e) from None
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Connection]:
@@ -114,8 +133,24 @@ class Store:
         self.engine.dispose()
 
 
+def _storage_full(error: OperationalError) -> StorageFull:
+    log.error("a write to the admin's database failed: %s", error.orig)  # one line: no traceback to add
+    return StorageFull()
+
+
+def _lost(error: BaseException) -> BaseException | None:
+    """What each writer of a batch that died of ``error`` raises: StorageFull for a full disk."""
+    if isinstance(error, StorageFull):
+        return StorageFull()
+    if isinstance(error, OperationalError) and _is_full(error):
+        return _storage_full(error)
+    return None
+
+
 def _sqlite_pragmas(*, file_backed: bool):  # type: ignore[no-untyped-def]
     def on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        if file_backed:
+            dbapi_conn.isolation_level = None  # transactions are opened explicitly (see Store.__init__)
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
         if file_backed:
