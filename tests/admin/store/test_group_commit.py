@@ -62,7 +62,6 @@ def _held_writer(store: Store, release: threading.Event, key: int) -> threading.
 
 def test_a_lone_write_commits_at_once_and_is_on_disk_when_it_returns(store: Store, tmp_path: Path) -> None:
     stats = store.commit_stats
-    assert stats is not None
     before = stats.commits
     _insert(store, 1)
     assert stats.commits == before + 1
@@ -71,7 +70,6 @@ def test_a_lone_write_commits_at_once_and_is_on_disk_when_it_returns(store: Stor
 
 def test_queued_writers_share_one_commit_and_all_are_on_disk(store: Store, tmp_path: Path) -> None:
     stats = store.commit_stats
-    assert stats is not None
     release = threading.Event()
     holder = _held_writer(store, release, 0)
     _wait_for_waiters(store, 0)
@@ -197,7 +195,6 @@ def test_max_batch_must_be_positive(tmp_path: Path) -> None:
 
 def test_many_concurrent_writers_commit_fewer_times_than_they_write(store: Store, tmp_path: Path) -> None:
     stats = store.commit_stats
-    assert stats is not None
     before_writes, before_commits = stats.writes, stats.commits
     threads = [threading.Thread(target=lambda k=k: [_insert(store, k * 100 + i) for i in range(20)]) for k in range(8)]
     for t in threads:
@@ -209,11 +206,18 @@ def test_many_concurrent_writers_commit_fewer_times_than_they_write(store: Store
     assert len(_keys(tmp_path / "admin.db")) == 160
 
 
-def test_the_in_memory_store_commits_each_write(tmp_path: Path) -> None:
+def test_the_in_memory_store_commits_each_write_and_a_failed_write_fails_alone() -> None:
     store = Store(None)
-    assert store.commit_stats is None
     with store.begin() as tx:
         tx.execute(text("CREATE TABLE kv (k INTEGER PRIMARY KEY)"))
         tx.execute(text("INSERT INTO kv VALUES (1)"))
+    commits = store.commit_stats.commits
+    with pytest.raises(IntegrityError), store.begin() as tx:
+        tx.execute(text("INSERT INTO kv VALUES (2)"))
+        tx.execute(text("INSERT INTO kv VALUES (1)"))
+    _insert_in_memory = 3
+    with store.begin() as tx:
+        tx.execute(text("INSERT INTO kv VALUES (:k)"), {"k": _insert_in_memory})
+    assert store.commit_stats.commits == commits + 1
     with store.read() as conn:
-        assert conn.execute(text("SELECT count(*) FROM kv")).scalar() == 1
+        assert [k for (k,) in conn.execute(text("SELECT k FROM kv ORDER BY k"))] == [1, 3]

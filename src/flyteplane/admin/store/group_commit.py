@@ -24,6 +24,7 @@ binlog group commit) without any delay: batches form from writers that are alrea
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from types import TracebackType
@@ -76,7 +77,9 @@ class GroupCommit:
             where the driver opens transactions itself (PostgreSQL).
         translate: maps the error a lost batch died of to the error each of its writers raises (the store turns a
             full disk into ``StorageFull``); returns ``None`` for "no particular meaning" (:class:`BatchLost`).
-        max_batch: writes in one batch at most.
+        max_batch: writes in one batch at most (1: every write commits by itself, still in a savepoint).
+        turn: the lock writers take turns on (default: a lock of its own); the in-memory store passes the lock its
+            readers take as well, since they share the writers' one connection.
     """
 
     def __init__(
@@ -86,6 +89,7 @@ class GroupCommit:
         begin_sql: str | None,
         translate: Callable[[BaseException], BaseException | None] = lambda _e: None,
         max_batch: int = DEFAULT_MAX_BATCH,
+        turn: threading.Lock | threading.RLock | None = None,
     ) -> None:
         if max_batch < 1:
             raise ValueError(f"max_batch must be at least 1, not {max_batch}")
@@ -93,7 +97,9 @@ class GroupCommit:
         self._begin_sql = begin_sql
         self._translate = translate
         self._max_batch = max_batch
-        self._turn = threading.Lock()  # held by the writer whose body runs (and by the one committing)
+        self._turn = (
+            turn if turn is not None else threading.Lock()
+        )  # held by the writer whose body runs (and by the one committing)
         self._waiting_lock = threading.Lock()
         self._waiting = 0  # writers waiting for the turn
         self._batch: _Batch | None = None  # the open batch (only touched by the turn's holder)
@@ -159,9 +165,7 @@ class GroupCommit:
         self._batch = None
         try:
             if error is not None:
-                # Whatever state the failure left the driver's connection in, it is not reused: closing it
-                # discards the uncommitted transaction.
-                batch.conn.invalidate()
+                _discard(batch.conn)
             batch.conn.close()  # rolls back an uncommitted transaction
         finally:
             batch.done.set()
@@ -238,6 +242,20 @@ class _Write:
             group._release(None)
             raise exc from e
         group._release(batch)
+
+
+def _discard(conn: Connection) -> None:
+    """Undo whatever a failed batch left open on its connection, so that the pool never hands it out inside a
+    transaction; a connection that cannot even roll back is dropped. (SQLAlchemy does not roll back on close
+    after a failed COMMIT, and the in-memory database's one connection must be kept: it *is* the database.)"""
+    try:
+        with contextlib.suppress(Exception):
+            conn.rollback()
+        dbapi = conn.connection.dbapi_connection
+        if dbapi is not None and getattr(dbapi, "in_transaction", False):
+            dbapi.rollback()
+    except Exception:
+        conn.invalidate()
 
 
 def _in_transaction(conn: Connection) -> bool:
