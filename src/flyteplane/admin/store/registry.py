@@ -22,7 +22,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from flyteidl.admin import common_pb2, description_entity_pb2, launch_plan_pb2, task_pb2, workflow_pb2
 from flyteidl.core import compiler_pb2, identifier_pb2, interface_pb2
 from google.protobuf.message import Message
-from sqlalchemy import Row, Select, Table, bindparam, insert, select, update
+from sqlalchemy import Row, Select, Table, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from flyteplane.admin.domain.wire_bytes import field_number, len_field
@@ -40,6 +40,7 @@ from flyteplane.admin.store.registry_rows import (
     workflow_from_row,
     workflow_stub_from_row,
 )
+from flyteplane.admin.store.statements import insert_row
 
 __all__ = [
     "ExistingVersion",
@@ -261,8 +262,8 @@ class VersionedRepository(ABC, Generic[M, S]):
             savepoint = tx.begin_nested()
             try:
                 if described is not None:
-                    tx.execute(insert(schema.description_entities).values(**described))
-                tx.execute(insert(self.table).values(**values))
+                    insert_row(tx, schema.description_entities, described)
+                insert_row(tx, self.table, values)
             except IntegrityError as e:
                 savepoint.rollback()
                 found = self._existing_in(tx, params)
