@@ -17,6 +17,8 @@ Modes (see ``client_bench.py`` and ``server_bench.py`` for who calls them):
     execload ENDPOINT ADMIN_PID NAME VERSION THREADS SECONDS DRAIN_TIMEOUT
                                                    CreateExecution of task NAME from THREADS threads for SECONDS,
                                                    then wait until every execution created has ended
+    createload ENDPOINT THREADS CALLS TAG          CreateTask from THREADS threads, CALLS each (distinct versions),
+                                                   then GetTask and ListTasks(limit=100) latency, one thread
 
 KIND is one of ``raw`` (flyteidl stub on a plain grpc channel), ``flyteplane`` (friendly SynchronousFlyteClient),
 ``flyteplane-raw`` (flyteplane's RawSynchronousFlyteClient) and ``flytekit`` (flytekit's SynchronousFlyteClient).
@@ -801,6 +803,93 @@ def mode_execload(
     )
 
 
+def _noop_task_request(name: str, version: str) -> Any:
+    from flyteidl.admin import task_pb2
+    from flyteidl.core import identifier_pb2, interface_pb2, tasks_pb2
+
+    tid = identifier_pb2.Identifier(
+        resource_type=identifier_pb2.TASK, project=PROJECT, domain=DOMAIN, name=name, version=version
+    )
+    template = tasks_pb2.TaskTemplate(
+        id=tid,
+        type="raw-container",
+        interface=interface_pb2.TypedInterface(),
+        container=tasks_pb2.Container(image="python:3.11-slim", command=["python", "-c", "pass"]),
+        metadata=tasks_pb2.TaskMetadata(),
+    )
+    return task_pb2.TaskCreateRequest(id=tid, spec=task_pb2.TaskSpec(template=template))
+
+
+def mode_createload(endpoint: str, threads: str, calls: str, tag: str) -> None:
+    """CreateTask latency with THREADS concurrent writers (each on its own channel), then one-thread GetTask and
+    ListTasks(limit=100) latency on what was written."""
+    import threading
+
+    import grpc
+    from flyteidl.admin import common_pb2
+    from flyteidl.service import admin_pb2_grpc
+
+    nthreads, ncalls = int(threads), int(calls)
+    stubs = [admin_pb2_grpc.AdminServiceStub(grpc.insecure_channel(endpoint)) for _ in range(nthreads)]
+    for t, stub in enumerate(stubs):  # connect every channel, and warm up the admin's write path
+        stub.CreateTask(_noop_task_request(f"bench.create.{tag}.warm{t}", "v0"), timeout=60)
+    lat: list[list[float]] = [[] for _ in range(nthreads)]
+    errors: list[BaseException] = []
+    start = threading.Barrier(nthreads)
+
+    def worker(t: int) -> None:
+        stub, mine = stubs[t], lat[t]
+        requests = [_noop_task_request(f"bench.create.{tag}.t{t}", f"v{i}") for i in range(ncalls)]
+        start.wait()
+        try:
+            for request in requests:
+                t0 = time.perf_counter()
+                stub.CreateTask(request, timeout=60)
+                mine.append(time.perf_counter() - t0)
+        except BaseException as e:
+            errors.append(e)
+
+    pool = [threading.Thread(target=worker, args=(t,)) for t in range(nthreads)]
+    w0 = time.perf_counter()
+    for th in pool:
+        th.start()
+    for th in pool:
+        th.join()
+    wall = time.perf_counter() - w0
+    if errors:
+        raise SystemExit(f"CreateTask failed under load: {errors[0]!r}")
+    every = [x for per in lat for x in per]
+
+    stub = stubs[0]
+    ids = [_noop_task_request(f"bench.create.{tag}.t0", f"v{i}").id for i in range(ncalls)]
+    get_lat = []
+    for _ in range(3):
+        for ident in ids:
+            t0 = time.perf_counter()
+            stub.GetTask(common_pb2.ObjectGetRequest(id=ident), timeout=60)
+            get_lat.append(time.perf_counter() - t0)
+    list_request = common_pb2.ResourceListRequest(
+        id=common_pb2.NamedEntityIdentifier(project=PROJECT, domain=DOMAIN, name=f"bench.create.{tag}.t0"),
+        limit=100,
+    )
+    list_lat, listed = [], 0
+    for _ in range(30):
+        t0 = time.perf_counter()
+        listed = len(stub.ListTasks(list_request, timeout=60).tasks)
+        list_lat.append(time.perf_counter() - t0)
+    emit(
+        {
+            "n": len(every),
+            "create_median_ms": _median(every) * 1e3,
+            "create_p99_ms": _pct(every, 99) * 1e3,
+            "create_per_s": len(every) / wall,
+            "get_median_us": _median(get_lat) * 1e6,
+            "list_median_us": _median(list_lat) * 1e6,
+            "listed": listed,
+        }
+    )
+
+
 MODES = {
     "taskspec": mode_taskspec,
     "import": mode_import,
@@ -812,6 +901,7 @@ MODES = {
     "startup": mode_startup,
     "execlatency": mode_execlatency,
     "execload": mode_execload,
+    "createload": mode_createload,
 }
 
 if __name__ == "__main__":

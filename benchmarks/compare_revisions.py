@@ -46,6 +46,21 @@ SHOWN = {
     "calls.start_cpu_ms": False,
     "calls.get_task_cpu_us": False,  # admin_calls.py: process CPU per GetTask / ListTasks(100), raw stub in-process
     "calls.list_tasks_cpu_us": False,
+    # commit_bench.py: the write path (group commit) and the reads beside it.
+    "commit.start_ms": False,
+    "commit.create1.median_ms": False,
+    "commit.create16.median_ms": False,
+    "commit.create16.p99_ms": False,
+    "commit.create16.per_s": True,
+    "commit.create16_vs_1": False,
+    "commit.create1.get_median_us": False,
+    "commit.create1.list_median_us": False,
+    "commit.exec8.file.per_s": True,
+    "commit.exec8.file.admin_cpu_ms": False,
+    "commit.exec8.file.create_median_ms": False,
+    "commit.exec8.mem.per_s": True,
+    "commit.exec8.mem.admin_cpu_ms": False,
+    "commit.exec8.mem.create_median_ms": False,
 }
 
 
@@ -62,6 +77,12 @@ def _run(tree: Path, only: list[str], out: Path, quick: bool) -> dict[str, float
         )
         measured.update(json.loads(done.stdout.decode().strip().splitlines()[-1]))
         only = [name for name in only if name != "admin_calls"]
+    if "commit_bench" in only:  # this directory's commit_bench.py, run against the revision's src
+        done = subprocess.run(
+            [sys.executable, str(REPO / "benchmarks" / "commit_bench.py")], env=env, check=True, capture_output=True
+        )
+        measured.update(json.loads(done.stdout.decode().strip().splitlines()[-1]))
+        only = [name for name in only if name != "commit_bench"]
     if only:
         cmd = [sys.executable, str(REPO / "benchmarks" / "run.py"), "--only", *only, "--rounds", "1", "--no-merge"]
         cmd += ["--json", str(out)] + (["--quick"] if quick else [])
@@ -79,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         "--only",
         nargs="+",
         default=list(DEFAULT_ONLY),
-        help="run.py's benchmark names, and admin_calls (admin_calls.py)",
+        help="run.py's benchmark names, admin_calls (admin_calls.py) and commit_bench (commit_bench.py)",
     )
     p.add_argument("--quick", action="store_true", help="run.py's --quick inside each round")
     p.add_argument("--json", type=Path, help="write every per-round value here")

@@ -204,6 +204,57 @@ def test_acknowledged_registrations_survive_sigkill(tmp_path):
         proc.communicate(timeout=20)
 
 
+def test_acknowledged_concurrent_writes_survive_sigkill(tmp_path):
+    """16 writers at once share commits (group commit); every write answered before the kill is on disk."""
+    import threading
+
+    port, http_port = _ports()
+    endpoint = f"127.0.0.1:{port}"
+    proc = _sandbox(tmp_path, port, http_port)
+    acknowledged: list[identifier_pb2.Identifier] = []
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def write(writer: int) -> None:
+        stub = _stub(endpoint)
+        for i in range(1000):
+            if stop.is_set():
+                return
+            request = _task_request(f"durable{writer}", f"v{i}")
+            try:
+                stub.CreateTask(request, timeout=10)
+            except grpc.RpcError:
+                return  # the kill cut this call off: it was never acknowledged
+            with lock:
+                acknowledged.append(request.id)
+
+    try:
+        _wait_serving(endpoint)
+        writers = [threading.Thread(target=write, args=(w,)) for w in range(16)]
+        for t in writers:
+            t.start()
+        while len(acknowledged) < 200:
+            time.sleep(0.01)
+    finally:
+        proc.send_signal(signal.SIGKILL)  # while the writers are still writing: no clean shutdown
+        proc.communicate(timeout=20)
+        stop.set()
+    for t in writers:
+        t.join(20)
+    assert proc.returncode == -signal.SIGKILL
+    with lock:
+        answered = list(acknowledged)
+    proc = _sandbox(tmp_path, port, http_port)
+    try:
+        _wait_serving(endpoint)
+        stub = _stub(endpoint)
+        for tid in answered:
+            assert stub.GetTask(common_pb2.ObjectGetRequest(id=tid), timeout=5).id == tid
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=20)
+
+
 def test_port_in_use_is_a_clear_error(flyte_admin):
     with pytest.raises(OSError, match="port"):
         AdminServer(port=flyte_admin.port).start()

@@ -406,12 +406,14 @@ def test_concurrent_identical_registrations(ctx: AdminContext) -> None:
     assert sorted(outcomes) == ["ALREADY_EXISTS"] * 7 + ["ok"]
 
 
-def test_losing_a_race_across_processes_is_still_already_exists(tmp_path: Path) -> None:
-    """Two admins on one database file (their write locks are separate, like two processes): the other one commits
-    the same version between our existence check and our INSERT. The unique key then fails the INSERT, and the
-    answer is still Flyte Admin's ALREADY_EXISTS / INVALID_ARGUMENT, never a database error."""
+def test_losing_a_race_to_another_write_is_still_already_exists(tmp_path: Path) -> None:
+    """Another write commits the same version between our existence check and our INSERT. On PostgreSQL another
+    admin process can do that; on SQLite a batch holds the write lock from its first statement (BEGIN IMMEDIATE),
+    so here the other write runs inside our transaction (a nested write: a savepoint of the same batch). The unique
+    key then fails our INSERT, and the answer is still Flyte Admin's ALREADY_EXISTS / INVALID_ARGUMENT, never a
+    database error."""
     path = tmp_path / "admin.db"
-    ours, theirs = Store(path), Store(path)
+    ours = Store(path)
     try:
         now = dt.datetime(2024, 1, 1)
         with ours.begin() as conn:
@@ -421,17 +423,18 @@ def test_losing_a_race_across_processes_is_still_already_exists(tmp_path: Path) 
                 )
             )
         mine = TaskManager(build_context(AdminConfig(), ours))
-        other = TaskManager(build_context(AdminConfig(), theirs))
-        # The other admin registers this (id, spec) just before our INSERT reaches the database; None: disarmed.
+        other = TaskManager(build_context(AdminConfig(), ours))
+        # The other write registers this (id, spec) just before our INSERT reaches the database; None: disarmed.
         pending: list[tuple[identifier_pb2.Identifier, task_pb2.TaskSpec] | None] = [(task_id(), task_spec())]
 
         def they_win(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-            if statement.startswith("INSERT INTO tasks") and pending[0] is not None:
+            # Right after our existence check found nothing (the SELECT of the write's tasks row).
+            if statement.startswith("SELECT") and "FROM tasks" in statement and pending[0] is not None:
                 ident, spec = pending[0]
                 pending[0] = None
                 create(other, ident, spec)
 
-        event.listen(ours.engine, "before_cursor_execute", they_win)
+        event.listen(ours.engine, "after_cursor_execute", they_win)
         err = error_of(mine.create_task, _request(task_id(), task_spec()))
         assert (err.code, err.message) == (
             grpc.StatusCode.ALREADY_EXISTS,
@@ -443,9 +446,12 @@ def test_losing_a_race_across_processes_is_still_already_exists(tmp_path: Path) 
         assert err.code == grpc.StatusCode.INVALID_ARGUMENT
         assert "/template/container/image:\n\t- theirs:1 \n\t+ ghcr.io/example/img:v1" in err.message
         assert pending[0] is None  # the race really happened, both times
+        event.remove(ours.engine, "after_cursor_execute", they_win)
+        # The other write's versions were committed (ours failed alone): they are there, as registered.
+        got = mine.get_task(common_pb2.ObjectGetRequest(id=task_id(version="v2")))
+        assert got.closure.compiled_task.template.container.image == "theirs:1"
     finally:
         ours.close()
-        theirs.close()
 
 
 def test_description_is_stored_beside_the_task(ctx: AdminContext, tasks: TaskManager) -> None:

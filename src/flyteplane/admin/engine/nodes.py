@@ -171,8 +171,9 @@ class NodeRunner:
         """The start and end nodes: they only hand values on (inputs of the workflow, outputs of the workflow)."""
         uri = self.state.put_literal_map(self.state.node_key(self.uid, 0, OUTPUTS_FILE), values)
         self.input_uri = uri
+        # Propeller's start and end handlers succeed on their first Handle (nodes/start, nodes/end) and need no
+        # finalize, so the node goes QUEUED -> SUCCEEDED with no RUNNING event in between (nodes/executor.go).
         self.emit(_N.QUEUED)
-        self.emit(_N.RUNNING)
         self.emit(_N.SUCCEEDED, output_uri=uri)
         return NodeOutcome(_N.SUCCEEDED, outputs=values, output_uri=uri)
 

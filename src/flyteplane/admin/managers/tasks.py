@@ -18,6 +18,7 @@ from flyteplane.admin.domain.validation.common import (
     validate_resource_list_request,
 )
 from flyteplane.admin.domain.validation.tasks import validate_task_template
+from flyteplane.admin.domain.wire_bytes import WireMessage
 from flyteplane.admin.errors import invalid_argument
 from flyteplane.admin.managers import _registry as reg
 from flyteplane.admin.store.projects import ProjectRepository
@@ -86,6 +87,11 @@ class TaskManager:
         validate_resource_list_request(request)
         tasks, token = self._tasks.list(request, "ListTasks")
         return task_pb2.TaskList(tasks=tasks, token=token)
+
+    def list_tasks_wire(self, request: common_pb2.ResourceListRequest) -> WireMessage:
+        """:meth:`list_tasks` already serialized, from the stored bytes (what the gRPC servicer sends)."""
+        validate_resource_list_request(request)
+        return WireMessage(task_pb2.TaskList.DESCRIPTOR, self._tasks.list_wire(request, "ListTasks"))
 
     def list_task_ids(
         self, request: common_pb2.NamedEntityIdentifierListRequest

@@ -12,6 +12,11 @@ Flyte Admin sends them, message truncation, and call counting.
 
 Handlers take the request's raw bytes (no ``request_deserializer``), so that an interceptor can refuse a call
 before its body is decoded (see :mod:`flyteplane.admin.auth.interceptor`).
+
+Pre-serialized responses: a manager that serves an RPC (``list_tasks``) may also offer ``<method>_wire``
+(``list_tasks_wire``) returning a :class:`~flyteplane.admin.domain.wire_bytes.WireMessage`: the response already in
+wire form, put together from stored bytes. The servicer then calls that one and sends its bytes as they are; the
+plain method stays for in-process callers (the HTTP gateway, tests).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import grpc
 from google.protobuf import any_pb2, message_factory
 from google.rpc import status_pb2
 
+from flyteplane.admin.domain.wire_bytes import WireMessage
 from flyteplane.admin.errors import MAX_MESSAGE_BYTES, AdminError
 from flyteplane.admin.rpc.wire import decode_request
 
@@ -184,9 +190,27 @@ def service_handler(
     for method in service_descriptor.methods:
         request_cls = message_factory.GetMessageClass(method.input_type)
         response_cls = message_factory.GetMessageClass(method.output_type)
+        serve = routes[method.name]
+        wire = getattr(getattr(serve, "__self__", None), f"{snake_case(method.name)}_wire", None)
+        if callable(wire):
+            serve = wire
         handlers[method.name] = grpc.unary_unary_rpc_method_handler(
-            _wrap(method.name, routes[method.name], request_cls, counter),
+            _wrap(method.name, serve, request_cls, counter),
             request_deserializer=None,  # raw bytes: decoded by the handler (see the module docstring)
-            response_serializer=response_cls.SerializeToString,
+            response_serializer=_serializer(method.output_type, response_cls.SerializeToString),
         )
     return grpc.method_handlers_generic_handler(service_descriptor.full_name, handlers)
+
+
+def _serializer(output_type: Any, serialize: Callable[[Any], bytes]) -> Callable[[Any], bytes]:
+    """The response's bytes: a :class:`WireMessage`'s as they are (after checking it is this RPC's type), any
+    other response serialized."""
+
+    def to_bytes(response: Any) -> bytes:
+        if type(response) is WireMessage:
+            if response.message_type is not output_type:  # a routing bug, never the client's
+                raise TypeError(f"a {response.message_type.full_name} answered an RPC of {output_type.full_name}")
+            return response.data
+        return serialize(response)
+
+    return to_bytes

@@ -18,7 +18,7 @@ from flyteidl.admin import common_pb2, execution_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.core import identifier_pb2
 from google.protobuf import duration_pb2
-from sqlalchemy import Select, and_, func, insert, select, update
+from sqlalchemy import Select, and_, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from flyteplane.admin.domain.phases import WORKFLOW_ACTIVE_NAMES, WORKFLOW_OPEN_NAMES
@@ -30,6 +30,7 @@ from flyteplane.admin.store.db import Store, Tx
 from flyteplane.admin.store.execution_schema import execution_events, execution_tags, executions
 from flyteplane.admin.store.keys import execution_params, where_execution
 from flyteplane.admin.store.paging import page_rows
+from flyteplane.admin.store.statements import insert_row, update_by_id
 
 __all__ = [
     "TRIMMED_ERROR_BYTES",
@@ -307,8 +308,10 @@ class ExecutionRepository:
         """Insert the row and its tags; DuplicateExecution when the name was taken meanwhile."""
         execution_id, spec, now = new.execution_id, new.spec, new.created_at
         try:
-            tx.execute(
-                insert(_E).values(
+            insert_row(
+                tx,
+                _E,
+                dict(
                     execution_project=execution_id.project,
                     execution_domain=execution_id.domain,
                     execution_name=execution_id.name,
@@ -334,7 +337,7 @@ class ExecutionRepository:
                     launch_entity="launch_plan" if new.task_row_id is None else "task",
                     created_at=now,
                     updated_at=now,
-                )
+                ),
             )
         except IntegrityError:
             raise DuplicateExecution() from None
@@ -385,7 +388,7 @@ class ExecutionRepository:
         if change.error is not None:
             values["error_kind"] = error_kind_name(change.error.kind)
             values["error_code"] = change.error.code
-        tx.execute(update(_E).where(_E.c.id == row_id).values(**values))
+        update_by_id(tx, _E, row_id, values)
 
     def add_event(
         self,
@@ -398,8 +401,10 @@ class ExecutionRepository:
         now: _dt.datetime,
     ) -> None:
         """One ``execution_events`` row (Flyte Admin keeps one per accepted workflow event)."""
-        tx.execute(
-            insert(execution_events).values(
+        insert_row(
+            tx,
+            execution_events,
+            dict(
                 execution_project=identifier.project,
                 execution_domain=identifier.domain,
                 execution_name=identifier.name,
@@ -408,7 +413,7 @@ class ExecutionRepository:
                 phase=phase,
                 created_at=now,
                 updated_at=now,
-            )
+            ),
         )
 
 

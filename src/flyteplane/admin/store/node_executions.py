@@ -18,7 +18,7 @@ from flyteidl.admin import node_execution_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.core import identifier_pb2
 from google.protobuf.message import DecodeError
-from sqlalchemy import Select, bindparam, insert, select, update
+from sqlalchemy import Select, bindparam, select
 
 from flyteplane.admin.domain.earlier_runs import RecordedAttempt, RecordedNode, RecoveredNode
 from flyteplane.admin.domain.phases import NODE_OPEN_NAMES, NODE_SUCCEEDED_NAMES
@@ -30,6 +30,7 @@ from flyteplane.admin.store.execution_schema import node_execution_events, node_
 from flyteplane.admin.store.executions import error_kind_name, fill_closure_times, trim_error_message
 from flyteplane.admin.store.keys import execution_params, where_execution
 from flyteplane.admin.store.paging import FETCH_CHUNK, page_rows
+from flyteplane.admin.store.statements import insert_row, update_by_id
 
 __all__ = [
     "NewNodeExecution",
@@ -344,8 +345,10 @@ class NodeExecutionRepository:
         execution = identifier.execution_id
         values = _values(columns)
         values.setdefault("input_uri", "")
-        tx.execute(
-            insert(_NE).values(
+        insert_row(
+            tx,
+            _NE,
+            dict(
                 execution_project=execution.project,
                 execution_domain=execution.domain,
                 execution_name=execution.name,
@@ -356,11 +359,11 @@ class NodeExecutionRepository:
                 internal_data=internal_data(new.event_version),
                 created_at=columns.updated_at,
                 **values,
-            )
+            ),
         )
 
     def update(self, tx: Tx, row_id: int, change: NodeExecutionChange) -> None:
-        tx.execute(update(_NE).where(_NE.c.id == row_id).values(**_values(change)))
+        update_by_id(tx, _NE, row_id, _values(change))
 
     def add_event(
         self,
@@ -374,8 +377,10 @@ class NodeExecutionRepository:
     ) -> None:
         """One ``node_execution_events`` row (Flyte Admin keeps one per accepted node event)."""
         execution = identifier.execution_id
-        tx.execute(
-            insert(node_execution_events).values(
+        insert_row(
+            tx,
+            node_execution_events,
+            dict(
                 execution_project=execution.project,
                 execution_domain=execution.domain,
                 execution_name=execution.name,
@@ -385,7 +390,7 @@ class NodeExecutionRepository:
                 phase=phase,
                 created_at=now,
                 updated_at=now,
-            )
+            ),
         )
 
     # mapping

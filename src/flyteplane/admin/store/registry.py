@@ -12,6 +12,7 @@ the compiled form from its cache.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
@@ -21,9 +22,10 @@ from typing import Any, ClassVar, Generic, TypeVar
 from flyteidl.admin import common_pb2, description_entity_pb2, launch_plan_pb2, task_pb2, workflow_pb2
 from flyteidl.core import compiler_pb2, identifier_pb2, interface_pb2
 from google.protobuf.message import Message
-from sqlalchemy import Row, Select, Table, bindparam, insert, select, update
+from sqlalchemy import Row, Select, Table, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
+from flyteplane.admin.domain.wire_bytes import field_number, len_field
 from flyteplane.admin.errors import already_exists
 from flyteplane.admin.store import listing, schema
 from flyteplane.admin.store.db import Store, Tx
@@ -34,9 +36,11 @@ from flyteplane.admin.store.registry_rows import (
     launch_plan_from_row,
     schedule_type,
     task_from_row,
+    task_wire_from_row,
     workflow_from_row,
     workflow_stub_from_row,
 )
+from flyteplane.admin.store.statements import insert_row
 
 __all__ = [
     "ExistingVersion",
@@ -177,10 +181,8 @@ class VersionedRepository(ABC, Generic[M, S]):
             return None
         return Stored(row.id, self._entity(row, key))
 
-    def list(self, request: common_pb2.ResourceListRequest, rpc: str) -> tuple[list[M], str]:
-        """ListTasks / ListWorkflows / ListLaunchPlans: one page of the versions in the request's project and domain
-        (and name, when given), filtered and sorted by the entity's rules; ``rpc`` names the RPC in a bad token's
-        message. The request is validated by the caller."""
+    def _page(self, request: common_pb2.ResourceListRequest, rpc: str) -> tuple[list[Row[Any]], str]:
+        """The rows (:attr:`list_columns`) of one page of :meth:`list`, and the next page's token."""
         t = self.table
         ids: Select[Any] = select(t.c.id).where(t.c.project == request.id.project, t.c.domain == request.id.domain)
         if request.id.name:
@@ -189,6 +191,13 @@ class VersionedRepository(ABC, Generic[M, S]):
         ids = listing.apply_sort(ids, request.sort_by, request.HasField("sort_by"), self.entity)
         with self._store.read() as tx:
             rows, token = page_rows(tx, t, ids, self._listed_columns, request.limit, request.token, rpc)
+        return rows, token
+
+    def list(self, request: common_pb2.ResourceListRequest, rpc: str) -> tuple[list[M], str]:
+        """ListTasks / ListWorkflows / ListLaunchPlans: one page of the versions in the request's project and domain
+        (and name, when given), filtered and sorted by the entity's rules; ``rpc`` names the RPC in a bad token's
+        message. The request is validated by the caller."""
+        rows, token = self._page(request, rpc)
         return [self._listed(row) for row in rows], token
 
     def list_names(
@@ -242,20 +251,30 @@ class VersionedRepository(ABC, Generic[M, S]):
                 described = description_values(documentation, key, resource_type, now)
                 values["short_description"] = documentation.short_description
         params = key_params(key)
-        try:
-            with self._store.begin() as tx:
-                found = self._existing_in(tx, params)
-                if found is not None:
-                    return found
+        with self._store.begin() as tx:
+            found = self._existing_in(tx, params)
+            if found is not None:
+                return found
+            # A savepoint: a key taken meanwhile (another write, another admin process on PostgreSQL) undoes only
+            # these INSERTs, and the version that took it is then read in this same transaction. Any other error
+            # propagates as it is: a failure to undo the savepoint (SQLite may have rolled the whole transaction
+            # back after a full disk) must not hide it.
+            savepoint = tx.begin_nested()
+            try:
                 if described is not None:
-                    tx.execute(insert(schema.description_entities).values(**described))
-                tx.execute(insert(self.table).values(**values))
-        except IntegrityError as e:
-            with self._store.read() as tx:
+                    insert_row(tx, schema.description_entities, described)
+                insert_row(tx, self.table, values)
+            except IntegrityError as e:
+                savepoint.rollback()
                 found = self._existing_in(tx, params)
-            if found is None:  # a description row without its entity: what Flyte Admin says for a duplicate key
-                raise already_exists(f"value with matching already exists ({e.orig})") from None
-            return found
+                if found is None:  # a description row without its entity: what Flyte Admin says for a duplicate key
+                    raise already_exists(f"value with matching already exists ({e.orig})") from None
+                return found
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    savepoint.rollback()
+                raise
+            savepoint.commit()
         return None
 
     def _existing_in(self, tx: Tx, params: Mapping[str, str]) -> ExistingVersion[S] | None:
@@ -266,6 +285,8 @@ class VersionedRepository(ABC, Generic[M, S]):
 
 
 _KEY = ("project", "domain", "name", "version")
+_TASK_LIST_TASKS = field_number(task_pb2.TaskList.DESCRIPTOR, "tasks")
+_TASK_LIST_TOKEN = field_number(task_pb2.TaskList.DESCRIPTOR, "token")
 
 
 # --- tasks -----------------------------------------------------------------------------------------------------------
@@ -285,6 +306,15 @@ class TaskRepository(VersionedRepository[task_pb2.Task, compiler_pb2.CompiledTas
 
     def _structure(self, stored: bytes) -> compiler_pb2.CompiledTask:
         return task_pb2.TaskClosure.FromString(stored).compiled_task
+
+    def list_wire(self, request: common_pb2.ResourceListRequest, rpc: str) -> bytes:
+        """:meth:`list`'s page as a serialized ``admin.TaskList``, put together from the stored closures' bytes
+        (see :mod:`flyteplane.admin.domain.wire_bytes`): no closure is parsed or serialized again."""
+        rows, token = self._page(request, rpc)
+        parts = [len_field(_TASK_LIST_TASKS, task_wire_from_row(row)) for row in rows]
+        if token:
+            parts.append(len_field(_TASK_LIST_TOKEN, token.encode()))
+        return b"".join(parts)
 
     def create(
         self,

@@ -13,6 +13,7 @@ from flyteidl.admin import launch_plan_pb2, task_pb2, workflow_pb2
 from flyteidl.core import identifier_pb2
 
 from flyteplane.admin.domain.times import timestamp
+from flyteplane.admin.domain.wire_bytes import field_number, len_field, varint_field
 
 __all__ = [
     "VersionKey",
@@ -20,6 +21,7 @@ __all__ = [
     "launch_plan_from_row",
     "schedule_type",
     "task_from_row",
+    "task_wire_from_row",
     "workflow_from_row",
     "workflow_stub_from_row",
 ]
@@ -62,6 +64,34 @@ def task_from_row(row: Any, key: VersionKey | None = None) -> task_pb2.Task:
     task.closure.ParseFromString(row.closure)
     task.closure.created_at.CopyFrom(timestamp(row.created_at))
     return task
+
+
+_IDENTIFIER = identifier_pb2.Identifier.DESCRIPTOR
+_ID_FIELDS = tuple(field_number(_IDENTIFIER, n) for n in ("resource_type", "project", "domain", "name", "version"))
+_TASK = task_pb2.Task.DESCRIPTOR
+_TASK_ID, _TASK_CLOSURE, _TASK_DESCRIPTION = (field_number(_TASK, n) for n in ("id", "closure", "short_description"))
+
+
+def identifier_wire(source: VersionKey, resource_type: int) -> bytes:
+    """:func:`identifier_of`'s message in wire form, encoded directly (empty strings omitted, as proto3 does)."""
+    kind, project, domain, name, version = _ID_FIELDS
+    parts = [varint_field(kind, resource_type)]
+    for number, value in ((project, source.project), (domain, source.domain), (name, source.name)):
+        if value:
+            parts.append(len_field(number, value.encode()))
+    if source.version:
+        parts.append(len_field(version, source.version.encode()))
+    return b"".join(parts)
+
+
+def task_wire_from_row(row: Any) -> bytes:
+    """:func:`task_from_row`'s ``admin.Task`` in wire form, from the row's stored closure bytes as they are (never
+    parsed). The stored closure already holds the row's ``created_at``: both are set from the same instant when
+    the version is registered, and a task version never changes."""
+    parts = [len_field(_TASK_ID, identifier_wire(row, identifier_pb2.TASK)), len_field(_TASK_CLOSURE, row.closure)]
+    if row.short_description:
+        parts.append(len_field(_TASK_DESCRIPTION, row.short_description.encode()))
+    return b"".join(parts)
 
 
 def workflow_from_row(row: Any, key: VersionKey | None = None) -> workflow_pb2.Workflow:

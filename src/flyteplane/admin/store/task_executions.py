@@ -16,7 +16,7 @@ from flyteidl.admin import task_execution_pb2
 from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.core import identifier_pb2
 from google.protobuf.message import DecodeError
-from sqlalchemy import Select, bindparam, insert, select, update
+from sqlalchemy import Select, bindparam, select
 
 from flyteplane.admin.domain.earlier_runs import OpenAttempt, RecordedAttempt
 from flyteplane.admin.domain.phases import TASK_OPEN_NAMES
@@ -29,6 +29,7 @@ from flyteplane.admin.store.executions import fill_closure_times
 from flyteplane.admin.store.keys import execution_params, where_execution
 from flyteplane.admin.store.node_executions import ids_with_children, node_params
 from flyteplane.admin.store.paging import page_rows
+from flyteplane.admin.store.statements import insert_row, update_by_id
 
 __all__ = [
     "NewTaskExecution",
@@ -289,8 +290,10 @@ class TaskExecutionRepository:
         execution = node.execution_id
         values = _values(columns)
         values.setdefault("input_uri", "")
-        tx.execute(
-            insert(_TE).values(
+        insert_row(
+            tx,
+            _TE,
+            dict(
                 project=task.project,
                 domain=task.domain,
                 name=task.name,
@@ -303,11 +306,11 @@ class TaskExecutionRepository:
                 task_execution_created_at=new.created_at,
                 created_at=columns.updated_at,
                 **values,
-            )
+            ),
         )
 
     def update(self, tx: Tx, row_id: int, change: TaskExecutionChange) -> None:
-        tx.execute(update(_TE).where(_TE.c.id == row_id).values(**_values(change)))
+        update_by_id(tx, _TE, row_id, _values(change))
 
     # mapping
 
