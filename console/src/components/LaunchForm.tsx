@@ -178,7 +178,7 @@ export function LaunchForm({
                 }
               }}
             />
-            {p.var.description && <div class="help">{p.var.description}</div>}
+            {p.var.description && p.var.description !== n && <div class="help">{p.var.description}</div>}
           </div>
         );
       })}

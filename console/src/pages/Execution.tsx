@@ -152,13 +152,16 @@ export function ExecutionPage({ project, domain, name }: { project: string; doma
       </nav>
       {tab === "nodes" && <NodeTable id={id} nodes={nodes} specNodes={specNodes} live={live} />}
       {tab === "graph" && (template ? <Graph template={template} connections={workflow.data.closure.compiled_workflow.primary.connections} phases={phases} /> : <Loading />)}
-      {tab === "timeline" && <Timeline nodes={nodes.filter((n: any) => !["start-node", "end-node"].includes(n.id.node_id))} now={run.data.at} />}
+      {tab === "timeline" && <Timeline nodes={nodes.filter((n: any) => !isStartOrEnd(n))} now={run.data.at} />}
     </div>
   );
 }
 
+// Start and end nodes carry no work: Flyte console hides them too (a dynamic child's are "<parent>-0-start-node").
+const isStartOrEnd = (n: any) => ["start-node", "end-node"].includes(n.metadata?.spec_node_id || n.id.node_id);
+
 function NodeTable({ id, nodes, specNodes, live, nested }: { id: ExecId; nodes: any[]; specNodes: Map<string, any>; live: boolean; nested?: boolean }) {
-  const shown = nodes.filter((n) => !["start-node", "end-node"].includes(n.id.node_id));
+  const shown = nodes.filter((n) => !isStartOrEnd(n));
   if (!shown.length) return <p class="muted">{live ? "No node has started yet." : "No nodes."}</p>;
   return (
     <table class={`grid nodes ${nested ? "nested" : ""}`}>
