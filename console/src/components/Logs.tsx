@@ -19,6 +19,7 @@ export function LogView({ uri, name, live }: { uri: string; name?: string; live:
   const path = localLogPath(uri);
   const [text, setText] = useState("");
   const [error, setError] = useState<string | null>(null);
+  const [loaded, setLoaded] = useState(false);
   const have = useRef(0);
   const pre = useRef<HTMLPreElement>(null);
   const liveRef = useRef(live);
@@ -47,6 +48,7 @@ export function LogView({ uri, name, live }: { uri: string; name?: string; live:
       } catch (e) {
         setError((e as Error).message);
       }
+      if (!stopped) setLoaded(true);
       if (!stopped && liveRef.current) timer = window.setTimeout(poll, 1000);
     };
     poll();
@@ -70,7 +72,7 @@ export function LogView({ uri, name, live }: { uri: string; name?: string; live:
       </div>
       {path && (
         <pre class="log-text" ref={pre}>
-          {text || (live ? "(waiting for output)" : "(empty)")}
+          {text || (!loaded ? "(loading)" : live ? "(waiting for output)" : "(empty)")}
         </pre>
       )}
     </div>
