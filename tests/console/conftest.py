@@ -30,7 +30,7 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
-        pytest.fail(f"Chromium is not installed at {CHROMIUM}: `apt-get install -y chromium` (or set FLYTEPLANE_CHROMIUM)")
+        pytest.fail(f"Chromium is not at {CHROMIUM}: `apt-get install -y chromium` (or set FLYTEPLANE_CHROMIUM)")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
         try:
@@ -79,7 +79,8 @@ def registered(remote: Any) -> str:  # noqa: F811 (the e2e fixture)
     finally:
         sys.path.remove(str(WORKFLOWS))
     version = f"console-{uuid.uuid4().hex[:10]}"
-    for entity in (console_flows.summed, console_flows.talker, console_flows.squares, console_flows.fanned, console_flows.gated):
+    flows = console_flows
+    for entity in (flows.summed, flows.talker, flows.squares, flows.fanned, flows.gated):
         remote.register_script(
             entity,
             image_config=ImageConfig.auto(img_name=IMAGE),

@@ -48,9 +48,7 @@ def test_hashed_assets_are_cached_for_good(http: TestClient) -> None:
     assert http.head(f"/console/assets/{_asset()}").status_code == 200
 
 
-@pytest.mark.parametrize(
-    "path", ["/console/assets/missing.js", "/console/assets/..%2F..%2Fapp.py"]
-)
+@pytest.mark.parametrize("path", ["/console/assets/missing.js", "/console/assets/..%2F..%2Fapp.py"])
 def test_a_missing_asset_is_a_404_not_the_app(http: TestClient, path: str) -> None:
     answer = http.get(path)
     assert answer.status_code == 404

@@ -12,11 +12,12 @@ from typing import Any
 
 from flyteidl.core.execution_pb2 import WorkflowExecution
 
-from tests.console.conftest import DOMAIN, PROJECT, WORKFLOWS, IMAGE, console_url
+from tests.console.conftest import DOMAIN, IMAGE, PROJECT, WORKFLOWS, console_url
 from tests.e2e.conftest import Sandbox
 from tests.e2e.support import wait_for
 
 _PRINTED_LINK = re.compile(r"https?://\S+?(/console/projects/[^/\s]+/domains/[^/\s]+/executions/[a-z0-9-]+)")
+_BASE = f"/console/projects/{PROJECT}/domains/{DOMAIN}"
 _RUN = 120_000  # ms: a local run on a loaded 2-core machine
 
 
@@ -104,10 +105,10 @@ def test_flyteremote_console_link_and_the_project_pages(
     page.wait_for_selector("text=list[integer]")
     assert registered in page.inner_text("body")
     # Executions list filters: by launch plan name and phase.
-    page.goto(console_url(sandbox, f"/console/projects/{PROJECT}/domains/{DOMAIN}/executions?lp=console_flows.squares&phase=SUCCEEDED"))
+    page.goto(console_url(sandbox, f"{_BASE}/executions?lp=console_flows.squares&phase=SUCCEEDED"))
     page.wait_for_selector(f"tr[data-execution={execution.id.name}]")
     assert page.locator("tr[data-execution]").count() >= 1
-    page.goto(console_url(sandbox, f"/console/projects/{PROJECT}/domains/{DOMAIN}/executions?lp=console_flows.squares&phase=FAILED"))
+    page.goto(console_url(sandbox, f"{_BASE}/executions?lp=console_flows.squares&phase=FAILED"))
     page.wait_for_selector("text=No executions match.")
     shot(page, "executions")
 
@@ -115,7 +116,7 @@ def test_flyteremote_console_link_and_the_project_pages(
 def test_launch_a_workflow_from_its_form_with_a_typed_input(
     sandbox: Sandbox, registered: str, page: Any, shot: Any
 ) -> None:
-    page.goto(console_url(sandbox, f"/console/projects/{PROJECT}/domains/{DOMAIN}/workflow/console_flows.summed/version/{registered}/launch"))
+    page.goto(console_url(sandbox, f"{_BASE}/workflow/console_flows.summed/version/{registered}/launch"))
     page.wait_for_selector("#in-a")
     assert page.input_value("#in-b") == "2"  # the launch plan's default
     assert page.get_attribute("#in-a", "type") == "number"
@@ -147,7 +148,7 @@ def test_a_running_tasks_log_grows_on_the_page(sandbox: Sandbox, remote: Any, re
     page.click("tr.node-row[data-node=n0]")
     log = page.locator("tr.node-detail pre.log-text").first
     log.wait_for()
-    page.wait_for_function("() => document.querySelector('pre.log-text')?.textContent.includes('console-line 2')", timeout=_RUN)
+    page.wait_for_selector("pre.log-text:has-text('console-line 2')", timeout=_RUN)
     first = len(log.inner_text())
     page.wait_for_function(
         "n => document.querySelector('pre.log-text').textContent.length > n + 60", arg=first, timeout=_RUN
@@ -183,7 +184,9 @@ def test_approve_a_gate(sandbox: Sandbox, remote: Any, registered: str, page: An
     assert "3" in page.inner_text('#outputs tr[data-name="o0"]')
 
 
-def test_dynamic_children_are_listed_under_their_parent(sandbox: Sandbox, remote: Any, registered: str, page: Any) -> None:
+def test_dynamic_children_are_listed_under_their_parent(
+    sandbox: Sandbox, remote: Any, registered: str, page: Any
+) -> None:
     execution = _launch(remote, "fanned", registered, n=3)
     page.goto(console_url(sandbox, _path(remote, execution)))
     _phase(page, "SUCCEEDED")
