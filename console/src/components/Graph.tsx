@@ -1,9 +1,6 @@
-import dagre from "@dagrejs/dagre";
-import { useMemo } from "preact/hooks";
+import { useEffect, useMemo, useState } from "preact/hooks";
 import { phaseClass } from "../api";
-
-const W = 170;
-const H = 38;
+import { H, W, type LayoutInput, type LayoutOutput } from "./layout";
 
 export function nodeKind(n: any): string {
   if (n.task_node) return "task";
@@ -16,24 +13,17 @@ export function nodeKind(n: any): string {
   return "node";
 }
 
-interface Laid {
-  nodes: { id: string; label: string; kind: string; x: number; y: number }[];
-  edges: { points: { x: number; y: number }[] }[];
-  width: number;
-  height: number;
-}
+const shortName = (name: string) => {
+  const parts = name.split(".");
+  return parts[parts.length - 1] || name;
+};
 
-/** The DAG laid out by dagre (left to right), from a workflow template and its compiled connections. */
-function layout(template: any, connections: any): Laid {
-  const g = new dagre.graphlib.Graph();
-  g.setGraph({ rankdir: "LR", nodesep: 14, ranksep: 46, marginx: 10, marginy: 10 });
-  g.setDefaultEdgeLabel(() => ({}));
+/** The DAG's nodes and edges, from a workflow template and its compiled connections. */
+function graphOf(template: any, connections: any): LayoutInput {
   const nodes: any[] = template?.nodes || [];
   const ids = new Set<string>(nodes.map((n) => n.id));
   ids.add("start-node");
   ids.add("end-node");
-  const byId = new Map<string, any>(nodes.map((n) => [n.id, n]));
-  for (const id of ids) g.setNode(id, { width: W, height: H });
   const edges = new Set<string>();
   const down: Record<string, any> = connections?.downstream || {};
   for (const [from, list] of Object.entries(down)) {
@@ -46,61 +36,58 @@ function layout(template: any, connections: any): Laid {
       for (const u of ups) if (ids.has(u)) edges.add(`${u}\u0000${n.id}`);
     }
   }
-  for (const e of edges) {
-    const [a, b] = e.split("\u0000");
-    g.setEdge(a, b);
-  }
-  dagre.layout(g);
-  const out: Laid = { nodes: [], edges: [], width: g.graph().width || 0, height: g.graph().height || 0 };
-  for (const id of g.nodes()) {
-    const p = g.node(id);
-    const n = byId.get(id) || { id };
-    out.nodes.push({ id, label: n.metadata?.name ? shortName(n.metadata.name) : id, kind: nodeKind(n), x: p.x, y: p.y });
-  }
-  for (const e of g.edges()) out.edges.push({ points: g.edge(e).points || [] });
-  return out;
+  return { nodes: [...ids], edges: [...edges].map((e) => e.split("\u0000") as [string, string]) };
 }
 
-const shortName = (name: string) => {
-  const parts = name.split(".");
-  return parts[parts.length - 1] || name;
-};
-
+/** The workflow's graph, laid out by dagre in a Web Worker; node colors follow the live phases. */
 export function Graph({
   template,
   connections,
   phases,
-  onSelect,
 }: {
   template: any;
   connections: any;
   phases?: Record<string, string>;
-  onSelect?: (nodeId: string) => void;
 }) {
-  const laid = useMemo(() => layout(template, connections), [template, connections]);
+  const input = useMemo(() => graphOf(template, connections), [template, connections]);
+  const [laid, setLaid] = useState<LayoutOutput | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    setLaid(null);
+    const worker = new Worker(new URL("./layout.worker.ts", import.meta.url), { type: "module" });
+    worker.onmessage = (event: MessageEvent<LayoutOutput>) => setLaid(event.data);
+    worker.onerror = (event) => setError(event.message || "the graph could not be laid out");
+    worker.postMessage(input);
+    return () => worker.terminate();
+  }, [input]);
+  if (error) return <div class="error">{error}</div>;
+  if (!laid) return <div class="loading">Laying out {input.nodes.length} nodes…</div>;
+  const byId = new Map<string, any>((template?.nodes || []).map((n: any) => [n.id, n]));
   return (
     <div class="graph">
       <svg width={laid.width} height={laid.height} role="img" aria-label="workflow graph">
-        {laid.edges.map((e, i) => (
-          <polyline key={i} class="edge" points={e.points.map((p) => `${p.x},${p.y}`).join(" ")} />
+        {laid.edges.map((points, i) => (
+          <polyline key={i} class="edge" points={points.map((p) => `${p.x},${p.y}`).join(" ")} />
         ))}
-        {laid.nodes.map((n) => {
-          const phase = phases?.[n.id];
+        {Object.entries(laid.pos).map(([id, p]) => {
+          const n = byId.get(id) || { id };
+          const label: string = n.metadata?.name ? shortName(n.metadata.name) : id;
+          const phase = phases?.[id];
           return (
             <g
-              key={n.id}
-              class={`gnode ${phaseClass(phase)} ${onSelect ? "clickable" : ""}`}
-              data-node={n.id}
+              key={id}
+              class={`gnode ${phaseClass(phase)}`}
+              data-node={id}
               data-phase={phase || ""}
-              transform={`translate(${n.x - W / 2},${n.y - H / 2})`}
-              onClick={() => onSelect && onSelect(n.id)}
+              transform={`translate(${p.x - W / 2},${p.y - H / 2})`}
             >
+              <title>{id}</title>
               <rect width={W} height={H} rx={6} />
               <text x={8} y={15} class="glabel">
-                {n.label.length > 22 ? `${n.label.slice(0, 21)}…` : n.label}
+                {label.length > 22 ? `${label.slice(0, 21)}…` : label}
               </text>
               <text x={8} y={30} class="gkind">
-                {n.kind}
+                {nodeKind(n)}
                 {phase ? ` · ${phase}` : ""}
               </text>
             </g>
