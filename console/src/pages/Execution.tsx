@@ -40,8 +40,12 @@ export function ExecutionPage({ project, domain, name }: { project: string; doma
   // The execution and its top-level nodes, polled together while the run is open (one more poll once it ended).
   const run = useLoad(
     async () => {
-      const execution = await get<any>(`/api/v1/executions/${execPath(id)}`);
-      const nodes = await nodesOf(id);
+      // Both at once; the execution's own answer (a 404 above all) decides what the page says.
+      const [execution, nodes] = await Promise.all([
+        get<any>(`/api/v1/executions/${execPath(id)}`),
+        nodesOf(id).catch((e: unknown) => e),
+      ]);
+      if (!Array.isArray(nodes)) throw nodes;
       return { execution, nodes, at: Date.now() };
     },
     [project, domain, name],
