@@ -31,7 +31,7 @@ from google.rpc import status_pb2
 from flyteplane.admin.errors import MAX_MESSAGE_BYTES, AdminError
 from flyteplane.admin.rpc.wire import decode_request
 
-__all__ = ["CallCounter", "RoutingError", "route", "service_handler", "snake_case"]
+__all__ = ["CallCounter", "RoutingError", "RpcFailure", "invoke", "route", "service_handler", "snake_case"]
 
 log = logging.getLogger("flyteplane.admin")
 
@@ -69,20 +69,64 @@ def _truncate(message: str) -> str:
     return data[:MAX_MESSAGE_BYTES].decode(errors="ignore")
 
 
-def _abort(context: grpc.ServicerContext, error: AdminError) -> None:
-    message = _truncate(error.message)
-    if error.details:
-        status = status_pb2.Status(code=error.code.value[0], message=message)
-        for detail in error.details:
+class RpcFailure(Exception):
+    """How one call failed, free of any transport: the gRPC status code, its message (already truncated as Flyte
+    Admin truncates) and the status details. The gRPC side aborts the call with it; the REST gateway
+    (:mod:`flyteplane.admin.rest`) answers it as grpc-gateway answers a failed call."""
+
+    def __init__(self, code: grpc.StatusCode, message: str, details: tuple[Any, ...] = ()) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = _truncate(message)
+        self.details = details
+
+    def status(self) -> status_pb2.Status:
+        """The ``google.rpc.Status`` of this failure, details packed as ``Any``."""
+        status = status_pb2.Status(code=self.code.value[0], message=self.message)
+        for detail in self.details:
             packed = any_pb2.Any()
             packed.Pack(detail)
             status.details.append(packed)
-        context.set_trailing_metadata((("grpc-status-details-bin", status.SerializeToString()),))
-    context.abort(error.code, message)
+        return status
+
+
+def _abort(context: grpc.ServicerContext, failure: RpcFailure) -> None:
+    if failure.details:
+        context.set_trailing_metadata((("grpc-status-details-bin", failure.status().SerializeToString()),))
+    context.abort(failure.code, failure.message)
 
 
 # A write that found no space left (or the user's quota used up).
 _DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+def invoke(rpc: str, method: Callable[[Any], Any], request: Any) -> Any:
+    """``method(request)`` with the admin's error mapping: the response, or :class:`RpcFailure` (an
+    :class:`AdminError` keeps its status; anything else is the admin's bug, logged, and INTERNAL)."""
+    try:
+        return method(request)
+    except AdminError as e:
+        raise RpcFailure(e.code, e.message, e.details) from None
+    except RecursionError:
+        # Go decodes (and Flyte Admin walks) messages nested 10,000 deep; the admin's Python rules stop at
+        # Python's recursion limit. The request is legal protobuf, but more nesting than this admin handles.
+        raise RpcFailure(
+            grpc.StatusCode.INVALID_ARGUMENT,
+            f"{rpc}: the request nests literals or types more deeply than this admin can process",
+        ) from None
+    except OSError as e:
+        if e.errno not in _DISK_FULL:
+            log.exception("%s failed unexpectedly", rpc)
+            raise RpcFailure(grpc.StatusCode.INTERNAL, f"{rpc}: unexpected error in the admin: {e!r}") from None
+        # A blob file written on a full disk: the operator's problem, said plainly, as a full database is.
+        log.error("%s: the admin's storage is full (%s)", rpc, e.strerror)
+        raise RpcFailure(
+            grpc.StatusCode.RESOURCE_EXHAUSTED,
+            "the admin's storage is full: free disk space where the admin keeps its state, then retry",
+        ) from None
+    except Exception as e:  # the admin's own bug: say so, never blame the client
+        log.exception("%s failed unexpectedly", rpc)
+        raise RpcFailure(grpc.StatusCode.INTERNAL, f"{rpc}: unexpected error in the admin: {e!r}") from None
 
 
 def _wrap(
@@ -92,29 +136,13 @@ def _wrap(
         if counter is not None:
             counter.add(rpc)
         try:
-            return method(decode_request(request_cls, body))
+            request = decode_request(request_cls, body)
         except AdminError as e:
-            _abort(context, e)
-        except RecursionError:
-            # Go decodes (and Flyte Admin walks) messages nested 10,000 deep; the admin's Python rules stop at
-            # Python's recursion limit. The request is legal protobuf, but more nesting than this admin handles.
-            context.abort(
-                grpc.StatusCode.INVALID_ARGUMENT,
-                f"{rpc}: the request nests literals or types more deeply than this admin can process",
-            )
-        except OSError as e:
-            if e.errno not in _DISK_FULL:
-                log.exception("%s failed unexpectedly", rpc)
-                context.abort(grpc.StatusCode.INTERNAL, _truncate(f"{rpc}: unexpected error in the admin: {e!r}"))
-            # A blob file written on a full disk: the operator's problem, said plainly, as a full database is.
-            log.error("%s: the admin's storage is full (%s)", rpc, e.strerror)
-            context.abort(
-                grpc.StatusCode.RESOURCE_EXHAUSTED,
-                "the admin's storage is full: free disk space where the admin keeps its state, then retry",
-            )
-        except Exception as e:  # the admin's own bug: say so, never blame the client
-            log.exception("%s failed unexpectedly", rpc)
-            context.abort(grpc.StatusCode.INTERNAL, _truncate(f"{rpc}: unexpected error in the admin: {e!r}"))
+            _abort(context, RpcFailure(e.code, e.message, e.details))
+        try:
+            return invoke(rpc, method, request)
+        except RpcFailure as failure:
+            _abort(context, failure)
 
     return handle
 
