@@ -16,7 +16,12 @@ export function useLoad<T>(fn: () => Promise<T>, deps: unknown[], live?: (d: T |
   const [tick, setTick] = useState(0);
   const liveRef = useRef(live);
   liveRef.current = live;
+  const keyRef = useRef<string | null>(null);
   useEffect(() => {
+    // New deps (another execution, another filter): never show the previous one's data meanwhile.
+    const key = JSON.stringify(deps);
+    if (keyRef.current !== null && keyRef.current !== key) setState({ loading: true });
+    keyRef.current = key;
     let stopped = false;
     let timer: number | undefined;
     const run = async () => {

@@ -80,7 +80,7 @@ def registered(remote: Any) -> str:  # noqa: F811 (the e2e fixture)
         sys.path.remove(str(WORKFLOWS))
     version = f"console-{uuid.uuid4().hex[:10]}"
     flows = console_flows
-    for entity in (flows.summed, flows.talker, flows.squares, flows.fanned, flows.gated):
+    for entity in (flows.summed, flows.talker, flows.squares, flows.fanned, flows.gated, flows.asked):
         remote.register_script(
             entity,
             image_config=ImageConfig.auto(img_name=IMAGE),

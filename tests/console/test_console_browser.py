@@ -91,6 +91,13 @@ def test_flyteremote_console_link_and_the_project_pages(
     assert "[\n  1,\n  4,\n  9\n]" in page.inner_text("#outputs")
     shot(page, "map-task")
 
+    # Relaunch: a new execution of the same launch plan and inputs, and the page moves to it.
+    page.click("button:has-text('Relaunch')")
+    page.wait_for_url(lambda url: url.endswith("/executions/" + execution.id.name) is False and "/executions/" in url)
+    _phase(page, "SUCCEEDED")
+    page.wait_for_selector('#outputs tr[data-name="o0"]')
+    assert "[\n  1,\n  4,\n  9\n]" in page.inner_text("#outputs")
+
     page.goto(console_url(sandbox, "/console"))
     page.wait_for_selector(f"tr[data-project={PROJECT}]")
     shot(page, "projects")
@@ -104,6 +111,21 @@ def test_flyteremote_console_link_and_the_project_pages(
     page.goto(console_url(sandbox, lp_path))
     page.wait_for_selector("text=list[integer]")
     assert registered in page.inner_text("body")
+    # Activate and deactivate it (UpdateLaunchPlan), as the page shows the admin's state.
+    state = page.locator("[data-testid=lp-state]")
+    toggle = page.locator("[data-testid=lp-toggle]")
+    for _ in range(2):
+        before = state.inner_text()
+        assert toggle.inner_text() == ("Deactivate" if before == "ACTIVE" else "Activate")
+        toggle.click()
+        page.wait_for_function(
+            "was => document.querySelector('[data-testid=lp-state]').textContent !== was", arg=before
+        )
+        now = state.inner_text()
+        assert {before, now} == {"ACTIVE", "INACTIVE"}
+        assert remote.client.get_launch_plan(lp.id).closure.state == (
+            1 if now == "ACTIVE" else 0
+        )  # as the admin has it
     # Executions list filters: by launch plan name and phase.
     page.goto(console_url(sandbox, f"{_BASE}/executions?lp=console_flows.squares&phase=SUCCEEDED"))
     page.wait_for_selector(f"tr[data-execution={execution.id.name}]")
@@ -203,3 +225,13 @@ def test_an_execution_that_does_not_exist_shows_the_not_found_page(sandbox: Sand
     assert "does not exist" in page.inner_text("[data-testid=not-found]")
     page.goto(console_url(sandbox, "/console/no/such/page"))
     page.wait_for_selector("[data-testid=not-found]")
+
+
+def test_set_a_signal_with_a_typed_value(sandbox: Sandbox, remote: Any, registered: str, page: Any) -> None:
+    execution = _launch(remote, "asked", registered)
+    page.goto(console_url(sandbox, _path(remote, execution)))
+    page.wait_for_selector("tr[data-signal=word] input[name=signal-word]", timeout=_RUN)
+    page.fill("tr[data-signal=word] input[name=signal-word]", "hello")
+    page.click("tr[data-signal=word] button:has-text('Set')")
+    _phase(page, "SUCCEEDED")
+    page.wait_for_selector('#outputs tr[data-name="o0"]:has-text("HELLO")')

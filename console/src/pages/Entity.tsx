@@ -167,7 +167,7 @@ function LaunchPlanState({ lp, onChange }: { lp: any; onChange: () => void }) {
     <Section title="Launch plan">
       <p>
         State: <b data-testid="lp-state">{state}</b>{" "}
-        <button onClick={toggle}>{state === "ACTIVE" ? "Deactivate" : "Activate"}</button>
+        <button data-testid="lp-toggle" onClick={toggle}>{state === "ACTIVE" ? "Deactivate" : "Activate"}</button>
       </p>
       <p>
         Workflow: <a href={ui.version({ ...lp.spec.workflow_id, resource_type: "WORKFLOW" })}>{lp.spec?.workflow_id?.name}</a>

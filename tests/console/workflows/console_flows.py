@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flytekit import approve, dynamic, map_task, task, workflow
+from flytekit import approve, dynamic, map_task, task, wait_for_input, workflow
 
 
 @dataclass
@@ -80,3 +80,14 @@ def gated(x: int = 1) -> int:
     first = add(a=x, b=1)
     approved = approve(first, "go", timeout=timedelta(minutes=10))
     return after(x=approved)
+
+
+@task
+def shout(word: str) -> str:
+    return word.upper()
+
+
+@workflow
+def asked() -> str:
+    word = wait_for_input("word", timeout=timedelta(minutes=10), expected_type=str)
+    return shout(word=word)
