@@ -233,12 +233,15 @@ class BlobStore:
     @contextlib.contextmanager
     def open(self, key: str) -> Iterator[BinaryIO]:
         """The object, opened for reading. An upload replacing it meanwhile does not disturb this reader."""
+        with self.open_file(key) as f:
+            yield f
+
+    def open_file(self, key: str) -> BinaryIO:
+        """The object, opened for reading, for the caller to close (a streamed answer closes it when sent)."""
         try:
-            f = open(self.path_of(key), "rb")  # noqa: SIM115 (handed to the caller inside this context)
+            return open(self.path_of(key), "rb")
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             raise BlobNotFound(f"no object [{key}]") from None
-        with f:
-            yield f
 
     def get(self, key: str) -> bytes:
         with self.open(key) as f:

@@ -1,59 +1,81 @@
-"""The admin's HTTP side: the health check, the data proxy's signed URLs and the task logs.
+"""The admin's HTTP side: one ASGI app (Starlette) served by uvicorn in a thread of its own.
 
 Routes::
 
     GET  /healthcheck                                     200, empty (as Flyte Admin's)
     PUT  /data/<key>?expires=<unix s>[&content_md5=<b64>]&sig=<hex>   upload one object
     GET  /data/<key>?expires=<unix s>&sig=<hex>           download one object
-    GET  /logs/<name>                                     the stdout/stderr of one task attempt (text/plain)
+    GET  /logs/<name>                                     the stdout/stderr of one task attempt (text/plain;
+                                                          ``Range: bytes=N-`` for what came after byte N)
     *    /<bucket>[/<key>], /                             the S3 endpoint over the blob store
                                                           (:mod:`flyteplane.admin.s3_gateway`)
+    with auth on: /oauth2/*, /.well-known/*, /me          (:mod:`flyteplane.admin.auth.routes`)
+    mounts                                                what :class:`HttpServer`'s ``mounts`` add
 
-Log links are plain (not signed): the logs of a local admin are no secret. A name is one flat file name that
+The routes of the data proxy and the logs are :mod:`flyteplane.admin.data_routes`'. Log links are plain (not
+signed): the logs of a local admin are no secret. A name is one flat file name that
 :class:`~flyteplane.admin.engine.logs.LogStore` makes; anything else is a 404, so the route never reaches outside
 the logs directory.
 
 A signed URL plays the part of an S3 presigned URL. ``sig`` is HMAC-SHA256, under a key only this admin knows,
 of ``"<METHOD>\\n<key>\\n<expires>\\n<content_md5>"``; so a URL grants one method on one object until
-``expires``, and an upload URL signed for an MD5 accepts only content with that MD5. Answers follow S3's:
-403 for a bad or expired signature, 400 when ``Content-MD5`` is missing, malformed, not the signed one or not the
-body's, 404 for a missing object, 200 with an ``ETag`` on success.
+``expires``, and an upload URL signed for an MD5 accepts only content with that MD5. The signing key is random per
+admin when the admin keeps its state in memory, and persisted in ``<state_dir>/dataproxy.key`` (mode 0600)
+otherwise, so URLs handed out survive a restart until they expire.
 
-With auth on (``AdminServer(auth=...)``, :mod:`flyteplane.admin.auth`) the auth routes (``/oauth2/*``,
-``/.well-known/*``, ``/me``) are served too, and ``/logs`` needs a bearer token. ``/data`` does not: a signed URL is
-itself the credential for its one object and method, as an S3 presigned URL is. ``/healthcheck`` stays open.
+With auth on (``AdminServer(auth=...)``, :mod:`flyteplane.admin.auth`) the auth routes are served too, and
+``/logs`` needs a bearer token. ``/data`` does not: a signed URL is itself the credential for its one object and
+method, as an S3 presigned URL is. ``/healthcheck`` stays open. With TLS (``AdminServer(tls=...)``) the same routes
+are served over HTTPS, and signed URLs are ``https://``.
 
-With TLS (``AdminServer(tls=...)``) the same routes are served over HTTPS, and signed URLs are ``https://``; the TLS
-handshake runs in the request's thread, never in the one accepting connections.
+**Mounts.** Other parts of the admin add their routes through ``HttpServer(mounts=...)``, a sequence of Starlette
+routes (``starlette.routing.Mount`` / ``Route``) that :mod:`flyteplane.admin.server` fills: the REST API
+(``flyteplane.admin.rest``, ``Mount("/api/v1", ...)`` plus the console's ``/login``, ``/callback``, ``/logout``) and
+the web console (``flyteplane.console``, ``Mount("/console", ...)``). They are matched after the health check, the
+data proxy, the logs and the auth routes, and before the S3 endpoint (which takes ``/`` and ``/<bucket>``): a mount
+must not use those paths. Mounted apps run on the server's event loop: blocking work belongs in a worker thread
+(``anyio.to_thread`` / Starlette's ``run_in_threadpool``, whose pool is sized to :data:`MAX_CONNECTIONS`), and
+they get the same request hardening as every route (below).
 
-The signing key is random per admin when the admin keeps its state in memory, and persisted in
-``<state_dir>/dataproxy.key`` (mode 0600) otherwise, so URLs handed out survive a restart until they expire.
+**Requests.** uvicorn parses HTTP/1.1 with h11 (no httptools), which refuses malformed request lines and header
+fields, non-digit or conflicting ``Content-Length``, transfer codings other than ``chunked``, a missing or repeated
+``Host`` and a head that grows past :data:`~flyteplane.admin.http_io.MAX_HEAD_BYTES` unfinished with 400 and a closed
+connection; :class:`flyteplane.admin.http_io.FramingCheck` adds what h11 lets through (``Content-Length`` beside
+``Transfer-Encoding``, repeated ``Authorization``/``Content-Type``/``Content-MD5``, an HTTP version other than 1.0
+and 1.1, a head that arrived whole but too large). At most ``max_connections`` connections are served at once; one
+more is answered 503 and closed. A connection that has not sent a whole request head within :data:`HEAD_TIMEOUT`
+seconds is closed, so is one idle for :data:`IDLE_TIMEOUT` between requests; a body that stalls for
+:data:`~flyteplane.admin.http_io.BODY_TIMEOUT` ends its request. Bodies stream in pieces (uvicorn reads ahead at
+most 64 KiB), downloads stream from the file; nothing holds a whole object.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
+import asyncio
 import hashlib
 import hmac
 import logging
 import os
-import re
 import secrets
 import socket
 import ssl
-import sys
 import threading
 import time
-from email.message import Message
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from urllib.parse import quote
 
-from flyteplane.admin.blobs import BlobConflict, BlobNotFound, BlobStore, DigestMismatch, IncompleteBody, InvalidKey
-from flyteplane.admin.blobs import check_key as _check_key
-from flyteplane.admin.engine.logs import LOGS_PATH, LogStore
+import anyio.to_thread
+import uvicorn
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from flyteplane.admin.blobs import BlobStore
+from flyteplane.admin.data_routes import DATA_PATH, DataRoutes
+from flyteplane.admin.engine.logs import LogStore
+from flyteplane.admin.http_io import MAX_HEAD_BYTES, FramingCheck, not_found
 from flyteplane.admin.s3_gateway import S3Gateway
 from flyteplane.admin.s3_sigv4 import Credential
 
@@ -61,18 +83,17 @@ if TYPE_CHECKING:
     from flyteplane.admin.auth.routes import AuthRoutes
     from flyteplane.admin.config import AdminConfig
 
-__all__ = ["HttpServer", "UrlSigner"]
+__all__ = ["MAX_CONNECTIONS", "HttpServer", "UrlSigner", "build_app"]
 
 log = logging.getLogger("flyteplane.admin.http")
 
-DATA_PATH = "/data/"
 KEY_FILE = "dataproxy.key"
-# An early refusal of an upload still reads (and drops) up to this much of the body, so that a client that sends
-# the whole body before reading the answer (requests does) sees the 403/400 and not a reset connection.
-_DRAIN_LIMIT = 64 * 1024 * 1024
-_CHUNK = 1024 * 1024
-_SOCKET_TIMEOUT = 120.0  # a stalled client frees its thread after this long
-_HANDSHAKE_TIMEOUT = 30.0  # the same for a client that stalls in the TLS handshake
+MAX_CONNECTIONS = 256
+"""Connections served at once by default; fast-register uploads, s3fs's connection pools (10 per task process)
+and the console together stay well below it."""
+HEAD_TIMEOUT = 60.0  # a connection must send its request head within this long (slowloris)
+IDLE_TIMEOUT = 30  # a keep-alive connection idle this long between requests is closed
+_STOP_GRACE = 1  # seconds in-flight requests get when the server stops
 
 
 class UrlSigner:
@@ -152,19 +173,50 @@ def _load_or_create_key(path: Path) -> bytes:
     return secret
 
 
-class HttpServer:
-    """The HTTP side of one admin, serving in a daemon thread.
+def build_app(
+    blobs: BlobStore,
+    signer: UrlSigner,
+    logs: LogStore,
+    *,
+    auth: AuthRoutes | None = None,
+    s3: S3Gateway | None = None,
+    mounts: Sequence[BaseRoute] = (),
+) -> FramingCheck:
+    """The admin's HTTP side as one ASGI app (the routes are listed in the module docstring).
 
     Args:
         blobs: the admin's blob store (shared with the data proxy manager, which signs URLs to it).
         signer: checks the signed URLs the data proxy manager hands out.
         logs: the task logs the engine writes.
-        host: the interface to listen on.
+        auth: serve the auth routes and require bearer tokens on ``/logs``.
+        s3: serve this S3 endpoint; None: none.
+        mounts: more routes (the REST API, the console), matched before the S3 endpoint.
+    """
+    routes: list[BaseRoute] = DataRoutes(blobs, signer, logs, auth).routes()
+    if auth is not None:
+        routes.extend(auth.routes())
+    routes.extend(mounts)
+    if s3 is not None:
+        routes.append(s3.route())
+    # A path no route has: 404; a method a route's path does not take: 405 (Starlette's answers, in plain text).
+    return FramingCheck(Starlette(routes=routes, exception_handlers={404: not_found}))
+
+
+class HttpServer:
+    """The HTTP side of one admin: :func:`build_app`'s app on uvicorn, in a daemon thread with its own event loop.
+
+    Args:
+        blobs: the admin's blob store (shared with the data proxy manager, which signs URLs to it).
+        signer: checks the signed URLs the data proxy manager hands out.
+        logs: the task logs the engine writes.
+        host: the interface to listen on (an IPv6 address listens on IPv6).
         port: the port (0: a free one; :attr:`port` tells which after :meth:`start`).
         ssl_context: serve HTTPS with this server-side context (see :mod:`flyteplane.admin.tls`); None: HTTP.
         auth: serve the auth routes and require bearer tokens (see :mod:`flyteplane.admin.auth.routes`).
         s3_credential: serve the S3 endpoint (:mod:`flyteplane.admin.s3_gateway`) for the blob store's bucket,
             to requests signed with this credential; None: no S3 endpoint.
+        mounts: more routes for the same app (see "Mounts" in the module docstring).
+        max_connections: connections served at once; more are answered 503.
     """
 
     def __init__(
@@ -178,6 +230,8 @@ class HttpServer:
         ssl_context: ssl.SSLContext | None = None,
         auth: AuthRoutes | None = None,
         s3_credential: Credential | None = None,
+        mounts: Sequence[BaseRoute] = (),
+        max_connections: int = MAX_CONNECTIONS,
     ) -> None:
         self.auth = auth
         self.s3 = S3Gateway(blobs, s3_credential) if s3_credential is not None else None
@@ -187,357 +241,123 @@ class HttpServer:
         self.blobs = blobs
         self.signer = signer
         self.logs = logs
-        self._server: ThreadingHTTPServer | None = None
+        self.max_connections = max_connections
+        self.app = build_app(blobs, signer, logs, auth=auth, s3=self.s3, mounts=mounts)
+        self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
     def start(self) -> HttpServer:
         """Bind and serve; returns once the socket accepts connections."""
         if self._server is not None:
             return self
-        server_cls = _IPv6Server if ":" in self.host else _Server
-        try:
-            server = server_cls(
-                (self.host, self.port), _make_handler(self.blobs, self.signer, self.logs, self.auth, self.s3)
-            )
-        except OSError as e:
-            raise OSError(f"cannot listen for HTTP on {self.host}:{self.port} ({e.strerror or e})") from e
-        server.ssl_context = self.ssl_context
-        self.port = server.server_address[1]
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.2}, name=f"admin-http-{self.port}", daemon=True
+        sock = self._bind()
+        self.port = sock.getsockname()[1]
+        context = self.ssl_context
+        config = uvicorn.Config(
+            self.app,
+            http=_Protocol,
+            lifespan="off",
+            log_config=None,  # the admin's logging stays as the admin set it up
+            access_log=False,
+            proxy_headers=False,  # no proxy in front: X-Forwarded-* are a client's claims
+            server_header=False,
+            limit_concurrency=self.max_connections,
+            backlog=128,
+            timeout_keep_alive=IDLE_TIMEOUT,
+            timeout_graceful_shutdown=_STOP_GRACE,
+            h11_max_incomplete_event_size=MAX_HEAD_BYTES,
+            ssl_context_factory=(lambda _config, _default: context) if context is not None else None,
         )
+        server = uvicorn.Server(config)
+        failed: list[BaseException] = []
+
+        async def serve() -> None:
+            # Blocking route code runs in worker threads: as many as there may be requests.
+            anyio.to_thread.current_default_thread_limiter().total_tokens = self.max_connections
+            await server.serve(sockets=[sock])
+
+        def run() -> None:
+            try:
+                asyncio.run(serve())  # not the main thread: uvicorn installs no signal handlers
+            except BaseException as e:  # reported by start() if it happens before serving
+                failed.append(e)
+                log.exception("the admin's HTTP server failed")
+            finally:
+                sock.close()
+
+        self._server = server
+        self._thread = threading.Thread(target=run, name=f"admin-http-{self.port}", daemon=True)
         self._thread.start()
+        deadline = time.monotonic() + 30
+        while not server.started:
+            if failed or not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise OSError(f"the HTTP server on {self.host}:{self.port} did not start") from (
+                    failed[0] if failed else None
+                )
+            time.sleep(0.01)
         return self
 
+    def _bind(self) -> socket.socket:
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self.host, self.port))
+            sock.listen(128)  # many fast-register uploads may arrive together
+        except OSError as e:
+            sock.close()
+            raise OSError(f"cannot listen for HTTP on {self.host}:{self.port} ({e.strerror or e})") from e
+        return sock
+
     def stop(self) -> None:
-        """Stop serving, and delete the blobs if they were temporary (the admin keeps no state)."""
+        """Stop serving (in-flight requests get a second), and delete the blobs if they were temporary."""
         server, self._server = self._server, None
         if server is not None:
-            server.shutdown()
-            server.server_close()
+            server.should_exit = True
         if self._thread is not None:
-            self._thread.join(timeout=5)
+            self._thread.join(timeout=_STOP_GRACE + 5)
             self._thread = None
         self.blobs.close()
         self.logs.close()
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    # Many fast-register uploads may arrive together; the default backlog of 5 would refuse some.
-    request_queue_size = 128
-    ssl_context: ssl.SSLContext | None = None
+class _Protocol(H11Protocol):
+    """uvicorn's h11 protocol, which also closes a connection that does not send its request head in time (uvicorn
+    times out only idle keep-alive connections)."""
 
-    # With TLS, the accepting thread only wraps the socket; the handshake happens in the request's own thread, so
-    # a client that stalls or fails there delays nobody else.
-    def get_request(self) -> tuple[socket.socket, Any]:
-        sock, address = super().get_request()
-        if self.ssl_context is not None:
-            try:
-                sock = self.ssl_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
-            except OSError:
-                sock.close()
-                raise
-        return sock, address
+    _head_deadline: asyncio.TimerHandle | None = None
 
-    def finish_request(self, request: Any, client_address: Any) -> None:
-        if isinstance(request, ssl.SSLSocket):
-            request.settimeout(_HANDSHAKE_TIMEOUT)
-            try:
-                request.do_handshake()
-            except (OSError, ValueError) as e:  # wrong CA, no client certificate, plaintext HTTP, a port scan
-                log.debug("TLS handshake with %s failed: %s", client_address, e)
-                return
-        super().finish_request(request, client_address)
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)
+        self._arm_head_deadline()
 
-    def handle_error(self, request: object, client_address: object) -> None:
-        # A client that hangs up mid-transfer is routine; anything else is the admin's bug and gets a traceback.
-        exc = sys.exc_info()[1]
-        if isinstance(exc, (ConnectionError, TimeoutError)):
-            log.debug("HTTP client %s went away: %r", client_address, exc)
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.cycle is not None and not self.cycle.response_complete:
+            self._disarm_head_deadline()  # a request is being served
         else:
-            log.exception("HTTP request from %s failed", client_address)
+            self._arm_head_deadline()
 
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._disarm_head_deadline()  # uvicorn's keep-alive timeout covers the idle time until the next request
 
-class _IPv6Server(_Server):
-    address_family = socket.AF_INET6
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_head_deadline()
+        super().connection_lost(exc)
 
+    def _arm_head_deadline(self) -> None:
+        if self._head_deadline is None:
+            self._head_deadline = self.loop.call_later(HEAD_TIMEOUT, self._head_timed_out)
 
-def _make_handler(
-    blobs: BlobStore, signer: UrlSigner, logs: LogStore, auth: AuthRoutes | None = None, s3: S3Gateway | None = None
-) -> type[BaseHTTPRequestHandler]:
-    class Handler(_DataHandler):
-        pass
+    def _disarm_head_deadline(self) -> None:
+        if self._head_deadline is not None:
+            self._head_deadline.cancel()
+            self._head_deadline = None
 
-    Handler.blobs = blobs
-    Handler.signer = signer
-    Handler.logs = logs
-    Handler.auth = auth
-    Handler.s3 = s3
-    return Handler
-
-
-_DIGITS = re.compile(r"[0-9]{1,18}")  # ASCII digits; more than 18 is more than any disk holds
-_SINGLE_HEADERS = ("Host", "Content-Type", "Content-MD5", "Authorization")
-
-
-def _framing_problem(headers: Message) -> str | None:
-    """Why a request's headers do not frame it unambiguously (RFC 9112 section 6.3), or None.
-
-    ``Content-Length`` must be ASCII digits only (Python's ``int()`` would also take ``+3``, ``1_0``, ``-0`` and
-    non-ASCII digits, which a proxy in front may read differently: request smuggling), given once or repeated
-    with the same value, and not beside ``Transfer-Encoding``. Headers the admin acts on must not be repeated with
-    different values, since which one counts would be a guess.
-    """
-    lengths = headers.get_all("Content-Length") or []
-    for value in lengths:
-        if not _DIGITS.fullmatch(value.strip(" \t")):
-            return f"invalid Content-Length {value[:40]!r}: it must be a decimal number of bytes"
-    if len({int(v.strip(" \t")) for v in lengths}) > 1:
-        return "conflicting Content-Length headers"
-    if lengths and headers.get_all("Transfer-Encoding"):
-        return "a request cannot have both Content-Length and Transfer-Encoding"
-    for name in _SINGLE_HEADERS:
-        values = headers.get_all(name) or []
-        if len(set(values)) > 1:
-            return f"conflicting {name} headers"
-    return None
-
-
-class _DataHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "flyteplane-admin"
-    timeout = _SOCKET_TIMEOUT
-    blobs: BlobStore
-    signer: UrlSigner
-    logs: LogStore
-    auth: AuthRoutes | None = None
-    s3: S3Gateway | None = None
-
-    def log_message(self, format: str, *args: object) -> None:
-        log.debug("%s " + format, self.address_string(), *args)
-
-    def parse_request(self) -> bool:
-        """The standard parse, then RFC 9112's framing rules, which Python's parser leaves to the application."""
-        if not super().parse_request():
-            return False
-        problem = _framing_problem(self.headers)
-        if problem is not None:
-            # The body's end is unknown, so nothing after the headers can be trusted: answer and close.
-            self.close_connection = True
-            self._reply(400, problem)
-            return False
-        return True
-
-    # -- routing -------------------------------------------------------------------------------------------
-    def _s3_request(self) -> bool:
-        """Serve the request on the S3 endpoint if it is one of its (True)."""
-        path = urlsplit(self.path).path
-        if self.s3 is None or path.startswith((DATA_PATH, LOGS_PATH)) or path == "/healthcheck":
-            return False
-        if not self.s3.owns(self):
-            return False
-        self.s3.handle(self)
-        return True
-
-    def do_HEAD(self) -> None:
-        if not self._s3_request():
-            self._refuse(404, "not found")
-
-    def do_DELETE(self) -> None:
-        if not self._s3_request():
-            self._refuse(404, "not found")
-
-    def do_GET(self) -> None:
-        if self.auth is not None and self.auth.handle(self):
-            return
-        if self._s3_request():
-            return
-        path = urlsplit(self.path).path
-        if path == "/healthcheck":
-            self._reply(200)
-            return
-        if path.startswith(LOGS_PATH):
-            if self.auth is not None and self.auth.authenticate(self) is None:
-                return
-            self._send_log(unquote(path[len(LOGS_PATH) :], errors="replace"))
-            return
-        key, query = self._data_target()
-        if key is None:
-            return
-        denied = self.signer.check("GET", key, query)
-        if denied is not None:
-            self._reply(403, denied)
-            return
-        try:
-            with self.blobs.open(key) as f:
-                self._send_file(f, "application/octet-stream")
-        except BlobNotFound:
-            self._reply(404, "the object does not exist")
-
-    def do_POST(self) -> None:
-        # Only the auth routes take POSTs (the OAuth2 token, device and revocation endpoints, the login forms).
-        if self.auth is not None and self.auth.handle(self):
-            return
-        if self._s3_request():
-            return
-        self._refuse(404, "not found")
-
-    def do_PUT(self) -> None:
-        if self._s3_request():
-            return
-        key, query = self._data_target()
-        if key is None:
-            return
-        denied = self.signer.check("PUT", key, query)
-        if denied is not None:
-            self._refuse(403, denied)
-            return
-        length = self._content_length()
-        if length is None:
-            return
-        ok, expected = self._expected_md5(query)
-        if not ok:
-            return
-        try:
-            md5 = self.blobs.put(key, self.rfile, expected, length=length)
-        except DigestMismatch:
-            self._reply(400, "BadDigest: the Content-MD5 you specified did not match what was received")
-            return
-        except IncompleteBody:
-            self.close_connection = True  # the client went away: nobody to answer
-            return
-        except BlobConflict as e:
-            self._reply(409, str(e))
-            return
-        except (ConnectionError, TimeoutError):
-            self.close_connection = True
-            return
-        except OSError as e:  # the disk's fault (full, read-only): the client may retry later
-            log.exception("storing an upload of %s failed", key)
-            self.close_connection = True
-            self._reply(500, f"the admin could not store the object: {e.strerror or e}")
-            return
-        self._reply(200, etag=md5.hex())
-
-    def _send_log(self, name: str) -> None:
-        path = self.logs.path_of(name)
-        try:
-            f = open(path, "rb") if path is not None else None  # noqa: SIM115 (closed below)
-        except OSError:
-            f = None
-        if f is None:
-            self._reply(404, "no such log")
-            return
-        with f:
-            # The size when the request came: a running attempt may still be writing, and what it writes later
-            # is for the next request. Streamed in chunks, so a reader of a large log costs one chunk of memory.
-            self._send_file(f, "text/plain; charset=utf-8")
-
-    def _send_file(self, f: Any, content_type: str) -> None:
-        """Answer 200 with the open file ``f`` as it is now, in :data:`_CHUNK` pieces (never all in memory)."""
-        size = os.fstat(f.fileno()).st_size
-        self.send_response(200)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(size))
-        self.end_headers()
-        # Exactly the announced size, even if the file grew meanwhile.
-        remaining = size
-        while remaining > 0:
-            chunk = f.read(min(_CHUNK, remaining))
-            if not chunk:
-                break
-            self.wfile.write(chunk)
-            remaining -= len(chunk)
-        if remaining:
-            self.close_connection = True  # the file shrank: the client must see a short body
-
-    # -- helpers -------------------------------------------------------------------------------------------
-    def _data_target(self) -> tuple[str | None, dict[str, list[str]]]:
-        """The object key and query of a ``/data/...`` request; None (after answering) for anything else."""
-        parts = urlsplit(self.path)
-        if not parts.path.startswith(DATA_PATH):
-            self._refuse(404, "not found")
-            return None, {}
-        try:
-            key = _check_key(unquote(parts.path[len(DATA_PATH) :], errors="strict"))
-        except (InvalidKey, UnicodeDecodeError):
-            self._refuse(400, "invalid object key")
-            return None, {}
-        return key, parse_qs(parts.query, keep_blank_values=True)
-
-    def _content_length(self) -> int | None:
-        if self.headers.get("Transfer-Encoding"):
-            self.close_connection = True
-            self._reply(411, "send the body with a Content-Length")
-            return None
-        text = self.headers.get("Content-Length")
-        try:
-            length = int(text) if text is not None else -1
-        except ValueError:
-            length = -1
-        if length < 0:
-            self.close_connection = True
-            self._reply(411, "send the body with a Content-Length")
-            return None
-        return length
-
-    def _expected_md5(self, query: dict[str, list[str]]) -> tuple[bool, bytes | None]:
-        """(True, the MD5 the body must have or None), or (False, None) after answering 400."""
-        signed = _single(query, "content_md5") or ""
-        header = self.headers.get("Content-MD5")
-        if header is None:
-            if signed:
-                self._refuse(400, "this URL was signed for a Content-MD5; send it in the Content-MD5 header")
-                return False, None
-            return True, None
-        try:
-            digest = base64.b64decode(header.strip(), validate=True)
-        except (binascii.Error, ValueError):
-            digest = b""
-        if len(digest) != 16:
-            self._refuse(400, "InvalidDigest: the Content-MD5 you specified is not valid")
-            return False, None
-        if signed and header.strip() != signed:
-            self._refuse(400, "the Content-MD5 header is not the one this URL was signed for")
-            return False, None
-        return True, digest
-
-    def _refuse(self, status: int, message: str) -> None:
-        """Answer ``status`` without acting, after reading (a bounded part of) the request body, if any."""
-        text = self.headers.get("Content-Length")
-        if self.headers.get("Transfer-Encoding"):
-            remaining = -1
-        elif text is None:
-            remaining = 0  # no body
-        else:
-            try:
-                remaining = int(text)
-            except ValueError:
-                remaining = -1
-        if 0 <= remaining <= _DRAIN_LIMIT:
-            while remaining > 0:
-                chunk = self.rfile.read(min(_CHUNK, remaining))
-                if not chunk:
-                    break
-                remaining -= len(chunk)
-        else:
-            remaining = -1
-        if remaining != 0:
-            self.close_connection = True  # unread body bytes would be taken for the next request
-        self._reply(status, message)
-
-    def _reply(self, status: int, message: str = "", etag: str | None = None) -> None:
-        body = (message + "\n").encode() if message else b""
-        self.send_response(status)
-        if etag is not None:
-            self.send_header("ETag", f'"{etag}"')
-        if body:
-            self.send_header("Content-Type", "text/plain; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        if body and self.command != "HEAD":
-            self.wfile.write(body)
+    def _head_timed_out(self) -> None:
+        self._head_deadline = None
+        if not self.transport.is_closing() and (self.cycle is None or self.cycle.response_complete):
+            log.debug("closing an HTTP connection that sent no request head in %s s", HEAD_TIMEOUT)
+            self.transport.close()

@@ -46,11 +46,14 @@ import re
 import uuid
 import zlib
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler
 from typing import Any, BinaryIO
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
+
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Match
+from starlette.types import Receive, Scope, Send
 
 from flyteplane.admin.blobs import (
     BlobConflict,
@@ -68,6 +71,7 @@ from flyteplane.admin.blobs import (
     Readable,
     check_key,
 )
+from flyteplane.admin.http_io import FileStream, HttpCall, blocking
 from flyteplane.admin.s3_sigv4 import STREAMING_UNSIGNED_TRAILER, UNSIGNED_PAYLOAD, Credential, SignatureError, verify
 
 __all__ = ["S3Gateway"]
@@ -79,7 +83,6 @@ REGION = "us-east-1"  # what minio answers by default; any region in a signature
 MAX_XML_BODY = 1024 * 1024  # DeleteObjects (1000 keys of 1 KiB at most) and CompleteMultipartUpload fit
 MAX_DELETE_KEYS = 1000
 MAX_LIST_KEYS = 1000
-_DRAIN_LIMIT = 64 * 1024 * 1024
 _CHUNK = 1024 * 1024
 _RANGE_RE = re.compile(r"bytes=(\d*)-(\d*)")
 _CHUNK_LINE_LIMIT = 4096
@@ -117,54 +120,84 @@ class S3Gateway:
         self.bucket: str = blobs.bucket
         self.credential = credential
 
-    def owns(self, handler: BaseHTTPRequestHandler) -> bool:
-        """Whether the request is for this endpoint: ``/``, ``/<bucket>[/...]``, or any SigV4-signed request (which
+    def owns(self, scope: Scope) -> bool:
+        """Whether a request is for this endpoint: ``/``, ``/<bucket>[/...]``, or any SigV4-signed request (which
         then gets NoSuchBucket when it names another bucket)."""
-        path = urlsplit(handler.path).path
+        path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
         if path == "/" or path.split("/", 2)[1] == self.bucket:
             return True
-        return (handler.headers.get("Authorization") or "").startswith("AWS4-HMAC-SHA256")
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                return value.startswith(b"AWS4-HMAC-SHA256")
+        return False
 
-    def handle(self, handler: BaseHTTPRequestHandler) -> None:
+    def route(self) -> BaseRoute:
+        """The route serving this endpoint's requests (any method), to go after the admin's other routes."""
+        return _S3Route(self)
+
+    def handle(self, call: HttpCall) -> Response:
         """Answer one request (any method); S3's XML error for anything wrong."""
-        request = _Request(handler, self)
+        request = _Request(call, self)
         try:
-            request.serve()
-        except _Answered:
-            pass
+            return request.serve()
         except S3Error as e:
-            request.error(e.status, e.code, str(e))
+            return request.error(e.status, e.code, str(e))
         except SignatureError as e:
-            request.error(e.status, e.code, str(e))
+            return request.error(e.status, e.code, str(e))
         except (ConnectionError, TimeoutError):
-            handler.close_connection = True
+            request.close = True
+            return request.error(400, "IncompleteBody", "the client stopped sending the body")
         except OSError as e:  # the disk's fault (full, read-only): the client may retry later
-            log.exception("S3 %s %s failed", handler.command, request.key)
-            handler.close_connection = True
-            request.error(500, "InternalError", f"the admin could not access its store: {e.strerror or e}")
+            log.exception("S3 %s %s failed", call.method, request.key)
+            request.close = True
+            return request.error(500, "InternalError", f"the admin could not access its store: {e.strerror or e}")
+
+
+class _S3Route(BaseRoute):
+    """Matches the requests :meth:`S3Gateway.owns`, whatever their method."""
+
+    def __init__(self, gateway: S3Gateway) -> None:
+        self.gateway = gateway
+        self._endpoint = blocking(gateway.handle)
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] == "http" and self.gateway.owns(scope):
+            return Match.FULL, {}
+        return Match.NONE, {}
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> Any:
+        from starlette.routing import NoMatchFound
+
+        raise NoMatchFound(name, path_params)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        from starlette.requests import Request
+
+        response = await self._endpoint(Request(scope, receive, send))
+        await response(scope, receive, send)
 
 
 class _Request:
     """One S3 request being served."""
 
-    def __init__(self, handler: BaseHTTPRequestHandler, gateway: S3Gateway) -> None:
-        self.h = handler
+    def __init__(self, call: HttpCall, gateway: S3Gateway) -> None:
+        self.call = call
+        self.headers = call.headers
         self.gateway = gateway
         self.blobs = gateway.blobs
-        parts = urlsplit(handler.path)
-        self.raw_path = parts.path
-        self.raw_query = parts.query
-        self.query = parse_qs(parts.query, keep_blank_values=True)
-        self.method = handler.command
-        self.rfile = _Counting(handler.rfile)
-        self.drained = False
+        self.raw_path = call.raw_path
+        self.raw_query = call.raw_query
+        self.query = parse_qs(call.raw_query, keep_blank_values=True)
+        self.method = call.method
+        self.rfile = call.body
+        self.close = False
         self.key = ""
 
     # -- dispatch --------------------------------------------------------------------------------------------
-    def serve(self) -> None:
+    def serve(self) -> Response:
         if {"X-Amz-Signature", "X-Amz-Credential", "Signature", "AWSAccessKeyId"} & self.query.keys():
             raise S3Error(403, "AccessDenied", "presigned S3 URLs are not offered; use the data proxy's signed URLs")
-        payload_hash = verify(self.gateway.credential, self.method, self.raw_path, self.raw_query, self.h.headers)
+        payload_hash = verify(self.gateway.credential, self.method, self.raw_path, self.raw_query, self.headers)
         try:
             path = unquote(self.raw_path, errors="strict")
         except UnicodeDecodeError:
@@ -187,7 +220,7 @@ class _Request:
             raise S3Error(400, "InvalidArgument", f"invalid object key: {e}") from None
         return self.object_operation(payload_hash)
 
-    def bucket_operation(self, payload_hash: str) -> None:
+    def bucket_operation(self, payload_hash: str) -> Response:
         q, m = self.query, self.method
         if m == "HEAD":
             return self.reply(200)
@@ -207,7 +240,7 @@ class _Request:
             raise S3Error(409, "BucketNotEmpty", "the admin's bucket cannot be deleted")
         raise S3Error(501, "NotImplemented", f"{m} on the bucket with this query is not supported")
 
-    def object_operation(self, payload_hash: str) -> None:
+    def object_operation(self, payload_hash: str) -> Response:
         q, m = self.query, self.method
         if m in ("GET", "HEAD"):
             if "uploadId" in q:
@@ -218,7 +251,7 @@ class _Request:
         if m == "PUT":
             if "uploadId" in q or "partNumber" in q:
                 return self.upload_part(payload_hash)
-            if self.h.headers.get("x-amz-copy-source") is not None:
+            if self.headers.get("x-amz-copy-source") is not None:
                 return self.copy_object()
             return self.put_object(payload_hash)
         if m == "DELETE":
@@ -245,16 +278,16 @@ class _Request:
         raise S3Error(405, "MethodNotAllowed", f"{m} is not allowed on an object with this query")
 
     # -- buckets and listings --------------------------------------------------------------------------------
-    def list_buckets(self) -> None:
+    def list_buckets(self) -> Response:
         created = _iso(self.blobs.data_dir.stat().st_mtime)
-        self.xml(
+        return self.xml(
             200,
             f'<ListAllMyBucketsResult xmlns="{XMLNS}"><Owner><ID>flyteplane</ID><DisplayName>flyteplane</DisplayName>'
             f"</Owner><Buckets><Bucket><Name>{self.gateway.bucket}</Name><CreationDate>{created}</CreationDate>"
             "</Bucket></Buckets></ListAllMyBucketsResult>",
         )
 
-    def list_objects_v2(self) -> None:
+    def list_objects_v2(self) -> Response:
         q = self.query
         prefix = _one(q, "prefix") or ""
         delimiter = _one(q, "delimiter") or ""
@@ -324,9 +357,9 @@ class _Request:
         body.extend(contents)
         body.extend(prefixes)
         body.append("</ListBucketResult>")
-        self.xml(200, "".join(body))
+        return self.xml(200, "".join(body))
 
-    def delete_objects(self, payload_hash: str) -> None:
+    def delete_objects(self, payload_hash: str) -> Response:
         root = self.read_xml(payload_hash, "Delete")
         quiet = (root.findtext(f"{{{XMLNS}}}Quiet") or root.findtext("Quiet") or "").strip() == "true"
         objects = root.findall(f"{{{XMLNS}}}Object") + root.findall("Object")
@@ -346,70 +379,65 @@ class _Request:
             if not quiet:
                 out.append(f"<Deleted><Key>{escape(key)}</Key></Deleted>")
         out.append("</DeleteResult>")
-        self.xml(200, "".join(out))
+        return self.xml(200, "".join(out))
 
     # -- objects ---------------------------------------------------------------------------------------------
-    def get_object(self, head: bool) -> None:
+    def get_object(self, head: bool) -> Response:
         try:
-            with self.blobs.open(self.key) as f:
-                self.send_object(f, head)
+            f = self.blobs.open_file(self.key)
         except BlobNotFound:
             raise S3Error(404, "NoSuchKey", "the object does not exist") from None
+        try:
+            return self.send_object(f, head)
+        except BaseException:
+            f.close()
+            raise
 
-    def send_object(self, f: BinaryIO, head: bool) -> None:
+    def send_object(self, f: BinaryIO, head: bool) -> Response:
+        """The answer streaming ``f`` (which it closes), or the 304 of a matching If-None-Match."""
         st = os.fstat(f.fileno())
         info = self.blobs.info(self.key)
         etag = f'"{info.md5.hex()}"' if info is not None else '"0"'
-        self.check_conditions(etag, st.st_mtime)
+        not_modified = self.check_conditions(etag, st.st_mtime)
+        if not_modified is not None:
+            f.close()
+            return not_modified
         size = st.st_size
         start, end = 0, size - 1
         status = 200
-        range_header = self.h.headers.get("Range")
+        range_header = self.headers.get("Range")
         if range_header is not None and not head:
             start, end = _byte_range(range_header, size)
             status = 206
-        length = max(0, end - start + 1)
-        self.h.send_response(status)
-        self.h.send_header("Content-Type", "binary/octet-stream")
-        self.h.send_header("Content-Length", str(length))
-        self.h.send_header("ETag", etag)
-        self.h.send_header("Last-Modified", email.utils.formatdate(st.st_mtime, usegmt=True))
-        self.h.send_header("Accept-Ranges", "bytes")
+        headers = {
+            "ETag": etag,
+            "Last-Modified": email.utils.formatdate(st.st_mtime, usegmt=True),
+            "Accept-Ranges": "bytes",
+        }
         if status == 206:
-            self.h.send_header("Content-Range", f"bytes {start}-{end}/{size}")
-        self.h.end_headers()
-        if head:
-            return
-        f.seek(start)
-        remaining = length
-        while remaining > 0:
-            chunk = f.read(min(_CHUNK, remaining))
-            if not chunk:
-                break
-            self.h.wfile.write(chunk)
-            remaining -= len(chunk)
-        if remaining:
-            self.h.close_connection = True  # the file shrank: the client must see a short body
+            headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+        return FileStream(f, start, max(0, end - start + 1), status, headers, "binary/octet-stream")
 
-    def check_conditions(self, etag: str, mtime: float) -> None:
-        if_match = self.h.headers.get("If-Match")
+    def check_conditions(self, etag: str, mtime: float) -> Response | None:
+        """None if the object's If-Match / If-None-Match conditions let the request go on, else the 304."""
+        if_match = self.headers.get("If-Match")
         if if_match is not None and if_match.strip() not in ("*", etag):
             raise S3Error(412, "PreconditionFailed", "the object's ETag is not the If-Match one")
-        if_none = self.h.headers.get("If-None-Match")
+        if_none = self.headers.get("If-None-Match")
         if if_none is not None and if_none.strip() in ("*", etag):
-            self.reply(304)
-            raise _Answered
+            return self.reply(304)
+        return None
 
-    def put_object(self, payload_hash: str) -> None:
-        if (self.h.headers.get("If-None-Match") or "").strip() == "*" and self.blobs.exists(self.key):
+    def put_object(self, payload_hash: str) -> Response:
+        if (self.headers.get("If-None-Match") or "").strip() == "*" and self.blobs.exists(self.key):
             raise S3Error(412, "PreconditionFailed", "an object exists under this key")
         body = self.body(payload_hash)
         md5 = self.store(lambda: self.blobs.put(self.key, body.reader, body.md5, length=body.length,
                                                 digests=body.digests, before_commit=body.check))  # fmt: skip
-        self.reply(200, etag=md5.hex(), extra=body.checksum_headers)
+        return self.reply(200, etag=md5.hex(), extra=body.checksum_headers)
 
-    def copy_object(self) -> None:
-        source = self.h.headers.get("x-amz-copy-source", "")
+    def copy_object(self) -> Response:
+        source = self.headers.get("x-amz-copy-source", "")
         source_path = unquote(source.split("?", 1)[0]).lstrip("/")
         bucket, _, key = source_path.partition("/")
         if "?" in source:
@@ -422,13 +450,12 @@ class _Request:
             raise S3Error(400, "InvalidArgument", f"invalid copy source key: {e}") from None
         if key == self.key:
             raise S3Error(400, "InvalidRequest", "copying an object onto itself changes nothing")
-        self.drain()
         try:
             md5 = self.store(lambda: self.blobs.copy(key, self.key))
         except BlobNotFound:
             raise S3Error(404, "NoSuchKey", "the copy source does not exist") from None
         mtime = self.blobs.path_of(self.key).stat().st_mtime
-        self.xml(
+        return self.xml(
             200,
             f'<CopyObjectResult xmlns="{XMLNS}"><LastModified>{_iso(mtime)}</LastModified>'
             f"<ETag>&quot;{md5.hex()}&quot;</ETag></CopyObjectResult>",
@@ -439,8 +466,8 @@ class _Request:
         if self.blobs.multipart_key(upload_id) != self.key:
             raise NoSuchUpload(f"upload [{upload_id}] is not one of key [{self.key}]")
 
-    def upload_part(self, payload_hash: str) -> None:
-        if self.h.headers.get("x-amz-copy-source") is not None:
+    def upload_part(self, payload_hash: str) -> Response:
+        if self.headers.get("x-amz-copy-source") is not None:
             raise S3Error(501, "NotImplemented", "UploadPartCopy is not supported")
         upload_id = _one(self.query, "uploadId") or ""
         try:
@@ -454,9 +481,9 @@ class _Request:
         body = self.body(payload_hash)
         md5 = self.store(lambda: self.blobs.put_part(upload_id, number, body.reader, body.md5, length=body.length,
                                                      digests=body.digests, before_commit=body.check))  # fmt: skip
-        self.reply(200, etag=md5.hex(), extra=body.checksum_headers)
+        return self.reply(200, etag=md5.hex(), extra=body.checksum_headers)
 
-    def complete_multipart(self, payload_hash: str) -> None:
+    def complete_multipart(self, payload_hash: str) -> Response:
         upload_id = _one(self.query, "uploadId") or ""
         try:
             self.check_upload(upload_id)
@@ -472,7 +499,7 @@ class _Request:
             except ValueError:
                 raise S3Error(400, "MalformedXML", f"part number [{number[:20]}] is not a number") from None
         _, digest = self.store(lambda: self.blobs.complete_multipart(upload_id, parts))
-        self.xml(
+        return self.xml(
             200,
             f'<CompleteMultipartUploadResult xmlns="{XMLNS}"><Bucket>{self.gateway.bucket}</Bucket>'
             f"<Key>{escape(self.key)}</Key><ETag>&quot;{digest.hex()}-{len(parts)}&quot;</ETag>"
@@ -487,7 +514,7 @@ class _Request:
         except DigestMismatch:
             raise S3Error(400, "BadDigest", "the Content-MD5 you specified did not match what was received") from None
         except IncompleteBody:
-            self.h.close_connection = True
+            self.close = True
             raise S3Error(400, "IncompleteBody", "the body ended before its announced length") from None
         except BlobConflict as e:
             raise S3Error(409, "OperationAborted", f"{e}: a key cannot be both an object and a folder here") from None
@@ -500,12 +527,12 @@ class _Request:
         except EntityTooSmall as e:
             raise S3Error(400, "EntityTooSmall", str(e)) from None
         except _BodyError as e:
-            self.h.close_connection = True
+            self.close = True
             raise S3Error(e.status, e.code, str(e)) from None
 
     def body(self, payload_hash: str) -> _Body:
         """The request's body as a stream with its announced length and the checks it must pass."""
-        headers = self.h.headers
+        headers = self.headers
         if headers.get("Transfer-Encoding"):
             raise S3Error(411, "MissingContentLength", "send the body with a Content-Length")
         text = headers.get("Content-Length")
@@ -581,82 +608,34 @@ class _Request:
         return root
 
     # -- answers ---------------------------------------------------------------------------------------------
-    def drain(self) -> None:
-        """Read (a bounded part of) what is left of the body, so the connection can carry the next request."""
-        if self.drained:
-            return
-        self.drained = True
-        headers = self.h.headers
-        text = headers.get("Content-Length")
-        if headers.get("Transfer-Encoding"):
-            remaining = -1
-        else:
-            try:
-                remaining = int(text) - self.rfile.count if text is not None else 0
-            except ValueError:
-                remaining = -1
-        if 0 <= remaining <= _DRAIN_LIMIT:
-            while remaining > 0:
-                chunk = self.rfile.read(min(_CHUNK, remaining))
-                if not chunk:
-                    break
-                remaining -= len(chunk)
-        if remaining != 0:
-            self.h.close_connection = True
+    def _closing(self, headers: dict[str, str]) -> dict[str, str]:
+        """``headers``, with ``Connection: close`` if the request broke off (what is left of its body cannot be
+        trusted). A rest of the body not read because of an early answer is the server's to skip (see
+        :class:`~flyteplane.admin.http_io.FramingCheck`)."""
+        if self.close:
+            headers["Connection"] = "close"
+        return headers
 
-    def error(self, status: int, code: str, message: str) -> None:
-        self.drain()
+    def error(self, status: int, code: str, message: str) -> Response:
+        if self.method == "HEAD":
+            return self.reply(status)
         resource = escape(self.raw_path)
         request_id = uuid.uuid4().hex[:16].upper()
-        if self.method == "HEAD":
-            self.reply(status)
-            return
-        self.xml(
+        return self.xml(
             status,
             f"<Error><Code>{code}</Code><Message>{escape(message)}</Message><Resource>{resource}</Resource>"
             f"<RequestId>{request_id}</RequestId></Error>",
         )
 
-    def xml(self, status: int, document: str) -> None:
-        self.drain()
+    def xml(self, status: int, document: str) -> Response:
         data = ('<?xml version="1.0" encoding="UTF-8"?>\n' + document).encode()
-        self.h.send_response(status)
-        self.h.send_header("Content-Type", "application/xml")
-        self.h.send_header("Content-Length", str(len(data)))
-        if self.h.close_connection:
-            self.h.send_header("Connection", "close")
-        self.h.end_headers()
-        self.h.wfile.write(data)
+        return Response(data, status, self._closing({}), media_type="application/xml")
 
-    def reply(self, status: int, etag: str | None = None, extra: dict[str, str] | None = None) -> None:
-        self.drain()
-        self.h.send_response(status)
+    def reply(self, status: int, etag: str | None = None, extra: dict[str, str] | None = None) -> Response:
+        headers = dict(extra or {})
         if etag is not None:
-            self.h.send_header("ETag", f'"{etag}"')
-        for name, value in (extra or {}).items():
-            self.h.send_header(name, value)
-        if status not in (204, 304):
-            self.h.send_header("Content-Length", "0")
-        if self.h.close_connection:
-            self.h.send_header("Connection", "close")
-        self.h.end_headers()
-
-
-class _Counting:
-    """A stream that counts what was read of it (so an answer knows how much of the body is left)."""
-
-    def __init__(self, raw: Readable) -> None:
-        self._raw = raw
-        self.count = 0
-
-    def read(self, size: int = -1, /) -> bytes:
-        data = self._raw.read(size)
-        self.count += len(data)
-        return data
-
-
-class _Answered(Exception):
-    """The answer went out already (a 304)."""
+            headers["ETag"] = f'"{etag}"'
+        return Response(b"", status, self._closing(headers))
 
 
 class _BodyError(BlobError):

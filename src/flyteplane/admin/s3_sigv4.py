@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
-from email.message import Message
+from typing import Protocol
 from urllib.parse import quote, unquote
 
 __all__ = [
@@ -36,6 +36,15 @@ _AUTH_RE = re.compile(
     r"SignedHeaders=(?P<signed>[a-z0-9;-]+)\s*,\s*Signature=(?P<signature>[0-9a-f]{64})"
 )
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+
+class Headers(Protocol):
+    """A request's headers, looked up case-insensitively (``email.message.Message`` or
+    :class:`flyteplane.admin.http_io.RequestHeaders`)."""
+
+    def get(self, name: str, /) -> str | None: ...
+
+    def get_all(self, name: str, /) -> list[str] | None: ...
 
 
 class SignatureError(Exception):
@@ -76,7 +85,7 @@ def verify(
     method: str,
     raw_path: str,
     raw_query: str,
-    headers: Message,
+    headers: Headers,
     now: datetime.datetime | None = None,
 ) -> str:
     """Check the ``Authorization`` header of a request; return the payload hash it signed (the

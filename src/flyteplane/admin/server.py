@@ -6,8 +6,9 @@
     AdminServer(state_dir="~/.flyteplane/sandbox", port=30080, http_port=30081).start()
 
 The gRPC side serves AdminService, DataProxyService and SignalService as Flyte Admin 1.16 does, plus
-``grpc.health.v1.Health`` (service ``flyteadmin``) and server reflection. The HTTP side serves the health check
-and the data proxy's signed URLs. ``start()`` returns once both are accepting connections.
+``grpc.health.v1.Health`` (service ``flyteadmin``) and server reflection. The HTTP side (:mod:`flyteplane.admin.http`:
+uvicorn in a thread of its own) serves the health check, the data proxy's signed URLs, the task logs and the S3
+endpoint. ``start()`` returns once both are accepting connections.
 
 Its parts are built and connected in one place, :func:`flyteplane.admin.wiring.build_services`; this module adds only
 the ports, TLS, the gRPC and HTTP servers and the order of start and stop.
@@ -39,6 +40,8 @@ from flyteplane.admin.tls import ServerTls, TlsConfig
 from flyteplane.admin.tls import prepare as prepare_tls
 
 if TYPE_CHECKING:
+    from starlette.routing import BaseRoute
+
     from flyteplane.admin.auth.config import AuthConfig
     from flyteplane.admin.auth.runtime import AdminAuth
     from flyteplane.admin.wiring import AdminServices
@@ -232,6 +235,7 @@ class AdminServer:
             ssl_context=ssl_context,
             auth=auth_routes,
             s3_credential=Credential(ctx.config.s3_access_key_id, ctx.config.s3_secret_access_key),
+            mounts=self._http_mounts(services),
         )
         try:
             http.start()
@@ -244,6 +248,11 @@ class AdminServer:
         if self.auth is not None:
             self.auth.bind(self.http_endpoint)  # the default issuer: the OAuth2 endpoints live on this side
         services.endpoints.http = self.http_endpoint
+
+    def _http_mounts(self, services: AdminServices) -> list[BaseRoute]:
+        """The routes other parts of the admin add to the HTTP side (see "Mounts" in :mod:`flyteplane.admin.http`):
+        the REST API (``flyteplane.admin.rest``) and the web console (``flyteplane.console``) go here."""
+        return []
 
     def _start_grpc(self, services: AdminServices) -> None:
         from flyteidl.service import admin_pb2, dataproxy_pb2, signal_pb2

@@ -26,16 +26,18 @@ import hmac
 import html
 import json
 import logging
-import ssl
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING
-from urllib.parse import SplitResult, parse_qs, urlsplit
+from urllib.parse import parse_qs, urlsplit
+
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
 from flyteplane.admin.auth import authz
 from flyteplane.admin.auth.interceptor import bearer_token
 from flyteplane.admin.auth.managers import user_info
 from flyteplane.admin.auth.tokens import AuthUnavailable, Identity, InvalidToken
+from flyteplane.admin.http_io import HttpCall, blocking, declared_length
 
 if TYPE_CHECKING:
     from flyteplane.admin.auth.runtime import AdminAuth
@@ -53,121 +55,108 @@ _PAGE_HEADERS = (
 )
 _CREDENTIAL_FIELDS = frozenset({"username", "password", "action"})
 
-Route = Callable[[BaseHTTPRequestHandler, SplitResult], None]
+Handler = Callable[[HttpCall], Response]
 
 
 class AuthRoutes:
-    """Serves the auth routes of one admin; :meth:`handle` says whether a request was one of them."""
+    """Serves the auth routes of one admin (:meth:`routes`), and checks the bearer token of the admin's other
+    HTTP routes (:meth:`authenticate`)."""
 
     def __init__(self, auth: AdminAuth) -> None:
         self.auth = auth
-        routes: dict[tuple[str, str], Route] = {
-            ("GET", "/.well-known/oauth-authorization-server"): self._metadata,
-            ("GET", "/.well-known/openid-configuration"): self._metadata,
-            ("GET", authz.USERINFO_PATH): self._me,
+        routes: dict[str, dict[str, Handler]] = {
+            "/.well-known/oauth-authorization-server": {"GET": self._metadata},
+            "/.well-known/openid-configuration": {"GET": self._metadata},
+            authz.USERINFO_PATH: {"GET": self._me},
         }
         if auth.config.mode == "self":
             routes.update(
                 {
-                    ("GET", authz.JWKS_PATH): self._jwks,
-                    ("GET", authz.AUTHORIZE_PATH): self._authorize,
-                    ("POST", authz.AUTHORIZE_PATH): self._authorize_login,
-                    ("POST", authz.TOKEN_PATH): self._token,
-                    ("POST", authz.DEVICE_AUTHORIZATION_PATH): self._device_authorization,
-                    ("GET", authz.DEVICE_VERIFICATION_PATH): self._device_page,
-                    ("POST", authz.DEVICE_VERIFICATION_PATH): self._device_answer,
-                    ("POST", authz.REVOCATION_PATH): self._revoke,
+                    authz.JWKS_PATH: {"GET": self._jwks},
+                    authz.AUTHORIZE_PATH: {"GET": self._authorize, "POST": self._authorize_login},
+                    authz.TOKEN_PATH: {"POST": self._token},
+                    authz.DEVICE_AUTHORIZATION_PATH: {"POST": self._device_authorization},
+                    authz.DEVICE_VERIFICATION_PATH: {"GET": self._device_page, "POST": self._device_answer},
+                    authz.REVOCATION_PATH: {"POST": self._revoke},
                 }
             )
         self._routes = routes
-        self._paths = {path for _, path in routes}
 
-    # -- entry points (called by the admin's HTTP handler) --------------------------------------------------
-    def handle(self, handler: BaseHTTPRequestHandler) -> bool:
-        """Serve ``handler``'s request if it is an auth route (True), else leave it alone (False)."""
-        parts = urlsplit(handler.path)
-        route = self._routes.get((handler.command, parts.path))
-        if route is None:
-            if parts.path not in self._paths:
-                return False
-            _drain(handler)
-            _send_text(handler, 405, f"{handler.command} is not allowed here")
-            return True
-        route(handler, parts)
-        return True
+    # -- entry points (called by the admin's HTTP app) ------------------------------------------------------
+    def routes(self) -> list[BaseRoute]:
+        """The auth routes; another method on one of their paths is answered 405."""
+        return [
+            Route(path, blocking(handler), methods=[method])
+            for path, handlers in self._routes.items()
+            for method, handler in handlers.items()
+        ]
 
-    def authenticate(self, handler: BaseHTTPRequestHandler) -> Identity | None:
-        """The caller of a request that needs a bearer token; None after answering 401 (or 503)."""
+    def identify(self, headers: list[tuple[str, str]]) -> Identity:
+        """The caller whose bearer token is among ``headers``; :class:`InvalidToken` or :class:`AuthUnavailable`
+        if there is none, or it is not valid, or it cannot be checked now."""
+        return self.auth.verify(bearer_token(headers, _HTTP_HEADER_KEYS))
+
+    def authenticate(self, call: HttpCall) -> Identity | Response:
+        """The caller of a request that needs a bearer token, or the 401 (503) answer refusing it."""
         try:
-            return self.auth.verify(bearer_token(list(handler.headers.items()), _HTTP_HEADER_KEYS))
+            return self.identify(call.headers.items())
         except InvalidToken as e:
-            _drain(handler)
-            _send_text(
-                handler,
-                401,
-                str(e),
-                [("WWW-Authenticate", 'Bearer realm="flyteplane", error="invalid_token"')],
+            return _send_text(
+                call, 401, str(e), [("WWW-Authenticate", 'Bearer realm="flyteplane", error="invalid_token"')]
             )
         except AuthUnavailable as e:
-            _drain(handler)
-            _send_text(handler, 503, f"the admin cannot check access tokens right now: {e}")
-        return None
+            return _send_text(call, 503, f"the admin cannot check access tokens right now: {e}")
 
     # -- discovery -----------------------------------------------------------------------------------------
-    def _metadata(self, handler: BaseHTTPRequestHandler, parts: SplitResult) -> None:
+    def _metadata(self, call: HttpCall) -> Response:
         try:
             document = self.auth.oauth2_metadata()
         except AuthUnavailable as e:
-            _send_text(handler, 503, f"cannot fetch the identity provider's metadata: {e}")
-            return
-        _send_json(handler, 200, document)
+            return _send_text(call, 503, f"cannot fetch the identity provider's metadata: {e}")
+        return _send_json(200, document)
 
-    def _jwks(self, handler: BaseHTTPRequestHandler, parts: SplitResult) -> None:
+    def _jwks(self, call: HttpCall) -> Response:
         assert self.auth.signing_key is not None
-        _send_json(handler, 200, self.auth.signing_key.jwks())
+        return _send_json(200, self.auth.signing_key.jwks())
 
-    def _me(self, handler: BaseHTTPRequestHandler, parts: SplitResult) -> None:
-        identity = self.authenticate(handler)
-        if identity is not None:
-            _send_json(handler, 200, user_info(identity.subject, identity.claims), no_store=True)
+    def _me(self, call: HttpCall) -> Response:
+        identity = self.authenticate(call)
+        if isinstance(identity, Response):
+            return identity
+        return _send_json(200, user_info(identity.subject, identity.claims), no_store=True)
 
     # -- token, device and revocation endpoints: authlib answers -------------------------------------------
-    def _token(self, handler: BaseHTTPRequestHandler, parts: SplitResult) -> None:
-        request = self._request(handler, parts)
-        if request is not None:
-            _send(handler, self.auth.oauth.token(request))
+    def _token(self, call: HttpCall) -> Response:
+        request = self._request(call)
+        return request if isinstance(request, Response) else _send(self.auth.oauth.token(request))
 
-    def _device_authorization(self, handler: BaseHTTPRequestHandler, parts: SplitResult) -> None:
-        request = self._request(handler, parts)
-        if request is not None:
-            _send(handler, self.auth.oauth.device_authorization(request))
+    def _device_authorization(self, call: HttpCall) -> Response:
+        request = self._request(call)
+        return request if isinstance(request, Response) else _send(self.auth.oauth.device_authorization(request))
 
-    def _revoke(self, handler: BaseHTTPRequestHandler, parts: SplitResult) -> None:
-        request = self._request(handler, parts)
-        if request is not None:
-            _send(handler, self.auth.oauth.revocation(request))
+    def _revoke(self, call: HttpCall) -> Response:
+        request = self._request(call)
+        return request if isinstance(request, Response) else _send(self.auth.oauth.revocation(request))
 
     # -- authorization endpoint ----------------------------------------------------------------------------
-    def _authorize(self, handler: BaseHTTPRequestHandler, parts: SplitResult) -> None:
-        request = self._request(handler, parts, read_body=False)
-        assert request is not None
+    def _authorize(self, call: HttpCall) -> Response:
+        request = self._request(call, read_body=False)
+        assert not isinstance(request, Response)
         problem = self.auth.oauth.check_authorization(request)
         if problem is not None:
-            _send(handler, problem)
-            return
+            return _send(problem)
         default_user = self.auth.config.default_user
         if default_user:
-            _send(handler, self.auth.oauth.authorization(request, authz.User(default_user)))
-        elif self.auth.config.users:
+            return _send(self.auth.oauth.authorization(request, authz.User(default_user)))
+        if self.auth.config.users:
             params = {k: v[0] for k, v in request.query.items() if v and k not in _CREDENTIAL_FIELDS}
-            _send_page(handler, 200, _login_page(params))
-        else:
-            _send_page(handler, 403, _message_page("Nobody can log in here", _NO_USERS))
+            return _send_page(200, _login_page(params))
+        return _send_page(403, _message_page("Nobody can log in here", _NO_USERS))
 
-    def _authorize_login(self, handler: BaseHTTPRequestHandler, parts: SplitResult) -> None:
-        submitted = self._request(handler, parts)
-        if submitted is None:
-            return
+    def _authorize_login(self, call: HttpCall) -> Response:
+        submitted = self._request(call)
+        if isinstance(submitted, Response):
+            return submitted
         form = {k: v[0] for k, v in submitted.form.items() if v}
         params = {k: v for k, v in form.items() if k not in _CREDENTIAL_FIELDS}
         # The authorization request is the one the login page carried along, as if it had come again by GET.
@@ -176,58 +165,47 @@ class AuthRoutes:
         )
         problem = self.auth.oauth.check_authorization(request)
         if problem is not None:
-            _send(handler, problem)
-            return
+            return _send(problem)
         if form.get("action") == "deny":
-            _send(handler, self.auth.oauth.authorization(request, None))
-            return
+            return _send(self.auth.oauth.authorization(request, None))
         subject = self._login(form)
         if subject is None:
-            _send_page(handler, 401, _login_page(params, error="Wrong user name or password."))
-            return
-        _send(handler, self.auth.oauth.authorization(request, authz.User(subject)))
+            return _send_page(401, _login_page(params, error="Wrong user name or password."))
+        return _send(self.auth.oauth.authorization(request, authz.User(subject)))
 
     # -- device verification -------------------------------------------------------------------------------
-    def _device_page(self, handler: BaseHTTPRequestHandler, parts: SplitResult) -> None:
+    def _device_page(self, call: HttpCall) -> Response:
         if not self.auth.config.users and not self.auth.config.default_user:
-            _send_page(handler, 403, _message_page("Nobody can log in here", _NO_USERS))
-            return
-        query = parse_qs(parts.query)
+            return _send_page(403, _message_page("Nobody can log in here", _NO_USERS))
+        query = parse_qs(call.raw_query)
         user_code = (query.get("user_code") or [""])[0]
         if not user_code:
-            _send_page(handler, 200, _device_page(None, "", self._asks_password()))
-            return
+            return _send_page(200, _device_page(None, "", self._asks_password()))
         if not self.auth.oauth.device_prompt(user_code):
-            _send_page(handler, 400, _message_page("Unknown code", _UNKNOWN_CODE))
-            return
-        _send_page(handler, 200, _device_page(user_code, self.auth.form_token(user_code), self._asks_password()))
+            return _send_page(400, _message_page("Unknown code", _UNKNOWN_CODE))
+        return _send_page(200, _device_page(user_code, self.auth.form_token(user_code), self._asks_password()))
 
-    def _device_answer(self, handler: BaseHTTPRequestHandler, parts: SplitResult) -> None:
-        request = self._request(handler, parts)
-        if request is None:
-            return
+    def _device_answer(self, call: HttpCall) -> Response:
+        request = self._request(call)
+        if isinstance(request, Response):
+            return request
         form = {k: v[0] for k, v in request.form.items() if v}
         user_code = form.get("user_code", "").strip()
         if not user_code or not self.auth.oauth.device_prompt(user_code):
-            _send_page(handler, 400, _message_page("Unknown code", _UNKNOWN_CODE))
-            return
+            return _send_page(400, _message_page("Unknown code", _UNKNOWN_CODE))
         expected = self.auth.form_token(user_code)
         if not hmac.compare_digest(expected, form.get("csrf", "")):
-            _send_page(handler, 403, _message_page("Expired form", _STALE_FORM))
-            return
+            return _send_page(403, _message_page("Expired form", _STALE_FORM))
         subject = self._login(form)
         if subject is None:
             page = _device_page(user_code, expected, self._asks_password(), error="Wrong user name or password.")
-            _send_page(handler, 401, page)
-            return
+            return _send_page(401, page)
         approved = form.get("action") != "deny"
         if not self.auth.oauth.answer_device(user_code, subject, approved):
-            _send_page(handler, 400, _message_page("Unknown code", _UNKNOWN_CODE))
-            return
+            return _send_page(400, _message_page("Unknown code", _UNKNOWN_CODE))
         if approved:
-            _send_page(handler, 200, _message_page("Device approved", f"Signed in as {subject}. {_BACK}"))
-        else:
-            _send_page(handler, 200, _message_page("Device denied", f"The device was not signed in. {_BACK}"))
+            return _send_page(200, _message_page("Device approved", f"Signed in as {subject}. {_BACK}"))
+        return _send_page(200, _message_page("Device denied", f"The device was not signed in. {_BACK}"))
 
     # -- helpers -------------------------------------------------------------------------------------------
     def _asks_password(self) -> bool:
@@ -245,81 +223,62 @@ class AuthRoutes:
             return None
         return self.auth.config.default_user
 
-    def _request(
-        self, handler: BaseHTTPRequestHandler, parts: SplitResult, read_body: bool = True
-    ) -> authz.HttpRequest | None:
-        """The request for the protocol code; None after answering a body that is too large or not a form."""
+    def _request(self, call: HttpCall, read_body: bool = True) -> authz.HttpRequest | Response:
+        """The request for the protocol code, or the answer refusing a body that is too large or not a form."""
         form: dict[str, list[str]] = {}
         if read_body:
-            text = handler.headers.get("Content-Length")
+            length = declared_length(call.headers)
+            if call.headers.get("transfer-encoding") or (length is not None and length > _MAX_FORM):
+                return _send_text(call, 413, "send a form of at most 64 KiB with a Content-Length", close=True)
             try:
-                length = int(text) if text is not None else 0
-            except ValueError:
-                length = -1
-            if length < 0 or length > _MAX_FORM or handler.headers.get("Transfer-Encoding"):
-                handler.close_connection = True
-                _send_text(handler, 413, "send a form of at most 64 KiB with a Content-Length")
-                return None
-            body = handler.rfile.read(length) if length else b""
-            content_type = (handler.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
+                body = call.body.read_exactly(length) if length else b""
+            except (ConnectionError, TimeoutError):  # the client went away or stalled
+                return _send_text(call, 400, "the form ended before its announced length", close=True)
+            content_type = (call.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
             if body and content_type != "application/x-www-form-urlencoded":
-                _send_text(handler, 415, "send application/x-www-form-urlencoded")
-                return None
+                return _send_text(call, 415, "send application/x-www-form-urlencoded")
             try:
                 form = parse_qs(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
             except UnicodeDecodeError:
-                _send_text(handler, 400, "the form is not UTF-8")
-                return None
-        scheme = "https" if isinstance(handler.connection, ssl.SSLSocket) else "http"
-        host = handler.headers.get("Host") or urlsplit(self.auth.base_url).netloc
-        query = parse_qs(parts.query, keep_blank_values=True)
-        return authz.HttpRequest(handler.command, f"{scheme}://{host}{handler.path}", handler.headers, query, form)
+                return _send_text(call, 400, "the form is not UTF-8")
+        host = call.headers.get("host") or urlsplit(self.auth.base_url).netloc
+        query = parse_qs(call.raw_query, keep_blank_values=True)
+        return authz.HttpRequest(call.method, f"{call.scheme}://{host}{call.target}", call.headers, query, form)
 
 
 # -- responses -----------------------------------------------------------------------------------------------
-def _send(handler: BaseHTTPRequestHandler, response: authz.HttpResponse) -> None:
-    handler.send_response(response.status)
+def _send(response: authz.HttpResponse) -> Response:
+    answer = Response(response.body, response.status)
     for name, value in response.headers:
-        handler.send_header(name, value)
-    handler.send_header("Content-Length", str(len(response.body)))
-    handler.end_headers()
-    handler.wfile.write(response.body)
+        answer.headers.append(name, value)
+    return answer
 
 
-def _send_json(handler: BaseHTTPRequestHandler, status: int, document: object, no_store: bool = False) -> None:
+def _send_json(status: int, document: object, no_store: bool = False) -> Response:
     headers = [("Content-Type", "application/json")]
     if no_store:
         headers.append(("Cache-Control", "no-store"))
-    _send(handler, authz.HttpResponse(status, json.dumps(document).encode(), headers))
+    return _send(authz.HttpResponse(status, json.dumps(document).encode(), headers))
 
 
 def _send_text(
-    handler: BaseHTTPRequestHandler, status: int, message: str, headers: list[tuple[str, str]] | None = None
-) -> None:
+    call: HttpCall,
+    status: int,
+    message: str,
+    headers: list[tuple[str, str]] | None = None,
+    close: bool = False,
+) -> Response:
+    """A plain-text answer (``close``: and the connection closes after it)."""
     body = (message + "\n").encode()
     all_headers = [("Content-Type", "text/plain; charset=utf-8"), *(headers or [])]
-    if handler.close_connection:
+    if close:
         all_headers.append(("Connection", "close"))
-    _send(handler, authz.HttpResponse(status, body, all_headers))
+    return _send(authz.HttpResponse(status, body, all_headers))
 
 
-def _send_page(handler: BaseHTTPRequestHandler, status: int, page: str) -> None:
+def _send_page(status: int, page: str) -> Response:
     headers = [("Content-Type", "text/html; charset=utf-8"), *_PAGE_HEADERS]
-    _send(handler, authz.HttpResponse(status, page.encode(), headers))
-
-
-def _drain(handler: BaseHTTPRequestHandler) -> None:
-    """Read a small request body so the connection stays usable; a large or unsized one closes it instead."""
-    text = handler.headers.get("Content-Length")
-    try:
-        length = int(text) if text is not None else 0
-    except ValueError:
-        length = -1
-    if 0 <= length <= _MAX_FORM and not handler.headers.get("Transfer-Encoding"):
-        if length:
-            handler.rfile.read(length)
-    else:
-        handler.close_connection = True
+    return _send(authz.HttpResponse(status, page.encode(), headers))
 
 
 # -- pages ---------------------------------------------------------------------------------------------------
