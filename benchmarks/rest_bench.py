@@ -6,7 +6,9 @@ The admin under test runs in a process of its own (``--serve``: an in-memory Adm
 own HTTP side when the admin mounts it there, else under uvicorn beside it), so its GIL never competes with the
 measuring client's. The client registers ``VERSIONS`` versions of a real flytekit task, then runs blocks in turn
 (gRPC raw stub, REST JSON, REST protobuf; httpx with keep-alive), each block timing every call's wall latency;
-the server's CPU per call comes from /proc. Numbers are medians over rounds; the ratio is REST / gRPC.
+the server's CPU per call comes from /proc. Numbers are medians over rounds; the ratio is REST / gRPC. The JSON
+bodies are measured twice: with the gateway's body cache (the same task read again is not encoded again: what a
+console reading the same pages sees) and against a second admin without it (``--cold``: every body encoded).
 
     PYTHONPATH=src python benchmarks/rest_bench.py                # 3 rounds
     PYTHONPATH=src python benchmarks/rest_bench.py --rounds 1 --calls 200
@@ -42,12 +44,18 @@ VERSIONS = 128
 LIST_LIMIT = 100
 
 
-def serve() -> None:
-    """The server process: an admin and its REST gateway; prints ``{"grpc": ..., "rest": ...}`` and waits."""
+def serve(cold: bool) -> None:
+    """The server process: an admin and its REST gateway; prints ``{"grpc": ..., "rest": ...}`` and waits.
+    ``cold``: without the gateway's JSON body cache, so every JSON body is encoded."""
     import socket
     import threading
 
     from flyteplane.admin import AdminServer
+
+    if cold:
+        from flyteplane.admin.rest import marshal
+
+        marshal._JSON_BODIES = marshal._BodyCache(0, 0)
 
     admin = AdminServer().start()
     rest = _mounted_rest_base(admin)
@@ -100,13 +108,19 @@ def measure(rounds: int, calls: int) -> dict[str, Any]:
     from flyteidl.core import identifier_pb2
     from flyteidl.service import admin_pb2_grpc
 
-    proc = subprocess.Popen(
-        [PYTHON, __file__, "--serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
-    )
+    procs = [
+        subprocess.Popen(
+            [PYTHON, __file__, *flags], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
+        for flags in (["--serve"], ["--serve", "--cold"])
+    ]
+    proc, cold_proc = procs
     try:
-        assert proc.stdout is not None
+        assert proc.stdout is not None and cold_proc.stdout is not None
         endpoints = json.loads(proc.stdout.readline())
+        cold = json.loads(cold_proc.stdout.readline())
         register_tasks(endpoints["grpc"], VERSIONS, threads=2)
+        register_tasks(cold["grpc"], VERSIONS, threads=2)
         ids = [
             identifier_pb2.Identifier(
                 resource_type=identifier_pb2.TASK, project=PROJECT, domain=DOMAIN, name=TASK_NAME, version=version_of(i)
@@ -116,25 +130,26 @@ def measure(rounds: int, calls: int) -> dict[str, Any]:
         listing = common_pb2.ResourceListRequest(
             id=common_pb2.NamedEntityIdentifier(project=PROJECT, domain=DOMAIN, name=TASK_NAME), limit=LIST_LIMIT
         )
-        rest = endpoints["rest"]
-        task_url = f"{rest}/tasks/{PROJECT}/{DOMAIN}/{TASK_NAME}/" + "{}"
-        list_url = f"{rest}/tasks/{PROJECT}/{DOMAIN}/{TASK_NAME}?limit={LIST_LIMIT}"
+        task_path = f"/tasks/{PROJECT}/{DOMAIN}/{TASK_NAME}/" + "{}"
+        list_path = f"/tasks/{PROJECT}/{DOMAIN}/{TASK_NAME}?limit={LIST_LIMIT}"
+        task_url, list_url = endpoints["rest"] + task_path, endpoints["rest"] + list_path
+        cold_task_url, cold_list_url = cold["rest"] + task_path, cold["rest"] + list_path
         json_headers = {"Accept": "application/json"}
         proto_headers = {"Accept": "application/octet-stream"}
         results: dict[str, dict[str, list[float]]] = {}
         with grpc.insecure_channel(endpoints["grpc"]) as channel, httpx.Client(timeout=60) as http:
             stub = admin_pb2_grpc.AdminServiceStub(channel)
 
-            def rest_get(headers: dict[str, str], check: Any) -> Any:
+            def rest_get(headers: dict[str, str], check: Any, url: str = task_url) -> Any:
                 def call(i: int) -> None:
-                    reply = http.get(task_url.format(version_of(i % VERSIONS)), headers=headers)
+                    reply = http.get(url.format(version_of(i % VERSIONS)), headers=headers)
                     check(reply)
 
                 return call
 
-            def rest_list(headers: dict[str, str], check: Any) -> Any:
+            def rest_list(headers: dict[str, str], check: Any, url: str = list_url) -> Any:
                 def call(i: int) -> None:
-                    check(http.get(list_url, headers=headers))
+                    check(http.get(url, headers=headers))
 
                 return call
 
@@ -147,9 +162,14 @@ def measure(rounds: int, calls: int) -> dict[str, Any]:
             variants = {
                 "GetTask gRPC": (lambda i: stub.GetTask(common_pb2.ObjectGetRequest(id=ids[i % VERSIONS])), calls),
                 "GetTask REST JSON": (rest_get(json_headers, json_ok), calls),
+                "GetTask REST JSON, no body cache": (rest_get(json_headers, json_ok, cold_task_url), calls),
                 "GetTask REST protobuf": (rest_get(proto_headers, proto_ok), calls),
                 "ListTasks gRPC": (lambda i: stub.ListTasks(listing), max(10, calls // 10)),
                 "ListTasks REST JSON": (rest_list(json_headers, json_ok), max(10, calls // 10)),
+                "ListTasks REST JSON, no body cache": (
+                    rest_list(json_headers, json_ok, cold_list_url),
+                    max(10, calls // 10),
+                ),
                 "ListTasks REST protobuf": (rest_list(proto_headers, proto_ok), max(10, calls // 10)),
             }
             # One check that both sides answer the same task.
@@ -161,7 +181,7 @@ def measure(rounds: int, calls: int) -> dict[str, Any]:
             for _ in range(rounds):
                 for name, (call, n) in variants.items():
                     call(0)  # warm
-                    latencies, cpu = _block(call, n, proc.pid)
+                    latencies, cpu = _block(call, n, (cold_proc if "no body cache" in name else proc).pid)
                     latencies.sort()
                     entry = results.setdefault(name, {"median_us": [], "p90_us": [], "server_cpu_us": []})
                     entry["median_us"].append(median(latencies))
@@ -169,12 +189,13 @@ def measure(rounds: int, calls: int) -> dict[str, Any]:
                     entry["server_cpu_us"].append(cpu)
         return {name: {k: median(v) for k, v in entry.items()} for name, entry in results.items()}
     finally:
-        if proc.stdin is not None:
-            proc.stdin.close()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        for each in procs:
+            if each.stdin is not None:
+                each.stdin.close()
+            try:
+                each.wait(30)
+            except subprocess.TimeoutExpired:
+                each.kill()
 
 
 def report(summary: dict[str, Any], rounds: int, calls: int) -> str:
@@ -200,9 +221,10 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=500, help="GetTask calls per block (ListTasks: a tenth)")
     parser.add_argument("--json", type=Path, help="write the summary and the machine here")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--cold", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve()
+        serve(args.cold)
         return
     summary = measure(args.rounds, args.calls)
     print(report(summary, args.rounds, args.calls))

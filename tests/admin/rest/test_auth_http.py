@@ -215,3 +215,19 @@ def test_logout_without_a_redirect_answers_200_and_clears_cookies(served: Served
     assert reply.status_code == 200
     cleared = {c.split("=", 1)[0] for c in reply.headers.get_list("set-cookie")}
     assert {"flyte_at", "flyte_at_1", "flyte_at_2", "flyte_rt", "flyte_idt"} <= cleared
+
+
+def test_with_an_external_identity_provider_login_says_what_to_do(http: httpx.Client) -> None:
+    # The admin holds no client secret for another provider: the console signs in there, and sends the token.
+    config = AuthConfig.external(
+        "https://idp.example.invalid/", "api://flyte", jwks_uri="https://idp.example.invalid/k"
+    )
+    with AdminServer(auth=config) as admin:
+        serving = serve_gateway(admin)
+        served = next(serving)
+        try:
+            reply = http.get(f"{served.base}/login")
+            assert reply.status_code == 501 and "auth mode 'self'" in reply.text
+            assert http.get(f"{served.base}/api/v1/projects").status_code == 401
+        finally:
+            serving.close()

@@ -187,3 +187,28 @@ def test_rest_calls_reach_the_same_rpcs(admin: AdminServer, api: str, http: http
 def test_identifiers_with_escapes_in_the_path(api: str, http: httpx.Client) -> None:
     reply = http.get(f"{api}/tasks/flytesnacks/development/a%20b/v%31", headers=JSON)
     assert reply.status_code == 404 and "a b" in reply.json()["message"]
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/tasks/flytesnacks/development?limit=99999999999999999999",
+        "/tasks/flytesnacks/development?limit=5&.=x&..=y&[=z&]=w&a[=1&[]=2",
+        "/tasks/flytesnacks/development?limit=5&sort_by.direction=",
+        "/tasks/flytesnacks/development?limit=5&sort_by..key=x&id..name=y",
+        "/tasks/flytesnacks/development?limit=5&id.project=other",  # bound by the path: skipped
+        "/tasks/%zz/development/x/v1",
+        "/tasks/flytesnacks/development/a%2Fb/v1",
+        "/tasks/flytesnacks/development/%F0%9F%92%A5/v%00",
+        "/tasks/flytesnacks/development?limit=5&filters=" + "eq(" * 500,
+        "/tasks/flytesnacks/development?limit=5&token=%FF%FE",
+        "/executions/flytesnacks/development/x?%=1",
+        "/named_entities/99/flytesnacks/development/x",
+        "/projects/" + "p" * 10000,
+    ],
+)
+def test_hostile_requests_are_never_the_admins_fault(api: str, http: httpx.Client, target: str) -> None:
+    reply = http.get(api + target, headers=JSON)
+    assert reply.status_code < 500, reply.text
+    assert reply.headers["content-type"] == "application/json"
+    assert set(reply.json()) >= ({"code", "message", "details"} if reply.status_code != 200 else set())

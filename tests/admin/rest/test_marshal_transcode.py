@@ -230,3 +230,21 @@ def test_a_named_body_field_reads_that_field() -> None:
     route = route_of(common_pb2.NamedEntityGetRequest, "/n/{resource_type}", body="id", verb="POST")
     request = transcode(route, {("resource_type",): "3"}, [("id.project", "ignored")], b'{"project": "p"}')
     assert request.id.project == "p" and request.resource_type == identifier_pb2.LAUNCH_PLAN
+
+
+def test_json_bodies_are_reused_for_equal_messages_and_bounded() -> None:
+    from flyteplane.admin.rest.marshal import _BodyCache
+
+    first = event_pb2.WorkflowExecutionEvent(producer_id="a")
+    assert JSON.encode(first) == JSON.encode(event_pb2.WorkflowExecutionEvent(producer_id="a"))
+    assert b'"producer_id":"b"' in JSON.encode(event_pb2.WorkflowExecutionEvent(producer_id="b"))
+    assert b'"producerId":"a"' in WILDCARD.encode(first)  # the key holds the marshaler's naming
+    cache = _BodyCache(max_bytes=100, max_entry_bytes=60)
+    cache.put(("t", True, b"k1"), b"x" * 40)
+    cache.put(("t", True, b"k2"), b"y" * 40)
+    cache.put(("t", True, b"big"), b"z" * 70)  # larger than an entry may be: not kept
+    assert cache.get(("t", True, b"k1")) == b"x" * 40  # 84 bytes held; k1 is now the most recent
+    cache.put(("t", True, b"k3"), b"w" * 40)  # 126 bytes: the least recent (k2) goes
+    assert cache.get(("t", True, b"k2")) is None
+    assert cache.get(("t", True, b"k1")) == b"x" * 40 and cache.get(("t", True, b"k3")) == b"w" * 40
+    assert cache.get(("t", True, b"big")) is None

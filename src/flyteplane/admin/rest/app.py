@@ -157,15 +157,17 @@ class RestGateway:
             routes = login_routes(self.auth, self.cookies) + routes
         return routes
 
+    def mounts(self) -> list[BaseRoute]:
+        """Every route of the gateway for an app's routing table: ``/api/v1`` mounted, then the root routes."""
+        return [
+            Route(API_PREFIX, _AnyMethod(self._not_found)),  # the prefix itself is no route (not a redirect)
+            Mount(API_PREFIX, routes=self.api_routes()),
+            *self.root_routes(),
+        ]
+
     def app(self) -> Starlette:
-        """A standalone ASGI app with every route (``/api/v1`` mounted), for serving the gateway by itself."""
-        return Starlette(
-            routes=[
-                Route(API_PREFIX, _AnyMethod(self._not_found)),  # the prefix itself is no route (not a redirect)
-                Mount(API_PREFIX, routes=self.api_routes()),
-                *self.root_routes(),
-            ]
-        )
+        """A standalone ASGI app with every route (:meth:`mounts`), for serving the gateway by itself."""
+        return Starlette(routes=self.mounts())
 
     async def _not_found(self, request: Request) -> Response:
         return error_response(_NOT_FOUND, marshalers_for(request.headers)[1])

@@ -18,6 +18,8 @@ from __future__ import annotations
 import base64
 import json
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -196,6 +198,50 @@ def _map_key(key: Any) -> str:
     return str(key)
 
 
+class _BodyCache:
+    """JSON bodies of recent responses, keyed by the response's protobuf bytes, bounded by bytes (LRU).
+
+    Writing JSON is the gateway's one big cost (pure Python, against protobuf's C serializer): a listing of a
+    hundred tasks takes tens of milliseconds. Registered entities never change and clients (the console) read the
+    same pages again and again, so the same bytes come back; equal bytes are an equal message, so a hit is exact.
+    """
+
+    def __init__(self, max_bytes: int, max_entry_bytes: int) -> None:
+        self._entries: OrderedDict[tuple[str, bool, bytes], bytes] = OrderedDict()
+        self._bytes = 0
+        self._max_bytes = max_bytes
+        self._max_entry_bytes = max_entry_bytes
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, bool, bytes]) -> bytes | None:
+        with self._lock:
+            body = self._entries.get(key)
+            if body is not None:
+                self._entries.move_to_end(key)
+            return body
+
+    def put(self, key: tuple[str, bool, bytes], body: bytes) -> None:
+        size = len(key[2]) + len(body)
+        if size > self._max_entry_bytes:
+            return
+        with self._lock:
+            if key in self._entries:
+                return
+            self._entries[key] = body
+            self._bytes += size
+            while self._bytes > self._max_bytes:
+                (_, _, old_key), old_body = self._entries.popitem(last=False)
+                self._bytes -= len(old_key) + len(old_body)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
+
+_JSON_BODIES = _BodyCache(max_bytes=32 * 1024 * 1024, max_entry_bytes=4 * 1024 * 1024)
+
+
 class BodyError(ValueError):
     """A request body that is not the request message (the message names the field or the problem)."""
 
@@ -213,8 +259,14 @@ class Marshaler:
         """``message`` as a response body."""
         if self.binary:
             return message.SerializeToString()
+        key = (message.DESCRIPTOR.full_name, self.proto_names, message.SerializeToString())
+        cached = _JSON_BODIES.get(key)
+        if cached is not None:
+            return cached
         document = to_json_value(message, proto_names=self.proto_names)
-        return json.dumps(document, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+        body = json.dumps(document, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+        _JSON_BODIES.put(key, body)
+        return body
 
     def decode(self, body: bytes, message: Message) -> None:
         """Merge ``body`` into ``message``; :class:`BodyError` if it is not one."""
