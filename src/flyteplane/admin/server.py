@@ -252,7 +252,11 @@ class AdminServer:
     def _http_mounts(self, services: AdminServices) -> list[BaseRoute]:
         """The routes other parts of the admin add to the HTTP side (see "Mounts" in :mod:`flyteplane.admin.http`):
         the REST API (``flyteplane.admin.rest``) and the web console (``flyteplane.console``) go here."""
-        return []
+        from flyteplane.admin.rest import RestGateway
+        from flyteplane.console import console_routes
+
+        # The console is a page over the REST API of this same origin (its session cookie, its TLS).
+        return [*RestGateway.for_admin(services, counter=self.calls).mounts(), *console_routes()]
 
     def _start_grpc(self, services: AdminServices) -> None:
         from flyteidl.service import admin_pb2, dataproxy_pb2, signal_pb2
