@@ -16,7 +16,11 @@ export class ApiError extends Error {
 }
 
 /** In auth mode an expired or missing session answers 401: the admin's login page brings the user back here. */
+let redirecting = false;
+
 export function loginRedirect(): void {
+  if (redirecting) return; // several calls answer 401 at once: one navigation
+  redirecting = true;
   const here = window.location.pathname + window.location.search + window.location.hash;
   window.location.assign(`/login?redirect_url=${encodeURIComponent(here)}`);
 }

@@ -31,7 +31,8 @@ def tls_admin() -> Iterator[AdminServer]:
 def test_without_a_session_the_console_goes_to_login_and_comes_back(auth_admin: AdminServer, page: Any) -> None:
     logins: list[str] = []
     page.on("request", lambda r: logins.append(r.url) if urlsplit(r.url).path == "/login" else None)
-    page.goto(auth_admin.http_endpoint + PROJECT_PAGE + "?x=1")
+    # localhost: the address the admin's public OAuth2 client may be sent back to (its redirect URI's host).
+    page.goto(auth_admin.http_endpoint.replace("127.0.0.1", "localhost") + PROJECT_PAGE + "?x=1")
     # The REST API answered 401: the console sent the browser to the admin's login with the page to come back to.
     page.wait_for_selector("input[name=username]")
     assert logins, "the console never went to /login"
