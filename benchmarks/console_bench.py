@@ -134,7 +134,7 @@ _REST_FLOOR = """async ([name, parent]) => {
   const base = `/api/v1/node_executions/flytesnacks/development/${name}`;
   let token = "", n = 0;
   do {
-    const q = new URLSearchParams({limit: "1000", token});
+    const q = new URLSearchParams(token ? {limit: "1000", token} : {limit: "1000"});
     const page = await (await fetch(`${base}?${q}`)).json();
     n += page.node_executions.length; token = page.token;
   } while (token);
