@@ -131,15 +131,16 @@ def latest_name(stub: Any, launch_plan: str) -> str:
 
 _REST_FLOOR = """async ([name, parent]) => {
   const t0 = performance.now();
+  const json = {headers: {Accept: "application/json"}};  // proto field names, as the console asks
   const base = `/api/v1/node_executions/flytesnacks/development/${name}`;
   let token = "", n = 0;
   do {
     const q = new URLSearchParams(token ? {limit: "1000", token} : {limit: "1000"});
-    const page = await (await fetch(`${base}?${q}`)).json();
+    const page = await (await fetch(`${base}?${q}`, json)).json();
     n += page.node_executions.length; token = page.token;
   } while (token);
-  await (await fetch(`/api/v1/executions/flytesnacks/development/${name}`)).json();
-  if (parent) await (await fetch(`/api/v1/task_executions/flytesnacks/development/${name}/n0`)).json();
+  await (await fetch(`/api/v1/executions/flytesnacks/development/${name}`, json)).json();
+  if (parent) await (await fetch(`/api/v1/task_executions/flytesnacks/development/${name}/n0`, json)).json();
   return performance.now() - t0;
 }"""
 

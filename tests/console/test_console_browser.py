@@ -77,7 +77,7 @@ def test_the_link_pyflyte_prints_opens_the_execution_with_its_nodes_and_outputs(
 
 
 def test_flyteremote_console_link_and_the_project_pages(
-    sandbox: Sandbox, remote: Any, registered: str, page: Any, shot: Any
+    sandbox: Sandbox, remote: Any, client: Any, registered: str, page: Any, shot: Any
 ) -> None:
     execution = _launch(remote, "squares", registered, xs=[1, 2, 3])
     path = _path(remote, execution)
@@ -123,6 +123,8 @@ def test_flyteremote_console_link_and_the_project_pages(
         )
         now = state.inner_text()
         assert {before, now} == {"ACTIVE", "INACTIVE"}
+        # As the admin has it (flyteplane's client: flytekit's get_launch_plan is an lru_cache of the first answer).
+        assert client.get_launch_plan(lp.id).closure.state == (1 if now == "ACTIVE" else 0)
     # Executions list filters: by launch plan name and phase.
     page.goto(console_url(sandbox, f"{_BASE}/executions?lp=console_flows.squares&phase=SUCCEEDED"))
     page.wait_for_selector(f"tr[data-execution={execution.id.name}]")
