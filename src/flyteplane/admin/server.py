@@ -266,10 +266,12 @@ class AdminServer:
         """The routes other parts of the admin add to the HTTP side (see "Mounts" in :mod:`flyteplane.admin.http`):
         the REST API (``flyteplane.admin.rest``) and the web console (``flyteplane.console``) go here."""
         from flyteplane.admin.rest import RestGateway
+        from flyteplane.console import console_routes
 
-        # Flyte Admin's REST API over the same managers, auth and call counter as the gRPC side.
+        # Flyte Admin's REST API over the same managers, auth and call counter as the gRPC side; the console is a
+        # page over that API on this same origin (its session cookie, its TLS).
         self.rest = RestGateway.for_admin(services, counter=self.calls)
-        return self.rest.mounts()
+        return [*self.rest.mounts(), *console_routes()]
 
     def _start_grpc(self, services: AdminServices) -> None:
         from flyteidl.service import admin_pb2, dataproxy_pb2, signal_pb2
