@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import base64
 import datetime
+import errno
 import hashlib
 import http.client
 import os
+import time
+import urllib.error
+import urllib.request
 import zlib
 from collections.abc import Iterator
 from email.message import Message
@@ -511,3 +515,29 @@ def test_other_credentials_and_bucket(tmp_path: Path) -> None:
         with pytest.raises(ClientError) as e:
             client(srv).get_object(Bucket="flyte-data", Key="k")
         assert error_code(e) == "InvalidAccessKeyId"
+
+
+def test_a_full_disk_is_a_500_that_says_so_and_stores_nothing(
+    admin: AdminServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert admin.context is not None
+    blobs = admin.context.blobs
+
+    def no_space(*_args: Any, **_kwargs: Any) -> bytes:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    path = f"/{BUCKET}/full/x"
+    with monkeypatch.context() as patch:
+        patch.setattr(blobs, "put", no_space)
+        status, answer = raw(admin, "PUT", path, b"data")
+        assert status == 500
+        assert b"<Code>InternalError</Code>" in answer and b"No space left on device" in answer
+        # The data proxy's signed upload URL answers the same way, in plain text.
+        url = admin.context.signer.url(admin.http_endpoint, "PUT", "full/y", int(time.time()) + 60)
+        request = urllib.request.Request(url, data=b"data", method="PUT")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=10)
+        assert refused.value.code == 500
+        assert refused.value.read() == b"the admin could not store the object: No space left on device\n"
+    assert raw(admin, "GET", path)[0] == 404
+    assert raw(admin, "PUT", path, b"data")[0] == 200  # space again

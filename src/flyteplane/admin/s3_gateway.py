@@ -25,10 +25,13 @@ signatures, other buckets) is answered with S3's error for it (``NotImplemented`
 Every request must be signed with AWS Signature V4 by the admin's one credential
 (``AdminConfig.s3_access_key_id`` / ``s3_secret_access_key``, see :mod:`flyteplane.admin.s3_sigv4`); anonymous
 requests are refused, wherever they come from. Bodies stream to disk in chunks (never a whole object in memory), and
-a body whose SHA-256, MD5 or checksum is not the announced one is not stored. Keys are the blob store's: relative
-paths without ``.``/``..`` segments, so no request reaches outside the bucket's folder. The store is a file system,
-so a key cannot be both an object and a "folder" of other objects (``a/b`` and ``a/b/c``): such a write is refused
-with 409 (S3 itself would allow it; flytekit never does it).
+a body whose SHA-256, MD5 or checksum is not the announced one is not stored (:mod:`flyteplane.admin.s3_bodies`).
+Keys are the blob store's: relative paths without ``.``/``..`` segments, so no request reaches outside the bucket's
+folder. The store is a file system, so a key cannot be both an object and a "folder" of other objects (``a/b`` and
+``a/b/c``): such a write is refused with 409 (S3 itself would allow it; flytekit never does it).
+
+The operations are blocking code run in a worker thread per request (:func:`flyteplane.admin.http_io.blocking`),
+behind the one route :meth:`S3Gateway.route` gives the admin's HTTP app.
 
 Errors are S3's XML documents (``<Error><Code>...``), with S3's codes and statuses.
 """
@@ -39,12 +42,10 @@ import base64
 import binascii
 import datetime
 import email.utils
-import hashlib
 import logging
 import os
 import re
 import uuid
-import zlib
 from collections.abc import Callable
 from typing import Any, BinaryIO
 from urllib.parse import parse_qs, quote, unquote
@@ -57,22 +58,20 @@ from starlette.types import Receive, Scope, Send
 
 from flyteplane.admin.blobs import (
     BlobConflict,
-    BlobError,
     BlobNotFound,
     BlobStore,
     DigestMismatch,
     EntityTooSmall,
-    Hasher,
     IncompleteBody,
     InvalidKey,
     InvalidPart,
     InvalidPartOrder,
     NoSuchUpload,
-    Readable,
     check_key,
 )
 from flyteplane.admin.http_io import FileStream, HttpCall, blocking
-from flyteplane.admin.s3_sigv4 import STREAMING_UNSIGNED_TRAILER, UNSIGNED_PAYLOAD, Credential, SignatureError, verify
+from flyteplane.admin.s3_bodies import Body, BodyError, request_body
+from flyteplane.admin.s3_sigv4 import Credential, SignatureError, verify
 
 __all__ = ["S3Gateway"]
 
@@ -85,7 +84,6 @@ MAX_DELETE_KEYS = 1000
 MAX_LIST_KEYS = 1000
 _CHUNK = 1024 * 1024
 _RANGE_RE = re.compile(r"bytes=(\d*)-(\d*)")
-_CHUNK_LINE_LIMIT = 4096
 # Sub-resources of S3 this endpoint does not offer: refused as NotImplemented rather than mistaken for the plain
 # operation on the object or bucket (a GET ?acl is no GetObject).
 _UNSUPPORTED = frozenset(
@@ -106,7 +104,7 @@ class S3Error(Exception):
 
 
 class S3Gateway:
-    """Serves the S3 REST requests of the admin's HTTP handler for the blob store's bucket.
+    """Serves the S3 REST requests for the blob store's bucket on the admin's HTTP side.
 
     Args:
         blobs: the admin's blob store; its :attr:`~flyteplane.admin.blobs.BlobStore.bucket` is the one bucket.
@@ -526,71 +524,16 @@ class _Request:
             raise S3Error(400, "InvalidPart", str(e)) from None
         except EntityTooSmall as e:
             raise S3Error(400, "EntityTooSmall", str(e)) from None
-        except _BodyError as e:
+        except BodyError as e:
             self.close = True
             raise S3Error(e.status, e.code, str(e)) from None
 
-    def body(self, payload_hash: str) -> _Body:
+    def body(self, payload_hash: str) -> Body:
         """The request's body as a stream with its announced length and the checks it must pass."""
-        headers = self.headers
-        if headers.get("Transfer-Encoding"):
-            raise S3Error(411, "MissingContentLength", "send the body with a Content-Length")
-        text = headers.get("Content-Length")
         try:
-            length = int(text) if text is not None else -1
-        except ValueError:
-            length = -1
-        if length < 0:
-            raise S3Error(411, "MissingContentLength", "send the body with a Content-Length")
-        body = _Body(self.rfile, length)
-        md5_header = headers.get("Content-MD5")
-        if md5_header is not None:
-            try:
-                body.md5 = base64.b64decode(md5_header.strip(), validate=True)
-            except (binascii.Error, ValueError):
-                body.md5 = b""
-            if len(body.md5) != 16:
-                raise S3Error(400, "InvalidDigest", "the Content-MD5 you specified is not valid")
-        if payload_hash == STREAMING_UNSIGNED_TRAILER:
-            if "aws-chunked" not in (headers.get("Content-Encoding") or ""):
-                raise S3Error(
-                    400, "InvalidArgument", f"{STREAMING_UNSIGNED_TRAILER} needs Content-Encoding aws-chunked"
-                )
-            try:
-                decoded = int(headers.get("x-amz-decoded-content-length") or "")
-            except ValueError:
-                raise S3Error(
-                    411, "MissingContentLength", "aws-chunked bodies need x-amz-decoded-content-length"
-                ) from None
-            trailer = (headers.get("x-amz-trailer") or "").strip().lower()
-            chunked = _AwsChunkedReader(self.rfile, length, trailer)
-            body.reader, body.length = chunked, decoded
-            body.trailers = chunked.trailers
-            body.checks.append(chunked.finish)  # the last chunk and the trailers come after the decoded length
-            if trailer:
-                body.expect_checksum(trailer, None)
-        elif "aws-chunked" in (headers.get("Content-Encoding") or ""):
-            raise S3Error(400, "InvalidArgument", f"aws-chunked bodies are signed as {STREAMING_UNSIGNED_TRAILER}")
-        elif payload_hash != UNSIGNED_PAYLOAD:
-            sha = hashlib.sha256()
-            body.digests.append(sha)
-            body.checks.append(
-                lambda: (
-                    None
-                    if sha.hexdigest() == payload_hash
-                    else _fail(
-                        400, "XAmzContentSHA256Mismatch", "the body's SHA-256 is not the x-amz-content-sha256 one"
-                    )
-                )
-            )
-        for name in _CHECKSUM_HEADERS:
-            value = headers.get(name)
-            if value is not None:
-                body.expect_checksum(name, value.strip())
-        for name in ("x-amz-checksum-crc32c", "x-amz-checksum-crc64nvme"):
-            if headers.get(name) is not None or (headers.get("x-amz-trailer") or "").strip().lower() == name:
-                raise S3Error(400, "InvalidRequest", f"{name} is not supported; use CRC32, SHA1 or SHA256 checksums")
-        return body
+            return request_body(self.headers, self.rfile, payload_hash)
+        except BodyError as e:
+            raise S3Error(e.status, e.code, str(e)) from None
 
     def read_xml(self, payload_hash: str, root_name: str) -> ElementTree.Element:
         body = self.body(payload_hash)
@@ -636,140 +579,6 @@ class _Request:
         if etag is not None:
             headers["ETag"] = f'"{etag}"'
         return Response(b"", status, self._closing(headers))
-
-
-class _BodyError(BlobError):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-
-
-def _fail(status: int, code: str, message: str) -> None:
-    raise _BodyError(status, code, message)
-
-
-_CHECKSUM_HEADERS = ("x-amz-checksum-crc32", "x-amz-checksum-sha1", "x-amz-checksum-sha256")
-
-
-class _Crc32:
-    def __init__(self) -> None:
-        self.value = 0
-
-    def update(self, data: bytes, /) -> None:
-        self.value = zlib.crc32(data, self.value)
-
-    def digest(self) -> bytes:
-        return self.value.to_bytes(4, "big")
-
-
-class _Body:
-    """A request body: its stream and length, and the digests and checks the store runs over it."""
-
-    def __init__(self, reader: Readable, length: int) -> None:
-        self.reader: Readable = reader
-        self.length = length
-        self.md5: bytes | None = None
-        self.digests: list[Hasher] = []
-        self.checks: list[Callable[[], None]] = []
-        self.checksum_headers: dict[str, str] = {}
-        self.trailers: dict[str, str] = {}
-
-    def expect_checksum(self, header: str, value: str | None) -> None:
-        """Check the body against an ``x-amz-checksum-*`` value (None: the one the trailer will carry)."""
-        hasher: _Crc32 | Any = _Crc32() if header.endswith("crc32") else hashlib.new(header.rsplit("-", 1)[1])
-        self.digests.append(hasher)
-
-        def check() -> None:
-            expected = value if value is not None else self.trailers.get(header)
-            actual = base64.b64encode(hasher.digest()).decode()
-            if expected is None:
-                _fail(400, "InvalidRequest", f"the announced {header} trailer is missing")
-            if expected != actual:
-                _fail(400, "BadDigest", f"the body's {header} is not the announced one")
-            self.checksum_headers[header] = actual
-
-        self.checks.append(check)
-
-    def check(self) -> None:
-        for check in self.checks:
-            check()
-
-    def read_all(self) -> bytes:
-        buf = bytearray()
-        remaining = self.length
-        while remaining > 0:
-            chunk = self.reader.read(min(_CHUNK, remaining))
-            if not chunk:
-                raise IncompleteBody(f"the body ended {remaining} bytes early")
-            buf += chunk
-            remaining -= len(chunk)
-        for d in self.digests:
-            d.update(bytes(buf))
-        self.check()
-        return bytes(buf)
-
-
-class _AwsChunkedReader:
-    """Decodes an ``aws-chunked`` body (``<hex size>\\r\\n<data>\\r\\n`` ... ``0\\r\\n<trailers>\\r\\n``), as
-    botocore sends over TLS with ``STREAMING-UNSIGNED-PAYLOAD-TRAILER``; reads at most ``length`` raw bytes."""
-
-    def __init__(self, raw: Readable, length: int, trailer: str) -> None:
-        self._raw = raw
-        self._left = length  # raw bytes not read yet
-        self._chunk_left = 0
-        self._done = False
-        self._trailer = trailer
-        self.trailers: dict[str, str] = {}
-
-    def _line(self) -> bytes:
-        line = bytearray()
-        while not line.endswith(b"\r\n"):
-            if len(line) > _CHUNK_LINE_LIMIT or self._left <= 0:
-                _fail(400, "IncompleteBody", "a chunk header of the aws-chunked body is malformed")
-            b = self._raw.read(1)
-            if not b:
-                _fail(400, "IncompleteBody", "the aws-chunked body ended early")
-            self._left -= 1
-            line += b
-        return bytes(line[:-2])
-
-    def read(self, size: int = -1, /) -> bytes:
-        if self._done:
-            return b""
-        if self._chunk_left == 0:
-            header = self._line().split(b";", 1)[0]
-            try:
-                self._chunk_left = int(header, 16)
-            except ValueError:
-                _fail(400, "IncompleteBody", "a chunk size of the aws-chunked body is not hexadecimal")
-            if self._chunk_left == 0:
-                self._read_trailers()
-                return b""
-        want = self._chunk_left if size < 0 else min(size, self._chunk_left)
-        data = self._raw.read(min(want, self._left))
-        if not data:
-            _fail(400, "IncompleteBody", "the aws-chunked body ended early")
-        self._left -= len(data)
-        self._chunk_left -= len(data)
-        if self._chunk_left == 0 and self._line() != b"":
-            _fail(400, "IncompleteBody", "a chunk of the aws-chunked body is longer than announced")
-        return data
-
-    def finish(self) -> None:
-        """Read the rest of the body: nothing more than the closing chunk and its trailers may be left."""
-        if not self._done and self.read(1):
-            _fail(400, "IncompleteBody", "the aws-chunked body is longer than x-amz-decoded-content-length")
-
-    def _read_trailers(self) -> None:
-        while (line := self._line()) != b"":
-            name, sep, value = line.decode("latin-1").partition(":")
-            if not sep or len(self.trailers) > 8:
-                _fail(400, "IncompleteBody", "a trailer of the aws-chunked body is malformed")
-            self.trailers[name.strip().lower()] = value.strip()
-        if self._left != 0:
-            _fail(400, "IncompleteBody", "the aws-chunked body has bytes after its trailers")
-        self._done = True
 
 
 def _byte_range(header: str, size: int) -> tuple[int, int]:
