@@ -231,3 +231,19 @@ def test_with_an_external_identity_provider_login_says_what_to_do(http: httpx.Cl
             assert http.get(f"{served.base}/api/v1/projects").status_code == 401
         finally:
             serving.close()
+
+
+def test_the_admins_own_me_and_logs_routes_accept_the_session_cookie(admin: AdminServer, served: Served) -> None:
+    # The console reads /me and task logs with the browser session, as flyteadmin's gateway-served /me accepts it.
+    base = admin.http_endpoint.replace("127.0.0.1", "localhost")
+    with httpx.Client(timeout=30) as browser:
+        assert browser.get(f"{base}/me").status_code == 401
+        assert browser.get(f"{base}/logs/no-such-attempt.log").status_code == 401
+        log_in(browser, base)
+        me = browser.get(f"{base}/me")
+        assert me.status_code == 200 and me.json()["subject"] == "alice"
+        assert browser.get(f"{base}/logs/no-such-attempt.log").status_code == 404
+        # A forged cookie is no session; a bearer header, when present, is what counts.
+        browser.cookies.set("flyte_at_1", "forged")
+        assert browser.get(f"{base}/me").status_code == 401
+        assert browser.get(f"{base}/me", headers={"Authorization": "Bearer nonsense"}).status_code == 401

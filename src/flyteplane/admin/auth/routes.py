@@ -27,6 +27,7 @@ import html
 import json
 import logging
 from collections.abc import Callable
+from http.cookies import SimpleCookie
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
@@ -64,6 +65,10 @@ class AuthRoutes:
 
     def __init__(self, auth: AdminAuth) -> None:
         self.auth = auth
+        self.session_token: Callable[[dict[str, str]], str | None] | None = None
+        """The access token a browser session's cookies carry (set by the REST gateway, which owns the session
+        cookies): flyteadmin serves ``/me`` through its gateway, which accepts that cookie, and the console reads
+        task logs with it."""
         routes: dict[str, dict[str, Handler]] = {
             "/.well-known/oauth-authorization-server": {"GET": self._metadata},
             "/.well-known/openid-configuration": {"GET": self._metadata},
@@ -94,6 +99,14 @@ class AuthRoutes:
     def identify(self, headers: list[tuple[str, str]]) -> Identity:
         """The caller whose bearer token is among ``headers``; :class:`InvalidToken` or :class:`AuthUnavailable`
         if there is none, or it is not valid, or it cannot be checked now."""
+        if self.session_token is not None and not any(name.lower() in _HTTP_HEADER_KEYS for name, _ in headers):
+            cookies = SimpleCookie()
+            for name, value in headers:
+                if name.lower() == "cookie":
+                    cookies.load(value)
+            token = self.session_token({key: morsel.value for key, morsel in cookies.items()})
+            if token is not None:
+                return self.auth.verify(token)
         return self.auth.verify(bearer_token(headers, _HTTP_HEADER_KEYS))
 
     def authenticate(self, call: HttpCall) -> Identity | Response:
