@@ -250,7 +250,7 @@ class AdminServer:
             s3_credential=Credential(ctx.config.s3_access_key_id, ctx.config.s3_secret_access_key),
             mounts=self._http_mounts(services),
         )
-        if auth_routes is not None:
+        if auth_routes is not None and self.rest is not None:
             # /me and /logs accept the console's session cookie, as flyteadmin's gateway-served /me does.
             auth_routes.session_token = self.rest.cookies.access_token
         try:
