@@ -55,7 +55,7 @@ from flyteplane.admin.engine.settle import ABORTED_PARENT_MESSAGE, RESTART_MESSA
 from flyteplane.admin.engine.state import EngineResources, NodeOutcome, RunState
 from flyteplane.admin.engine.storage_env import TaskStorage
 from flyteplane.admin.engine.task_runner import ProcessTable
-from flyteplane.admin.engine.warm_processes import WarmPool
+from flyteplane.admin.engine.warm_processes import warm_pool_for
 from flyteplane.admin.errors import AdminError
 
 __all__ = ["Engine"]
@@ -140,7 +140,7 @@ class Engine:
         self._own_agents = agents is None
         self.agents = agents or agents_for(config, python, pythonpath, engine_dir, self.processes)
         # Fork servers of task environments (warm_processes.py); their processes start with the first task.
-        self.warm = WarmPool(engine_dir / "warm", local_file=blobs.local_path_of_url) if config.warm_processes else None
+        self.warm = warm_pool_for(config, engine_dir / "warm", blobs.local_path_of_url)
         self.services = EngineResources(
             blobs=self.blobs,
             logs=self.logs,

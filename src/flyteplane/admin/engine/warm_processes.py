@@ -43,14 +43,21 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+if TYPE_CHECKING:
+    from flyteplane.admin.config import AdminConfig
 
 __all__ = [
     "ENTRYPOINTS",
     "WarmPlan",
     "WarmPool",
     "WarmProcess",
+    "local_distribution",
     "server_environment",
+    "warm_pool_for",
 ]
 
 log = logging.getLogger("flyteplane.admin.engine")
@@ -78,13 +85,33 @@ def server_environment(env: Mapping[str, str], private: Sequence[str] = ()) -> d
     flytekit sets up at import is what it sets up in a task."""
     hidden = set(private)
     out = {
-        k: v
-        for k, v in env.items()
-        if k not in _VOLATILE and k not in hidden and not k.startswith(_VOLATILE_PREFIXES)
+        k: v for k, v in env.items() if k not in _VOLATILE and k not in hidden and not k.startswith(_VOLATILE_PREFIXES)
     }
     if _EXECUTION_ID in env:
         out[_EXECUTION_ID] = "fork-server"
     return out
+
+
+def local_distribution(url: str, blob_file: Callable[[str], Path | None] = lambda _url: None) -> Path | None:
+    """The file of this machine behind a fast-registered distribution: ``blob_file``'s answer (the admin's blob
+    store, for its ``s3://`` URLs), a ``file://`` URL's, or an absolute path; None for anything else."""
+    found = blob_file(url)
+    if found is not None:
+        return found
+    parts = urlsplit(url)
+    if parts.scheme == "file":
+        return Path(url2pathname(parts.path))
+    if not parts.scheme and url.startswith("/"):
+        return Path(url)
+    return None
+
+
+def warm_pool_for(config: AdminConfig, root: Path, blob_file: Callable[[str], Path | None]) -> WarmPool | None:
+    """The engine's fork servers under ``root`` (None when ``config.warm_processes`` is off); distributions are
+    found with :func:`local_distribution` over ``blob_file``."""
+    if not config.warm_processes:
+        return None
+    return WarmPool(root, local_file=lambda url: local_distribution(url, blob_file))
 
 
 def _interpreter_of_script(path: str) -> str | None:
@@ -309,7 +336,7 @@ class WarmPool:
 
     root: Path
     max_servers: int = DEFAULT_MAX_SERVERS
-    local_file: Callable[[str], Path | None] = lambda _url: None
+    local_file: Callable[[str], Path | None] = local_distribution
     warm_starts: int = 0
     """Attempts that started as a fork of a server."""
     cold_starts: int = 0
@@ -590,4 +617,3 @@ def _shadowed(plan: WarmPlan, modules: Mapping[str, bool]) -> list[str]:
                 continue
             found.append(path)
     return found
-
