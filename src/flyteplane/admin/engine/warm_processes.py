@@ -531,14 +531,18 @@ class WarmPool:
         self._failed.pop(plan.key, None)
         evicted: list[_Server] = []
         with self._lock:
-            self._servers[plan.key] = server
+            if self._closed:  # the engine stopped while this server started
+                evicted.append(server)
+                self._servers.pop(plan.key, None)
+            else:
+                self._servers[plan.key] = server
             self.servers_started += 1
             while len(self._servers) > max(1, self.max_servers):
                 _, old = self._servers.popitem(last=False)
                 evicted.append(old)
         for old in evicted:
             old.stop()
-        return server
+        return "cold start: the engine is stopping" if server in evicted else server
 
     def _drop(self, server: _Server) -> None:
         with self._lock:
