@@ -343,7 +343,9 @@ def test_an_environment_without_flytekit_starts_cold_with_one_warning(
     assert pool.cold_starts == 2 and pool.warm_starts == 0
 
 
-def test_a_broken_interpreter_starts_cold_and_the_task_fails_with_its_own_error(tmp_path: Path) -> None:
+def test_a_broken_interpreter_starts_cold_and_the_task_fails_with_its_own_error(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     bin_dir = tmp_path / "broken" / "bin"
     bin_dir.mkdir(parents=True)
     python = bin_dir / "python"
@@ -354,12 +356,43 @@ def test_a_broken_interpreter_starts_cold_and_the_task_fails_with_its_own_error(
     script.chmod(0o755)
     pool = WarmPool(tmp_path / "warm")
     try:
-        result, log = Runner(tmp_path / "runs", pool).attempt(_template("probe"), python=str(python))
+        with caplog.at_level(logging.WARNING, logger="flyteplane.admin.engine"):
+            result, log = Runner(tmp_path / "runs", pool).attempt(_template("probe"), python=str(python))
     finally:
         pool.close()
+    (warning,) = [r.getMessage() for r in caplog.records if "fork server" in r.getMessage()]
+    assert str(python) in warning and "this python is broken" in warning
     assert "cold start: the fork server of interpreter" in log and "it exited with code 7" in log
     assert result.outcome == "failed" and result.details["start"] == "cold"
     assert result.error is not None and "this python is broken" in result.error.message
+
+
+def test_map_task_elements_fork_too(pool: WarmPool, tmp_path: Path) -> None:
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "mapped.py").write_text(
+        "from flytekit import map_task, task, workflow\n\n\n@task\ndef inc(x: int) -> int:\n    return x + 1\n"
+    )
+    template = _template("inc", module="mapped")
+    template.interface.outputs.variables["o0"].type.simple = types_pb2.INTEGER
+    args = list(template.container.args)
+    at = args.index("--resolver")
+    args[0] = "pyflyte-map-execute"
+    args[at + 1 :] = ["flytekit.core.array_node_map_task.ArrayNodeMapTaskResolver", "--", "vars", "", "resolver"]
+    args += [RESOLVER, "task-module", "mapped", "task-name", "inc"]
+    template.container.args[:] = args
+    runner = Runner(tmp_path / "runs", pool)
+    runner.inputs = literals_pb2.LiteralMap()  # the whole array's inputs: each element picks its index
+    items = runner.inputs.literals["x"].collection
+    items.SetInParent()
+    for value in (10, 20, 30):
+        items.literals.add().scalar.primitive.integer = value
+    for index, expected in enumerate((11, 21, 31)):
+        env = {"BATCH_JOB_ARRAY_INDEX_VAR_NAME": "FLYTE_K8S_ARRAY_INDEX", "FLYTE_K8S_ARRAY_INDEX": str(index)}
+        result, log = runner.attempt(template, pythonpath=(str(code),), env=env)
+        assert result.outcome == "succeeded", (result.error, log)
+        assert result.details["start"] == "warm"
+        assert result.outputs is not None and result.outputs.literals["o0"].scalar.primitive.integer == expected
 
 
 def test_other_commands_start_cold_as_always(pool: WarmPool, tmp_path: Path) -> None:
