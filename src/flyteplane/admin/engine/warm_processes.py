@@ -70,6 +70,8 @@ _START_TIMEOUT = 120.0
 _SOURCE = Path(__file__).with_name("fork_server.py")
 _MESSAGE_BYTES = 1 << 16
 _DIST_CACHE_ENTRIES = 64
+# Imported by `site` when a fresh interpreter starts, from wherever the path has them (the task's path included).
+_STARTUP_MODULES = frozenset({"sitecustomize", "usercustomize"})
 
 # Variables that differ from attempt to attempt (propeller sets them per pod, or they are the run's and secrets):
 # a child gets them, the server does not start with them, so they do not split servers.
@@ -345,6 +347,7 @@ class WarmPool:
     _servers: OrderedDict[tuple[Any, ...], _Server] = field(default_factory=OrderedDict)
     _failed: dict[tuple[Any, ...], _Failed] = field(default_factory=dict)
     _key_locks: dict[tuple[Any, ...], threading.Lock] = field(default_factory=dict)
+    _digests: dict[tuple[Any, ...], str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _closed: bool = False
 
@@ -429,11 +432,19 @@ class WarmPool:
     def _unpacked(self, tarball: Path) -> str:
         """The digest of ``tarball``, unpacked (with the tarball beside its files, as flytekit leaves them) under
         ``dists/<digest>``."""
-        sha = hashlib.sha256()
-        with open(tarball, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                sha.update(chunk)
-        digest = sha.hexdigest()
+        st = tarball.stat()
+        identity = (str(tarball), st.st_ino, st.st_size, st.st_mtime_ns)
+        digest = self._digests.get(identity)
+        if digest is None:  # each element of a map task would hash the same file again
+            sha = hashlib.sha256()
+            with open(tarball, "rb") as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    sha.update(chunk)
+            digest = sha.hexdigest()
+            with self._lock:
+                if len(self._digests) >= 4 * _DIST_CACHE_ENTRIES:
+                    self._digests.clear()
+                self._digests[identity] = digest
         dists = self.root / "dists"
         target = dists / digest
         if target.is_dir():
@@ -609,7 +620,9 @@ def _shadowed(plan: WarmPlan, modules: Mapping[str, bool]) -> list[str]:
             continue
         for entry in names:
             stem = entry.split(".", 1)[0]
-            if stem not in modules or entry.endswith((".dist-info", ".egg-info", ".pth")):
+            if stem not in modules and stem not in _STARTUP_MODULES:
+                continue
+            if entry.endswith((".dist-info", ".egg-info", ".pth")):
                 continue
             path = os.path.join(directory, entry)
             if os.path.isdir(path):
