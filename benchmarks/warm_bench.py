@@ -17,6 +17,7 @@ with ``--no-warm-processes``. Against each, in the same round:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -27,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import PYTHON, ServerProcess, child_env, free_ports, machine_info, median
+from _common import CLK_TCK, PYTHON, ServerProcess, child_env, free_ports, machine_info, median
 
 PROJECT, DOMAIN = "flytesnacks", "development"
 POLL_SECONDS = 0.005
@@ -145,6 +146,33 @@ def int_inputs(**values: Any) -> Any:
     return out
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU of ``pid`` and of its children (ended ones it waited for, and those running), from /proc: the admin, its
+    fork servers and the task processes, whichever way they started."""
+    total = 0.0
+    with contextlib.suppress(OSError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += sum(int(f) for f in fields[11:15]) / CLK_TCK  # utime, stime, cutime, cstime
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        with contextlib.suppress(OSError):
+            for child in children.read_text().split():
+                total += tree_cpu_seconds(int(child))
+    return total
+
+
+def process_cpu(argv: list[str]) -> float:
+    """CPU seconds (user + system) of one run of ``argv``, median of a few."""
+    import resource
+
+    values = []
+    for _ in range(PROCESS_RUNS):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run(argv, check=True, stdin=subprocess.DEVNULL, env=child_env())
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        values.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return median(values)
+
+
 def process_start(argv: list[str]) -> float:
     times = []
     for _ in range(PROCESS_RUNS):
@@ -163,8 +191,11 @@ def measure(admin: ServerProcess, workdir: Path, runs: int, elements: int) -> di
     two = [stub.relaunch(first, int_inputs(x=i)) for i in range(runs)]
     mapped = pyflyte_run(admin, workdir, "map_wf.py", "--xs", "[1, 2, 3]")
     stub.wait(mapped)
+    cpu0 = tree_cpu_seconds(admin.pid)
     big = stub.relaunch(mapped, int_inputs(xs=list(range(elements))))
+    cpu = tree_cpu_seconds(admin.pid) - cpu0
     return {
+        "map_cpu_per_element_ms": cpu / elements * 1e3,
         "first_run_s": first_seconds,
         "register_and_first_run_s": setup,
         "two_task_s": median(two),
@@ -189,6 +220,7 @@ def main() -> None:
         for round_no in range(1, args.rounds + 1):
             row: dict[str, float] = {}
             row["python_pass_ms"] = process_start([PYTHON, "-c", "pass"]) * 1e3
+            row["python_pass_cpu_ms"] = process_cpu([PYTHON, "-c", "pass"]) * 1e3
             row["import_flytekit_s"] = process_start([PYTHON, "-c", "import flytekit"])
             for warm in (True, False):
                 print(f"round {round_no}/{args.rounds}: {'warm' if warm else 'cold'}", file=sys.stderr)
@@ -221,6 +253,7 @@ def report(rows: list[dict[str, float]], args: argparse.Namespace) -> None:
         ("two_task_s", f"two-task workflow, CreateExecution -> SUCCEEDED, median of {args.runs}", "s"),
         ("map_per_element_ms", "map_task, wall per element", "ms"),
         ("map_total_s", "map_task, CreateExecution -> SUCCEEDED", "s"),
+        ("map_cpu_per_element_ms", "map_task, CPU per element (admin, fork servers, tasks)", "ms"),
     ):
         w, c = med(f"warm_{key}"), med(f"cold_{key}")
         print(f"| {label} | {w:.3f} {unit} | {c:.3f} {unit} | {ratio(f'warm_{key}', f'cold_{key}'):.2f}x |")
@@ -230,6 +263,7 @@ def report(rows: list[dict[str, float]], args: argparse.Namespace) -> None:
     print(f"| `python -c \"import flytekit\"` (before / after the sandboxes) | {med('import_flytekit_s'):.3f} s / "
           f"{med('import_flytekit_after_s'):.3f} s |")  # fmt: skip
     print(f"| `python -c pass` | {med('python_pass_ms'):.1f} ms |")
+    print(f"| `python -c pass`, CPU | {med('python_pass_cpu_ms'):.1f} ms |")
     print("\n| ratio (median of per-round ratios) | warm | cold | target |")
     print("|---|---|---|---|")
     a_warm = ratio("warm_two_task_s", "import_flytekit_s")
@@ -238,6 +272,9 @@ def report(rows: list[dict[str, float]], args: argparse.Namespace) -> None:
     b_cold = ratio("cold_map_per_element_ms", "python_pass_ms")
     print(f"| (a) two-task workflow / `import flytekit` | {a_warm:.2f}x | {a_cold:.2f}x | <= 0.5x |")
     print(f"| (b) map element / `python -c pass` | {b_warm:.2f}x | {b_cold:.2f}x | <= 0.5x |")
+    c_warm = ratio("warm_map_cpu_per_element_ms", "python_pass_cpu_ms")
+    c_cold = ratio("cold_map_cpu_per_element_ms", "python_pass_cpu_ms")
+    print(f"| (b') map element CPU / `python -c pass` CPU | {c_warm:.2f}x | {c_cold:.2f}x | (reported) |")
 
 
 if __name__ == "__main__":
