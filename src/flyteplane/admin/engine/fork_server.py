@@ -45,6 +45,9 @@ from typing import Any
 
 _MAX_REQUEST = 4 * 1024 * 1024
 _ENTRYPOINT_MODULES = ("flytekit", "flytekit.bin.entrypoint")
+# What an entrypoint imports while it runs on this admin, if the environment has it: flytekit reaches the raw output
+# prefix (s3://<bucket>/data) through s3fs, whose import (botocore, aiobotocore) costs ~0.25 s of CPU per attempt.
+_RUNTIME_MODULES = ("s3fs",)
 
 
 def _renewable_loops() -> list[Any]:
@@ -104,6 +107,11 @@ class _Server:
                 __import__(name)
         except BaseException as e:  # a broken environment: the engine starts its tasks cold, saying why
             failure = f"importing {name} failed: {type(e).__name__}: {e}"
+        for optional in () if failure else _RUNTIME_MODULES:
+            try:
+                __import__(optional)
+            except Exception:  # not installed, or broken: a task that needs it fails with its own error
+                pass
         if not failure and threading.active_count() > 1:
             names = ", ".join(t.name for t in threading.enumerate() if t is not threading.main_thread())
             failure = f"importing flytekit started threads ({names}); a threaded process cannot be forked safely"
