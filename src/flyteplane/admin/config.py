@@ -106,6 +106,10 @@ class AdminConfig:
     without a state directory no secrets can be given."""
     raw_output_prefix: str | None = None
     """Default raw output data prefix of executions that name none. None: ``raw/`` in the admin's blob store."""
+    warm_processes: bool = True
+    """Start attempts of flytekit's entrypoints (``pyflyte-execute``, ``pyflyte-fast-execute``,
+    ``pyflyte-map-execute``) as forks of a pre-started interpreter of their environment, which has imported flytekit
+    (:mod:`flyteplane.admin.engine.warm_processes`). False: every attempt starts a fresh interpreter."""
 
     # -- agents (tasks without a container: sensors, flytekit agents; propeller's ``agentService`` settings) ------
     agent_endpoint: str | None = None

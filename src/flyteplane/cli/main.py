@@ -324,6 +324,7 @@ def _run_sandbox(args: argparse.Namespace) -> int:
             notifications=notifications,
             task_images=_image_options(args.image or ()),
             task_env=_task_env_options(args.task_env or ()),
+            warm_processes=not args.no_warm_processes,
         )
     except ValueError as e:
         print(f"flyteplane sandbox: {e}", file=sys.stderr)
@@ -465,6 +466,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME[=VALUE]",
         help="a variable every task process gets (tasks do not inherit this command's environment); a bare NAME "
         "passes this command's value on (repeatable)",
+    )
+    sandbox.add_argument(
+        "--no-warm-processes",
+        action="store_true",
+        help="start every task attempt in a fresh Python (default: flytekit tasks fork from a pre-started one)",
     )
     sandbox.add_argument(
         "--seed-project", action="append", help="project to create at start (repeatable; default flytesnacks)"

@@ -6,9 +6,10 @@ engine's port (:mod:`.port`) to the admin's event recorder, so the records hold 
 after propeller's events: workflow QUEUED -> RUNNING -> SUCCEEDED / FAILED / ABORTED (FAILING while a
 failure node runs), node and task executions likewise.
 
-Settings: ``AdminConfig.task_python``, ``task_pythonpath``, ``task_kill_grace_seconds`` and ``raw_output_prefix``
-(see :class:`~flyteplane.admin.config.AdminConfig`); tasks without a container go to agents (:mod:`.agent_tasks`,
-the ``agent_*`` settings), whose local server the engine stops with itself.
+Settings: ``AdminConfig.task_python``, ``task_pythonpath``, ``task_kill_grace_seconds``, ``raw_output_prefix`` and
+``warm_processes`` (see :class:`~flyteplane.admin.config.AdminConfig`; :mod:`.warm_processes`); tasks without a
+container go to agents (:mod:`.agent_tasks`, the ``agent_*`` settings), whose local server the engine stops with
+itself, as it stops its fork servers.
 
 A launch-plan node asks the port to create its child execution and runs it here too; it learns that the child
 ended from the port, which the recorder wakes when the child's terminal event is recorded.
@@ -54,6 +55,7 @@ from flyteplane.admin.engine.settle import ABORTED_PARENT_MESSAGE, RESTART_MESSA
 from flyteplane.admin.engine.state import EngineResources, NodeOutcome, RunState
 from flyteplane.admin.engine.storage_env import TaskStorage
 from flyteplane.admin.engine.task_runner import ProcessTable
+from flyteplane.admin.engine.warm_processes import warm_pool_for
 from flyteplane.admin.errors import AdminError
 
 __all__ = ["Engine"]
@@ -137,6 +139,8 @@ class Engine:
         # Agents given are the giver's to stop; those built here (a local agent server) stop with this engine.
         self._own_agents = agents is None
         self.agents = agents or agents_for(config, python, pythonpath, engine_dir, self.processes)
+        # Fork servers of task environments (warm_processes.py); their processes start with the first task.
+        self.warm = warm_pool_for(config, engine_dir / "warm", blobs.local_path_of_url)
         self.services = EngineResources(
             blobs=self.blobs,
             logs=self.logs,
@@ -159,6 +163,7 @@ class Engine:
             catalog=port,
             platform=platform or PlatformAccess(),
             environment=task_environment_for(config, python),
+            warm=self.warm,
         )
 
     # -- lifecycle ------------------------------------------------------------------------------------------------
@@ -171,6 +176,8 @@ class Engine:
             self._started = True
             self._halted = False
             own = set(self._runs)
+        if self.warm is not None:
+            self.warm.reopen()
         killed = self.processes.kill_leftovers()
         if killed:
             log.warning("killed %d task process group(s) left by an earlier admin process: %s", len(killed), killed)
@@ -225,6 +232,8 @@ class Engine:
                 run.thread.join(max(0.0, deadline - time.monotonic()))
         if self._own_agents:
             self.agents.stop()  # the local agent server, after the runs that used it
+        if self.warm is not None:
+            self.warm.close()  # the fork servers, after the runs whose attempts they forked
         with self._lock:
             self._started = False
 

@@ -122,7 +122,7 @@ def run_raw_container(
                 (done.paths.output_dir / OUTPUTS_FILE).write_bytes(outputs.SerializeToString())
             return read_result(done, exit_code, stderr_tail)
 
-        return run_attempt(dataclasses.replace(attempt, result_reader=collect), token, on_started, processes)
+        return run_attempt(dataclasses.replace(attempt, result_reader=collect, warm=None), token, on_started, processes)
 
 
 def _place(path: str, workdir: Path) -> Path:

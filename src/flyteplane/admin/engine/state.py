@@ -24,6 +24,7 @@ from flyteplane.admin.engine.port import ChildLaunch, ChildOutcome, GateSignals,
 from flyteplane.admin.engine.runtime import CancelToken
 from flyteplane.admin.engine.storage_env import TaskStorage
 from flyteplane.admin.engine.task_runner import ProcessTable
+from flyteplane.admin.engine.warm_processes import WarmPool
 
 if TYPE_CHECKING:
     from flyteplane.admin.engine.resume import Resumed
@@ -82,6 +83,8 @@ class EngineResources:
     """Task processes' secrets, per-image interpreters and variables (:mod:`.environments`)."""
     storage: TaskStorage | None = None
     """The blob store as task processes reach it (:mod:`.storage_env`); None: raw data in its folder, no S3 env."""
+    warm: WarmPool | None = None
+    """Fork servers that start flytekit entrypoints warm (:mod:`.warm_processes`); None: every attempt is cold."""
 
 
 @dataclass

@@ -304,6 +304,7 @@ class TaskNode:
             deadline=self.deadline,
             kill_grace=services.kill_grace,
             environment=services.environment,
+            warm=services.warm,
         )
         self._task_event(attempt, _T.QUEUED)
         if self.by_agent:  # no container: Flyte's agent protocol (agent_tasks.py)

@@ -10,7 +10,9 @@ secrets the task requests (:mod:`.environments`, :mod:`.secrets`). The image is 
 of the attempt's log says so.
 
 Each attempt runs in its own process group (so a kill reaches whatever it started) and its own working directory
-(fast-registered code is unpacked there, as in a container's work dir). stdout and stderr go, interleaved, to one
+(fast-registered code is unpacked there, as in a container's work dir). An attempt of one of flytekit's entrypoints
+may start *warm*, forked from a pre-started interpreter of its environment under the same contract
+(:mod:`.warm_processes`); its log's second line says which way it started. stdout and stderr go, interleaved, to one
 log file; the last lines of stderr are kept for the error message of a process that dies without ``error.pb``.
 """
 
@@ -30,7 +32,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from flyteidl.core import errors_pb2, execution_pb2, literals_pb2, tasks_pb2
 from google.protobuf import json_format
@@ -47,6 +49,7 @@ from flyteplane.admin.engine.images import IMAGE_ID_VARIABLE
 from flyteplane.admin.engine.platform_access import EAGER_SECRET_KEY
 from flyteplane.admin.engine.runtime import CancelToken
 from flyteplane.admin.engine.secrets import SecretUnavailable, inject_secrets
+from flyteplane.admin.engine.warm_processes import WarmPlan, WarmPool, WarmProcess
 
 __all__ = [
     "Attempt",
@@ -325,6 +328,9 @@ class Attempt:
     environment: TaskEnvironment | None = None
     """Secrets, per-image interpreters and the variables every task gets (:mod:`.environments`); None: no secrets,
     every image runs with :attr:`python`."""
+    warm: WarmPool | None = None
+    """The fork servers that start flytekit entrypoints warm (:mod:`.warm_processes`); None: every attempt starts
+    cold."""
 
 
 @dataclass
@@ -338,6 +344,7 @@ class AttemptResult:
     recoverable: bool = False
     exit_code: int | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    """What else is known: ``start`` is ``warm`` (forked from a fork server) or ``cold`` once a process ran."""
 
 
 def _failure(code: str, message: str, kind: int = _USER, *, recoverable: bool = False) -> AttemptResult:
@@ -411,7 +418,9 @@ def run_attempt(
             notes = [n for n in notes if IMAGE_ID_VARIABLE not in n]
         if dest_note:
             notes.append(dest_note)
-        return _start(attempt, argv, env, python, container.image, notes, token, on_started, processes)
+        return _start(
+            attempt, argv, env, python, container.image, notes, token, on_started, processes, tuple(secret_env)
+        )
     finally:
         shutil.rmtree(secrets_dir, ignore_errors=True)
 
@@ -426,6 +435,7 @@ def _start(
     token: CancelToken,
     on_started: Callable[[int], None],
     processes: ProcessTable,
+    private: Sequence[str] = (),
 ) -> AttemptResult:
     paths = attempt.paths
     executable = argv[0]
@@ -440,6 +450,9 @@ def _start(
         executable = found
     for directory in (paths.output_dir, paths.workdir, paths.log_path.parent):
         directory.mkdir(parents=True, exist_ok=True)
+    planned = None
+    if attempt.warm is not None:
+        planned = attempt.warm.plan(executable, argv, env, python, image, paths.workdir, private)
 
     with open(paths.log_path, "ab") as log_file:
         log_file.write(
@@ -447,26 +460,59 @@ def _start(
         )
         for note in notes:
             log_file.write(f"[flyteplane] {note}\n".encode())
+        proc: _Process | None = None
+        if isinstance(planned, WarmPlan):
+            assert attempt.warm is not None
+            spawned = attempt.warm.spawn(planned)
+            if isinstance(spawned, WarmProcess):
+                proc = spawned
+                log_file.write(f"[flyteplane] warm start: forked from the fork server of {python}\n".encode())
+                for note in planned.notes:
+                    log_file.write(f"[flyteplane] {note}\n".encode())
+            else:
+                log_file.write(f"[flyteplane] {spawned}\n".encode())
+        elif isinstance(planned, str):
+            log_file.write(f"[flyteplane] {planned}\n".encode())
         log_file.flush()
-        try:
-            proc = subprocess.Popen(
-                [executable, *argv[1:]],
-                cwd=paths.workdir,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                start_new_session=True,  # its own process group: a kill reaches everything it started
-            )
-        except OSError as e:
-            log_file.write(f"cannot start {argv[0]}: {e}\n".encode())
-            return _failure("CommandNotStartable", f"cannot start [{argv[0]}]: {e.strerror or e}")
+        if proc is None:
+            try:
+                proc = subprocess.Popen(
+                    [executable, *argv[1:]],
+                    cwd=paths.workdir,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    start_new_session=True,  # its own process group: a kill reaches everything it started
+                )
+            except OSError as e:
+                log_file.write(f"cannot start {argv[0]}: {e}\n".encode())
+                return _failure("CommandNotStartable", f"cannot start [{argv[0]}]: {e.strerror or e}")
         processes.add(proc.pid)
         try:
-            return _supervise(attempt, proc, log_file, token, on_started)
+            result = _supervise(attempt, proc, log_file, token, on_started)
+            result.details["start"] = "warm" if isinstance(proc, WarmProcess) else "cold"
+            return result
         finally:
             _kill_group(proc.pid, signal.SIGKILL)  # anything the task left behind in its group
             processes.remove(proc.pid)
+
+
+class _Process(Protocol):
+    """A started attempt: a ``subprocess.Popen``, or a warm child (:class:`~.warm_processes.WarmProcess`)."""
+
+    @property
+    def pid(self) -> int: ...
+
+    @property
+    def stdout(self) -> IO[bytes] | None: ...
+
+    @property
+    def stderr(self) -> IO[bytes] | None: ...
+
+    def poll(self) -> int | None: ...
+
+    def wait(self, timeout: float | None = None) -> int: ...
 
 
 def _write_atomically(target: Path, data: bytes) -> None:
@@ -523,7 +569,7 @@ class _Pump(threading.Thread):
 
 def _supervise(
     attempt: Attempt,
-    proc: subprocess.Popen[bytes],
+    proc: _Process,
     log_file: IO[bytes],
     token: CancelToken,
     on_started: Callable[[int], None],
@@ -579,7 +625,7 @@ def _supervise(
     return (attempt.result_reader or read_result)(attempt, exit_code, b"".join(tail))
 
 
-def _stop(proc: subprocess.Popen[bytes], grace: float) -> None:
+def _stop(proc: _Process, grace: float) -> None:
     """SIGTERM to the group, SIGKILL after ``grace`` seconds (what the kubelet does to a deleted pod)."""
     _kill_group(proc.pid, signal.SIGTERM)
     try:
