@@ -18,6 +18,7 @@ import sys
 import threading
 import types
 import typing
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from flyteidl.core import literals_pb2, types_pb2
@@ -198,6 +199,28 @@ def mismatch(t: Any, value: Any, detail: str = "") -> TypeTransformerFailedError
     expected = t if isinstance(t, str) else type_name(t)
     text = f"expected {expected}, got {describe_value(value)}"
     return TypeTransformerFailedError(f"{text}: {detail}" if detail else text)
+
+
+def closest(word: str, candidates: Iterable[str]) -> list[str]:
+    """The candidates that look like a misspelling of ``word``, best first (difflib's ratio, at most three)."""
+    import difflib
+
+    return difflib.get_close_matches(word, list(candidates), n=3, cutoff=0.6)
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` (or ``'x' or 'y'``) when a candidate is close to ``word``, else ``""``."""
+    near = closest(word, candidates)
+    return f"; did you mean {' or '.join(repr(n) for n in near)}?" if near else ""
+
+
+def unknown_field(name: Any, owner: str, fields: Iterable[str]) -> TypeTransformerFailedError:
+    """``unknown field 'yy' of Point; fields are x, y``: a dict given for a record type has a key it lacks."""
+    listed = list(fields)
+    hint = did_you_mean(str(name), listed)
+    return TypeTransformerFailedError(
+        f"unknown field {name!r} of {owner}; fields are {', '.join(listed) or '(none)'}{hint}"
+    )
 
 
 _SIMPLE_NAMES = {
