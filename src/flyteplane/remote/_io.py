@@ -35,15 +35,15 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Call:
-    """One RPC: ``rpc`` of ``service`` (``"AdminService"``, ``"DataProxyService"``, ...) with ``request``.
+    """One RPC, named by the raw client's method (flytekit's raw names: ``get_execution``,
+    ``list_tasks_paginated``, ...), with its request message.
 
     The answer is the response message; a failure is the :mod:`flyteplane.errors` exception the clients raise.
     ``timeout`` bounds this call (seconds); None leaves the client's default.
     """
 
-    rpc: str
+    method: str
     request: Message
-    service: str = "AdminService"
     timeout: float | None = None
 
 
@@ -68,15 +68,15 @@ Op = Generator[Effect, Any, T]
 
 
 class SyncInvoker(Protocol):
-    """Performs one RPC and returns the response (``RawSynchronousFlyteClient._call``'s shape)."""
+    """Performs one RPC by raw method name and returns the response."""
 
-    def __call__(self, service: str, rpc: str, request: Any, timeout: float | None = None) -> Any: ...
+    def __call__(self, method: str, request: Any, timeout: float | None) -> Any: ...
 
 
 class AsyncInvoker(Protocol):
-    """Performs one RPC on the event loop and returns the response."""
+    """Performs one RPC by raw method name on the event loop and returns the response."""
 
-    def __call__(self, service: str, rpc: str, request: Any, timeout: float | None = None) -> Awaitable[Any]: ...
+    def __call__(self, method: str, request: Any, timeout: float | None) -> Awaitable[Any]: ...
 
 
 def run_sync(op: Op[T], invoke: SyncInvoker) -> T:
@@ -91,7 +91,7 @@ def run_sync(op: Op[T], invoke: SyncInvoker) -> T:
         send, error = None, None
         try:
             if isinstance(effect, Call):
-                send = invoke(effect.service, effect.rpc, effect.request, effect.timeout)
+                send = invoke(effect.method, effect.request, effect.timeout)
             elif isinstance(effect, Sleep):
                 time.sleep(effect.seconds)
             else:
@@ -117,7 +117,7 @@ async def run_async(op: Op[T], invoke: AsyncInvoker) -> T:
             send, error = None, None
             try:
                 if isinstance(effect, Call):
-                    send = await invoke(effect.service, effect.rpc, effect.request, effect.timeout)
+                    send = await invoke(effect.method, effect.request, effect.timeout)
                 elif isinstance(effect, Sleep):
                     await asyncio.sleep(effect.seconds)
                 else:
@@ -128,12 +128,28 @@ async def run_async(op: Op[T], invoke: AsyncInvoker) -> T:
         op.close()
 
 
-def gather_sync(ops: list[Op[T]], invoke: SyncInvoker) -> list[T]:
-    """Run ``ops`` one after the other (the sync counterpart of ``asyncio.gather`` over :func:`run_async`)."""
-    return [run_sync(op, invoke) for op in ops]
-
-
 def sync_invoker(client: Any) -> SyncInvoker:
-    """The invoker of a :class:`~flyteplane.clients.raw.RawSynchronousFlyteClient` (or the friendly one)."""
-    call: Callable[..., Any] = client._call
-    return call  # type: ignore[return-value]
+    """The invoker of a blocking client: its raw methods (``client.raw`` for the friendly client), each call
+    bounded by the call's timeout when it has one."""
+    raw = getattr(client, "raw", client)
+
+    def invoke(method: str, request: Any, timeout: float | None) -> Any:
+        call: Callable[[Any], Any] = getattr(raw, method)
+        if timeout is None:
+            return call(request)
+        from flyteplane.clients.interceptors import deadline
+
+        with deadline(timeout):
+            return call(request)
+
+    return invoke
+
+
+def async_invoker(client: Any) -> AsyncInvoker:
+    """The invoker of an asyncio raw client (``await client.get_execution(request, timeout=...)``)."""
+
+    async def invoke(method: str, request: Any, timeout: float | None) -> Any:
+        call: Callable[..., Awaitable[Any]] = getattr(client, method)
+        return await call(request, timeout=timeout)
+
+    return invoke

@@ -29,8 +29,16 @@ _CACHE_SIZE = 256
 # Suggestions for a mistyped name read at most this many names (ListTaskIds pages of 100).
 _SUGGESTION_SCAN = 2000
 _KIND_TEXT = {TASK: "task", WORKFLOW: "workflow", LAUNCH_PLAN: "launch plan"}
-_LIST_RPC = {TASK: "ListTasks", WORKFLOW: "ListWorkflows", LAUNCH_PLAN: "ListLaunchPlans"}
-_IDS_RPC = {TASK: "ListTaskIds", WORKFLOW: "ListWorkflowIds", LAUNCH_PLAN: "ListLaunchPlanIds"}
+_LIST_RPC = {
+    TASK: "list_tasks_paginated",
+    WORKFLOW: "list_workflows_paginated",
+    LAUNCH_PLAN: "list_launch_plans_paginated",
+}
+_IDS_RPC = {
+    TASK: "list_task_ids_paginated",
+    WORKFLOW: "list_workflow_ids_paginated",
+    LAUNCH_PLAN: "list_launch_plan_ids_paginated",
+}
 
 V = TypeVar("V")
 
@@ -138,7 +146,7 @@ class Catalog:
         """The compiled template of a task version (cached)."""
 
         def fetch() -> Op[tasks_pb2.TaskTemplate]:
-            task: task_pb2.Task = yield Call("GetTask", common_pb2.ObjectGetRequest(id=ident))
+            task: task_pb2.Task = yield Call("get_task", common_pb2.ObjectGetRequest(id=ident))
             return task.closure.compiled_task.template
 
         return (yield from self._cached(ident, fetch))
@@ -147,7 +155,7 @@ class Catalog:
         """The compiled closure of a workflow version (cached)."""
 
         def fetch() -> Op[compiler_pb2.CompiledWorkflowClosure]:
-            wf: workflow_pb2.Workflow = yield Call("GetWorkflow", common_pb2.ObjectGetRequest(id=ident))
+            wf: workflow_pb2.Workflow = yield Call("get_workflow", common_pb2.ObjectGetRequest(id=ident))
             return wf.closure.compiled_workflow
 
         return (yield from self._cached(ident, fetch))
@@ -159,7 +167,7 @@ class Catalog:
         state (active or not) does, so what is shown to the user is read fresh."""
 
         def fetch() -> Op[launch_plan_pb2.LaunchPlan]:
-            lp: launch_plan_pb2.LaunchPlan = yield Call("GetLaunchPlan", common_pb2.ObjectGetRequest(id=ident))
+            lp: launch_plan_pb2.LaunchPlan = yield Call("get_launch_plan", common_pb2.ObjectGetRequest(id=ident))
             return lp
 
         if not cached:
@@ -202,7 +210,7 @@ class Catalog:
         project, domain = self.scope.resolve(project, domain)
         ident = identifier_pb2.WorkflowExecutionIdentifier(project=project, domain=domain, name=name)
         execution: execution_pb2.Execution = yield Call(
-            "GetExecution", execution_pb2.WorkflowExecutionGetRequest(id=ident)
+            "get_execution", execution_pb2.WorkflowExecutionGetRequest(id=ident)
         )
         return execution
 

@@ -217,7 +217,7 @@ class Launcher:
 
         request = lp_pb2.LaunchPlanCreateRequest(id=lp_id, spec=default_launch_plan_spec(workflow, options))
         try:
-            yield Call("CreateLaunchPlan", request)
+            yield Call("create_launch_plan", request)
         except FlyteEntityAlreadyExistsException:
             pass
 
@@ -243,7 +243,7 @@ class Launcher:
             project=project, domain=domain, name=opts.name(), spec=spec, inputs=literal_inputs
         )
         try:
-            response: execution_pb2.ExecutionCreateResponse = yield Call("CreateExecution", request)
+            response: execution_pb2.ExecutionCreateResponse = yield Call("create_execution", request)
             ident = response.id
         except FlyteEntityAlreadyExistsException:
             if opts.execution_name is None:

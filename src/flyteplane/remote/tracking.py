@@ -95,7 +95,7 @@ class Tracker:
     ) -> Op[execution_pb2.Execution]:
         """GetExecution."""
         pb: execution_pb2.Execution = yield Call(
-            "GetExecution", execution_pb2.WorkflowExecutionGetRequest(id=ident), timeout=timeout
+            "get_execution", execution_pb2.WorkflowExecutionGetRequest(id=ident), timeout=timeout
         )
         return pb
 
@@ -182,7 +182,7 @@ class Tracker:
             request = node_execution_pb2.NodeExecutionListRequest(
                 workflow_execution_id=execution_id, limit=PAGE, token=token, unique_parent_id=parent or ""
             )
-            page = yield Call("ListNodeExecutions", request)
+            page = yield Call("list_node_executions_paginated", request)
             for pb in page.node_executions:
                 out[pb.id.node_id] = yield from self._node(pb, execution_id, closure, by_id, session)
             token = page.token
@@ -213,7 +213,7 @@ class Tracker:
             # workflow's closure (GetDynamicNodeWorkflow).
             tasks = yield from self._attempts(pb.id, interface, session)
             request = node_execution_pb2.GetDynamicNodeWorkflowRequest(id=pb.id)
-            dynamic = yield Call("GetDynamicNodeWorkflow", request)
+            dynamic = yield Call("get_dynamic_node_workflow", request)
             children = yield from self.node_tree(execution_id, pb.id.node_id, dynamic.compiled_workflow, None, session)
         elif pb.metadata.is_parent_node:
             sub_template = _sub_template(spec_node, closure)
@@ -236,7 +236,7 @@ class Tracker:
         session: ExecutionSession,
     ) -> Op[list[FlyteTaskExecution]]:
         request = task_execution_pb2.TaskExecutionListRequest(node_execution_id=node_id, limit=PAGE)
-        page = yield Call("ListTaskExecutions", request)
+        page = yield Call("list_task_executions_paginated", request)
         return [FlyteTaskExecution.bound(pb, session, interface) for pb in page.task_executions]
 
     # -- data ---------------------------------------------------------------------------------------------------
@@ -245,17 +245,17 @@ class Tracker:
         pb = execution.to_flyte_idl()
         entity = yield from self.entity_of(execution)
         interface = entity._interface_pb()
-        data = yield Call("GetExecutionData", execution_pb2.WorkflowExecutionGetDataRequest(id=pb.id))
+        data = yield Call("get_execution_data", execution_pb2.WorkflowExecutionGetDataRequest(id=pb.id))
         return (yield from self._pair(data, pb.id, interface, execution.type_hints or {}))
 
     def node_data(self, node: FlyteNodeExecution) -> Op[Resolvers]:
         pb = node.to_flyte_idl()
-        data = yield Call("GetNodeExecutionData", node_execution_pb2.NodeExecutionGetDataRequest(id=pb.id))
+        data = yield Call("get_node_execution_data", node_execution_pb2.NodeExecutionGetDataRequest(id=pb.id))
         return (yield from self._pair(data, pb.id.execution_id, node.interface, {}))
 
     def task_data(self, attempt: FlyteTaskExecution) -> Op[Resolvers]:
         pb = attempt.to_flyte_idl()
-        data = yield Call("GetTaskExecutionData", task_execution_pb2.TaskExecutionGetDataRequest(id=pb.id))
+        data = yield Call("get_task_execution_data", task_execution_pb2.TaskExecutionGetDataRequest(id=pb.id))
         return (yield from self._pair(data, pb.id.node_execution_id.execution_id, attempt.interface, {}))
 
     def data(self, target: FlyteWorkflowExecution | FlyteNodeExecution | FlyteTaskExecution) -> Op[Resolvers]:

@@ -312,7 +312,7 @@ def _struct_type_for(value: Any, lt: types_pb2.LiteralType) -> Any:
             # is a typo, refused here rather than by the task once it runs.
             from flyteplane.types._core import unknown_field
 
-            raise unknown_field(unknown[0], guessed.__name__, names)
+            raise unknown_field(unknown[0], getattr(guessed, "__name__", "Struct"), names)
     return guessed
 
 
