@@ -18,6 +18,7 @@ What differs from the blocking FlyteRemote, because an attribute read cannot awa
 
 from __future__ import annotations
 
+import asyncio
 import datetime as _dt
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, Union
@@ -88,6 +89,10 @@ class FlyteRemote:
         default_project, default_domain: used by every call that is not given a project or domain.
         data_upload_location: where local input files go (as in the blocking FlyteRemote).
         client: an asyncio raw client (``flyteplane.aio.RawFlyteClient``); None builds one on first use.
+        max_concurrent_calls: how many RPCs this remote has in flight at once; more wait for a free slot before
+            they are sent (their deadline starts then). ``asyncio.gather`` over hundreds of executions would
+            otherwise queue every CreateExecution on the server at once, and the last ones would run out of
+            deadline waiting there.
 
     Use it within one event loop, as ``async with FlyteRemote(...) as remote:`` or ending with
     ``await remote.close()``.
@@ -101,7 +106,10 @@ class FlyteRemote:
         data_upload_location: str = DEFAULT_UPLOAD_LOCATION,
         *,
         client: Any = None,
+        max_concurrent_calls: int = 32,
     ) -> None:
+        if max_concurrent_calls < 1:
+            raise FlyteAssertion(f"max_concurrent_calls must be at least 1, not {max_concurrent_calls}")
         # The blocking remote builds no client until asked: it serves file transfers (in worker threads) and
         # console URLs, and validates the config the same way.
         self._sync = _SyncRemote(config, default_project, default_domain, data_upload_location, show_progress=False)
@@ -113,6 +121,7 @@ class FlyteRemote:
         self._launcher = Launcher(self._catalog, files)
         self._tracker = Tracker(self._catalog, files)
         self._session = _AwaitOnly(self)
+        self._slots = asyncio.Semaphore(max_concurrent_calls)
 
     @classmethod
     def for_endpoint(
@@ -160,7 +169,11 @@ class FlyteRemote:
         return self._scope.domain
 
     async def _run(self, op: Op[T]) -> T:
-        return await run_async(op, async_invoker(self.client))
+        return await run_async(op, self._invoke)
+
+    async def _invoke(self, method: str, request: Any, timeout: float | None) -> Any:
+        async with self._slots:
+            return await async_invoker(self.client)(method, request, timeout)
 
     async def close(self) -> None:
         """Close the channel (and the blocking client of file transfers, if one was made)."""
