@@ -202,7 +202,7 @@ class FlyteWorkflowExecution(_Data, Execution):
 
     @property
     def is_successful(self) -> bool:
-        return self._pb.closure.phase == _WF.SUCCEEDED
+        return bool(self._pb.closure.phase == _WF.SUCCEEDED)
 
     @property
     def error(self) -> Any:

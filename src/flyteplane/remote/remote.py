@@ -47,7 +47,9 @@ from flyteplane.errors import (
 )
 from flyteplane.models._model import to_pb
 from flyteplane.models.admin.common import Sort
-from flyteplane.models.core.identifier import Identifier
+from flyteplane.models.core.identifier import Identifier, WorkflowExecutionIdentifier
+from flyteplane.models.core.types import LiteralType
+from flyteplane.models.filters import Filter
 from flyteplane.models.literals import Literal, LiteralMap
 from flyteplane.remote._io import Op, run_sync, sync_invoker
 from flyteplane.remote.catalog import Catalog, Scope
@@ -62,6 +64,8 @@ from flyteplane.remote.options import Options
 from flyteplane.remote.tracking import DEFAULT_RPC_TIMEOUT, Tracker, WaitSchedule, seconds
 
 if TYPE_CHECKING:
+    from flyteidl.core.metrics_pb2 import Span
+
     from flyteplane.clients.friendly import SynchronousFlyteClient
     from flyteplane.configuration import Config, DataConfig
     from flyteplane.models.domain import Domain
@@ -81,7 +85,22 @@ T = TypeVar("T")
 #: What ``execute`` runs besides flytekit entities and local functions.
 Executable = Union[FlyteTask, FlyteWorkflow, FlyteLaunchPlan, LazyEntity[Any], Identifier, identifier_pb2.Identifier]
 #: An execution, or its identifier (model or message).
-ExecutionRef = Union[FlyteWorkflowExecution, Identifier, identifier_pb2.WorkflowExecutionIdentifier]
+ExecutionRef = Union[FlyteWorkflowExecution, WorkflowExecutionIdentifier, identifier_pb2.WorkflowExecutionIdentifier]
+#: List filters: flyteplane filter models or Flyte Admin's filter text (``"eq(version,v1)"``).
+Filters = Union[Sequence[Filter], str, None]
+#: What ``download`` takes: a resolver or a literal map or literal (model or message).
+Downloadable = Union["LiteralsResolver", LiteralMap, literals_pb2.LiteralMap, Literal, literals_pb2.Literal]
+#: What ``generate_console_url`` takes: an execution, node execution, entity or identifier.
+ConsoleTarget = Union[
+    FlyteWorkflowExecution,
+    FlyteNodeExecution,
+    RemoteEntity,
+    LazyEntity[Any],
+    Identifier,
+    identifier_pb2.Identifier,
+    WorkflowExecutionIdentifier,
+    identifier_pb2.WorkflowExecutionIdentifier,
+]
 
 
 class FlyteRemote:
@@ -361,7 +380,7 @@ class FlyteRemote:
         project: str | None = None,
         domain: str | None = None,
         limit: int | None = 100,
-        filters: Any = None,
+        filters: Filters = None,
     ) -> list[FlyteWorkflowExecution]:
         """The newest executions first, up to ``limit`` (None: all), across as many pages as that takes."""
         project, domain = self._project_domain(project, domain)
@@ -381,7 +400,7 @@ class FlyteRemote:
         domain: str | None = None,
         name: str | None = None,
         limit: int | None = 100,
-        filters: Any = None,
+        filters: Filters = None,
         sort_by: Sort | None = None,
     ) -> list[FlyteTask]:
         """Task versions (of one name, or all), newest first unless ``sort_by`` says otherwise."""
@@ -395,7 +414,7 @@ class FlyteRemote:
         domain: str | None = None,
         name: str | None = None,
         limit: int | None = 100,
-        filters: Any = None,
+        filters: Filters = None,
         sort_by: Sort | None = None,
     ) -> list[FlyteWorkflow]:
         """Workflow versions, one list call per page and no fetch per workflow.
@@ -413,7 +432,7 @@ class FlyteRemote:
         domain: str | None = None,
         name: str | None = None,
         limit: int | None = 100,
-        filters: Any = None,
+        filters: Filters = None,
         sort_by: Sort | None = None,
         active_only: bool = False,
     ) -> list[FlyteLaunchPlan]:
@@ -428,7 +447,9 @@ class FlyteRemote:
             pager = self.client.iter_launch_plans(named, filters, _newest(sort_by), _page_size(limit), limit)
         return [self._catalog.launch_plan(lp.to_flyte_idl()) for lp in pager]
 
-    def list_projects(self, limit: int | None = 100, filters: Any = None, sort_by: Sort | None = None) -> list[Project]:
+    def list_projects(
+        self, limit: int | None = 100, filters: Filters = None, sort_by: Sort | None = None
+    ) -> list[Project]:
         """Projects (archived ones hidden by Flyte Admin), up to ``limit`` (None: all)."""
         return list(self.client.iter_projects(filters, sort_by, _page_size(limit), limit))
 
@@ -442,7 +463,7 @@ class FlyteRemote:
         project: str | None = None,
         domain: str | None = None,
         limit: int = 100,
-        filters: Any = None,
+        filters: Filters = None,
     ) -> list[Any]:
         """The signals (gate nodes' inputs) of an execution, as protobufs."""
         project, domain = self._project_domain(project, domain)
@@ -1005,7 +1026,7 @@ class FlyteRemote:
         project: str | None = None,
         domain: str | None = None,
         python_type: type | None = None,
-        literal_type: Any = None,
+        literal_type: LiteralType | types_pb2.LiteralType | None = None,
     ) -> None:
         """Give a signal its value. The value is converted to the signal's own type (as Flyte Admin reports it)
         unless ``literal_type`` says otherwise; a Literal is sent as it is."""
@@ -1025,7 +1046,9 @@ class FlyteRemote:
         request.id.execution_id.CopyFrom(execution_id)
         self.client.set_signal(request)
 
-    def _signal_type(self, execution_id: Any, signal_id: str) -> types_pb2.LiteralType | None:
+    def _signal_type(
+        self, execution_id: identifier_pb2.WorkflowExecutionIdentifier, signal_id: str
+    ) -> types_pb2.LiteralType | None:
         token: str | None = None
         while True:
             signals, token = self.client.list_signals_paginated(execution_id, limit=_PAGE, token=token)
@@ -1047,7 +1070,7 @@ class FlyteRemote:
         project, domain = self._project_domain(project, domain)
         return self._file_access(project, domain).upload_file(Path(to_upload), project, domain, filename_root)
 
-    def download(self, data: Any, download_to: str | os.PathLike[str], recursive: bool = True) -> None:
+    def download(self, data: Downloadable, download_to: str | os.PathLike[str], recursive: bool = True) -> None:
         """Download the files, directories and datasets in ``data`` (a LiteralsResolver, LiteralMap or Literal).
 
         A map is downloaded into ``download_to/<name>``; ``recursive=False`` refuses maps.
@@ -1069,7 +1092,7 @@ class FlyteRemote:
             if _holds_data(literal):  # as flytekit: plain values in a map are skipped, not refused
                 _download_literal(files, literal, target / name, recursive)
 
-    def get(self, flyte_uri: str | None = None) -> Any:
+    def get(self, flyte_uri: str | None = None) -> LiteralsResolver | Literal | bytes | None:
         """What a ``flyte://`` URL points at: a LiteralsResolver (inputs, outputs), a Literal, or a deck's bytes."""
         if not flyte_uri:
             raise FlyteAssertion("a flyte:// URL is required")
@@ -1083,7 +1106,8 @@ class FlyteRemote:
             return Literal.from_flyte_idl(response.literal)
         if which == "pre_signed_urls" and response.pre_signed_urls.signed_url:
             with self.file_access._open(response.pre_signed_urls.signed_url[0]) as r:
-                return r.read()
+                content: bytes = r.read()
+                return content
         return None
 
     # -- console and metrics ------------------------------------------------------------------------------------
@@ -1095,7 +1119,7 @@ class FlyteRemote:
         scheme = "http" if platform.insecure else "https"
         return f"{scheme}://{platform.endpoint}"
 
-    def generate_console_url(self, entity: Any) -> str:
+    def generate_console_url(self, entity: ConsoleTarget) -> str:
         """The console page of an execution, task, workflow or launch plan (or their identifiers)."""
         base = f"{self.generate_console_http_domain()}/console"
         if isinstance(entity, LazyEntity):
@@ -1114,7 +1138,7 @@ class FlyteRemote:
             return f"{base}/projects/{pb.project}/domains/{pb.domain}/{kind}/{pb.name}/version/{pb.version}"
         raise FlyteAssertion(f"cannot make a console URL for a {type(entity).__name__}")
 
-    def get_execution_metrics(self, id: Any, depth: int = 10) -> Any:
+    def get_execution_metrics(self, id: ExecutionRef, depth: int = 10) -> Span:
         """The execution's timing spans (nodes, tasks, the admin's own steps), ``depth`` levels deep."""
         return self.client.get_execution_metrics(_execution_id(id), depth).span
 

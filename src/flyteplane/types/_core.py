@@ -244,8 +244,8 @@ def describe_literal_type(lt: types_pb2.LiteralType) -> str:
         if lt.simple == types_pb2.STRUCT and lt.HasField("metadata"):
             title = lt.metadata.fields.get("title")
             if title is not None and title.WhichOneof("kind") == "string_value":
-                return title.string_value
-        return _SIMPLE_NAMES.get(lt.simple, types_pb2.SimpleType.Name(lt.simple))
+                return str(title.string_value)
+        return _SIMPLE_NAMES.get(lt.simple, str(types_pb2.SimpleType.Name(lt.simple)))
     if kind == "collection_type":
         return f"list[{describe_literal_type(lt.collection_type)}]"
     if kind == "map_value_type":
@@ -357,19 +357,21 @@ def compatible(given: types_pb2.LiteralType, expected: types_pb2.LiteralType) ->
     if ekind == "union_type":
         return any(compatible(given, v) for v in expected.union_type.variants)
     if gkind == "enum_type" and ekind == "simple":
-        return expected.simple == types_pb2.STRING  # enums travel as strings
+        return bool(expected.simple == types_pb2.STRING)  # enums travel as strings
     if gkind == "map_value_type" and ekind == "simple":
-        return expected.simple == types_pb2.STRUCT  # flytekit writes a typed dict as a struct where one is declared
+        return bool(
+            expected.simple == types_pb2.STRUCT
+        )  # flytekit writes a typed dict as a struct where one is declared
     if gkind != ekind:
         return False
     if gkind == "simple":
-        return given.simple == expected.simple
+        return bool(given.simple == expected.simple)
     if gkind == "collection_type":
         return compatible(given.collection_type, expected.collection_type)
     if gkind == "map_value_type":
         return compatible(given.map_value_type, expected.map_value_type)
     if gkind == "blob":
-        return given.blob.dimensionality == expected.blob.dimensionality and (
+        return bool(given.blob.dimensionality == expected.blob.dimensionality) and (
             (given.blob.format == "PythonPickle") == (expected.blob.format == "PythonPickle")
         )
     if gkind == "enum_type":

@@ -30,11 +30,11 @@ from flyteplane.types._core import (
     from_builtin,
     literal_mismatch,
     mismatch,
-    unknown_field,
     msgpack_struct_type,
     to_builtin,
     to_literal_type,
     type_name,
+    unknown_field,
 )
 from flyteplane.types._jsonschema import dataclass_schema
 from flyteplane.types.errors import TypeTransformerFailedError
