@@ -1144,20 +1144,6 @@ class FlyteRemote:
 
 
 # -- helpers --------------------------------------------------------------------------------------------------------
-class _RecordingFiles:
-    """The FileAccess of the dry run: records what would be uploaded, uploads nothing."""
-
-    def __init__(self) -> None:
-        self.recorded: list[str] = []
-
-    def put(self, local_path: str, *, is_dir: bool) -> str:
-        self.recorded.append(local_path)
-        return f"file:///flyteplane-dry-run/{len(self.recorded)}"
-
-    def get(self, uri: str, local_path: str | None = None, *, is_dir: bool) -> str:
-        raise FlyteAssertion("nothing is downloaded while inputs are checked")
-
-
 def _holds_data(literal: literals_pb2.Literal) -> bool:
     """Whether a literal holds a file, directory or dataset somewhere inside it."""
     which = literal.WhichOneof("value")
