@@ -2,12 +2,16 @@
 from one event loop, against a thread pool driving the blocking ``flyteplane.remote.FlyteRemote``, same admin, same
 run.
 
-Each variant runs ``execute(task, inputs={"x": i}, wait=True)`` then reads ``outputs["y"]`` for i in 0..N-1: the
-async one as ``asyncio.gather`` over N coroutines (at most 32 RPCs in flight, the remote's default), the sync one
-as a ``ThreadPoolExecutor`` of T workers (default 32, the same bound). The task's container honors Flyte's contract
-with a short ``python -c`` program. The admin is ``flyteplane sandbox --in-memory`` in its own process, fresh for
-the run; variants alternate order between rounds. Reported: wall time, client CPU (this process), admin CPU, and
-the async / sync ratios, side by side.
+Each variant runs ``execute(task, inputs={"x": i}, wait=True)`` then reads ``outputs["y"]`` for i in 0..N-1:
+
+* ``threads``: a ``ThreadPoolExecutor`` of T workers (default 32) over the sync remote;
+* ``async-bounded``: ``asyncio.gather`` over N coroutines, T executions at a time (the thread pool's concurrency);
+* ``async``: ``asyncio.gather`` over N coroutines, all launched at once (the engine then runs N at once).
+
+Both async variants keep at most 32 RPCs in flight (the remote's default). The task's container honors Flyte's
+contract with a short ``python -c`` program. The admin is ``flyteplane sandbox --in-memory`` in its own process,
+fresh for the run; variants alternate order between rounds. Reported: wall time, client CPU (this process), admin
+CPU, and the ratios to ``threads``, side by side.
 
     python benchmarks/async_remote_bench.py [--n 200] [--threads 32] [--rounds 2]
 """
@@ -62,17 +66,20 @@ def register(endpoint: str) -> None:
         remote.register_task(template)
 
 
-def run_async(endpoint: str, n: int) -> list[int]:
+def run_async(endpoint: str, n: int, at_once: int | None) -> list[int]:
     from flyteplane.aio import FlyteRemote
     from flyteplane.configuration import Config
 
     async def main() -> list[int]:
         async with FlyteRemote(Config.for_endpoint(endpoint, insecure=True), PROJECT, DOMAIN) as remote:
             task = await remote.fetch_task(name=TASK, version="v1")
+            # None: every execution launched at once; a number: that many running at a time, as the thread pool.
+            slots = asyncio.Semaphore(at_once or n)
 
             async def one(i: int) -> int:
-                execution = await remote.execute(task, inputs={"x": i}, wait=True)
-                return int((await remote.outputs(execution))["y"])
+                async with slots:
+                    execution = await remote.execute(task, inputs={"x": i}, wait=True)
+                    return int((await remote.outputs(execution))["y"])
 
             return list(await asyncio.gather(*(one(i) for i in range(n))))
 
@@ -110,14 +117,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
-    samples: dict[str, list[dict[str, float]]] = {"async": [], "threads": []}
+    samples: dict[str, list[dict[str, float]]] = {"threads": [], "async-bounded": [], "async": []}
     with temp_dir() as tmp:
         server = start_with_retry(lambda: flyteplane_admin(tmp))
         try:
             register(server.endpoint)
             variants = {
-                "async": lambda: run_async(server.endpoint, args.n),
                 "threads": lambda: run_threads(server.endpoint, args.n, args.threads),
+                "async-bounded": lambda: run_async(server.endpoint, args.n, args.threads),
+                "async": lambda: run_async(server.endpoint, args.n, None),
             }
             for r in range(args.rounds):
                 order = list(variants) if r % 2 == 0 else list(reversed(variants))
@@ -127,9 +135,15 @@ def main() -> None:
         finally:
             server.stop()
     summary = {name: {key: median([s[key] for s in runs]) for key in runs[0]} for name, runs in samples.items() if runs}
-    ratios = {key: summary["async"][key] / summary["threads"][key] for key in summary["async"]}
+    ratios = {
+        name: {key: summary[name][key] / summary["threads"][key] for key in summary[name]}
+        for name in ("async-bounded", "async")
+    }
     print(f"# async FlyteRemote vs thread pool of the sync FlyteRemote: {args.n} executions, median of {args.rounds}")
-    print(f"(sync: {args.threads} threads; async: one event loop, 32 RPCs in flight at most)\n")
+    print(
+        f"(threads: a pool of {args.threads} running the sync remote; async-bounded: one event loop, {args.threads} "
+        "executions at a time; async: one event loop, all launched at once; both async at most 32 RPCs in flight)\n"
+    )
     print("| variant | wall s | client CPU s | admin CPU s | executions/s |")
     print("|---|---|---|---|---|")
     for name, values in summary.items():
@@ -138,8 +152,9 @@ def main() -> None:
             f"| {name} | {values['wall_s']:.2f} | {values['client_cpu_s']:.2f} | {values['admin_cpu_s']:.2f} | "
             f"{rate:.1f} |"
         )
-    cells = " | ".join(f"{ratios[key]:.2f}x" for key in ("wall_s", "client_cpu_s", "admin_cpu_s"))
-    print(f"| async / threads | {cells} | |")
+    for name, ratio in ratios.items():
+        cells = " | ".join(f"{ratio[key]:.2f}x" for key in ("wall_s", "client_cpu_s", "admin_cpu_s"))
+        print(f"| {name} / threads | {cells} | |")
     out = {"n": args.n, "threads": args.threads, "rounds": samples, "median": summary, "ratios": ratios}
     out["machine"] = machine_info()
     if args.json:
