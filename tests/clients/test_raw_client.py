@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import importlib
-import inspect
 
 import pytest
 from google.protobuf import message_factory
 
 from flyteplane.clients.raw import RawSynchronousFlyteClient
+from flyteplane.clients.rpcs import Rpc, RpcTable
 from flyteplane.errors import FlyteException, FlyteUnimplementedException
 
 SERVICES = {
@@ -23,27 +23,15 @@ AUTH_ONLY = {"AuthMetadataService", "IdentityService"}
 
 
 def _raw_methods() -> dict[str, tuple[str, str, type]]:
-    """Public raw method name -> (service, rpc, request class), found by calling each with a recording _call."""
+    """Public raw method name -> (service, rpc, request class), from the RPC table the raw methods are made of."""
     found: dict[str, tuple[str, str, type]] = {}
-
-    class Recorder(RawSynchronousFlyteClient):
-        def __init__(self) -> None:
-            self.last: tuple[str, str] | None = None
-
-        def _call(self, service, rpc, request, timeout=None):  # type: ignore[override]
-            self.last = (service, rpc)
-
-    recorder = Recorder()
-    for name, fn in inspect.getmembers(RawSynchronousFlyteClient, inspect.isfunction):
-        if name.startswith("_") or name in {"close", "with_root_certificate"}:
+    for name, rpc in vars(RpcTable).items():
+        if not isinstance(rpc, Rpc):
             continue
-        recorder.last = None
-        fn(recorder, None)
-        assert recorder.last is not None, name
-        service, rpc = recorder.last
-        module = importlib.import_module(SERVICES[service])
-        method = module.DESCRIPTOR.services_by_name[service].methods_by_name[rpc]
-        found[name] = (service, rpc, message_factory.GetMessageClass(method.input_type))
+        assert RawSynchronousFlyteClient.__dict__.get(name) is None and getattr(RawSynchronousFlyteClient, name) is rpc
+        module = importlib.import_module(SERVICES[rpc.service])
+        method = module.DESCRIPTOR.services_by_name[rpc.service].methods_by_name[rpc.name]
+        found[name] = (rpc.service, rpc.name, message_factory.GetMessageClass(method.input_type))
     return found
 
 
@@ -88,7 +76,42 @@ def test_list_projects_and_domains_without_a_request(flyte_raw_client):
     assert [d.id for d in domains.domains] == ["development", "staging", "production"]
 
 
-def test_raw_view_of_the_friendly_client(flyte_client):
+def test_raw_view_of_the_friendly_client(flyte_admin):
+    from flyteplane.clients.friendly import SynchronousFlyteClient
+    from flyteplane.configuration import PlatformConfig
+
+    flyte_client = SynchronousFlyteClient(PlatformConfig(endpoint=flyte_admin.endpoint, insecure=True))
     raw = flyte_client.raw
     assert isinstance(raw, RawSynchronousFlyteClient)
+    assert raw is flyte_client.raw  # the very client the friendly one calls through, not a copy
     assert raw.get_version().control_plane_version.Version
+    assert raw.channel is flyte_client.channel
+    # Composition, not inheritance: the raw methods of the same name take protobufs (see friendly.py's docstring).
+    assert not isinstance(flyte_client, RawSynchronousFlyteClient)
+    flyte_client.close()
+
+
+def test_raw_methods_take_flytekits_keyword_and_a_timeout(flyte_raw_client):
+    from flyteidl.admin import project_pb2
+
+    projects = flyte_raw_client.list_projects(project_list_request=project_pb2.ProjectListRequest(limit=5), timeout=5)
+    assert "flytesnacks" in [p.id for p in projects.projects]
+    with pytest.raises(TypeError, match="takes one request"):
+        flyte_raw_client.list_projects(request=project_pb2.ProjectListRequest())  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="takes one request"):
+        flyte_raw_client.list_projects(
+            project_pb2.ProjectListRequest(), project_list_request=project_pb2.ProjectListRequest()
+        )
+
+
+def test_construction_makes_no_channel_until_the_first_call(flyte_admin):
+    from flyteplane.configuration import PlatformConfig
+
+    client = RawSynchronousFlyteClient(PlatformConfig(endpoint=flyte_admin.endpoint, insecure=True))
+    assert client._channel is None
+    client.get_version()
+    assert client._channel is not None
+    client.close()
+    assert client._channel is None
+    client.get_version()  # a closed client opens a new channel when used again
+    client.close()

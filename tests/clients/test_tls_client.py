@@ -127,14 +127,17 @@ def test_tls_client_to_a_plaintext_admin_fails_clearly(flyte_admin, tmp_path):
     ca = self_signed(tmp_path, "ca", ("127.0.0.1",))
     with pytest.raises(FlyteSystemUnavailableException, match="does it speak TLS"):
         _projects(PlatformConfig(endpoint=flyte_admin.endpoint, ca_cert_file_path=str(ca.cert), rpc_retries=0))
-    # insecure_skip_verify fetches the certificate while the client is built: the same advice, at once.
+    # insecure_skip_verify fetches the certificate when the channel is made (the first call, never while the
+    # client is built): the same advice, before any RPC is tried.
+    client = SynchronousFlyteClient(PlatformConfig(endpoint=flyte_admin.endpoint, insecure_skip_verify=True))
     with pytest.raises(FlyteSystemUnavailableException, match="does the server speak TLS"):
-        SynchronousFlyteClient(PlatformConfig(endpoint=flyte_admin.endpoint, insecure_skip_verify=True))
+        client.get_control_plane_version()
 
 
 def test_insecure_skip_verify_to_nothing_is_a_flyte_error(free_port):
+    client = SynchronousFlyteClient(PlatformConfig(endpoint=f"127.0.0.1:{free_port}", insecure_skip_verify=True))
     with pytest.raises(FlyteSystemUnavailableException, match="is Flyte Admin running"):
-        SynchronousFlyteClient(PlatformConfig(endpoint=f"127.0.0.1:{free_port}", insecure_skip_verify=True))
+        client.get_control_plane_version()
 
 
 # -- client certificates -------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from flyteplane.aio import FlyteRemote
-from flyteplane.aio._transport import MinimalAioClient
+from flyteplane.aio._transport import MinimalAioClient, raw_client
 from flyteplane.configuration import Config
 from flyteplane.errors import FlyteAssertion, FlyteEntityNotExistException, FlyteTimeout
 from flyteplane.remote import FlyteRemote as SyncRemote
@@ -23,7 +23,7 @@ from tests.remote.support import ADD_ONE, DOMAIN, FAIL, PROJECT, SLEEP, contract
 class CountingClient:
     """An asyncio raw client that records the raw method of every call it passes on."""
 
-    def __init__(self, inner: MinimalAioClient) -> None:
+    def __init__(self, inner: Any) -> None:
         self.inner = inner
         self.methods: list[str] = []
 
@@ -49,9 +49,13 @@ def _register(flyte_admin: Any, name: str, program: str) -> FlyteTask:
         return remote.register_task(contract_task(f"{name}_{uuid.uuid4().hex[:6]}", program, "v1"))
 
 
-def _run(flyte_admin: Any, body: Callable[[FlyteRemote, CountingClient], Awaitable[None]]) -> None:
+def _run(
+    flyte_admin: Any, body: Callable[[FlyteRemote, CountingClient], Awaitable[None]], *, default: bool = False
+) -> None:
     async def main() -> None:
-        client = CountingClient(MinimalAioClient(_config(flyte_admin).platform))
+        platform = _config(flyte_admin).platform
+        # default: the client FlyteRemote builds itself (flyteplane.aio.RawFlyteClient where present)
+        client = CountingClient(raw_client(platform) if default else MinimalAioClient(platform))
         async with FlyteRemote(_config(flyte_admin), PROJECT, DOMAIN, client=client) as remote:
             await body(remote, client)
 
@@ -80,7 +84,7 @@ def test_execute_wait_and_read_outputs(flyte_admin) -> None:
         await remote.load_data(node)
         assert node.outputs["y"] == 42
 
-    _run(flyte_admin, body)
+    _run(flyte_admin, body, default=True)
 
 
 def test_inputs_refused_before_any_rpc_and_names_suggested(flyte_admin) -> None:

@@ -22,7 +22,14 @@ if TYPE_CHECKING:
 
     from flyteplane.configuration import PlatformConfig
 
-__all__ = ["certificate_names", "channel_options", "make_channel", "server_certificate", "target_name_override"]
+__all__ = [
+    "certificate_names",
+    "channel_options",
+    "channel_security",
+    "make_channel",
+    "server_certificate",
+    "target_name_override",
+]
 
 log = logging.getLogger("flyteplane.clients")
 
@@ -204,28 +211,29 @@ def _client_cert_paths(cfg: PlatformConfig) -> tuple[str, str] | None:
     return str(Path(cert).expanduser()), str(Path(key).expanduser())
 
 
-def make_channel(
+def channel_security(
     cfg: PlatformConfig,
     *,
     credentials: grpc.ChannelCredentials | None = None,
     root_certificates: bytes | None = None,
     private_key: bytes | None = None,
     certificate_chain: bytes | None = None,
-    compression: grpc.Compression | None = None,
     options: Any = (),
-) -> grpc.Channel:
-    """A channel to ``cfg.endpoint``: plain when ``cfg.insecure``, else TLS.
+) -> tuple[grpc.ChannelCredentials | None, list[tuple[str, Any]]]:
+    """The TLS credentials (None for a plaintext channel) and the options of a channel to ``cfg.endpoint``.
 
-    TLS trust, first match wins: explicit ``credentials``; ``insecure_skip_verify`` (trust whatever certificate
-    the server presents, for self-signed test clusters); ``ca_cert_file_path``; ``root_certificates``; the system
-    roots. Client certificates (mTLS) come from the arguments or ``client_certificate_path``/``client_key_path``.
+    Shared by the synchronous and the ``grpc.aio`` channels. TLS trust, first match wins: explicit
+    ``credentials``; ``insecure_skip_verify`` (trust whatever certificate the server presents, for self-signed
+    test clusters: this connects to the server once, here); ``ca_cert_file_path``; ``root_certificates``; the
+    system roots. Client certificates (mTLS) come from the arguments or ``client_certificate_path`` /
+    ``client_key_path``.
     """
     import grpc
 
     opts = channel_options(cfg, options)
     target = cfg.endpoint
     if cfg.insecure:
-        return grpc.insecure_channel(target, options=opts, compression=compression)
+        return None, opts
     if credentials is None:
         key = private_key or _read(getattr(cfg, "client_key_path", None))
         chain = certificate_chain or _read(getattr(cfg, "client_certificate_path", None))
@@ -244,4 +252,30 @@ def make_channel(
         elif cfg.ca_cert_file_path:
             roots = _read(cfg.ca_cert_file_path)
         credentials = grpc.ssl_channel_credentials(root_certificates=roots, private_key=key, certificate_chain=chain)
-    return grpc.secure_channel(target, credentials, options=opts, compression=compression)
+    return credentials, opts
+
+
+def make_channel(
+    cfg: PlatformConfig,
+    *,
+    credentials: grpc.ChannelCredentials | None = None,
+    root_certificates: bytes | None = None,
+    private_key: bytes | None = None,
+    certificate_chain: bytes | None = None,
+    compression: grpc.Compression | None = None,
+    options: Any = (),
+) -> grpc.Channel:
+    """A channel to ``cfg.endpoint``: plain when ``cfg.insecure``, else TLS (see :func:`channel_security`)."""
+    import grpc
+
+    creds, opts = channel_security(
+        cfg,
+        credentials=credentials,
+        root_certificates=root_certificates,
+        private_key=private_key,
+        certificate_chain=certificate_chain,
+        options=options,
+    )
+    if creds is None:
+        return grpc.insecure_channel(cfg.endpoint, options=opts, compression=compression)
+    return grpc.secure_channel(cfg.endpoint, creds, options=opts, compression=compression)

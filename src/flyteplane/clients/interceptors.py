@@ -34,8 +34,10 @@ __all__ = [
     "Interceptor",
     "MetadataInterceptor",
     "RetryInterceptor",
+    "RetryRun",
     "compose",
     "deadline",
+    "settle_timeout",
 ]
 
 
@@ -93,6 +95,19 @@ def deadline(seconds: float) -> Iterator[None]:
         _scoped_deadline.reset(token)
 
 
+def settle_timeout(own: float | None, default: float | None) -> float | None:
+    """A call's timeout: its own, else the client's default, cut to what is left of a scoped :func:`deadline`.
+
+    Shared by the synchronous and the asynchronous pipelines.
+    """
+    timeout = own if own is not None else default
+    scoped = _scoped_deadline.get()
+    if scoped is not None:
+        left = max(scoped - time.monotonic(), 0.0)
+        timeout = left if timeout is None else min(timeout, left)
+    return timeout
+
+
 class DeadlineInterceptor:
     """Gives every attempt a deadline: the call's own, the client's default, or a scoped one, the earliest."""
 
@@ -100,12 +115,7 @@ class DeadlineInterceptor:
         self.default_timeout = default_timeout
 
     def __call__(self, call_next: CallNext, rpc: str, request: Any, options: CallOptions) -> Any:
-        timeout = options.timeout if options.timeout is not None else self.default_timeout
-        scoped = _scoped_deadline.get()
-        if scoped is not None:
-            left = max(scoped - time.monotonic(), 0.0)
-            timeout = left if timeout is None else min(timeout, left)
-        options.timeout = timeout
+        options.timeout = settle_timeout(options.timeout, self.default_timeout)
         return call_next(rpc, request, options)
 
 
@@ -141,6 +151,50 @@ class AuthInterceptor:
             return call_next(rpc, request, options)
 
 
+class RetryRun:
+    """The retry decisions for one call, shared by the synchronous and asynchronous pipelines (which only differ
+    in how they pause): the first attempt's options, then for each failure either the pause and the next
+    attempt's options, or the failure re-raised as final.
+    """
+
+    __slots__ = ("_code_name", "_give_up_at", "_metadata", "_pauses", "_retry", "_started", "_timeout", "first")
+
+    def __init__(self, retry: Retry, options: CallOptions, code_name: Callable[[BaseException], str | None]) -> None:
+        self._retry = retry
+        self._code_name = code_name
+        self._started = time.monotonic()
+        budget = retry.deadline
+        scoped = _scoped_deadline.get()
+        if scoped is not None:
+            left = max(scoped - self._started, 0.0)
+            budget = left if budget is None else min(budget, left)
+        self._timeout = options.timeout
+        self._metadata = list(options.metadata)
+        timeout = options.timeout
+        if budget is not None:
+            timeout = budget if timeout is None else min(timeout, budget)
+        self._give_up_at = None if budget is None else self._started + budget
+        self._pauses: Iterator[float] | None = None
+        # The first attempt carries no retry bookkeeping: almost every call succeeds or fails for good here.
+        self.first = CallOptions(timeout, self._metadata)
+
+    def after(self, error: BaseException) -> tuple[float, CallOptions]:
+        """The pause before the next attempt and its options; re-raises ``error`` when it is final."""
+        code = self._code_name(error)
+        if code is None or not self._retry.retries(code):
+            raise error
+        if self._pauses is None:
+            self._pauses = self._retry.pauses()
+        pause = next(self._pauses, None)
+        if pause is None or (self._give_up_at is not None and time.monotonic() + pause >= self._give_up_at):
+            raise error
+        attempt = CallOptions(self._timeout, self._metadata)
+        if self._give_up_at is not None:
+            left = self._give_up_at - time.monotonic() - pause
+            attempt.timeout = left if attempt.timeout is None else min(attempt.timeout, left)
+        return pause, attempt
+
+
 class RetryInterceptor:
     """Retries what :class:`Retry` allows, pausing with jitter, never past the policy's total deadline."""
 
@@ -149,41 +203,11 @@ class RetryInterceptor:
         self._code_name = code_name
 
     def __call__(self, call_next: CallNext, rpc: str, request: Any, options: CallOptions) -> Any:
-        retry = self.retry
-        started = time.monotonic()
-        budget = retry.deadline
-        scoped = _scoped_deadline.get()
-        if scoped is not None:
-            left = max(scoped - started, 0.0)
-            budget = left if budget is None else min(budget, left)
-        timeout, metadata = options.timeout, list(options.metadata)
-        if budget is not None:
-            timeout = budget if timeout is None else min(timeout, budget)
-        first = CallOptions(timeout, metadata)
-        try:
-            # The first attempt carries no retry bookkeeping: almost every call succeeds or fails for good here.
-            return call_next(rpc, request, first)
-        except Exception as e:
-            if retry.attempts == 1 or not self._retryable(e):
-                raise
-            error = e
-        give_up_at = None if budget is None else started + budget
-        for pause in retry.pauses():
-            if give_up_at is not None and time.monotonic() + pause >= give_up_at:
-                break
-            time.sleep(pause)
-            attempt = CallOptions(options.timeout, metadata)
-            if give_up_at is not None:
-                left = give_up_at - time.monotonic()
-                attempt.timeout = left if attempt.timeout is None else min(attempt.timeout, left)
+        run = RetryRun(self.retry, options, self._code_name)
+        attempt = run.first
+        while True:
             try:
                 return call_next(rpc, request, attempt)
             except Exception as e:
-                if not self._retryable(e):
-                    raise
-                error = e
-        raise error
-
-    def _retryable(self, error: BaseException) -> bool:
-        code = self._code_name(error)
-        return code is not None and self.retry.retries(code)
+                pause, attempt = run.after(e)
+            time.sleep(pause)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from flyteplane.clients.interceptors import (
@@ -26,44 +26,18 @@ from flyteplane.clients.interceptors import (
     compose,
 )
 from flyteplane.clients.retry import Retry
-from flyteplane.errors import from_grpc_error
+from flyteplane.clients.rpcs import Rpc, RpcTable
+from flyteplane.errors import FlyteException, from_grpc_error
 
 if TYPE_CHECKING:
     import grpc
-    from flyteidl.admin import (
-        common_pb2,
-        description_entity_pb2,
-        event_pb2,
-        execution_pb2,
-        launch_plan_pb2,
-        matchable_resource_pb2,
-        node_execution_pb2,
-        project_attributes_pb2,
-        project_domain_attributes_pb2,
-        project_pb2,
-        signal_pb2,
-        task_execution_pb2,
-        task_pb2,
-        version_pb2,
-        workflow_attributes_pb2,
-        workflow_pb2,
-    )
-    from flyteidl.service import auth_pb2, dataproxy_pb2, identity_pb2
 
     from flyteplane.configuration import PlatformConfig
+    from flyteplane.configuration.auth_type import AuthType
 
 __all__ = ["RawSynchronousFlyteClient"]
 
 log = logging.getLogger("flyteplane.clients")
-
-# The services a client talks to: (service name, module holding its descriptor).
-_SERVICES = (
-    ("AdminService", "flyteidl.service.admin_pb2"),
-    ("DataProxyService", "flyteidl.service.dataproxy_pb2"),
-    ("SignalService", "flyteidl.service.signal_pb2"),
-    ("AuthMetadataService", "flyteidl.service.auth_pb2"),
-    ("IdentityService", "flyteidl.service.identity_pb2"),
-)
 
 
 def _code_name(error: BaseException) -> str | None:
@@ -109,12 +83,14 @@ class _LazyAuth:
 
     __slots__ = ("_cfg", "_channel", "_provider", "_up_front")
 
-    def __init__(self, cfg: PlatformConfig, channel: grpc.Channel) -> None:
+    def __init__(self, cfg: PlatformConfig, channel: Callable[[], grpc.Channel]) -> None:
         self._cfg = cfg
+        # A factory: discovery needs a channel, but only when a provider is built (never, without auth).
         self._channel = channel
         self._provider: AuthProvider | None = None
-        # Decided while the client is built (a look at the token cache), so the first call pays nothing for it.
-        self._up_front: bool | None = _token_up_front(cfg)
+        # Decided on the first call (a look at the token cache, which needs hashlib): building a client costs
+        # nothing but this object.
+        self._up_front: bool | None = None
 
     def _build(self) -> AuthProvider:
         if self._provider is None:
@@ -123,8 +99,15 @@ class _LazyAuth:
                 if self._provider is None:
                     from flyteplane.clients.auth.factory import provider_for
 
-                    self._provider = provider_for(self._cfg, self._channel) or _NO_AUTH
+                    self._provider = provider_for(self._cfg, self._channel()) or _NO_AUTH
         return self._provider
+
+    @property
+    def idle(self) -> bool:
+        """True while :meth:`metadata` adds nothing and needs nothing built (the async pipeline skips it then)."""
+        if self._provider is None and self._up_front is None:
+            self._up_front = _token_up_front(self._cfg)
+        return self._provider is None and not self._up_front
 
     def metadata(self) -> Sequence[tuple[str, str]]:
         provider = self._provider
@@ -152,7 +135,7 @@ _NO_AUTH = _NoAuth()
 _BUILD_LOCK = threading.Lock()
 
 
-def _auth_type(cfg: PlatformConfig) -> Any:
+def _auth_type(cfg: PlatformConfig) -> AuthType:
     """``cfg.auth_mode`` as an AuthType, also from a duck-typed config (flytekit's enum has the same values)."""
     from flyteplane.configuration.auth_type import AuthType
 
@@ -210,8 +193,54 @@ def _render_id(message: Any) -> str:
     return ":".join(parts)
 
 
-class RawSynchronousFlyteClient:
-    """A thin synchronous client for Flyte Admin's gRPC services.
+def map_error(error: Exception, rpc: str, request: Any, endpoint: str) -> Exception:
+    """The flyteplane exception for a failed call (raise it ``from error``); ``error`` itself when it is not a gRPC
+    status (a bug, a TypeError): one place for both clients."""
+    if _code_name(error) is None:
+        return error
+    return from_grpc_error(error, rpc, describe(request), request=request, endpoint=endpoint)  # type: ignore[arg-type]
+
+
+class ClientSettings:
+    """What a raw client is made of, decided at construction without importing grpc: the config, the retry
+    policy, the default timeout, the auth provider (or the lazy one), the extra layers and headers.
+
+    Shared by :class:`RawSynchronousFlyteClient` and :class:`flyteplane.aio.RawFlyteClient`.
+    """
+
+    __slots__ = ("auth", "cfg", "channel_kwargs", "grpc_interceptors", "interceptors", "metadata", "retry", "timeout")
+
+    def __init__(
+        self,
+        cfg: PlatformConfig,
+        auth: AuthProvider | None,
+        interceptors: Sequence[Any],
+        grpc_interceptors: Sequence[Any],
+        metadata: Sequence[tuple[str, str]],
+        retry: Retry | None,
+        channel_kwargs: dict[str, Any],
+        discovery_channel: Callable[[], grpc.Channel],
+    ) -> None:
+        self.cfg = cfg
+        if retry is None:
+            retry = Retry(
+                attempts=max(int(getattr(cfg, "rpc_retries", 3)), 0) + 1,
+                deadline=getattr(cfg, "rpc_retry_deadline", 60.0),
+            )
+        self.retry = retry
+        self.timeout: float | None = getattr(cfg, "rpc_timeout", 30.0)
+        if auth is None and _wants_auth(cfg):
+            auth = _LazyAuth(cfg, discovery_channel)
+        self.auth = auth
+        self.interceptors = tuple(interceptors)
+        self.grpc_interceptors = tuple(grpc_interceptors)
+        self.metadata = tuple(metadata)
+        self.channel_kwargs = channel_kwargs
+
+
+class RawSynchronousFlyteClient(RpcTable):
+    """A thin synchronous client for Flyte Admin's gRPC services: one method per RPC (see
+    :class:`~flyteplane.clients.rpcs.RpcTable`), flyteidl messages in and out.
 
     Args:
         cfg: where and how to connect (``PlatformConfig``).
@@ -225,7 +254,8 @@ class RawSynchronousFlyteClient:
         credentials, root_certificates, private_key, certificate_chain, compression, options: channel
             settings, as flytekit's constructor takes them (``options`` are appended to the defaults).
 
-    Constructing a client makes no network call; the channel connects on the first RPC.
+    Constructing a client imports nothing and makes no network call: grpc, the channel and each RPC's stub are
+    made on first use, and the channel connects on the first RPC.
     """
 
     def __init__(
@@ -234,76 +264,59 @@ class RawSynchronousFlyteClient:
         *,
         auth: AuthProvider | None = None,
         interceptors: Sequence[Interceptor] = (),
-        grpc_interceptors: Sequence[Any] = (),
+        grpc_interceptors: Sequence[grpc.UnaryUnaryClientInterceptor[Any, Any]] = (),
         metadata: Sequence[tuple[str, str]] = (),
         retry: Retry | None = None,
         **channel_kwargs: Any,
     ) -> None:
-        import importlib
-
-        # The first import of grpc is paid here, not when flyteplane is imported.
-        import grpc
-
-        from flyteplane.clients.channel import make_channel
-
+        self._settings = settings = ClientSettings(
+            cfg, auth, interceptors, grpc_interceptors, metadata, retry, channel_kwargs, lambda: self.channel
+        )
         self._cfg = cfg
-        channel = make_channel(cfg, **channel_kwargs)
-        if grpc_interceptors:
-            channel = grpc.intercept_channel(channel, *grpc_interceptors)
-        self._channel = channel
-        self._methods: dict[str, Any] = {}
-        self._request_types: dict[str, Any] = {}
-        from google.protobuf import message_factory
-
-        for service, module_name in _SERVICES:
-            module = importlib.import_module(module_name)
-            descriptor = module.DESCRIPTOR.services_by_name[service]
-            for method in descriptor.methods:
-                request_cls = message_factory.GetMessageClass(method.input_type)
-                response_cls = message_factory.GetMessageClass(method.output_type)
-                self._request_types[method.name] = request_cls
-                self._methods[method.name] = channel.unary_unary(
-                    f"/{descriptor.full_name}/{method.name}",
-                    request_serializer=request_cls.SerializeToString,
-                    response_deserializer=response_cls.FromString,
-                )
-        if retry is None:
-            retry = Retry(
-                attempts=max(int(getattr(cfg, "rpc_retries", 3)), 0) + 1,
-                deadline=getattr(cfg, "rpc_retry_deadline", 60.0),
-            )
-        self._retry = retry
+        self._retry = settings.retry
+        self._channel: grpc.Channel | None = None
+        self._channel_lock = threading.Lock()
+        self._stubs: dict[str, Callable[..., Any]] = {}
         chain: list[Interceptor] = [
-            DeadlineInterceptor(getattr(cfg, "rpc_timeout", 30.0)),
-            RetryInterceptor(retry, _code_name),
+            DeadlineInterceptor(settings.timeout),
+            RetryInterceptor(settings.retry, _code_name),
         ]
-        if auth is None and _wants_auth(cfg):
-            auth = _LazyAuth(cfg, channel)
-        if auth is not None:
-            chain.append(AuthInterceptor(auth, _is_unauthenticated))
+        if settings.auth is not None:
+            chain.append(AuthInterceptor(settings.auth, _is_unauthenticated))
         chain.extend(interceptors)
         if metadata:
             chain.append(MetadataInterceptor(metadata))
         self._invoke = compose(chain, self._send)
-        log.debug("Flyte client configured -> %s in %s mode", cfg.endpoint, "insecure" if cfg.insecure else "secure")
 
     # -- plumbing ------------------------------------------------------------------------------------------
-    def _send(self, rpc: str, request: Any, options: CallOptions) -> Any:
-        return self._methods[rpc](request, timeout=options.timeout, metadata=options.metadata or None)
+    def _stub(self, rpc: Rpc[Any, Any]) -> Callable[..., Any]:
+        stub = self._stubs.get(rpc.name)
+        if stub is None:
+            request_cls, response_cls = rpc.classes()
+            stub = self._stubs[rpc.name] = self.channel.unary_unary(
+                rpc.path,
+                request_serializer=request_cls.SerializeToString,
+                response_deserializer=response_cls.FromString,
+            )
+        return stub
 
-    def _call(self, service: str, rpc: str, request: Any, timeout: float | None = None) -> Any:
-        expected = self._request_types[rpc]
-        if request is None:
-            request = expected()
-        elif type(request) is not expected:
-            # Serialized, another message type is just bytes the server may misread; refuse it here instead.
-            raise TypeError(f"{rpc} takes a {expected.DESCRIPTOR.full_name}, got {type(request).__name__}")
+    def _send(self, rpc: str, request: Any, options: CallOptions) -> Any:
+        return self._stubs[rpc](request, timeout=options.timeout, metadata=options.metadata or None)
+
+    def _call(self, rpc: Rpc[Any, Any], request: Any, timeout: float | None = None) -> Any:
+        """One call through the pipeline; gRPC failures come out as :mod:`flyteplane.errors` exceptions."""
+        request = rpc.request_of(request)
+        if rpc.name not in self._stubs:
+            self._stub(rpc)
         try:
-            return self._invoke(rpc, request, CallOptions(timeout))
+            return self._invoke(rpc.name, request, CallOptions(timeout))
+        except FlyteException:
+            raise
         except Exception as e:
-            if _code_name(e) is None:
+            mapped = map_error(e, rpc.name, request, self._cfg.endpoint)
+            if mapped is e:
                 raise
-            raise from_grpc_error(e, rpc, describe(request), request=request, endpoint=self._cfg.endpoint) from e  # type: ignore[arg-type]
+            raise mapped from e
 
     @property
     def url(self) -> str:
@@ -312,12 +325,36 @@ class RawSynchronousFlyteClient:
 
     @property
     def config(self) -> PlatformConfig:
+        """The configuration this client was made with."""
         return self._cfg
 
     @property
     def channel(self) -> grpc.Channel:
-        """The underlying gRPC channel (with any gRPC interceptors)."""
-        return self._channel
+        """The underlying gRPC channel (with any gRPC interceptors), made on first use."""
+        channel = self._channel
+        if channel is None:
+            with self._channel_lock:
+                channel = self._channel
+                if channel is None:
+                    channel = self._channel = self._make_channel()
+        return channel
+
+    def _make_channel(self) -> grpc.Channel:
+        # The first import of grpc is paid here, on the first call, not when the client is built.
+        import grpc
+
+        from flyteplane.clients.channel import make_channel
+
+        settings = self._settings
+        channel = make_channel(self._cfg, **settings.channel_kwargs)
+        if settings.grpc_interceptors:
+            channel = grpc.intercept_channel(channel, *settings.grpc_interceptors)
+        log.debug(
+            "Flyte client connecting -> %s in %s mode",
+            self._cfg.endpoint,
+            "insecure" if self._cfg.insecure else "secure",
+        )
+        return channel
 
     @classmethod
     def with_root_certificate(cls, cfg: PlatformConfig, root_cert_file: str) -> RawSynchronousFlyteClient:
@@ -327,382 +364,15 @@ class RawSynchronousFlyteClient:
         return cls(cfg, root_certificates=Path(root_cert_file).read_bytes())
 
     def close(self) -> None:
-        """Close the channel; in-flight calls are cancelled."""
-        self._channel.close()
+        """Close the channel, if one was made; in-flight calls are cancelled."""
+        with self._channel_lock:
+            channel, self._channel = self._channel, None
+            self._stubs.clear()
+        if channel is not None:
+            channel.close()
 
     def __enter__(self) -> RawSynchronousFlyteClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    # -- one method per RPC --------------------------------------------------------------------------------
-    def create_task(self, task_create_request: task_pb2.TaskCreateRequest) -> task_pb2.TaskCreateResponse:
-        """CreateTask: Register a task version."""
-        return self._call("AdminService", "CreateTask", task_create_request)
-
-    def get_task(self, get_object_request: common_pb2.ObjectGetRequest) -> task_pb2.Task:
-        """GetTask: One task version, with its compiled closure."""
-        return self._call("AdminService", "GetTask", get_object_request)
-
-    def list_task_ids_paginated(
-        self, identifier_list_request: common_pb2.NamedEntityIdentifierListRequest
-    ) -> common_pb2.NamedEntityIdentifierList:
-        """ListTaskIds: One page of the distinct task names of a project and domain."""
-        return self._call("AdminService", "ListTaskIds", identifier_list_request)
-
-    def list_tasks_paginated(self, resource_list_request: common_pb2.ResourceListRequest) -> task_pb2.TaskList:
-        """ListTasks: One page of task versions."""
-        return self._call("AdminService", "ListTasks", resource_list_request)
-
-    def create_workflow(
-        self, workflow_create_request: workflow_pb2.WorkflowCreateRequest
-    ) -> workflow_pb2.WorkflowCreateResponse:
-        """CreateWorkflow: Register (and compile) a workflow version."""
-        return self._call("AdminService", "CreateWorkflow", workflow_create_request)
-
-    def get_workflow(self, get_object_request: common_pb2.ObjectGetRequest) -> workflow_pb2.Workflow:
-        """GetWorkflow: One workflow version, with its compiled closure."""
-        return self._call("AdminService", "GetWorkflow", get_object_request)
-
-    def list_workflow_ids_paginated(
-        self, identifier_list_request: common_pb2.NamedEntityIdentifierListRequest
-    ) -> common_pb2.NamedEntityIdentifierList:
-        """ListWorkflowIds: One page of the distinct workflow names of a project and domain."""
-        return self._call("AdminService", "ListWorkflowIds", identifier_list_request)
-
-    def list_workflows_paginated(
-        self, resource_list_request: common_pb2.ResourceListRequest
-    ) -> workflow_pb2.WorkflowList:
-        """ListWorkflows: One page of workflow versions (closures trimmed to the interface, as Flyte Admin does)."""
-        return self._call("AdminService", "ListWorkflows", resource_list_request)
-
-    def create_launch_plan(
-        self, launch_plan_create_request: launch_plan_pb2.LaunchPlanCreateRequest
-    ) -> launch_plan_pb2.LaunchPlanCreateResponse:
-        """CreateLaunchPlan: Register a launch plan version (inactive until activated)."""
-        return self._call("AdminService", "CreateLaunchPlan", launch_plan_create_request)
-
-    def get_launch_plan(self, object_get_request: common_pb2.ObjectGetRequest) -> launch_plan_pb2.LaunchPlan:
-        """GetLaunchPlan: One launch plan version."""
-        return self._call("AdminService", "GetLaunchPlan", object_get_request)
-
-    def get_active_launch_plan(
-        self, active_launch_plan_request: launch_plan_pb2.ActiveLaunchPlanRequest
-    ) -> launch_plan_pb2.LaunchPlan:
-        """GetActiveLaunchPlan: The active version of a launch plan."""
-        return self._call("AdminService", "GetActiveLaunchPlan", active_launch_plan_request)
-
-    def update_launch_plan(
-        self, update_request: launch_plan_pb2.LaunchPlanUpdateRequest
-    ) -> launch_plan_pb2.LaunchPlanUpdateResponse:
-        """UpdateLaunchPlan: Activate or deactivate a launch plan version."""
-        return self._call("AdminService", "UpdateLaunchPlan", update_request)
-
-    def list_launch_plan_ids_paginated(
-        self, identifier_list_request: common_pb2.NamedEntityIdentifierListRequest
-    ) -> common_pb2.NamedEntityIdentifierList:
-        """ListLaunchPlanIds: One page of the distinct launch plan names of a project and domain."""
-        return self._call("AdminService", "ListLaunchPlanIds", identifier_list_request)
-
-    def list_launch_plans_paginated(
-        self, resource_list_request: common_pb2.ResourceListRequest
-    ) -> launch_plan_pb2.LaunchPlanList:
-        """ListLaunchPlans: One page of launch plan versions."""
-        return self._call("AdminService", "ListLaunchPlans", resource_list_request)
-
-    def list_active_launch_plans_paginated(
-        self, active_launch_plan_list_request: launch_plan_pb2.ActiveLaunchPlanListRequest
-    ) -> launch_plan_pb2.LaunchPlanList:
-        """ListActiveLaunchPlans: One page of active launch plans."""
-        return self._call("AdminService", "ListActiveLaunchPlans", active_launch_plan_list_request)
-
-    def update_named_entity(
-        self, update_named_entity_request: common_pb2.NamedEntityUpdateRequest
-    ) -> common_pb2.NamedEntityUpdateResponse:
-        """UpdateNamedEntity: Set the description and state of a named entity."""
-        return self._call("AdminService", "UpdateNamedEntity", update_named_entity_request)
-
-    def get_named_entity(self, named_entity_get_request: common_pb2.NamedEntityGetRequest) -> common_pb2.NamedEntity:
-        """GetNamedEntity: One named entity with its metadata."""
-        return self._call("AdminService", "GetNamedEntity", named_entity_get_request)
-
-    def list_named_entities(
-        self, named_entity_list_request: common_pb2.NamedEntityListRequest
-    ) -> common_pb2.NamedEntityList:
-        """ListNamedEntities: One page of named entities of a resource type."""
-        return self._call("AdminService", "ListNamedEntities", named_entity_list_request)
-
-    def create_execution(
-        self, create_execution_request: execution_pb2.ExecutionCreateRequest
-    ) -> execution_pb2.ExecutionCreateResponse:
-        """CreateExecution: Start an execution of a launch plan or task."""
-        return self._call("AdminService", "CreateExecution", create_execution_request)
-
-    def recover_execution(
-        self, recover_execution_request: execution_pb2.ExecutionRecoverRequest
-    ) -> execution_pb2.ExecutionCreateResponse:
-        """RecoverExecution: Re-run a failed execution, reusing the outputs of nodes that succeeded."""
-        return self._call("AdminService", "RecoverExecution", recover_execution_request)
-
-    def relaunch_execution(
-        self, relaunch_execution_request: execution_pb2.ExecutionRelaunchRequest
-    ) -> execution_pb2.ExecutionCreateResponse:
-        """RelaunchExecution: Run an execution again with the same inputs."""
-        return self._call("AdminService", "RelaunchExecution", relaunch_execution_request)
-
-    def get_execution(self, get_object_request: execution_pb2.WorkflowExecutionGetRequest) -> execution_pb2.Execution:
-        """GetExecution: One execution."""
-        return self._call("AdminService", "GetExecution", get_object_request)
-
-    def update_execution(
-        self, update_execution_request: execution_pb2.ExecutionUpdateRequest
-    ) -> execution_pb2.ExecutionUpdateResponse:
-        """UpdateExecution: Archive or un-archive an execution."""
-        return self._call("AdminService", "UpdateExecution", update_execution_request)
-
-    def get_execution_data(
-        self, get_execution_data_request: execution_pb2.WorkflowExecutionGetDataRequest
-    ) -> execution_pb2.WorkflowExecutionGetDataResponse:
-        """GetExecutionData: Inputs and outputs of an execution."""
-        return self._call("AdminService", "GetExecutionData", get_execution_data_request)
-
-    def get_execution_metrics(
-        self, get_execution_metrics_request: execution_pb2.WorkflowExecutionGetMetricsRequest
-    ) -> execution_pb2.WorkflowExecutionGetMetricsResponse:
-        """GetExecutionMetrics: The span tree of an execution."""
-        return self._call("AdminService", "GetExecutionMetrics", get_execution_metrics_request)
-
-    def list_executions_paginated(
-        self, resource_list_request: common_pb2.ResourceListRequest
-    ) -> execution_pb2.ExecutionList:
-        """ListExecutions: One page of executions."""
-        return self._call("AdminService", "ListExecutions", resource_list_request)
-
-    def terminate_execution(
-        self, terminate_execution_request: execution_pb2.ExecutionTerminateRequest
-    ) -> execution_pb2.ExecutionTerminateResponse:
-        """TerminateExecution: Abort a running execution."""
-        return self._call("AdminService", "TerminateExecution", terminate_execution_request)
-
-    def get_node_execution(
-        self, node_execution_request: node_execution_pb2.NodeExecutionGetRequest
-    ) -> node_execution_pb2.NodeExecution:
-        """GetNodeExecution: One node execution."""
-        return self._call("AdminService", "GetNodeExecution", node_execution_request)
-
-    def get_dynamic_node_workflow(
-        self, get_dynamic_node_workflow_request: node_execution_pb2.GetDynamicNodeWorkflowRequest
-    ) -> node_execution_pb2.DynamicNodeWorkflowResponse:
-        """GetDynamicNodeWorkflow: The workflow a dynamic node generated."""
-        return self._call("AdminService", "GetDynamicNodeWorkflow", get_dynamic_node_workflow_request)
-
-    def get_node_execution_data(
-        self, get_node_execution_data_request: node_execution_pb2.NodeExecutionGetDataRequest
-    ) -> node_execution_pb2.NodeExecutionGetDataResponse:
-        """GetNodeExecutionData: Inputs and outputs of a node execution."""
-        return self._call("AdminService", "GetNodeExecutionData", get_node_execution_data_request)
-
-    def list_node_executions_paginated(
-        self, node_execution_list_request: node_execution_pb2.NodeExecutionListRequest
-    ) -> node_execution_pb2.NodeExecutionList:
-        """ListNodeExecutions: One page of the node executions of an execution."""
-        return self._call("AdminService", "ListNodeExecutions", node_execution_list_request)
-
-    def list_node_executions_for_task_paginated(
-        self, node_execution_for_task_list_request: node_execution_pb2.NodeExecutionForTaskListRequest
-    ) -> node_execution_pb2.NodeExecutionList:
-        """ListNodeExecutionsForTask: One page of the node executions a task execution launched."""
-        return self._call("AdminService", "ListNodeExecutionsForTask", node_execution_for_task_list_request)
-
-    def get_task_execution(
-        self, task_execution_request: task_execution_pb2.TaskExecutionGetRequest
-    ) -> task_execution_pb2.TaskExecution:
-        """GetTaskExecution: One task execution (one attempt)."""
-        return self._call("AdminService", "GetTaskExecution", task_execution_request)
-
-    def get_task_execution_data(
-        self, get_task_execution_data_request: task_execution_pb2.TaskExecutionGetDataRequest
-    ) -> task_execution_pb2.TaskExecutionGetDataResponse:
-        """GetTaskExecutionData: Inputs and outputs of a task execution."""
-        return self._call("AdminService", "GetTaskExecutionData", get_task_execution_data_request)
-
-    def list_task_executions_paginated(
-        self, task_execution_list_request: task_execution_pb2.TaskExecutionListRequest
-    ) -> task_execution_pb2.TaskExecutionList:
-        """ListTaskExecutions: One page of the task executions (attempts) of a node."""
-        return self._call("AdminService", "ListTaskExecutions", task_execution_list_request)
-
-    def create_workflow_event(
-        self, workflow_event_request: event_pb2.WorkflowExecutionEventRequest
-    ) -> event_pb2.WorkflowExecutionEventResponse:
-        """CreateWorkflowEvent: Report a workflow execution event (what propeller sends)."""
-        return self._call("AdminService", "CreateWorkflowEvent", workflow_event_request)
-
-    def create_node_event(
-        self, node_event_request: event_pb2.NodeExecutionEventRequest
-    ) -> event_pb2.NodeExecutionEventResponse:
-        """CreateNodeEvent: Report a node execution event."""
-        return self._call("AdminService", "CreateNodeEvent", node_event_request)
-
-    def create_task_event(
-        self, task_event_request: event_pb2.TaskExecutionEventRequest
-    ) -> event_pb2.TaskExecutionEventResponse:
-        """CreateTaskEvent: Report a task execution event."""
-        return self._call("AdminService", "CreateTaskEvent", task_event_request)
-
-    def register_project(
-        self, project_register_request: project_pb2.ProjectRegisterRequest
-    ) -> project_pb2.ProjectRegisterResponse:
-        """RegisterProject: Register a project."""
-        return self._call("AdminService", "RegisterProject", project_register_request)
-
-    def update_project(self, project: project_pb2.Project) -> project_pb2.ProjectUpdateResponse:
-        """UpdateProject: Update a project's name, description, labels or state."""
-        return self._call("AdminService", "UpdateProject", project)
-
-    def get_project(self, project_get_request: project_pb2.ProjectGetRequest) -> project_pb2.Project:
-        """GetProject: One project."""
-        return self._call("AdminService", "GetProject", project_get_request)
-
-    def list_projects(self, project_list_request: project_pb2.ProjectListRequest | None = None) -> project_pb2.Projects:
-        """ListProjects: One page of projects (all of them with no request)."""
-        return self._call("AdminService", "ListProjects", project_list_request)
-
-    def get_domains(
-        self, get_domain_request: project_pb2.GetDomainRequest | None = None
-    ) -> project_pb2.GetDomainsResponse:
-        """GetDomains: The domains of this Flyte Admin."""
-        return self._call("AdminService", "GetDomains", get_domain_request)
-
-    def update_project_domain_attributes(
-        self,
-        project_domain_attributes_update_request: project_domain_attributes_pb2.ProjectDomainAttributesUpdateRequest,
-    ) -> project_domain_attributes_pb2.ProjectDomainAttributesUpdateResponse:
-        """UpdateProjectDomainAttributes: Set matchable attributes of a project and domain."""
-        return self._call("AdminService", "UpdateProjectDomainAttributes", project_domain_attributes_update_request)
-
-    def get_project_domain_attributes(
-        self, project_domain_attributes_get_request: project_domain_attributes_pb2.ProjectDomainAttributesGetRequest
-    ) -> project_domain_attributes_pb2.ProjectDomainAttributesGetResponse:
-        """GetProjectDomainAttributes: Matchable attributes of a project and domain."""
-        return self._call("AdminService", "GetProjectDomainAttributes", project_domain_attributes_get_request)
-
-    def delete_project_domain_attributes(
-        self,
-        project_domain_attributes_delete_request: project_domain_attributes_pb2.ProjectDomainAttributesDeleteRequest,
-    ) -> project_domain_attributes_pb2.ProjectDomainAttributesDeleteResponse:
-        """DeleteProjectDomainAttributes: Delete matchable attributes of a project and domain."""
-        return self._call("AdminService", "DeleteProjectDomainAttributes", project_domain_attributes_delete_request)
-
-    def update_project_attributes(
-        self, project_attributes_update_request: project_attributes_pb2.ProjectAttributesUpdateRequest
-    ) -> project_attributes_pb2.ProjectAttributesUpdateResponse:
-        """UpdateProjectAttributes: Set matchable attributes of a project."""
-        return self._call("AdminService", "UpdateProjectAttributes", project_attributes_update_request)
-
-    def get_project_attributes(
-        self, project_attributes_get_request: project_attributes_pb2.ProjectAttributesGetRequest
-    ) -> project_attributes_pb2.ProjectAttributesGetResponse:
-        """GetProjectAttributes: Matchable attributes of a project."""
-        return self._call("AdminService", "GetProjectAttributes", project_attributes_get_request)
-
-    def delete_project_attributes(
-        self, project_attributes_delete_request: project_attributes_pb2.ProjectAttributesDeleteRequest
-    ) -> project_attributes_pb2.ProjectAttributesDeleteResponse:
-        """DeleteProjectAttributes: Delete matchable attributes of a project."""
-        return self._call("AdminService", "DeleteProjectAttributes", project_attributes_delete_request)
-
-    def update_workflow_attributes(
-        self, workflow_attributes_update_request: workflow_attributes_pb2.WorkflowAttributesUpdateRequest
-    ) -> workflow_attributes_pb2.WorkflowAttributesUpdateResponse:
-        """UpdateWorkflowAttributes: Set matchable attributes of a workflow."""
-        return self._call("AdminService", "UpdateWorkflowAttributes", workflow_attributes_update_request)
-
-    def get_workflow_attributes(
-        self, workflow_attributes_get_request: workflow_attributes_pb2.WorkflowAttributesGetRequest
-    ) -> workflow_attributes_pb2.WorkflowAttributesGetResponse:
-        """GetWorkflowAttributes: Matchable attributes of a workflow."""
-        return self._call("AdminService", "GetWorkflowAttributes", workflow_attributes_get_request)
-
-    def delete_workflow_attributes(
-        self, workflow_attributes_delete_request: workflow_attributes_pb2.WorkflowAttributesDeleteRequest
-    ) -> workflow_attributes_pb2.WorkflowAttributesDeleteResponse:
-        """DeleteWorkflowAttributes: Delete matchable attributes of a workflow."""
-        return self._call("AdminService", "DeleteWorkflowAttributes", workflow_attributes_delete_request)
-
-    def list_matchable_attributes(
-        self, list_matchable_attributes_request: matchable_resource_pb2.ListMatchableAttributesRequest
-    ) -> matchable_resource_pb2.ListMatchableAttributesResponse:
-        """ListMatchableAttributes: Every matchable attribute of one resource type."""
-        return self._call("AdminService", "ListMatchableAttributes", list_matchable_attributes_request)
-
-    def get_description_entity(
-        self, object_get_request: common_pb2.ObjectGetRequest
-    ) -> description_entity_pb2.DescriptionEntity:
-        """GetDescriptionEntity: The description of an entity version."""
-        return self._call("AdminService", "GetDescriptionEntity", object_get_request)
-
-    def list_description_entities(
-        self, description_entity_list_request: description_entity_pb2.DescriptionEntityListRequest
-    ) -> description_entity_pb2.DescriptionEntityList:
-        """ListDescriptionEntities: One page of descriptions."""
-        return self._call("AdminService", "ListDescriptionEntities", description_entity_list_request)
-
-    def get_version(
-        self, get_version_request: version_pb2.GetVersionRequest | None = None
-    ) -> version_pb2.GetVersionResponse:
-        """GetVersion: The control plane's version."""
-        return self._call("AdminService", "GetVersion", get_version_request)
-
-    def create_upload_location(
-        self, create_upload_location_request: dataproxy_pb2.CreateUploadLocationRequest
-    ) -> dataproxy_pb2.CreateUploadLocationResponse:
-        """CreateUploadLocation: A signed URL to upload one object to."""
-        return self._call("DataProxyService", "CreateUploadLocation", create_upload_location_request)
-
-    def create_download_location(
-        self, create_download_location_request: dataproxy_pb2.CreateDownloadLocationRequest
-    ) -> dataproxy_pb2.CreateDownloadLocationResponse:
-        """CreateDownloadLocation: a signed URL to download one object from (deprecated by Flyte)."""
-        return self._call("DataProxyService", "CreateDownloadLocation", create_download_location_request)
-
-    def create_download_link(
-        self, create_download_link_request: dataproxy_pb2.CreateDownloadLinkRequest
-    ) -> dataproxy_pb2.CreateDownloadLinkResponse:
-        """CreateDownloadLink: Signed URLs for an execution artifact (e.g. a deck)."""
-        return self._call("DataProxyService", "CreateDownloadLink", create_download_link_request)
-
-    def get_data(self, get_data_request: dataproxy_pb2.GetDataRequest) -> dataproxy_pb2.GetDataResponse:
-        """GetData: The data behind a flyte:// URL."""
-        return self._call("DataProxyService", "GetData", get_data_request)
-
-    def get_or_create_signal(
-        self, signal_get_or_create_request: signal_pb2.SignalGetOrCreateRequest
-    ) -> signal_pb2.Signal:
-        """GetOrCreateSignal: A signal of an execution, created if missing."""
-        return self._call("SignalService", "GetOrCreateSignal", signal_get_or_create_request)
-
-    def list_signals(self, signal_list_request: signal_pb2.SignalListRequest) -> signal_pb2.SignalList:
-        """ListSignals: One page of the signals of an execution."""
-        return self._call("SignalService", "ListSignals", signal_list_request)
-
-    def set_signal(self, signal_set_request: signal_pb2.SignalSetRequest) -> signal_pb2.SignalSetResponse:
-        """SetSignal: Give a signal its value (approve, reject, input)."""
-        return self._call("SignalService", "SetSignal", signal_set_request)
-
-    def get_oauth2_metadata(
-        self, oauth2_metadata_request: auth_pb2.OAuth2MetadataRequest | None = None
-    ) -> auth_pb2.OAuth2MetadataResponse:
-        """GetOAuth2Metadata: The OAuth2 authorization server's metadata."""
-        return self._call("AuthMetadataService", "GetOAuth2Metadata", oauth2_metadata_request)
-
-    def get_public_client_config(
-        self, public_client_auth_config_request: auth_pb2.PublicClientAuthConfigRequest | None = None
-    ) -> auth_pb2.PublicClientAuthConfigResponse:
-        """GetPublicClientConfig: The public OAuth2 client settings for this deployment."""
-        return self._call("AuthMetadataService", "GetPublicClientConfig", public_client_auth_config_request)
-
-    def user_info(self, user_info_request: identity_pb2.UserInfoRequest | None = None) -> identity_pb2.UserInfoResponse:
-        """UserInfo: Who the caller is, by the server's account."""
-        return self._call("IdentityService", "UserInfo", user_info_request)
