@@ -132,7 +132,7 @@ def test_fetching_what_does_not_exist_names_it(remote):
         remote.fetch_task(name="nope")
     with pytest.raises(FlyteEntityNotExistException, match="no version of launch plan"):
         remote.fetch_launch_plan(name="nope")
-    with pytest.raises(FlyteAssertion, match="the name of the entity to fetch is required"):
+    with pytest.raises(FlyteAssertion, match="the name of the workflow to fetch is required"):
         remote.fetch_workflow()
     assert remote.fetch_active_launchplan(name="nope") is None
 

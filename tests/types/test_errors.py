@@ -75,7 +75,7 @@ def test_the_error_is_a_type_error_a_value_error_and_a_user_error() -> None:
         ("blue", Color, "expected Color, got str ('blue'): not a member (the values are 'red', 'green')"),
         (3, Color, "expected Color, got int (3): not a member (the values are 'red', 'green')"),
         ({"x": 1}, Point, "expected Point, got dict ({'x': 1}): missing field 'y' (int)"),
-        ({"x": 1, "y": 2, "z": 3}, Point, "expected Point, got dict ({'x': 1, 'y': 2, 'z': 3}): unknown field 'z'"),
+        ({"x": 1, "y": 2, "z": 3}, Point, "unknown field 'z' of Point; fields are x, y"),
         ({"x": 1, "y": "2"}, Point, "value.y: expected int, got str ('2')"),
         (Inner(), Point, "expected Point, got Inner (Inner(a=3, b=None)): its fields (a, b) are not x, y"),
         ("p", Point, "expected Point, got str ('p')"),

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from flyteidl.core import literals_pb2, types_pb2
 
-from flyteplane.types import FlyteDirectory, FlyteFile, TypeEngine
+from flyteplane.types import FlyteDirectory, FlyteFile, TypeEngine, TypeTransformerFailedError
 
 from .conftest import RecordingFileAccess
 from .models import UTC, Color, Inner, Model, Point, Record, WithFiles, sample_record
@@ -246,9 +246,20 @@ def test_values_for_a_declared_type_take_the_guessed_shape() -> None:
         "Object-Dataclass-Transformer",
         "none",
     ]
-    lit = TypeEngine.to_literal({"a": {"z": 1}}, expected=TypeEngine.to_literal_type(dict[str, Point]))
-    # The dict has a key the declared struct does not list: it is sent as the untyped dict it is.
-    assert TypeEngine.to_python_value(lit, dict[str, dict]) == {"a": {"z": 1}}
+    # A dict with a key the declared dataclass does not list is refused (a typo would otherwise reach the task).
+    with pytest.raises(TypeTransformerFailedError, match=r"\['a'\]: unknown field 'z' of Point; fields are x, y"):
+        TypeEngine.to_literal({"a": {"z": 1}}, expected=TypeEngine.to_literal_type(dict[str, Point]))
+
+
+def test_a_dict_for_a_closed_struct_is_refused_an_open_one_goes_as_it_is() -> None:
+    closed = TypeEngine.to_literal_type(Point)
+    with pytest.raises(TypeTransformerFailedError, match=r"unknown field 'yy' of Point; fields are x, y"):
+        TypeEngine.check_inputs({"p": {"x": 1, "yy": 2}}, {"p": closed})
+    open_ = types_pb2.LiteralType()
+    open_.CopyFrom(closed)
+    open_.metadata["additionalProperties"] = True
+    lit = TypeEngine.to_literal({"x": 1, "y": 2, "extra": 3}, expected=open_)
+    assert TypeEngine.to_python_value(lit, dict) == {"x": 1, "y": 2, "extra": 3}
 
 
 def test_reading_as_a_bare_list_reads_the_elements_by_shape() -> None:

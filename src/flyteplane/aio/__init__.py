@@ -1,5 +1,7 @@
 """flyteplane's asyncio API: the same clients as :mod:`flyteplane.clients`, on ``grpc.aio``.
 
+* :class:`FlyteRemote`: fetch, execute, wait and read outputs from an event loop, with the same behavior as
+  :class:`flyteplane.remote.FlyteRemote` (one implementation drives both).
 * :class:`RawFlyteClient`: one coroutine method per Flyte Admin RPC, flyteidl messages in and out
   (``await client.get_task(request)``).
 * :class:`FlyteClient`: the friendly client, flytekit's method names and signatures with models in and out;
@@ -20,15 +22,17 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from flyteplane.aio.friendly import FlyteClient
     from flyteplane.aio.raw import RawFlyteClient
+    from flyteplane.aio.remote import FlyteRemote
     from flyteplane.clients.pager import AsyncPager
 
-__all__ = ["AsyncPager", "FlyteClient", "RawFlyteClient"]
+__all__ = ["AsyncPager", "FlyteClient", "FlyteRemote", "RawFlyteClient"]
 
 # name -> the module that defines it; more of the async API (FlyteRemote) is added here as it lands.
 _LAZY: dict[str, str] = {
     "RawFlyteClient": "flyteplane.aio.raw",
     "FlyteClient": "flyteplane.aio.friendly",
     "AsyncPager": "flyteplane.clients.pager",
+    "FlyteRemote": "flyteplane.aio.remote",
 }
 
 

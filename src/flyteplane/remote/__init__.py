@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from flyteplane.remote.entities import FlyteLaunchPlan, FlyteTask, FlyteWorkflow, LazyEntity
     from flyteplane.remote.executions import FlyteNodeExecution, FlyteTaskExecution, FlyteWorkflowExecution
+    from flyteplane.remote.launch import ExecutionOptions
     from flyteplane.remote.remote import FlyteRemote
 
 _EXPORTS = {
@@ -22,9 +23,11 @@ _EXPORTS = {
     "FlyteWorkflowExecution": "flyteplane.remote.executions",
     "FlyteNodeExecution": "flyteplane.remote.executions",
     "FlyteTaskExecution": "flyteplane.remote.executions",
+    "ExecutionOptions": "flyteplane.remote.launch",
 }
 
 __all__ = [
+    "ExecutionOptions",
     "FlyteLaunchPlan",
     "FlyteNodeExecution",
     "FlyteRemote",

@@ -1,17 +1,20 @@
 """Executions as FlyteRemote returns them: a workflow execution, its node executions and their task attempts.
 
 Each is the model Flyte Admin returns (``id``, ``spec``, ``closure``, ...) plus inputs and outputs as Python values.
-A :class:`FlyteWorkflowExecution` keeps a reference to the remote that made it, so ``execution.wait()``,
-``execution.sync()`` and ``execution.outputs`` work on their own; its message is replaced, never edited, when it is
-synced.
+An execution receives its collaborator, an :class:`ExecutionSession` (the FlyteRemote that made it), when it is
+built (``bound``), so ``execution.wait()``, ``execution.sync()`` and ``execution.outputs`` work on their own; its
+message is replaced, never edited, when it is synced. Nothing outside these classes writes their state.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+import html
+import reprlib
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol, Union
 
+from flyteidl.admin import execution_pb2 as execution_pb2_admin
 from flyteidl.core import execution_pb2, interface_pb2
 
 from flyteplane.errors import FlyteAssertion
@@ -22,10 +25,9 @@ from flyteplane.models.node_execution import NodeExecution
 
 if TYPE_CHECKING:
     from flyteplane.remote.entities import FlyteLaunchPlan, FlyteTask, FlyteWorkflow
-    from flyteplane.remote.remote import FlyteRemote
     from flyteplane.types import LiteralsResolver
 
-__all__ = ["FlyteNodeExecution", "FlyteTaskExecution", "FlyteWorkflowExecution"]
+__all__ = ["ExecutionSession", "FlyteNodeExecution", "FlyteTaskExecution", "FlyteWorkflowExecution"]
 
 _WF = execution_pb2.WorkflowExecution
 _NODE = execution_pb2.NodeExecution
@@ -45,19 +47,56 @@ def workflow_phase_name(phase: int) -> str:
         return str(phase)
 
 
+class ExecutionSession(Protocol):
+    """What an execution asks of the remote that made it (``FlyteRemote`` is one)."""
+
+    def load_data(self, target: AnyExecution) -> tuple[LiteralsResolver, LiteralsResolver]:
+        """The inputs and outputs of an execution, node execution or task attempt."""
+        ...
+
+    def sync_execution(
+        self, execution: FlyteWorkflowExecution, entity_definition: Any = None, sync_nodes: bool = False
+    ) -> FlyteWorkflowExecution:
+        """Refresh ``execution`` in place."""
+        ...
+
+    def wait(
+        self,
+        execution: FlyteWorkflowExecution,
+        timeout: _dt.timedelta | float | None = None,
+        poll_interval: _dt.timedelta | float | None = None,
+        sync_nodes: bool = True,
+    ) -> FlyteWorkflowExecution:
+        """Wait for ``execution`` to finish."""
+        ...
+
+    def generate_console_url(self, entity: Any) -> str:
+        """The console page of ``entity``."""
+        ...
+
+
 class _Data:
-    """Inputs and outputs fetched once, on first use, through a getter the remote supplies."""
+    """Inputs and outputs fetched once, on first use, through the session."""
 
     _pb: Any  # the wrapped flyteidl message (declared by the model base)
 
-    _data_getter: Callable[[], tuple[LiteralsResolver, LiteralsResolver]] | None = None
+    _session: ExecutionSession | None = None
     _inputs: LiteralsResolver | None = None
     _outputs: LiteralsResolver | None = None
 
     def _load(self) -> None:
-        if self._data_getter is None:
+        if self._session is None:
             raise FlyteAssertion(f"{self!r} is not attached to a FlyteRemote: fetch it through one to read its data")
-        self._inputs, self._outputs = self._data_getter()
+        self._inputs, self._outputs = self._session.load_data(self)  # type: ignore[arg-type]
+
+    def set_data(self, inputs: LiteralsResolver, outputs: LiteralsResolver) -> None:
+        """Take inputs and outputs read elsewhere (``flyteplane.aio.FlyteRemote`` reads them with an await)."""
+        self._inputs, self._outputs = inputs, outputs
+
+    @property
+    def data_loaded(self) -> bool:
+        """Whether inputs and outputs have been read."""
+        return self._outputs is not None
 
     def _inputs_value(self) -> LiteralsResolver:
         if self._inputs is None:
@@ -70,6 +109,24 @@ class _Data:
             self._load()
         assert self._outputs is not None
         return self._outputs
+
+    def _outputs_text(self) -> str:
+        """``, outputs={'y': 42}`` once outputs have been read (values not converted yet show as ``...``)."""
+        outputs = self._outputs
+        if outputs is None:
+            return ""
+        read = outputs.native_values
+        short = reprlib.Repr()
+        short.maxstring, short.maxother, short.maxlist, short.maxdict = 40, 40, 6, 6
+        items = ", ".join(f"{n!r}: {short.repr(read[n]) if n in read else '...'}" for n in outputs)
+        return f", outputs={{{items}}}"
+
+
+def _duration_text(closure: Any) -> str:
+    """``, 1.25s`` for a finished (or running) execution with a recorded duration."""
+    if closure.HasField("duration") and (closure.duration.seconds or closure.duration.nanos):
+        return f", {closure.duration.ToTimedelta().total_seconds():g}s"
+    return ""
 
 
 class _Step(_Data):
@@ -100,19 +157,34 @@ def _error_text(error: Any) -> str:
 class FlyteWorkflowExecution(_Data, Execution):
     """A workflow (or single-task) execution. ``closure.phase`` says where it is; ``outputs`` are Python values."""
 
-    _remote: FlyteRemote | None = None
     _node_executions: dict[str, FlyteNodeExecution] | None = None
     _entity: FlyteTask | FlyteWorkflow | FlyteLaunchPlan | None = None
     type_hints: dict[str, type] | None = None
 
     @classmethod
-    def promote_from_model(
-        cls, base_model: Execution | Any, remote: FlyteRemote | None = None, type_hints: dict[str, type] | None = None
+    def bound(
+        cls,
+        pb: execution_pb2_admin.Execution,
+        session: ExecutionSession | None,
+        type_hints: Mapping[str, type] | None = None,
+        entity: FlyteTask | FlyteWorkflow | FlyteLaunchPlan | None = None,
     ) -> FlyteWorkflowExecution:
-        execution = cls.from_flyte_idl(to_pb(base_model))
-        execution._remote = remote
-        execution.type_hints = type_hints
+        """An execution over the message ``pb``, served by ``session`` (None: detached, no data or sync)."""
+        execution = cls.from_flyte_idl(pb)
+        execution._session = session
+        execution.type_hints = dict(type_hints) if type_hints else None
+        execution._entity = entity
         return execution
+
+    @classmethod
+    def promote_from_model(
+        cls,
+        base_model: Execution | Any,
+        remote: ExecutionSession | None = None,
+        type_hints: dict[str, type] | None = None,
+    ) -> FlyteWorkflowExecution:
+        """flytekit's constructor: an execution over a model or message."""
+        return cls.bound(to_pb(base_model), remote, type_hints)
 
     # -- state ----------------------------------------------------------------------------------------------
     @property
@@ -130,7 +202,7 @@ class FlyteWorkflowExecution(_Data, Execution):
 
     @property
     def is_successful(self) -> bool:
-        return self._pb.closure.phase == _WF.SUCCEEDED
+        return bool(self._pb.closure.phase == _WF.SUCCEEDED)
 
     @property
     def error(self) -> Any:
@@ -179,17 +251,17 @@ class FlyteWorkflowExecution(_Data, Execution):
     @property
     def execution_url(self) -> str | None:
         """The execution's page in the Flyte console, None without a remote."""
-        return None if self._remote is None else self._remote.generate_console_url(self)
+        return None if self._session is None else self._session.generate_console_url(self)
 
     # -- actions ----------------------------------------------------------------------------------------------
-    def _require_remote(self) -> FlyteRemote:
-        if self._remote is None:
+    def _require_session(self) -> ExecutionSession:
+        if self._session is None:
             raise FlyteAssertion(f"execution {self._pb.id.name} is not attached to a FlyteRemote")
-        return self._remote
+        return self._session
 
     def sync(self, sync_nodes: bool = False) -> FlyteWorkflowExecution:
         """Refresh from Flyte Admin (``remote.sync_execution``)."""
-        return self._require_remote().sync_execution(self, sync_nodes=sync_nodes)
+        return self._require_session().sync_execution(self, sync_nodes=sync_nodes)
 
     def wait(
         self,
@@ -198,23 +270,56 @@ class FlyteWorkflowExecution(_Data, Execution):
         sync_nodes: bool = True,
     ) -> FlyteWorkflowExecution:
         """Wait for the execution to finish (``remote.wait``)."""
-        return self._require_remote().wait(self, timeout=timeout, poll_interval=poll_interval, sync_nodes=sync_nodes)
+        return self._require_session().wait(self, timeout=timeout, poll_interval=poll_interval, sync_nodes=sync_nodes)
 
-    def _replace(self, pb: Any) -> None:
-        """Take a newer message of the same execution (inputs never change; outputs appear when it finishes)."""
+    def update(
+        self,
+        pb: execution_pb2_admin.Execution,
+        node_executions: dict[str, FlyteNodeExecution] | None = None,
+        entity: FlyteTask | FlyteWorkflow | FlyteLaunchPlan | None = None,
+        session: ExecutionSession | None = None,
+    ) -> None:
+        """Take a newer message of the same execution (inputs never change; outputs appear when it finishes), and
+        what a sync read with it: its nodes, what it runs, the session that serves it (each kept if None)."""
         if pb.closure.phase != self._pb.closure.phase:
             self._outputs = None
         self._pb = pb
+        if node_executions is not None:
+            self._node_executions = node_executions
+        if entity is not None:
+            self._entity = entity
+        if session is not None and self._session is None:
+            self._session = session
 
     def __repr__(self) -> str:
         i = self._pb.id
-        return f"FlyteWorkflowExecution({i.project}:{i.domain}:{i.name}, {self.phase_name})"
+        return (
+            f"FlyteWorkflowExecution({i.project}:{i.domain}:{i.name}, {self.phase_name}"
+            f"{_duration_text(self._pb.closure)}{self._outputs_text()})"
+        )
 
     def _repr_html_(self) -> str:
         i = self._pb.id
         url = self.execution_url
-        name = f'<a href="{url}">{i.name}</a>' if url else i.name
-        return f"<b>Execution</b> {name} ({i.project}/{i.domain}): <code>{self.phase_name}</code>"
+        name = html.escape(i.name)
+        link = f'<a href="{html.escape(url)}" target="_blank">{name}</a>' if url else name
+        rows = [
+            f"<b>Execution</b> {link} ({html.escape(i.project)}/{html.escape(i.domain)}): "
+            f"<code>{self.phase_name}</code>{html.escape(_duration_text(self._pb.closure))}"
+        ]
+        if self.is_done and not self.is_successful:
+            error = _error_text(self.closure.error) or self._pb.closure.abort_metadata.cause
+            rows.append(f"<pre>{html.escape(error)}</pre>")
+        outputs = self._outputs
+        if outputs is not None:
+            read = outputs.native_values
+            cells = "".join(
+                f"<tr><td><code>{html.escape(n)}</code></td>"
+                f"<td>{html.escape(reprlib.repr(read[n])) if n in read else '...'}</td></tr>"
+                for n in outputs
+            )
+            rows.append(f"<table><tr><th>output</th><th>value</th></tr>{cells}</table>")
+        return "<div>" + "<br>".join(rows) + "</div>"
 
 
 class FlyteNodeExecution(_Step, NodeExecution):
@@ -224,6 +329,26 @@ class FlyteNodeExecution(_Step, NodeExecution):
     _subworkflow_node_executions: dict[str, FlyteNodeExecution] | None = None
     _workflow_executions: list[FlyteWorkflowExecution] | None = None
     _interface: interface_pb2.TypedInterface | None = None
+
+    @classmethod
+    def bound(
+        cls,
+        pb: Any,
+        session: ExecutionSession | None,
+        interface: interface_pb2.TypedInterface | None = None,
+        *,
+        task_executions: list[FlyteTaskExecution] | None = None,
+        subworkflow_node_executions: dict[str, FlyteNodeExecution] | None = None,
+        workflow_executions: list[FlyteWorkflowExecution] | None = None,
+    ) -> FlyteNodeExecution:
+        """A node execution over the message ``pb`` with what ran under it."""
+        node = cls.from_flyte_idl(pb)
+        node._session = session
+        node._interface = interface
+        node._task_executions = task_executions
+        node._subworkflow_node_executions = subworkflow_node_executions
+        node._workflow_executions = workflow_executions
+        return node
 
     @property
     def is_done(self) -> bool:
@@ -264,11 +389,28 @@ class FlyteNodeExecution(_Step, NodeExecution):
 
     def __repr__(self) -> str:
         name = _NODE.Phase.Name(self._pb.closure.phase) if self._pb.closure.phase in _NODE.Phase.values() else "?"
-        return f"FlyteNodeExecution({self._pb.id.node_id}, {name})"
+        return f"FlyteNodeExecution({self._pb.id.node_id}, {name}{_duration_text(self._pb.closure)})"
 
 
 class FlyteTaskExecution(_Step, TaskExecution):
     """One attempt of a task."""
+
+    _interface: interface_pb2.TypedInterface | None = None
+
+    @classmethod
+    def bound(
+        cls, pb: Any, session: ExecutionSession | None, interface: interface_pb2.TypedInterface | None = None
+    ) -> FlyteTaskExecution:
+        """A task attempt over the message ``pb``; ``interface`` types its inputs and outputs."""
+        attempt = cls.from_flyte_idl(pb)
+        attempt._session = session
+        attempt._interface = interface
+        return attempt
+
+    @property
+    def interface(self) -> interface_pb2.TypedInterface | None:
+        """The task's interface, when known."""
+        return self._interface
 
     @property
     def is_done(self) -> bool:
@@ -286,4 +428,8 @@ class FlyteTaskExecution(_Step, TaskExecution):
 
     def __repr__(self) -> str:
         i = self._pb.id
-        return f"FlyteTaskExecution({i.task_id.name}, attempt {i.retry_attempt})"
+        name = _TASK.Phase.Name(self._pb.closure.phase) if self._pb.closure.phase in _TASK.Phase.values() else "?"
+        return f"FlyteTaskExecution({i.task_id.name}, attempt {i.retry_attempt}, {name})"
+
+
+AnyExecution = Union[FlyteWorkflowExecution, FlyteNodeExecution, FlyteTaskExecution]

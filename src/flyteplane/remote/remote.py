@@ -12,27 +12,31 @@ changed. What differs, on purpose:
 * ``wait`` polls only the execution's phase, with a short first interval that backs off, and reads the nodes once
   at the end (flytekit reads every node on every 30 s poll); it has a per-call deadline, shows progress in
   terminals and notebooks, and its timeout error names the last phase seen;
-* input names and types are checked before any call, naming the input and the expected type;
+* inputs are checked before any call, upload or registration, naming the input and the expected type (and the
+  closest input name for a typo); a mistyped entity name is answered with the closest registered names;
 * inputs and outputs are read when first asked for, not on every sync.
+
+The class is a facade over three collaborators, one job each: :class:`~flyteplane.remote.catalog.Catalog` finds
+entities, :class:`~flyteplane.remote.launch.Launcher` checks inputs and creates executions,
+:class:`~flyteplane.remote.tracking.Tracker` follows executions. Their operations do no I/O themselves (see
+:mod:`flyteplane.remote._io`): this class drives them with its blocking client, ``flyteplane.aio.FlyteRemote``
+drives the same ones on an event loop.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import functools
-import getpass
 import logging
 import os
 import threading
-import time
-import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, Union, overload
 
-from flyteidl.admin import common_pb2, execution_pb2, launch_plan_pb2, node_execution_pb2
+from flyteidl.admin import common_pb2, execution_pb2, launch_plan_pb2
 from flyteidl.admin import workflow_pb2 as admin_workflow_pb2
-from flyteidl.core import identifier_pb2, interface_pb2, literals_pb2, types_pb2
+from flyteidl.core import identifier_pb2, literals_pb2, types_pb2
 from flyteidl.core import workflow_pb2 as core_workflow_pb2
 
 from flyteplane.errors import (
@@ -40,47 +44,63 @@ from flyteplane.errors import (
     FlyteEntityAlreadyExistsException,
     FlyteEntityNotExistException,
     FlyteInvalidInputException,
-    FlyteTimeout,
 )
 from flyteplane.models._model import to_pb
 from flyteplane.models.admin.common import Sort
-from flyteplane.models.core.identifier import Identifier
+from flyteplane.models.core.identifier import Identifier, WorkflowExecutionIdentifier
+from flyteplane.models.core.types import LiteralType
+from flyteplane.models.filters import Filter
 from flyteplane.models.literals import Literal, LiteralMap
+from flyteplane.remote._io import Op, run_sync, sync_invoker
+from flyteplane.remote.catalog import Catalog, Scope
 from flyteplane.remote.entities import FlyteLaunchPlan, FlyteTask, FlyteWorkflow, LazyEntity, RemoteEntity
-from flyteplane.remote.executions import FlyteNodeExecution, FlyteTaskExecution, FlyteWorkflowExecution
+from flyteplane.remote.executions import (
+    AnyExecution,
+    FlyteNodeExecution,
+    FlyteWorkflowExecution,
+)
+from flyteplane.remote.launch import ExecutionOptions, Launcher
 from flyteplane.remote.options import Options
+from flyteplane.remote.tracking import DEFAULT_RPC_TIMEOUT, Tracker, WaitSchedule, seconds
 
 if TYPE_CHECKING:
+    from flyteidl.core.metrics_pb2 import Span
+
     from flyteplane.clients.friendly import SynchronousFlyteClient
     from flyteplane.configuration import Config, DataConfig
+    from flyteplane.models.domain import Domain
+    from flyteplane.models.project import Project
     from flyteplane.remote.data import DataProxyFiles
     from flyteplane.types import LiteralsResolver
 
-__all__ = ["FlyteRemote", "Options"]
+__all__ = ["ExecutionOptions", "FlyteRemote", "Options"]
 
 log = logging.getLogger("flyteplane.remote")
 
 DEFAULT_UPLOAD_LOCATION = "flyte://my-s3-bucket/"
 _TASK, _WORKFLOW, _LAUNCH_PLAN = identifier_pb2.TASK, identifier_pb2.WORKFLOW, identifier_pb2.LAUNCH_PLAN
-_LATEST = "latest"
 _PAGE = 100
-# wait(): polls come every 50 ms at first (a no-op task finishes in ~60 ms on the embedded admin), then every fifth of
-# the time waited so far, up to 10 s; an explicit poll_interval is used as is.
-_FIRST_POLL = 0.05
-_MAX_POLL = 10.0
-_POLL_FRACTION = 0.2
-_DEFAULT_RPC_TIMEOUT = 60.0
-# Registered task and workflow versions never change: keep a few, so executing or reading the outputs of the same
-# entity again costs no fetch.
-_ENTITY_CACHE_SIZE = 256
 
-
-def _seconds(value: _dt.timedelta | float | int | None) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, _dt.timedelta):
-        return value.total_seconds()
-    return float(value)
+T = TypeVar("T")
+#: What ``execute`` runs besides flytekit entities and local functions.
+Executable = Union[FlyteTask, FlyteWorkflow, FlyteLaunchPlan, LazyEntity[Any], Identifier, identifier_pb2.Identifier]
+#: An execution, or its identifier (model or message).
+ExecutionRef = Union[FlyteWorkflowExecution, WorkflowExecutionIdentifier, identifier_pb2.WorkflowExecutionIdentifier]
+#: List filters: flyteplane filter models or Flyte Admin's filter text (``"eq(version,v1)"``).
+Filters = Union[Sequence[Filter], str, None]
+#: What ``download`` takes: a resolver or a literal map or literal (model or message).
+Downloadable = Union["LiteralsResolver", LiteralMap, literals_pb2.LiteralMap, Literal, literals_pb2.Literal]
+#: What ``generate_console_url`` takes: an execution, node execution, entity or identifier.
+ConsoleTarget = Union[
+    FlyteWorkflowExecution,
+    FlyteNodeExecution,
+    RemoteEntity,
+    LazyEntity[Any],
+    Identifier,
+    identifier_pb2.Identifier,
+    WorkflowExecutionIdentifier,
+    identifier_pb2.WorkflowExecutionIdentifier,
+]
 
 
 class FlyteRemote:
@@ -132,7 +152,25 @@ class FlyteRemote:
         self._client: SynchronousFlyteClient | None = None
         self._client_lock = threading.Lock()
         self._files: dict[tuple[str, str], DataProxyFiles] = {}
-        self._entity_cache: dict[bytes, Any] = {}
+        self._scope = Scope(default_project, default_domain)
+        self._catalog = Catalog(self._scope, self._load_workflow)
+        self._launcher = Launcher(self._catalog, self._file_access)
+        self._tracker = Tracker(self._catalog, self._file_access)
+
+    def __repr__(self) -> str:
+        endpoint = self._config.platform.endpoint
+        return f"FlyteRemote(endpoint={endpoint!r}, project={self._default_project!r}, domain={self._default_domain!r})"
+
+    def _repr_html_(self) -> str:
+        import html
+
+        console = self.generate_console_http_domain() + "/console"
+        where = f"{self._default_project or '-'}/{self._default_domain or '-'}"
+        return (
+            f"<b>FlyteRemote</b> <code>{html.escape(self._config.platform.endpoint)}</code> "
+            f'({html.escape(where)}), console: <a href="{html.escape(console)}" target="_blank">'
+            f"{html.escape(console)}</a>"
+        )
 
     # -- construction -------------------------------------------------------------------------------------------
     @classmethod
@@ -255,89 +293,36 @@ class FlyteRemote:
         return files
 
     def _project_domain(self, project: str | None, domain: str | None) -> tuple[str, str]:
-        project = project or self._default_project
-        domain = domain or self._default_domain
-        if not project:
-            raise FlyteAssertion("no project: pass project=... or create the FlyteRemote with default_project=...")
-        if not domain:
-            raise FlyteAssertion("no domain: pass domain=... or create the FlyteRemote with default_domain=...")
-        return project, domain
+        return self._scope.resolve(project, domain)
+
+    # -- driving the collaborators --------------------------------------------------------------------------------
+    def _run(self, op: Op[T]) -> T:
+        """Drive an operation of the collaborators with this remote's blocking client."""
+        return run_sync(op, sync_invoker(self.client))
+
+    def _load_workflow(self, ident: identifier_pb2.Identifier) -> FlyteWorkflow:
+        return FlyteWorkflow.promote_from_closure(self._run(self._catalog.workflow_closure(ident)))
 
     # -- fetch --------------------------------------------------------------------------------------------------
-    def _identifier(
-        self, resource_type: int, project: str | None, domain: str | None, name: str | None, version: str | None
-    ) -> identifier_pb2.Identifier:
-        """A complete identifier; ``version`` None or ``"latest"`` is the most recently registered version."""
-        if not name:
-            raise FlyteAssertion("the name of the entity to fetch is required")
-        project, domain = self._project_domain(project, domain)
-        if not version or version == _LATEST:
-            version = self._latest_version(resource_type, project, domain, name)
-        return identifier_pb2.Identifier(
-            resource_type=resource_type,  # type: ignore[arg-type]
-            project=project,
-            domain=domain,
-            name=name,
-            version=version,
-        )
-
-    def _latest_version(self, resource_type: int, project: str, domain: str, name: str) -> str:
-        named = common_pb2.NamedEntityIdentifier(project=project, domain=domain, name=name)
-        newest = Sort("created_at", Sort.Direction.DESCENDING)
-        client = self.client
-        lister: Callable[..., tuple[list[Any], str]] = {  # type: ignore[assignment]
-            _TASK: client.list_tasks_paginated,
-            _WORKFLOW: client.list_workflows_paginated,
-            _LAUNCH_PLAN: client.list_launch_plans_paginated,
-        }[resource_type]
-        items, _ = lister(named, limit=1, sort_by=newest)
-        if not items:
-            kind = identifier_pb2.ResourceType.Name(resource_type).lower().replace("_", " ")  # type: ignore[arg-type]
-            raise FlyteEntityNotExistException(f"no version of {kind} {project}:{domain}:{name} is registered")
-        return str(items[0].id.version)
-
-    def _cached(self, key: identifier_pb2.Identifier, fetch: Callable[[], Any]) -> Any:
-        token = key.SerializeToString(deterministic=True)
-        value = self._entity_cache.get(token)
-        if value is None:
-            value = fetch()
-            if len(self._entity_cache) >= _ENTITY_CACHE_SIZE:
-                self._entity_cache.pop(next(iter(self._entity_cache)))
-            self._entity_cache[token] = value
-        return value
-
-    def _task_template(self, ident: identifier_pb2.Identifier) -> Any:
-        return self._cached(ident, lambda: self.client.get_task(ident).to_flyte_idl().closure.compiled_task.template)
-
-    def _workflow_closure(self, ident: identifier_pb2.Identifier) -> Any:
-        return self._cached(ident, lambda: self.client.get_workflow(ident).to_flyte_idl().closure.compiled_workflow)
-
     def fetch_task(
         self, project: str | None = None, domain: str | None = None, name: str | None = None, version: str | None = None
     ) -> FlyteTask:
-        """A registered task; ``version`` None means the latest."""
-        ident = self._identifier(_TASK, project, domain, name, version)
-        return FlyteTask.from_flyte_idl(self._task_template(ident))
+        """A registered task; ``version`` None means the latest. An unknown name is refused with the closest
+        registered names (``did you mean 'add_one'?``)."""
+        return self._run(self._catalog.fetch_task(project, domain, name, version))
 
     def fetch_workflow(
         self, project: str | None = None, domain: str | None = None, name: str | None = None, version: str | None = None
     ) -> FlyteWorkflow:
         """A registered workflow with its compiled closure; ``version`` None means the latest."""
-        ident = self._identifier(_WORKFLOW, project, domain, name, version)
-        return FlyteWorkflow.promote_from_closure(self._workflow_closure(ident))
+        return self._run(self._catalog.fetch_workflow(project, domain, name, version))
 
     def fetch_launch_plan(
         self, project: str | None = None, domain: str | None = None, name: str | None = None, version: str | None = None
     ) -> FlyteLaunchPlan:
         """A registered launch plan; ``version`` None means the latest. Its workflow is fetched when first used."""
-        ident = self._identifier(_LAUNCH_PLAN, project, domain, name, version)
-        return self._promote_launch_plan(self.client.get_launch_plan(ident))
-
-    def _promote_launch_plan(self, model: Any) -> FlyteLaunchPlan:
-        pb = model.to_flyte_idl()
-        wf_id = pb.spec.workflow_id
-        return FlyteLaunchPlan.promote_from_model(
-            pb, lambda: FlyteWorkflow.promote_from_closure(self._workflow_closure(wf_id))
+        return self._catalog.launch_plan(
+            self._run(self._catalog.fetch_launch_plan_message(project, domain, name, version))
         )
 
     def fetch_active_launchplan(
@@ -346,24 +331,30 @@ class FlyteRemote:
         """The active version of a launch plan, None if no version is active."""
         if not name:
             raise FlyteAssertion("the name of the launch plan is required")
-        project, domain = self._project_domain(project, domain)
+        project, domain = self._scope.resolve(project, domain)
         try:
             model = self.client.get_active_launch_plan(
                 common_pb2.NamedEntityIdentifier(project=project, domain=domain, name=name)
             )
         except FlyteEntityNotExistException:
             return None
-        return self._promote_launch_plan(model)
+        return self._catalog.launch_plan(model.to_flyte_idl())
 
     def fetch_execution(
         self, project: str | None = None, domain: str | None = None, name: str | None = None
     ) -> FlyteWorkflowExecution:
         """An execution by name (nodes not read; ``sync_execution(..., sync_nodes=True)`` reads them)."""
-        if not name:
-            raise FlyteAssertion("the name of the execution is required")
-        project, domain = self._project_domain(project, domain)
-        ident = identifier_pb2.WorkflowExecutionIdentifier(project=project, domain=domain, name=name)
-        return self._bind(self.client.get_execution(ident).to_flyte_idl())
+        pb = self._run(self._catalog.fetch_execution_message(project, domain, name))
+        return FlyteWorkflowExecution.bound(pb, self)
+
+    def _fetch_by_id(self, ident: identifier_pb2.Identifier) -> FlyteTask | FlyteWorkflow | FlyteLaunchPlan:
+        kind = self._catalog.entity_kind(ident)
+        args = (ident.project, ident.domain, ident.name, ident.version or None)
+        if kind == _TASK:
+            return self.fetch_task(*args)
+        if kind == _WORKFLOW:
+            return self.fetch_workflow(*args)
+        return self.fetch_launch_plan(*args)
 
     def fetch_task_lazy(
         self, project: str | None = None, domain: str | None = None, name: str | None = None, version: str | None = None
@@ -389,13 +380,13 @@ class FlyteRemote:
         project: str | None = None,
         domain: str | None = None,
         limit: int | None = 100,
-        filters: Any = None,
+        filters: Filters = None,
     ) -> list[FlyteWorkflowExecution]:
         """The newest executions first, up to ``limit`` (None: all), across as many pages as that takes."""
         project, domain = self._project_domain(project, domain)
         newest = Sort("created_at", Sort.Direction.DESCENDING)
         pager = self.client.iter_executions(project, domain, filters, newest, _page_size(limit), limit)
-        return [self._bind(e.to_flyte_idl()) for e in pager]
+        return [FlyteWorkflowExecution.bound(e.to_flyte_idl(), self) for e in pager]
 
     def list_tasks_by_version(
         self, version: str, project: str | None = None, domain: str | None = None, limit: int | None = 100
@@ -409,7 +400,7 @@ class FlyteRemote:
         domain: str | None = None,
         name: str | None = None,
         limit: int | None = 100,
-        filters: Any = None,
+        filters: Filters = None,
         sort_by: Sort | None = None,
     ) -> list[FlyteTask]:
         """Task versions (of one name, or all), newest first unless ``sort_by`` says otherwise."""
@@ -423,7 +414,7 @@ class FlyteRemote:
         domain: str | None = None,
         name: str | None = None,
         limit: int | None = 100,
-        filters: Any = None,
+        filters: Filters = None,
         sort_by: Sort | None = None,
     ) -> list[FlyteWorkflow]:
         """Workflow versions, one list call per page and no fetch per workflow.
@@ -441,7 +432,7 @@ class FlyteRemote:
         domain: str | None = None,
         name: str | None = None,
         limit: int | None = 100,
-        filters: Any = None,
+        filters: Filters = None,
         sort_by: Sort | None = None,
         active_only: bool = False,
     ) -> list[FlyteLaunchPlan]:
@@ -454,13 +445,15 @@ class FlyteRemote:
         else:
             named = self._named(project, domain, name)
             pager = self.client.iter_launch_plans(named, filters, _newest(sort_by), _page_size(limit), limit)
-        return [self._promote_launch_plan(lp) for lp in pager]
+        return [self._catalog.launch_plan(lp.to_flyte_idl()) for lp in pager]
 
-    def list_projects(self, limit: int | None = 100, filters: Any = None, sort_by: Sort | None = None) -> list[Any]:
+    def list_projects(
+        self, limit: int | None = 100, filters: Filters = None, sort_by: Sort | None = None
+    ) -> list[Project]:
         """Projects (archived ones hidden by Flyte Admin), up to ``limit`` (None: all)."""
         return list(self.client.iter_projects(filters, sort_by, _page_size(limit), limit))
 
-    def get_domains(self) -> list[Any]:
+    def get_domains(self) -> list[Domain]:
         """The domains Flyte Admin is configured with."""
         return self.client.get_domains()
 
@@ -470,7 +463,7 @@ class FlyteRemote:
         project: str | None = None,
         domain: str | None = None,
         limit: int = 100,
-        filters: Any = None,
+        filters: Filters = None,
     ) -> list[Any]:
         """The signals (gate nodes' inputs) of an execution, as protobufs."""
         project, domain = self._project_domain(project, domain)
@@ -539,7 +532,7 @@ class FlyteRemote:
 
         create = self.client.create_task
         ident = self._register_spec("task", entity, task_pb2.TaskSpec, _TASK, create, version, project, domain)
-        return FlyteTask.from_flyte_idl(self._task_template(ident))
+        return FlyteTask.from_flyte_idl(self._run(self._catalog.task_template(ident)))
 
     def _register_spec(
         self,
@@ -583,24 +576,13 @@ class FlyteRemote:
         else:
             spec_type, create = admin_workflow_pb2.WorkflowSpec, self.client.create_workflow
             ident = self._register_spec("workflow", entity, spec_type, _WORKFLOW, create, version, project, domain)
-        workflow = FlyteWorkflow.promote_from_closure(self._workflow_closure(ident))
+        workflow = self._load_workflow(ident)
         if default_launch_plan:
             self._register_default_launch_plan(workflow, options)
         return workflow
 
     def _register_default_launch_plan(self, workflow: FlyteWorkflow, options: Options | None) -> None:
-        wf_id = workflow.to_flyte_idl().id
-        lp_id = identifier_pb2.Identifier()
-        lp_id.CopyFrom(wf_id)
-        lp_id.resource_type = _LAUNCH_PLAN
-        spec = launch_plan_pb2.LaunchPlanSpec(workflow_id=wf_id)
-        for name, var in workflow.to_flyte_idl().interface.inputs.variables.items():
-            spec.default_inputs.parameters[name].var.CopyFrom(var)
-            spec.default_inputs.parameters[name].required = True
-        spec.fixed_inputs.SetInParent()
-        if options is not None:
-            options.apply_to_launch_plan(spec)
-        self._create("launch plan", lp_id, lambda: self.client.create_launch_plan(lp_id, spec))
+        self._run(self._launcher.create_default_launch_plan(workflow, options))
 
     def register_launch_plan(
         self,
@@ -630,7 +612,7 @@ class FlyteRemote:
             self._create("launch plan", ident, lambda: self.client.create_launch_plan(ident, spec))
             if getattr(entity, "auto_activate", False):
                 self.activate_launchplan(ident)
-        return self._promote_launch_plan(self.client.get_launch_plan(ident))
+        return self._catalog.launch_plan(self._run(self._catalog.launch_plan_message(ident, cached=False)))
 
     def _register_flytekit(
         self,
@@ -652,26 +634,26 @@ class FlyteRemote:
             elif kind == "workflow":
                 self._create(kind, ident, functools.partial(client.create_workflow, ident, spec))
                 if _flytekit.wants_default_launch_plan(entity, ident):
-                    workflow = FlyteWorkflow.promote_from_closure(self._workflow_closure(ident))
-                    self._register_default_launch_plan(workflow, options)
+                    self._register_default_launch_plan(self._load_workflow(ident), options)
             else:
                 if options is not None:
                     options.apply_to_launch_plan(spec)
                 self._create(kind, ident, functools.partial(client.create_launch_plan, ident, spec))
         return registrations[-1][1]
 
-    def activate_launchplan(self, ident: Any) -> None:
+    def activate_launchplan(self, ident: Identifier | identifier_pb2.Identifier) -> None:
         """Make this launch plan version the active one of its name (deactivating the previous one)."""
         self.client.update_launch_plan(to_pb(ident), launch_plan_pb2.ACTIVE)
 
-    def deactivate_launchplan(self, ident: Any) -> None:
+    def deactivate_launchplan(self, ident: Identifier | identifier_pb2.Identifier) -> None:
         """Deactivate a launch plan version (its schedule stops)."""
         self.client.update_launch_plan(to_pb(ident), launch_plan_pb2.INACTIVE)
 
     # -- execute ------------------------------------------------------------------------------------------------
+    @overload
     def execute(
         self,
-        entity: Any,
+        entity: Executable,
         inputs: Mapping[str, Any] | None = None,
         project: str | None = None,
         domain: str | None = None,
@@ -686,7 +668,64 @@ class FlyteRemote:
         overwrite_cache: bool | None = None,
         interruptible: bool | None = None,
         envs: Mapping[str, str] | None = None,
-        tags: list[str] | None = None,
+        tags: Sequence[str] | None = None,
+        cluster_pool: str | None = None,
+        execution_cluster_label: str | None = None,
+        serialization_settings: Any = None,
+        *,
+        labels: Mapping[str, str] | None = None,
+        annotations: Mapping[str, str] | None = None,
+        max_parallelism: int | None = None,
+        image: str | None = None,
+    ) -> FlyteWorkflowExecution: ...
+
+    @overload
+    def execute(
+        self,
+        entity: Callable[..., Any],
+        inputs: Mapping[str, Any] | None = None,
+        project: str | None = None,
+        domain: str | None = None,
+        name: str | None = None,
+        version: str | None = None,
+        execution_name: str | None = None,
+        execution_name_prefix: str | None = None,
+        image_config: Any = None,
+        options: Options | None = None,
+        wait: bool = False,
+        type_hints: Mapping[str, type] | None = None,
+        overwrite_cache: bool | None = None,
+        interruptible: bool | None = None,
+        envs: Mapping[str, str] | None = None,
+        tags: Sequence[str] | None = None,
+        cluster_pool: str | None = None,
+        execution_cluster_label: str | None = None,
+        serialization_settings: Any = None,
+        *,
+        labels: Mapping[str, str] | None = None,
+        annotations: Mapping[str, str] | None = None,
+        max_parallelism: int | None = None,
+        image: str | None = None,
+    ) -> FlyteWorkflowExecution: ...
+
+    def execute(
+        self,
+        entity: Executable | Callable[..., Any],
+        inputs: Mapping[str, Any] | None = None,
+        project: str | None = None,
+        domain: str | None = None,
+        name: str | None = None,
+        version: str | None = None,
+        execution_name: str | None = None,
+        execution_name_prefix: str | None = None,
+        image_config: Any = None,
+        options: Options | None = None,
+        wait: bool = False,
+        type_hints: Mapping[str, type] | None = None,
+        overwrite_cache: bool | None = None,
+        interruptible: bool | None = None,
+        envs: Mapping[str, str] | None = None,
+        tags: Sequence[str] | None = None,
         cluster_pool: str | None = None,
         execution_cluster_label: str | None = None,
         serialization_settings: Any = None,
@@ -703,10 +742,10 @@ class FlyteRemote:
         mode, a local typed Python function (pickled, uploaded, registered as a task and run; ``image`` or the
         remote's ``interactive_image`` is its container image). A workflow runs through its default launch plan.
 
-        Input names and types are checked before any call: a wrong name or a value that does not fit raises
-        ``TypeTransformerFailedError`` naming the input and the expected type.
+        Input names and types are checked before any call, upload or registration: a wrong name or a value that
+        does not fit raises ``TypeTransformerFailedError`` naming the input and the expected type.
         """
-        kwargs: dict[str, Any] = dict(
+        opts = ExecutionOptions(
             execution_name=execution_name,
             execution_name_prefix=execution_name_prefix,
             options=options,
@@ -722,37 +761,35 @@ class FlyteRemote:
             annotations=annotations,
             max_parallelism=max_parallelism,
         )
-        if execution_name is not None and execution_name_prefix is not None:
-            raise FlyteAssertion("execution_name and execution_name_prefix are mutually exclusive: pass one")
+        return self._execute_any(entity, inputs or {}, project, domain, version, serialization_settings, image, opts)
+
+    def _execute_any(
+        self,
+        entity: Any,
+        inputs: Mapping[str, Any],
+        project: str | None,
+        domain: str | None,
+        version: str | None,
+        settings: Any,
+        image: str | None,
+        opts: ExecutionOptions,
+    ) -> FlyteWorkflowExecution:
         if isinstance(entity, LazyEntity):
             entity = entity.entity
-        if isinstance(entity, (FlyteTask, FlyteLaunchPlan)):
-            return self.execute_remote_task_lp(entity, inputs, project, domain, **kwargs)
-        if isinstance(entity, FlyteWorkflow):
-            return self.execute_remote_wf(entity, inputs, project, domain, **kwargs)
+        if isinstance(entity, RemoteEntity):
+            return self._execute(entity, inputs, project, domain, opts)
         if isinstance(entity, (Identifier, identifier_pb2.Identifier)):
-            return self.execute(self._fetch_by_id(to_pb(entity)), inputs, project, domain, **kwargs)
+            return self._execute(self._fetch_by_id(to_pb(entity)), inputs, project, domain, opts)
         from flyteplane.remote import _flytekit
 
         if _flytekit.is_flytekit_entity(entity):
-            settings = serialization_settings
-            return self._execute_flytekit(entity, inputs, project, domain, version, settings, kwargs)
+            return self._execute_flytekit(entity, inputs, project, domain, version, settings, opts)
         if callable(entity):
-            return self._execute_function(entity, inputs, project, domain, version, image, kwargs)
+            return self._execute_function(entity, inputs, project, domain, version, image, opts)
         raise FlyteAssertion(
             f"cannot execute a {type(entity).__name__}: pass a FlyteTask, FlyteWorkflow or FlyteLaunchPlan (fetch_* or "
             "register_*), an Identifier, a flytekit entity, or a Python function with interactive mode enabled"
         )
-
-    def _fetch_by_id(self, ident: identifier_pb2.Identifier) -> RemoteEntity:
-        args = (ident.project, ident.domain, ident.name, ident.version or None)
-        if ident.resource_type == _TASK:
-            return self.fetch_task(*args)
-        if ident.resource_type == _WORKFLOW:
-            return self.fetch_workflow(*args)
-        if ident.resource_type == _LAUNCH_PLAN:
-            return self.fetch_launch_plan(*args)
-        raise FlyteAssertion(f"cannot execute [{ident.name}]: its identifier has no resource type (TASK, ...)")
 
     def execute_remote_task_lp(
         self,
@@ -762,8 +799,8 @@ class FlyteRemote:
         domain: str | None = None,
         **kwargs: Any,
     ) -> FlyteWorkflowExecution:
-        """Run a fetched task or launch plan."""
-        return self._execute(entity, inputs or {}, project, domain, **kwargs)
+        """Run a fetched task or launch plan (``kwargs``: the fields of :class:`ExecutionOptions`)."""
+        return self._execute(entity, inputs or {}, project, domain, ExecutionOptions(**kwargs))
 
     def execute_remote_wf(
         self,
@@ -774,126 +811,34 @@ class FlyteRemote:
         **kwargs: Any,
     ) -> FlyteWorkflowExecution:
         """Run a fetched workflow through its default launch plan (same name and version; created if missing)."""
-        wf_id = entity.to_flyte_idl().id
-        try:
-            lp = self.fetch_launch_plan(wf_id.project, wf_id.domain, wf_id.name, wf_id.version)
-        except FlyteEntityNotExistException:
-            self._register_default_launch_plan(entity, kwargs.get("options"))
-            lp = self.fetch_launch_plan(wf_id.project, wf_id.domain, wf_id.name, wf_id.version)
-        lp.type_hints = entity.type_hints
-        return self._execute(lp, inputs or {}, project, domain, **kwargs)
+        return self._execute(entity, inputs or {}, project, domain, ExecutionOptions(**kwargs))
 
     def _execute(
         self,
-        entity: FlyteTask | FlyteLaunchPlan,
+        entity: RemoteEntity,
         inputs: Mapping[str, Any],
         project: str | None,
         domain: str | None,
-        *,
-        execution_name: str | None = None,
-        execution_name_prefix: str | None = None,
-        options: Options | None = None,
-        wait: bool = False,
-        type_hints: Mapping[str, type] | None = None,
-        overwrite_cache: bool | None = None,
-        interruptible: bool | None = None,
-        envs: Mapping[str, str] | None = None,
-        tags: list[str] | None = None,
-        cluster_pool: str | None = None,
-        execution_cluster_label: str | None = None,
-        labels: Mapping[str, str] | None = None,
-        annotations: Mapping[str, str] | None = None,
-        max_parallelism: int | None = None,
+        opts: ExecutionOptions,
     ) -> FlyteWorkflowExecution:
-        entity_id = entity._identifier_pb()
-        project = project or self._default_project or entity_id.project
-        domain = domain or self._default_domain or entity_id.domain
-        hints = {**(entity.type_hints or {}), **(type_hints or {})}
-        literal_inputs = self._to_literal_map(entity, inputs, hints, project, domain)
-
-        spec = execution_pb2.ExecutionSpec()
-        spec.launch_plan.CopyFrom(entity_id)
-        spec.metadata.mode = execution_pb2.ExecutionMetadata.MANUAL
-        spec.metadata.principal = _principal()
-        (options or Options()).apply_to_execution(spec)
-        if labels:
-            spec.labels.values.update(labels)
-        if annotations:
-            spec.annotations.values.update(annotations)
-        if envs:
-            for key, value in envs.items():
-                spec.envs.values.add(key=key, value=value)
-        if tags:
-            spec.tags.extend(tags)
-        if overwrite_cache is not None:
-            spec.overwrite_cache = overwrite_cache
-        if interruptible is not None:
-            spec.interruptible.value = interruptible
-        if max_parallelism is not None:
-            spec.max_parallelism = max_parallelism
-        if cluster_pool:
-            spec.cluster_assignment.cluster_pool_name = cluster_pool
-        if execution_cluster_label:
-            spec.execution_cluster_label.value = execution_cluster_label
-
-        name = execution_name
-        if execution_name_prefix is not None:
-            name = f"{execution_name_prefix}-{uuid.uuid4().hex[:19]}"
-        try:
-            ident = self.client.create_execution(project, domain, name, spec, literal_inputs).to_flyte_idl()
-        except FlyteEntityAlreadyExistsException:
-            if execution_name is None:
-                raise
-            # As flytekit: running the same named execution again returns the one that exists.
-            log.warning("execution %s already exists; returning it", execution_name)
-            ident = identifier_pb2.WorkflowExecutionIdentifier(project=project, domain=domain, name=execution_name)
-        if wait:
+        launched = self._run(self._launcher.launch(entity, inputs, project, domain, opts))
+        if opts.wait:
             # wait() reads the execution first thing: no separate fetch here.
-            execution = self._bind(execution_pb2.Execution(id=ident, spec=spec), hints)
-            execution._entity = entity
+            pb = execution_pb2.Execution(id=launched.id, spec=launched.spec)
+            execution = FlyteWorkflowExecution.bound(pb, self, launched.type_hints, launched.entity)
             return self.wait(execution)
-        execution = self._bind(self.client.get_execution(ident).to_flyte_idl(), hints)
-        execution._entity = entity
-        return execution
-
-    def _to_literal_map(
-        self,
-        entity: RemoteEntity,
-        inputs: Mapping[str, Any],
-        hints: Mapping[str, type],
-        project: str,
-        domain: str,
-    ) -> literals_pb2.LiteralMap:
-        """The inputs as literals, checked against the entity's interface before anything is uploaded or sent."""
-        from flyteplane.types import TypeEngine, TypeTransformerFailedError
-
-        variables = entity.input_types()
-        optional: set[str] = set()
-        if isinstance(entity, FlyteLaunchPlan):
-            # Inputs with defaults may be left out (fixed inputs are not inputs of the launch plan at all).
-            params = entity.to_flyte_idl().closure.expected_inputs.parameters
-            optional = {n for n, p in params.items() if not p.required}
-        input_hints = {n: t for n, t in hints.items() if n in variables}
-        try:
-            # A dry run first: files are uploaded only once every input has been checked.
-            dry = _RecordingFiles()
-            literal_map = TypeEngine.python_to_literal_map(inputs, variables, input_hints, dry, optional=optional)
-            if dry.recorded:
-                files = self._file_access(project, domain)
-                literal_map = TypeEngine.python_to_literal_map(inputs, variables, input_hints, files, optional=optional)
-        except TypeTransformerFailedError as e:
-            raise TypeTransformerFailedError(f"{entity.entity_type_text.lower()} {entity.name}: {e}") from e
-        return literal_map
+        pb = self._run(self._tracker.get(launched.id))
+        return FlyteWorkflowExecution.bound(pb, self, launched.type_hints, launched.entity)
 
     def _execute_function(
         self,
         fn: Callable[..., Any],
-        inputs: Mapping[str, Any] | None,
+        inputs: Mapping[str, Any],
         project: str | None,
         domain: str | None,
         version: str | None,
         image: str | None,
-        kwargs: dict[str, Any],
+        opts: ExecutionOptions,
     ) -> FlyteWorkflowExecution:
         if not self._interactive_mode_enabled:
             raise FlyteAssertion(
@@ -901,21 +846,29 @@ class FlyteRemote:
                 "create the remote with interactive_mode_enabled=True to pickle and run local functions"
             )
         from flyteplane.remote import interactive
+        from flyteplane.types import TypeEngine, TypeTransformerFailedError
 
-        project, domain = self._project_domain(project, domain)
+        project, domain = self._scope.resolve(project, domain)
         prepared = interactive.prepare(fn, image=image or self._interactive_image)
+        # Flyte Admin's single-task launch plan requires every input: the function's defaults fill the gaps.
+        inputs = {**prepared.defaults, **inputs}
+        # Checked before the task is uploaded or registered: a typo registers nothing.
+        variables = {n: v.type for n, v in prepared.interface.inputs.variables.items()}
+        try:
+            TypeEngine.check_inputs(inputs, variables, prepared.input_types)
+        except TypeTransformerFailedError as e:
+            raise TypeTransformerFailedError(f"task {prepared.name}: {e}") from e
         version = version or prepared.version
         ident = identifier_pb2.Identifier(
             resource_type=_TASK, project=project, domain=domain, name=prepared.name, version=version
         )
         try:
-            task = FlyteTask.from_flyte_idl(self._task_template(ident))
+            task = FlyteTask.from_flyte_idl(self._run(self._catalog.task_template(ident)))
         except FlyteEntityNotExistException:
             pickle_uri = self._upload_payload(prepared.payload, f"{prepared.name}.pkl.gz", project, domain)
             task = self.register_task(prepared.template(ident, pickle_uri))
         task.type_hints = {**prepared.input_types, **prepared.output_types}
-        # Flyte Admin's single-task launch plan requires every input: the function's defaults fill the gaps.
-        return self._execute(task, {**prepared.defaults, **(inputs or {})}, project, domain, **kwargs)
+        return self._execute(task, inputs, project, domain, opts)
 
     def _upload_payload(self, payload: bytes, filename: str, project: str, domain: str) -> str:
         """Store interactive mode's pickle under ``data_upload_location``; returns its URI."""
@@ -936,80 +889,41 @@ class FlyteRemote:
     def _execute_flytekit(
         self,
         entity: Any,
-        inputs: Mapping[str, Any] | None,
+        inputs: Mapping[str, Any],
         project: str | None,
         domain: str | None,
         version: str | None,
         settings: Any,
-        kwargs: dict[str, Any],
+        opts: ExecutionOptions,
     ) -> FlyteWorkflowExecution:
         from flyteplane.remote import _flytekit
+        from flyteplane.types import TypeEngine, TypeTransformerFailedError
 
         if not version:
             raise FlyteAssertion(
                 f"executing the flytekit entity {getattr(entity, 'name', entity)!r} registers it first: "
                 "pass version=..."
             )
-        ident = self._register_flytekit(entity, settings, version, project, domain, kwargs.get("options"))
+        hints = _flytekit.type_hints(entity)
+        interface = getattr(entity, "python_interface", None)
+        if interface is not None:
+            # Names and types checked before anything is registered (defaults are known only once registered).
+            names = dict(interface.inputs)
+            variables = {n: TypeEngine.to_literal_type(t) for n, t in names.items()}
+            try:
+                TypeEngine.check_inputs(inputs, variables, names, optional=names)
+            except TypeTransformerFailedError as e:
+                raise TypeTransformerFailedError(f"{getattr(entity, 'name', entity)}: {e}") from e
+        ident = self._register_flytekit(entity, settings, version, project, domain, opts.options)
         fetched = self._fetch_by_id(ident)
-        fetched.type_hints = _flytekit.type_hints(entity)
-        return self.execute(fetched, inputs, project, domain, **kwargs)
+        fetched.type_hints = hints
+        return self._execute(fetched, inputs, project, domain, opts)
 
     # -- executions ---------------------------------------------------------------------------------------------
-    def _bind(self, pb: Any, type_hints: Mapping[str, type] | None = None) -> FlyteWorkflowExecution:
-        execution = FlyteWorkflowExecution.promote_from_model(pb, self, dict(type_hints) if type_hints else None)
-        execution._data_getter = lambda: self._execution_data(execution)
-        return execution
-
-    def _execution_interface(self, execution: FlyteWorkflowExecution) -> interface_pb2.TypedInterface:
-        """The interface of what an execution runs (the task's, or the launch plan's expected inputs/outputs)."""
-        entity = execution._entity
-        if entity is not None:
-            return entity._interface_pb()
-        target = execution.to_flyte_idl().spec.launch_plan
-        if target.resource_type == _TASK:
-            entity = FlyteTask.from_flyte_idl(self._task_template(target))
-        else:
-            entity = self._cached(target, lambda: self._promote_launch_plan(self.client.get_launch_plan(target)))
-        execution._entity = entity
-        return entity._interface_pb()
-
-    def _execution_data(self, execution: FlyteWorkflowExecution) -> tuple[LiteralsResolver, LiteralsResolver]:
-        pb = execution.to_flyte_idl()
-        interface = self._execution_interface(execution)
-        data = self.client.get_execution_data(pb.id).to_flyte_idl()
-        files = self._file_access(pb.id.project, pb.id.domain)
-        hints = execution.type_hints or {}
-        return (
-            self._resolver(data.full_inputs, data.inputs, interface.inputs, hints, files),
-            self._resolver(data.full_outputs, data.outputs, interface.outputs, hints, files),
-        )
-
-    def _resolver(
-        self,
-        full: literals_pb2.LiteralMap,
-        blob: Any,
-        variables: interface_pb2.VariableMap | None,
-        hints: Mapping[str, type],
-        files: DataProxyFiles,
-    ) -> LiteralsResolver:
-        from flyteplane.types import LiteralsResolver
-
-        literals = full
-        if not full.literals and blob.url and blob.bytes:
-            # Too large to come inline: Flyte Admin gives the blob's location instead.
-            literals = literals_pb2.LiteralMap()
-            target = files.get(blob.url, is_dir=False)
-            literals.ParseFromString(Path(target).read_bytes())
-        types = {n: v.type for n, v in variables.variables.items()} if variables is not None else None
-        wanted = {n: t for n, t in hints.items() if n in literals.literals}
-        return LiteralsResolver(dict(literals.literals), types, wanted or None, files)
-
-    def _refresh(self, execution: FlyteWorkflowExecution, rpc_timeout: float | None) -> None:
-        from flyteplane.clients.interceptors import deadline
-
-        with deadline(rpc_timeout if rpc_timeout is not None else _DEFAULT_RPC_TIMEOUT):
-            execution._replace(self.client.get_execution(execution.to_flyte_idl().id).to_flyte_idl())
+    def load_data(self, target: AnyExecution) -> tuple[LiteralsResolver, LiteralsResolver]:
+        """The inputs and outputs of an execution, node execution or task attempt (executions call this when
+        their ``inputs`` / ``outputs`` are first read)."""
+        return self._run(self._tracker.data(target))
 
     def wait(
         self,
@@ -1033,33 +947,13 @@ class FlyteRemote:
         """
         from flyteplane.remote._progress import WaitDisplay
 
-        limit = _seconds(timeout)
-        fixed = _seconds(poll_interval)
-        start = time.monotonic()
-        until = None if limit is None else start + limit
-        delay = fixed if fixed is not None else _FIRST_POLL
+        schedule = WaitSchedule(seconds(timeout), seconds(poll_interval))
         show = self.show_progress if show_progress is None else show_progress
         display = WaitDisplay(execution.to_flyte_idl().id.name, show)
         try:
-            while True:
-                left = None if until is None else until - time.monotonic()
-                try:
-                    self._refresh(execution, None if left is None else max(min(left, _DEFAULT_RPC_TIMEOUT), 0.001))
-                except FlyteTimeout:
-                    if until is None or time.monotonic() < until:
-                        raise
-                    self._timed_out(execution, limit)
-                display.update(execution.phase_name, execution.is_done)
-                if execution.is_done:
-                    break
-                left = None if until is None else until - time.monotonic()
-                if left is not None and left <= 0:
-                    self._timed_out(execution, limit)
-                if fixed is None:
-                    # A fifth of the time waited so far: the finish is seen at most ~20% late (or 50 ms), and a long
-                    # execution is polled rarely (every 10 s at most).
-                    delay = min(max((time.monotonic() - start) * _POLL_FRACTION, _FIRST_POLL), _MAX_POLL)
-                time.sleep(delay if left is None else min(delay, left))
+            self._run(
+                self._tracker.wait(execution, schedule, lambda: display.update(execution.phase_name, execution.is_done))
+            )
         except KeyboardInterrupt:
             # Ctrl-C stops this wait, not the execution: say so, and how to stop it too, before it propagates.
             ident = execution.to_flyte_idl().id
@@ -1072,14 +966,11 @@ class FlyteRemote:
             self.sync_execution(execution, sync_nodes=True)
         return execution
 
-    def _timed_out(self, execution: FlyteWorkflowExecution, limit: float | None) -> None:
-        raise FlyteTimeout(
-            f"execution {execution.to_flyte_idl().id.name} did not finish within {limit:g}s: it is still "
-            f"{execution.phase_name}"
-        )
-
     def sync(
-        self, execution: FlyteWorkflowExecution, entity_definition: Any = None, sync_nodes: bool = False
+        self,
+        execution: FlyteWorkflowExecution,
+        entity_definition: RemoteEntity | None = None,
+        sync_nodes: bool = False,
     ) -> FlyteWorkflowExecution:
         """Refresh an execution from Flyte Admin (``sync_execution``)."""
         return self.sync_execution(execution, entity_definition, sync_nodes)
@@ -1087,143 +978,32 @@ class FlyteRemote:
     def sync_execution(
         self,
         execution: FlyteWorkflowExecution,
-        entity_definition: Any = None,
+        entity_definition: RemoteEntity | None = None,
         sync_nodes: bool = False,
         rpc_timeout: _dt.timedelta | float | None = _dt.timedelta(seconds=60),
     ) -> FlyteWorkflowExecution:
         """Refresh an execution: its phase and, with ``sync_nodes``, its node executions (sub-workflows, branches
         and the executions of launch plan nodes included) and their task attempts. Inputs and outputs are read
         when first used. The execution object is updated in place and returned."""
-        from flyteplane.clients.interceptors import deadline
-
-        if execution._remote is None:
-            execution._remote = self
-            execution._data_getter = lambda: self._execution_data(execution)
-        if isinstance(entity_definition, RemoteEntity):
-            execution._entity = entity_definition  # type: ignore[assignment]
-        with deadline(_seconds(rpc_timeout) or _DEFAULT_RPC_TIMEOUT):
-            self._refresh(execution, None)
-            if sync_nodes:
-                wf_closure = self._closure_of(execution)
-                execution._node_executions = self._node_executions(execution.to_flyte_idl().id, None, wf_closure)
+        if isinstance(entity_definition, (FlyteTask, FlyteWorkflow, FlyteLaunchPlan)):
+            execution.update(execution.to_flyte_idl(), entity=entity_definition)
+        timeout = seconds(rpc_timeout) or DEFAULT_RPC_TIMEOUT
+        self._run(self._tracker.sync(execution, self, sync_nodes, timeout))
         return execution
 
-    def _closure_of(self, execution: FlyteWorkflowExecution) -> Any:
-        """The compiled workflow an execution runs (None for single-task executions)."""
-        target = execution.to_flyte_idl().spec.launch_plan
-        if target.resource_type == _TASK:
-            return None
-        try:
-            self._execution_interface(execution)  # resolves execution._entity
-        except FlyteEntityNotExistException:
-            return None
-        entity = execution._entity
-        if not isinstance(entity, FlyteLaunchPlan):
-            return None
-        return self._workflow_closure(entity.to_flyte_idl().spec.workflow_id)
-
-    def _node_executions(
-        self, execution_id: Any, parent: str | None, closure: Any, template: Any = None
-    ) -> dict[str, FlyteNodeExecution]:
-        client = self.client
-        nodes = client.iter_node_executions(execution_id, unique_parent_id=parent)
-        template = template if template is not None else (closure.primary.template if closure is not None else None)
-        by_id = {n.id: n for n in template.nodes} if template is not None else {}
-        out: dict[str, FlyteNodeExecution] = {}
-        for model in nodes:
-            pb = model.to_flyte_idl()
-            node = FlyteNodeExecution.from_flyte_idl(pb)
-            node._interface = self._node_interface(by_id.get(pb.metadata.spec_node_id or pb.id.node_id), closure)
-            node._data_getter = lambda n=node: self._node_data(n)
-            closure_pb = pb.closure
-            if closure_pb.HasField("workflow_node_metadata"):
-                # sync_execution reads the child first thing: no separate fetch.
-                child = self._bind(execution_pb2.Execution(id=closure_pb.workflow_node_metadata.executionId))
-                self.sync_execution(child, sync_nodes=True)
-                node._workflow_executions = [child]
-            if pb.metadata.is_parent_node and pb.metadata.is_dynamic:
-                # A dynamic node: its task attempt(s), and the children of the workflow it generated, read with
-                # that workflow's closure (GetDynamicNodeWorkflow).
-                node._task_executions = self._task_executions(pb.id, node._interface)
-                request = node_execution_pb2.GetDynamicNodeWorkflowRequest(id=pb.id)
-                dynamic = self.client.get_dynamic_node_workflow(request).compiled_workflow
-                node._subworkflow_node_executions = self._node_executions(execution_id, pb.id.node_id, dynamic)
-            elif pb.metadata.is_parent_node:
-                sub_template = self._sub_template(by_id.get(pb.metadata.spec_node_id or pb.id.node_id), closure)
-                node._subworkflow_node_executions = self._node_executions(
-                    execution_id, pb.id.node_id, closure, sub_template
-                )
-            elif pb.id.node_id not in ("start-node", "end-node"):
-                node._task_executions = self._task_executions(pb.id, node._interface)
-            out[pb.id.node_id] = node
-        return out
-
-    def _sub_template(self, node: Any, closure: Any) -> Any:
-        if node is None or closure is None or not node.HasField("workflow_node"):
-            return None
-        ref = node.workflow_node.sub_workflow_ref
-        for sub in closure.sub_workflows:
-            if sub.template.id == ref:
-                return sub.template
-        return None
-
-    def _node_interface(self, node: Any, closure: Any) -> interface_pb2.TypedInterface | None:
-        if node is None or closure is None:
-            return None
-        if node.HasField("array_node"):
-            # A map task's template already has the array's list interface; a sub-node that kept its own
-            # interface (is_original_sub_node_interface) does not, and its values are read without types.
-            if node.array_node.is_original_sub_node_interface.value:
-                return None
-            node = node.array_node.node
-        if not node.HasField("task_node"):
-            return None
-        ref = node.task_node.reference_id
-        for task in closure.tasks:
-            if task.template.id == ref:
-                return task.template.interface  # type: ignore[no-any-return]
-        return None
-
-    def _task_executions(self, node_id: Any, interface: Any) -> list[FlyteTaskExecution]:
-        attempts, _ = self.client.list_task_executions_paginated(node_id, limit=_PAGE)
-        out = []
-        for model in attempts:
-            attempt = FlyteTaskExecution.from_flyte_idl(model.to_flyte_idl())
-            attempt._data_getter = lambda a=attempt, i=interface: self._task_execution_data(a, i)
-            out.append(attempt)
-        return out
-
-    def _node_data(self, node: FlyteNodeExecution) -> tuple[LiteralsResolver, LiteralsResolver]:
-        pb = node.to_flyte_idl()
-        data = self.client.get_node_execution_data(pb.id).to_flyte_idl()
-        return self._data_pair(data, pb.id.execution_id, node.interface)
-
-    def _task_execution_data(self, attempt: FlyteTaskExecution, interface: Any) -> tuple[Any, Any]:
-        pb = attempt.to_flyte_idl()
-        data = self.client.get_task_execution_data(pb.id).to_flyte_idl()
-        return self._data_pair(data, pb.id.node_execution_id.execution_id, interface)
-
-    def _data_pair(self, data: Any, execution_id: Any, interface: Any) -> tuple[LiteralsResolver, LiteralsResolver]:
-        """Inputs and outputs of a Get*ExecutionData response, typed by ``interface`` when known."""
-        files = self._file_access(execution_id.project, execution_id.domain)
-        return (
-            self._resolver(data.full_inputs, data.inputs, interface.inputs if interface else None, {}, files),
-            self._resolver(data.full_outputs, data.outputs, interface.outputs if interface else None, {}, files),
-        )
-
-    def terminate(self, execution: FlyteWorkflowExecution | Any, cause: str) -> None:
+    def terminate(self, execution: ExecutionRef, cause: str) -> None:
         """Abort a running execution; ``cause`` is recorded as the reason."""
         self.client.terminate_execution(_execution_id(execution), cause)
 
-    def relaunch(self, execution: FlyteWorkflowExecution | Any, name: str | None = None) -> FlyteWorkflowExecution:
+    def relaunch(self, execution: ExecutionRef, name: str | None = None) -> FlyteWorkflowExecution:
         """Run an execution again with the same inputs; returns the new execution."""
         ident = self.client.relaunch_execution(_execution_id(execution), name)
-        return self._bind(self.client.get_execution(ident).to_flyte_idl())
+        return FlyteWorkflowExecution.bound(self._run(self._tracker.get(ident.to_flyte_idl())), self)
 
-    def recover(self, execution: FlyteWorkflowExecution | Any, name: str | None = None) -> FlyteWorkflowExecution:
+    def recover(self, execution: ExecutionRef, name: str | None = None) -> FlyteWorkflowExecution:
         """Run a failed execution again, reusing the outputs of the nodes that succeeded."""
         ident = self.client.recover_execution(_execution_id(execution), name)
-        return self._bind(self.client.get_execution(ident).to_flyte_idl())
+        return FlyteWorkflowExecution.bound(self._run(self._tracker.get(ident.to_flyte_idl())), self)
 
     # -- signals ------------------------------------------------------------------------------------------------
     def approve(
@@ -1246,7 +1026,7 @@ class FlyteRemote:
         project: str | None = None,
         domain: str | None = None,
         python_type: type | None = None,
-        literal_type: Any = None,
+        literal_type: LiteralType | types_pb2.LiteralType | None = None,
     ) -> None:
         """Give a signal its value. The value is converted to the signal's own type (as Flyte Admin reports it)
         unless ``literal_type`` says otherwise; a Literal is sent as it is."""
@@ -1266,7 +1046,9 @@ class FlyteRemote:
         request.id.execution_id.CopyFrom(execution_id)
         self.client.set_signal(request)
 
-    def _signal_type(self, execution_id: Any, signal_id: str) -> types_pb2.LiteralType | None:
+    def _signal_type(
+        self, execution_id: identifier_pb2.WorkflowExecutionIdentifier, signal_id: str
+    ) -> types_pb2.LiteralType | None:
         token: str | None = None
         while True:
             signals, token = self.client.list_signals_paginated(execution_id, limit=_PAGE, token=token)
@@ -1288,7 +1070,7 @@ class FlyteRemote:
         project, domain = self._project_domain(project, domain)
         return self._file_access(project, domain).upload_file(Path(to_upload), project, domain, filename_root)
 
-    def download(self, data: Any, download_to: str | os.PathLike[str], recursive: bool = True) -> None:
+    def download(self, data: Downloadable, download_to: str | os.PathLike[str], recursive: bool = True) -> None:
         """Download the files, directories and datasets in ``data`` (a LiteralsResolver, LiteralMap or Literal).
 
         A map is downloaded into ``download_to/<name>``; ``recursive=False`` refuses maps.
@@ -1310,7 +1092,7 @@ class FlyteRemote:
             if _holds_data(literal):  # as flytekit: plain values in a map are skipped, not refused
                 _download_literal(files, literal, target / name, recursive)
 
-    def get(self, flyte_uri: str | None = None) -> Any:
+    def get(self, flyte_uri: str | None = None) -> LiteralsResolver | Literal | bytes | None:
         """What a ``flyte://`` URL points at: a LiteralsResolver (inputs, outputs), a Literal, or a deck's bytes."""
         if not flyte_uri:
             raise FlyteAssertion("a flyte:// URL is required")
@@ -1324,7 +1106,8 @@ class FlyteRemote:
             return Literal.from_flyte_idl(response.literal)
         if which == "pre_signed_urls" and response.pre_signed_urls.signed_url:
             with self.file_access._open(response.pre_signed_urls.signed_url[0]) as r:
-                return r.read()
+                content: bytes = r.read()
+                return content
         return None
 
     # -- console and metrics ------------------------------------------------------------------------------------
@@ -1336,7 +1119,7 @@ class FlyteRemote:
         scheme = "http" if platform.insecure else "https"
         return f"{scheme}://{platform.endpoint}"
 
-    def generate_console_url(self, entity: Any) -> str:
+    def generate_console_url(self, entity: ConsoleTarget) -> str:
         """The console page of an execution, task, workflow or launch plan (or their identifiers)."""
         base = f"{self.generate_console_http_domain()}/console"
         if isinstance(entity, LazyEntity):
@@ -1355,26 +1138,12 @@ class FlyteRemote:
             return f"{base}/projects/{pb.project}/domains/{pb.domain}/{kind}/{pb.name}/version/{pb.version}"
         raise FlyteAssertion(f"cannot make a console URL for a {type(entity).__name__}")
 
-    def get_execution_metrics(self, id: Any, depth: int = 10) -> Any:
+    def get_execution_metrics(self, id: ExecutionRef, depth: int = 10) -> Span:
         """The execution's timing spans (nodes, tasks, the admin's own steps), ``depth`` levels deep."""
         return self.client.get_execution_metrics(_execution_id(id), depth).span
 
 
 # -- helpers --------------------------------------------------------------------------------------------------------
-class _RecordingFiles:
-    """The FileAccess of the dry run: records what would be uploaded, uploads nothing."""
-
-    def __init__(self) -> None:
-        self.recorded: list[str] = []
-
-    def put(self, local_path: str, *, is_dir: bool) -> str:
-        self.recorded.append(local_path)
-        return f"file:///flyteplane-dry-run/{len(self.recorded)}"
-
-    def get(self, uri: str, local_path: str | None = None, *, is_dir: bool) -> str:
-        raise FlyteAssertion("nothing is downloaded while inputs are checked")
-
-
 def _holds_data(literal: literals_pb2.Literal) -> bool:
     """Whether a literal holds a file, directory or dataset somewhere inside it."""
     which = literal.WhichOneof("value")
@@ -1432,13 +1201,6 @@ def _execution_id(execution: Any) -> identifier_pb2.WorkflowExecutionIdentifier:
     if isinstance(pb, identifier_pb2.WorkflowExecutionIdentifier):
         return pb
     raise FlyteAssertion(f"expected an execution or a WorkflowExecutionIdentifier, got {type(execution).__name__}")
-
-
-def _principal() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:
-        return "flyteplane"
 
 
 def _page_size(limit: int | None) -> int:

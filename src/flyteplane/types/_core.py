@@ -18,6 +18,7 @@ import sys
 import threading
 import types
 import typing
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from flyteidl.core import literals_pb2, types_pb2
@@ -200,6 +201,28 @@ def mismatch(t: Any, value: Any, detail: str = "") -> TypeTransformerFailedError
     return TypeTransformerFailedError(f"{text}: {detail}" if detail else text)
 
 
+def closest(word: str, candidates: Iterable[str]) -> list[str]:
+    """The candidates that look like a misspelling of ``word``, best first (difflib's ratio, at most three)."""
+    import difflib
+
+    return difflib.get_close_matches(word, list(candidates), n=3, cutoff=0.6)
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` (or ``'x' or 'y'``) when a candidate is close to ``word``, else ``""``."""
+    near = closest(word, candidates)
+    return f"; did you mean {' or '.join(repr(n) for n in near)}?" if near else ""
+
+
+def unknown_field(name: Any, owner: str, fields: Iterable[str]) -> TypeTransformerFailedError:
+    """``unknown field 'yy' of Point; fields are x, y``: a dict given for a record type has a key it lacks."""
+    listed = list(fields)
+    hint = did_you_mean(str(name), listed)
+    return TypeTransformerFailedError(
+        f"unknown field {name!r} of {owner}; fields are {', '.join(listed) or '(none)'}{hint}"
+    )
+
+
 _SIMPLE_NAMES = {
     types_pb2.NONE: "None",
     types_pb2.INTEGER: "int",
@@ -221,8 +244,8 @@ def describe_literal_type(lt: types_pb2.LiteralType) -> str:
         if lt.simple == types_pb2.STRUCT and lt.HasField("metadata"):
             title = lt.metadata.fields.get("title")
             if title is not None and title.WhichOneof("kind") == "string_value":
-                return title.string_value
-        return _SIMPLE_NAMES.get(lt.simple, types_pb2.SimpleType.Name(lt.simple))
+                return str(title.string_value)
+        return _SIMPLE_NAMES.get(lt.simple, str(types_pb2.SimpleType.Name(lt.simple)))
     if kind == "collection_type":
         return f"list[{describe_literal_type(lt.collection_type)}]"
     if kind == "map_value_type":
@@ -334,19 +357,21 @@ def compatible(given: types_pb2.LiteralType, expected: types_pb2.LiteralType) ->
     if ekind == "union_type":
         return any(compatible(given, v) for v in expected.union_type.variants)
     if gkind == "enum_type" and ekind == "simple":
-        return expected.simple == types_pb2.STRING  # enums travel as strings
+        return bool(expected.simple == types_pb2.STRING)  # enums travel as strings
     if gkind == "map_value_type" and ekind == "simple":
-        return expected.simple == types_pb2.STRUCT  # flytekit writes a typed dict as a struct where one is declared
+        return bool(
+            expected.simple == types_pb2.STRUCT
+        )  # flytekit writes a typed dict as a struct where one is declared
     if gkind != ekind:
         return False
     if gkind == "simple":
-        return given.simple == expected.simple
+        return bool(given.simple == expected.simple)
     if gkind == "collection_type":
         return compatible(given.collection_type, expected.collection_type)
     if gkind == "map_value_type":
         return compatible(given.map_value_type, expected.map_value_type)
     if gkind == "blob":
-        return given.blob.dimensionality == expected.blob.dimensionality and (
+        return bool(given.blob.dimensionality == expected.blob.dimensionality) and (
             (given.blob.format == "PythonPickle") == (expected.blob.format == "PythonPickle")
         )
     if gkind == "enum_type":

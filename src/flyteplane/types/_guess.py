@@ -303,7 +303,20 @@ def _struct_type_for(value: Any, lt: types_pb2.LiteralType) -> Any:
         return vt
     guessed = guess_python_type(lt)
     if isinstance(value, dict) and dataclasses.is_dataclass(guessed):
-        names = {f.name for f in dataclasses.fields(guessed)}
-        if not set(value) <= names:
-            return dict  # keys the declared type does not list: send the dict as it is
+        names = [f.name for f in dataclasses.fields(guessed)]
+        unknown = sorted((k for k in value if k not in names), key=str)
+        if unknown:
+            if _open_schema(lt):
+                return dict  # the declared type takes extra keys (additionalProperties): the dict goes as it is
+            # A closed record (a dataclass, or a pydantic model, which drops unknown keys silently): a key it lacks
+            # is a typo, refused here rather than by the task once it runs.
+            from flyteplane.types._core import unknown_field
+
+            raise unknown_field(unknown[0], getattr(guessed, "__name__", "Struct"), names)
     return guessed
+
+
+def _open_schema(lt: types_pb2.LiteralType) -> bool:
+    """Whether the struct's JSON schema admits keys it does not list (``additionalProperties`` true or a schema)."""
+    schema = _struct_schema(lt)
+    return bool(schema and schema.get("additionalProperties", False))

@@ -94,8 +94,7 @@ def _type_hints(t: type) -> dict[str, Any]:
 
 
 def _json_default(value: Any, t: Any) -> Any:
-    from flyteplane.types._core import Context
-    from flyteplane.types._structs import to_builtin
+    from flyteplane.types._core import Context, to_builtin
 
     try:
         return to_builtin(value, t, Context(None))

@@ -58,7 +58,8 @@ def primitive_value(p: literals_pb2.Primitive) -> Any:
 
 def _primitive_kind(lit: literals_pb2.Literal) -> str | None:
     if lit.HasField("scalar") and lit.scalar.HasField("primitive"):
-        return lit.scalar.primitive.WhichOneof("value")
+        kind: str | None = lit.scalar.primitive.WhichOneof("value")
+        return kind
     return None
 
 

@@ -34,6 +34,7 @@ from flyteplane.types._core import (
     to_builtin,
     to_literal_type,
     type_name,
+    unknown_field,
 )
 from flyteplane.types._jsonschema import dataclass_schema
 from flyteplane.types.errors import TypeTransformerFailedError
@@ -101,9 +102,10 @@ class _Dataclass(TypeTransformer):
         as_dict, obj = self._source(value, t)
         fields = dataclass_fields(t)
         if as_dict is not None:
-            unknown = set(as_dict) - {name for name, _, _ in fields}
+            names = [name for name, _, _ in fields]
+            unknown = set(as_dict) - set(names)
             if unknown:
-                raise mismatch(t, value, f"unknown field {sorted(unknown, key=str)[0]!r}")
+                raise unknown_field(sorted(unknown, key=str)[0], type_name(t), names)
         for name, ftype, f in fields:
             if as_dict is not None:
                 if name not in as_dict:

@@ -203,6 +203,71 @@ class TypeEngine:
         return out
 
     @classmethod
+    def check_inputs(
+        cls,
+        values: Mapping[str, Any],
+        variables: Mapping[str, Any],
+        type_hints: Mapping[str, Any] | None = None,
+        *,
+        optional: Iterable[str] = (),
+    ) -> dict[str, Any]:
+        """Check the inputs ``values`` against the inputs ``variables`` (name -> ``LiteralType`` or ``Variable``)
+        without converting anything: no file is read or uploaded. Returns the Python type each value will be
+        converted as.
+
+        Every name must be an input (``unknown input 'y'; the inputs are: x, z; did you mean 'x'?``), every input
+        must be given unless it is in ``optional`` (inputs with defaults), and each value must pass its type's
+        transformer ``check``; a dict given for a dataclass or pydantic input must use the declared fields
+        (``input 'p': unknown field 'yy' of Point; fields are x, y``).
+
+        Raises:
+            TypeTransformerFailedError: the first problem, naming the input.
+        """
+        declared = {name: as_literal_type(v) for name, v in variables.items()}
+        hints = type_hints or {}
+        for name in values:
+            if name not in declared:
+                inputs = ", ".join(declared) if declared else "(none)"
+                hint = _core.did_you_mean(name, declared)
+                raise TypeTransformerFailedError(f"unknown input {name!r}; the inputs are: {inputs}{hint}")
+        may_omit = set(optional)
+        missing = [name for name in declared if name not in values and name not in may_omit]
+        if missing:
+
+            def _describe(name: str) -> str:
+                hint = hints.get(name)
+                return type_name(hint) if hint is not None else describe_literal_type(declared[name])
+
+            listed = ", ".join(f"{name!r} ({_describe(name)})" for name in missing)
+            raise TypeTransformerFailedError(f"missing input{'s' if len(missing) > 1 else ''} {listed}")
+        resolved: dict[str, Any] = {}
+        for name, value in values.items():
+            try:
+                resolved[name] = cls._checked_type(value, hints.get(name), declared[name])
+            except TypeTransformerFailedError as e:
+                raise e.at(f"input {name!r}") from e.__cause__
+        return resolved
+
+    @classmethod
+    def _checked_type(cls, value: Any, python_type: Any, expected: types_pb2.LiteralType) -> Any:
+        """The type ``value`` converts as for the declared ``expected``, after the transformer's ``check``."""
+        if isinstance(value, literals_pb2.Literal) or hasattr(value, "to_flyte_idl"):
+            return python_type  # a literal is sent as it is
+        if python_type is None:
+            from flyteplane.types._guess import python_type_for
+
+            python_type = python_type_for(value, expected)
+        else:
+            own = _core.to_literal_type(python_type)
+            if not _core.compatible(own, expected):
+                raise TypeTransformerFailedError(
+                    f"the type {type_name(python_type)} does not match the declared type "
+                    f"{describe_literal_type(expected)}"
+                )
+        _core.transformer_for(python_type).check(value, _core.strip_annotated(python_type))
+        return python_type
+
+    @classmethod
     def python_to_literal_map(
         cls,
         values: Mapping[str, Any],
@@ -215,27 +280,13 @@ class TypeEngine:
         """Convert the inputs ``values`` for an entity whose inputs are ``variables`` (name -> ``LiteralType`` or
         ``Variable``) to a ``LiteralMap``.
 
-        Every name must be an input (``unknown input 'y'; the inputs are: x, z``) and every input must be given
-        unless it is in ``optional`` (inputs with defaults): ``missing input 'x' (int)``. A value is converted as
-        its type hint if there is one, else as its declared type requires; a mismatch names the input:
-        ``input 'x': expected int, got str ('a')``.
+        Everything :meth:`check_inputs` checks is checked first, before any file is uploaded; then each value is
+        converted as its type hint if there is one, else as its declared type requires; a mismatch names the
+        input: ``input 'x': expected int, got str ('a')``.
         """
-        declared = {name: as_literal_type(v) for name, v in variables.items()}
+        cls.check_inputs(values, variables, type_hints, optional=optional)
         hints = type_hints or {}
-        for name in values:
-            if name not in declared:
-                inputs = ", ".join(declared) if declared else "(none)"
-                raise TypeTransformerFailedError(f"unknown input {name!r}; the inputs are: {inputs}")
-        may_omit = set(optional)
-        missing = [name for name in declared if name not in values and name not in may_omit]
-        if missing:
-
-            def _describe(name: str) -> str:
-                hint = hints.get(name)
-                return type_name(hint) if hint is not None else describe_literal_type(declared[name])
-
-            listed = ", ".join(f"{name!r} ({_describe(name)})" for name in missing)
-            raise TypeTransformerFailedError(f"missing input{'s' if len(missing) > 1 else ''} {listed}")
+        declared = {name: as_literal_type(v) for name, v in variables.items()}
         out = literals_pb2.LiteralMap()
         for name, value in values.items():
             try:
