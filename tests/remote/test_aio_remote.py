@@ -11,13 +11,23 @@ from typing import Any
 import pytest
 
 from flyteplane.aio import FlyteRemote
-from flyteplane.aio._transport import MinimalAioClient, raw_client
+from flyteplane.aio.raw import RawFlyteClient
 from flyteplane.configuration import Config
 from flyteplane.errors import FlyteAssertion, FlyteEntityNotExistException, FlyteTimeout
 from flyteplane.remote import FlyteRemote as SyncRemote
 from flyteplane.remote import FlyteTask
 from flyteplane.types import TypeTransformerFailedError
 from tests.remote.support import ADD_ONE, DOMAIN, FAIL, PROJECT, SLEEP, contract_task
+
+
+class ChannelCountingRaw(RawFlyteClient):
+    """flyteplane.aio.RawFlyteClient, counting the channels it opens."""
+
+    channels_opened = 0
+
+    def _make_channel(self, *args: Any, **kwargs: Any) -> Any:
+        self.channels_opened += 1
+        return super()._make_channel(*args, **kwargs)
 
 
 class CountingClient:
@@ -49,13 +59,10 @@ def _register(flyte_admin: Any, name: str, program: str) -> FlyteTask:
         return remote.register_task(contract_task(f"{name}_{uuid.uuid4().hex[:6]}", program, "v1"))
 
 
-def _run(
-    flyte_admin: Any, body: Callable[[FlyteRemote, CountingClient], Awaitable[None]], *, default: bool = False
-) -> None:
+def _run(flyte_admin: Any, body: Callable[[FlyteRemote, CountingClient], Awaitable[None]]) -> None:
     async def main() -> None:
         platform = _config(flyte_admin).platform
-        # default: the client FlyteRemote builds itself (flyteplane.aio.RawFlyteClient where present)
-        client = CountingClient(raw_client(platform) if default else MinimalAioClient(platform))
+        client = CountingClient(ChannelCountingRaw(platform))
         async with FlyteRemote(_config(flyte_admin), PROJECT, DOMAIN, client=client) as remote:
             await body(remote, client)
 
@@ -84,7 +91,7 @@ def test_execute_wait_and_read_outputs(flyte_admin) -> None:
         await remote.load_data(node)
         assert node.outputs["y"] == 42
 
-    _run(flyte_admin, body, default=True)
+    _run(flyte_admin, body)
 
 
 def test_inputs_refused_before_any_rpc_and_names_suggested(flyte_admin) -> None:
@@ -159,8 +166,8 @@ def test_cancelling_an_awaiting_wait_leaks_nothing(flyte_admin) -> None:
 
 
 def test_the_remote_closes_its_channel(flyte_admin) -> None:
-    async def main() -> MinimalAioClient:
-        inner = MinimalAioClient(_config(flyte_admin).platform)
+    async def main() -> ChannelCountingRaw:
+        inner = ChannelCountingRaw(_config(flyte_admin).platform)
         remote = FlyteRemote(_config(flyte_admin), PROJECT, DOMAIN, client=inner)
         assert repr(remote).startswith("aio.FlyteRemote(endpoint=")
         with pytest.raises(FlyteEntityNotExistException):

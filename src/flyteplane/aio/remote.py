@@ -151,9 +151,9 @@ class FlyteRemote:
     def client(self) -> Any:
         """The asyncio raw client underneath, built on first use."""
         if self._client is None:
-            from flyteplane.aio._transport import raw_client
+            from flyteplane.aio.raw import RawFlyteClient
 
-            self._client = raw_client(self._config.platform)
+            self._client = RawFlyteClient(self._config.platform)
         return self._client
 
     @property
