@@ -32,7 +32,7 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, Union, overload
+from typing import TYPE_CHECKING, Any, TypeVar, Union
 
 from flyteidl.admin import common_pb2, execution_pb2, launch_plan_pb2
 from flyteidl.admin import workflow_pb2 as admin_workflow_pb2
@@ -650,64 +650,6 @@ class FlyteRemote:
         self.client.update_launch_plan(to_pb(ident), launch_plan_pb2.INACTIVE)
 
     # -- execute ------------------------------------------------------------------------------------------------
-    @overload
-    def execute(
-        self,
-        entity: Executable,
-        inputs: Mapping[str, Any] | None = None,
-        project: str | None = None,
-        domain: str | None = None,
-        name: str | None = None,
-        version: str | None = None,
-        execution_name: str | None = None,
-        execution_name_prefix: str | None = None,
-        image_config: Any = None,
-        options: Options | None = None,
-        wait: bool = False,
-        type_hints: Mapping[str, type] | None = None,
-        overwrite_cache: bool | None = None,
-        interruptible: bool | None = None,
-        envs: Mapping[str, str] | None = None,
-        tags: Sequence[str] | None = None,
-        cluster_pool: str | None = None,
-        execution_cluster_label: str | None = None,
-        serialization_settings: Any = None,
-        *,
-        labels: Mapping[str, str] | None = None,
-        annotations: Mapping[str, str] | None = None,
-        max_parallelism: int | None = None,
-        image: str | None = None,
-    ) -> FlyteWorkflowExecution: ...
-
-    @overload
-    def execute(
-        self,
-        entity: Callable[..., Any],
-        inputs: Mapping[str, Any] | None = None,
-        project: str | None = None,
-        domain: str | None = None,
-        name: str | None = None,
-        version: str | None = None,
-        execution_name: str | None = None,
-        execution_name_prefix: str | None = None,
-        image_config: Any = None,
-        options: Options | None = None,
-        wait: bool = False,
-        type_hints: Mapping[str, type] | None = None,
-        overwrite_cache: bool | None = None,
-        interruptible: bool | None = None,
-        envs: Mapping[str, str] | None = None,
-        tags: Sequence[str] | None = None,
-        cluster_pool: str | None = None,
-        execution_cluster_label: str | None = None,
-        serialization_settings: Any = None,
-        *,
-        labels: Mapping[str, str] | None = None,
-        annotations: Mapping[str, str] | None = None,
-        max_parallelism: int | None = None,
-        image: str | None = None,
-    ) -> FlyteWorkflowExecution: ...
-
     def execute(
         self,
         entity: Executable | Callable[..., Any],
