@@ -37,7 +37,6 @@ from typing import TYPE_CHECKING, Any, TypeVar, Union
 from flyteidl.admin import common_pb2, execution_pb2, launch_plan_pb2
 from flyteidl.admin import workflow_pb2 as admin_workflow_pb2
 from flyteidl.core import identifier_pb2, literals_pb2, types_pb2
-from flyteidl.core import workflow_pb2 as core_workflow_pb2
 
 from flyteplane.errors import (
     FlyteAssertion,
@@ -60,6 +59,7 @@ from flyteplane.remote.executions import (
     FlyteWorkflowExecution,
 )
 from flyteplane.remote.launch import ExecutionOptions, Launcher
+from flyteplane.remote.listing import Listing
 from flyteplane.remote.options import Options
 from flyteplane.remote.tracking import DEFAULT_RPC_TIMEOUT, Tracker, WaitSchedule, seconds
 
@@ -79,7 +79,6 @@ log = logging.getLogger("flyteplane.remote")
 
 DEFAULT_UPLOAD_LOCATION = "flyte://my-s3-bucket/"
 _TASK, _WORKFLOW, _LAUNCH_PLAN = identifier_pb2.TASK, identifier_pb2.WORKFLOW, identifier_pb2.LAUNCH_PLAN
-_PAGE = 100
 
 T = TypeVar("T")
 #: What ``execute`` runs besides flytekit entities and local functions.
@@ -156,6 +155,7 @@ class FlyteRemote:
         self._catalog = Catalog(self._scope, self._load_workflow)
         self._launcher = Launcher(self._catalog, self._file_access)
         self._tracker = Tracker(self._catalog, self._file_access)
+        self._listing = Listing(self._catalog)
 
     def __repr__(self) -> str:
         endpoint = self._config.platform.endpoint
@@ -383,10 +383,8 @@ class FlyteRemote:
         filters: Filters = None,
     ) -> list[FlyteWorkflowExecution]:
         """The newest executions first, up to ``limit`` (None: all), across as many pages as that takes."""
-        project, domain = self._project_domain(project, domain)
-        newest = Sort("created_at", Sort.Direction.DESCENDING)
-        pager = self.client.iter_executions(project, domain, filters, newest, _page_size(limit), limit)
-        return [FlyteWorkflowExecution.bound(e.to_flyte_idl(), self) for e in pager]
+        executions = self._run(self._listing.recent_executions(project, domain, limit, filters))
+        return [FlyteWorkflowExecution.bound(e, self) for e in executions]
 
     def list_tasks_by_version(
         self, version: str, project: str | None = None, domain: str | None = None, limit: int | None = 100
@@ -404,9 +402,7 @@ class FlyteRemote:
         sort_by: Sort | None = None,
     ) -> list[FlyteTask]:
         """Task versions (of one name, or all), newest first unless ``sort_by`` says otherwise."""
-        named = self._named(project, domain, name)
-        pager = self.client.iter_tasks(named, filters, _newest(sort_by), _page_size(limit), limit)
-        return [FlyteTask.from_flyte_idl(t.to_flyte_idl().closure.compiled_task.template) for t in pager]
+        return self._run(self._listing.list_tasks(project, domain, name, limit, filters, sort_by))
 
     def list_workflows(
         self,
@@ -422,9 +418,7 @@ class FlyteRemote:
         Flyte Admin lists a workflow with its id and interface only: the listed FlyteWorkflows have no nodes or
         tasks (``fetch_workflow`` returns those).
         """
-        named = self._named(project, domain, name)
-        pager = self.client.iter_workflows(named, filters, _newest(sort_by), _page_size(limit), limit)
-        return [_listed_workflow(w.to_flyte_idl()) for w in pager]
+        return self._run(self._listing.list_workflows(project, domain, name, limit, filters, sort_by))
 
     def list_launch_plans(
         self,
@@ -437,25 +431,17 @@ class FlyteRemote:
         active_only: bool = False,
     ) -> list[FlyteLaunchPlan]:
         """Launch plan versions (or only the active ones), newest first unless ``sort_by`` says otherwise."""
-        if active_only:
-            project, domain = self._project_domain(project, domain)
-            pager: Iterable[Any] = self.client.iter_active_launch_plans(
-                project, domain, sort_by, _page_size(limit), limit
-            )
-        else:
-            named = self._named(project, domain, name)
-            pager = self.client.iter_launch_plans(named, filters, _newest(sort_by), _page_size(limit), limit)
-        return [self._catalog.launch_plan(lp.to_flyte_idl()) for lp in pager]
+        return self._run(self._listing.list_launch_plans(project, domain, name, limit, filters, sort_by, active_only))
 
     def list_projects(
         self, limit: int | None = 100, filters: Filters = None, sort_by: Sort | None = None
     ) -> list[Project]:
         """Projects (archived ones hidden by Flyte Admin), up to ``limit`` (None: all)."""
-        return list(self.client.iter_projects(filters, sort_by, _page_size(limit), limit))
+        return self._run(self._listing.list_projects(limit, filters, sort_by))
 
     def get_domains(self) -> list[Domain]:
         """The domains Flyte Admin is configured with."""
-        return self.client.get_domains()
+        return self._run(self._listing.get_domains())
 
     def list_signals(
         self,
@@ -466,14 +452,7 @@ class FlyteRemote:
         filters: Filters = None,
     ) -> list[Any]:
         """The signals (gate nodes' inputs) of an execution, as protobufs."""
-        project, domain = self._project_domain(project, domain)
-        ident = identifier_pb2.WorkflowExecutionIdentifier(project=project, domain=domain, name=execution_name)
-        signals, _ = self.client.list_signals_paginated(ident, limit=limit, filters=filters)
-        return signals
-
-    def _named(self, project: str | None, domain: str | None, name: str | None) -> common_pb2.NamedEntityIdentifier:
-        project, domain = self._project_domain(project, domain)
-        return common_pb2.NamedEntityIdentifier(project=project, domain=domain, name=name or "")
+        return self._run(self._listing.list_signals(execution_name, project, domain, limit, filters))
 
     # -- register -----------------------------------------------------------------------------------------------
     def _complete_id(
@@ -643,11 +622,11 @@ class FlyteRemote:
 
     def activate_launchplan(self, ident: Identifier | identifier_pb2.Identifier) -> None:
         """Make this launch plan version the active one of its name (deactivating the previous one)."""
-        self.client.update_launch_plan(to_pb(ident), launch_plan_pb2.ACTIVE)
+        self._run(self._listing.set_launch_plan_state(ident, active=True))
 
     def deactivate_launchplan(self, ident: Identifier | identifier_pb2.Identifier) -> None:
         """Deactivate a launch plan version (its schedule stops)."""
-        self.client.update_launch_plan(to_pb(ident), launch_plan_pb2.INACTIVE)
+        self._run(self._listing.set_launch_plan_state(ident, active=False))
 
     # -- execute ------------------------------------------------------------------------------------------------
     def execute(
@@ -939,13 +918,11 @@ class FlyteRemote:
 
     def relaunch(self, execution: ExecutionRef, name: str | None = None) -> FlyteWorkflowExecution:
         """Run an execution again with the same inputs; returns the new execution."""
-        ident = self.client.relaunch_execution(_execution_id(execution), name)
-        return FlyteWorkflowExecution.bound(self._run(self._tracker.get(ident.to_flyte_idl())), self)
+        return FlyteWorkflowExecution.bound(self._run(self._listing.relaunch(_execution_id(execution), name)), self)
 
     def recover(self, execution: ExecutionRef, name: str | None = None) -> FlyteWorkflowExecution:
         """Run a failed execution again, reusing the outputs of the nodes that succeeded."""
-        ident = self.client.recover_execution(_execution_id(execution), name)
-        return FlyteWorkflowExecution.bound(self._run(self._tracker.get(ident.to_flyte_idl())), self)
+        return FlyteWorkflowExecution.bound(self._run(self._listing.recover(_execution_id(execution), name)), self)
 
     # -- signals ------------------------------------------------------------------------------------------------
     def approve(
@@ -972,33 +949,9 @@ class FlyteRemote:
     ) -> None:
         """Give a signal its value. The value is converted to the signal's own type (as Flyte Admin reports it)
         unless ``literal_type`` says otherwise; a Literal is sent as it is."""
-        from flyteidl.admin import signal_pb2
-
-        from flyteplane.types import TypeEngine
-
-        project, domain = self._project_domain(project, domain)
-        execution_id = identifier_pb2.WorkflowExecutionIdentifier(project=project, domain=domain, name=execution_name)
-        if isinstance(value, (Literal, literals_pb2.Literal)):
-            literal = to_pb(value)
-        else:
-            expected = to_pb(literal_type) if literal_type is not None else self._signal_type(execution_id, signal_id)
-            literal = TypeEngine.to_literal(value, python_type, expected)
-        request = signal_pb2.SignalSetRequest(value=literal)
-        request.id.signal_id = signal_id
-        request.id.execution_id.CopyFrom(execution_id)
-        self.client.set_signal(request)
-
-    def _signal_type(
-        self, execution_id: identifier_pb2.WorkflowExecutionIdentifier, signal_id: str
-    ) -> types_pb2.LiteralType | None:
-        token: str | None = None
-        while True:
-            signals, token = self.client.list_signals_paginated(execution_id, limit=_PAGE, token=token)
-            for signal in signals:
-                if signal.id.signal_id == signal_id:
-                    return signal.type  # type: ignore[no-any-return]
-            if not token:
-                return None
+        self._run(
+            self._listing.set_signal(signal_id, execution_name, value, project, domain, python_type, literal_type)
+        )
 
     # -- data ---------------------------------------------------------------------------------------------------
     def upload_file(
@@ -1129,13 +1082,6 @@ def _download_literal(files: Any, literal: literals_pb2.Literal, target: Path, r
         _download_literal(files, item, target / key, recursive)
 
 
-def _listed_workflow(pb: Any) -> FlyteWorkflow:
-    template = core_workflow_pb2.WorkflowTemplate(
-        id=pb.id, interface=pb.closure.compiled_workflow.primary.template.interface
-    )
-    return FlyteWorkflow.from_flyte_idl(template)
-
-
 def _execution_id(execution: Any) -> identifier_pb2.WorkflowExecutionIdentifier:
     if isinstance(execution, FlyteWorkflowExecution):
         return execution.to_flyte_idl().id  # type: ignore[no-any-return]
@@ -1143,11 +1089,3 @@ def _execution_id(execution: Any) -> identifier_pb2.WorkflowExecutionIdentifier:
     if isinstance(pb, identifier_pb2.WorkflowExecutionIdentifier):
         return pb
     raise FlyteAssertion(f"expected an execution or a WorkflowExecutionIdentifier, got {type(execution).__name__}")
-
-
-def _page_size(limit: int | None) -> int:
-    return _PAGE if limit is None else max(1, min(limit, _PAGE))
-
-
-def _newest(sort_by: Sort | None) -> Sort:
-    return sort_by if sort_by is not None else Sort("created_at", Sort.Direction.DESCENDING)
