@@ -9,6 +9,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from flyteidl.admin import signal_pb2
+from flyteidl.core import types_pb2
 
 from flyteplane.aio import FlyteRemote
 from flyteplane.aio.raw import RawFlyteClient
@@ -178,3 +180,125 @@ def test_the_remote_closes_its_channel(flyte_admin) -> None:
 
     inner = asyncio.run(main())
     assert inner.channel is None and inner.channels_opened == 1
+
+
+# -- lists, signals, relaunch / recover, launch plan state: the blocking remote's tests, awaited -------------------
+def test_list_tasks_by_version_pages_through_everything(flyte_admin) -> None:
+    version = uuid.uuid4().hex[:8]
+    with SyncRemote(_config(flyte_admin), PROJECT, DOMAIN) as sync:
+        for i in range(130):
+            sync.register_task(contract_task(f"amany_{i:03d}", ADD_ONE, version))
+
+    async def body(remote: FlyteRemote, client: CountingClient) -> None:
+        assert len(await remote.list_tasks_by_version(version)) == 100  # flytekit's default limit
+        everything = await remote.list_tasks_by_version(version, limit=None)
+        assert sorted(t.name for t in everything) == [f"amany_{i:03d}" for i in range(130)]
+        assert client.methods.count("list_tasks_paginated") == 1 + 2  # one page, then two pages
+        assert len(await remote.list_tasks_by_version(version, limit=7)) == 7
+        named = await remote.list_tasks(name="amany_005")
+        assert [(t.name, t.id.version) for t in named] == [("amany_005", version)]
+
+    _run(flyte_admin, body)
+
+
+def test_list_projects_and_domains(flyte_admin) -> None:
+    async def body(remote: FlyteRemote, client: CountingClient) -> None:
+        assert "flytesnacks" in [p.id for p in await remote.list_projects()]
+        assert [d.id for d in await remote.get_domains()] == ["development", "staging", "production"]
+        assert len(await remote.list_projects(limit=1)) == 1
+
+    _run(flyte_admin, body)
+
+
+def test_list_workflows_launch_plans_and_their_activation(flyte_admin) -> None:
+    from tests.admin import engine_workflows as wfs
+
+    version = uuid.uuid4().hex[:8]
+    with SyncRemote(_config(flyte_admin), PROJECT, DOMAIN) as sync:
+        workflow = sync.register_workflow(wfs.chain, version=version)
+
+    async def body(remote: FlyteRemote, client: CountingClient) -> None:
+        listed = await remote.list_workflows(name=workflow.name)
+        assert [w.id.version for w in listed] == [version]
+        assert set(listed[0].interface.inputs) == {"x"}
+        plans = await remote.list_launch_plans(name=workflow.name)
+        assert [p.id.version for p in plans] == [version]
+        assert await remote.fetch_active_launchplan(name=workflow.name) is None
+        await remote.activate_launchplan(plans[0].id)
+        active = await remote.fetch_active_launchplan(name=workflow.name)
+        assert active is not None and active.id.version == version
+        assert workflow.name in [p.name for p in await remote.list_launch_plans(active_only=True)]
+        await remote.deactivate_launchplan(plans[0].id)
+        assert await remote.fetch_active_launchplan(name=workflow.name) is None
+        with pytest.raises(FlyteAssertion, match="the name of the launch plan is required"):
+            await remote.fetch_active_launchplan()
+
+    _run(flyte_admin, body)
+
+
+def test_recent_executions_newest_first(flyte_admin) -> None:
+    task = _register(flyte_admin, "add_one", ADD_ONE)
+
+    async def body(remote: FlyteRemote, client: CountingClient) -> None:
+        started = [await remote.execute(task, inputs={"x": i}) for i in range(3)]
+        recent = await remote.recent_executions(limit=3)
+        assert [e.id.name for e in recent] == [e.id.name for e in reversed(started)]
+        assert all(e.execution_url for e in recent)  # bound to the remote
+        with pytest.raises(FlyteAssertion, match=r"await remote.wait\(execution\)"):
+            recent[0].wait()
+        for e in started:
+            await remote.wait(e, timeout=60)
+
+    _run(flyte_admin, body)
+
+
+def test_relaunch_and_recover(flyte_admin) -> None:
+    task = _register(flyte_admin, "add_one", ADD_ONE)
+    fail = _register(flyte_admin, "fail", FAIL)
+
+    async def body(remote: FlyteRemote, client: CountingClient) -> None:
+        done = await remote.execute(task, inputs={"x": 5}, wait=True)
+        again = await remote.wait(await remote.relaunch(done), timeout=60)
+        assert again.id.name != done.id.name and (await remote.outputs(again))["y"] == 6
+        failed = await remote.execute(fail, inputs={"x": 1}, wait=True)
+        recovered = await remote.wait(await remote.recover(failed.id, name=f"rec-{uuid.uuid4().hex[:6]}"), timeout=60)
+        assert recovered.id.name.startswith("rec-") and recovered.phase_name == "FAILED"
+        with pytest.raises(FlyteAssertion, match="expected an execution or a WorkflowExecutionIdentifier, got str"):
+            await remote.relaunch("nope")  # type: ignore[arg-type]
+
+    _run(flyte_admin, body)
+
+
+def test_approve_reject_and_set_signal(flyte_admin) -> None:
+    task = _register(flyte_admin, "sleep", SLEEP)
+
+    async def body(remote: FlyteRemote, client: CountingClient) -> None:
+        execution = await remote.execute(task, inputs={"x": 30})
+        eid = execution.to_flyte_idl().id
+        for signal_id, literal_type in (
+            ("ok", types_pb2.LiteralType(simple=types_pb2.BOOLEAN)),
+            ("no", types_pb2.LiteralType(simple=types_pb2.BOOLEAN)),
+            ("n", types_pb2.LiteralType(simple=types_pb2.INTEGER)),
+        ):
+            request = signal_pb2.SignalGetOrCreateRequest(type=literal_type)
+            request.id.signal_id = signal_id
+            request.id.execution_id.CopyFrom(eid)
+            await remote.client.get_or_create_signal(request)
+        await remote.approve("ok", eid.name)
+        await remote.reject("no", eid.name)
+        await remote.set_signal("n", eid.name, 7)  # converted to the signal's own type
+        values = {s.id.signal_id: s.value for s in await remote.list_signals(eid.name)}
+        assert values["ok"].scalar.primitive.boolean is True
+        assert values["no"].scalar.primitive.boolean is False
+        assert values["n"].scalar.primitive.integer == 7
+        with pytest.raises(TypeTransformerFailedError):
+            await remote.set_signal("n", eid.name, "seven")
+        await remote.set_signal("n", eid.name, 8, literal_type=types_pb2.LiteralType(simple=types_pb2.INTEGER))
+        assert [
+            s.value.scalar.primitive.integer for s in await remote.list_signals(eid.name) if s.id.signal_id == "n"
+        ] == [8]
+        assert len(await remote.list_signals(eid.name, limit=1)) == 1
+        await remote.terminate(eid, "test over")
+        await remote.wait(execution, timeout=60)
+
+    _run(flyte_admin, body)

@@ -34,13 +34,21 @@ from flyteplane.remote.catalog import LAUNCH_PLAN, TASK, WORKFLOW, Catalog, Scop
 from flyteplane.remote.entities import FlyteLaunchPlan, FlyteTask, FlyteWorkflow, RemoteEntity
 from flyteplane.remote.executions import AnyExecution, FlyteWorkflowExecution
 from flyteplane.remote.launch import ExecutionOptions, Launcher
+from flyteplane.remote.listing import Listing, execution_id
 from flyteplane.remote.options import Options
-from flyteplane.remote.remote import DEFAULT_UPLOAD_LOCATION
+from flyteplane.remote.remote import DEFAULT_UPLOAD_LOCATION, ExecutionRef, Filters
 from flyteplane.remote.remote import FlyteRemote as _SyncRemote
 from flyteplane.remote.tracking import DEFAULT_RPC_TIMEOUT, Tracker, WaitSchedule, seconds
 
 if TYPE_CHECKING:
+    from flyteidl.admin import signal_pb2
+    from flyteidl.core import types_pb2
+
     from flyteplane.configuration import Config
+    from flyteplane.models.admin.common import Sort
+    from flyteplane.models.core.types import LiteralType
+    from flyteplane.models.domain import Domain
+    from flyteplane.models.project import Project
     from flyteplane.types import LiteralsResolver
 
 __all__ = ["FlyteRemote"]
@@ -120,6 +128,7 @@ class FlyteRemote:
         files = self._sync._file_access
         self._launcher = Launcher(self._catalog, files)
         self._tracker = Tracker(self._catalog, files)
+        self._listing = Listing(self._catalog)
         self._session = _AwaitOnly(self)
         self._slots = asyncio.Semaphore(max_concurrent_calls)
 
@@ -225,6 +234,129 @@ class FlyteRemote:
         """An execution by name."""
         pb = await self._run(self._catalog.fetch_execution_message(project, domain, name))
         return FlyteWorkflowExecution.bound(pb, self._session)
+
+    async def fetch_active_launchplan(
+        self, project: str | None = None, domain: str | None = None, name: str | None = None
+    ) -> FlyteLaunchPlan | None:
+        """The active version of a launch plan, None if no version is active."""
+        return await self._run(self._listing.fetch_active_launch_plan(project, domain, name))
+
+    # -- list -------------------------------------------------------------------------------------------------
+    async def recent_executions(
+        self,
+        project: str | None = None,
+        domain: str | None = None,
+        limit: int | None = 100,
+        filters: Filters = None,
+    ) -> list[FlyteWorkflowExecution]:
+        """The newest executions first, up to ``limit`` (None: all), across as many pages as that takes."""
+        executions = await self._run(self._listing.recent_executions(project, domain, limit, filters))
+        return [FlyteWorkflowExecution.bound(e, self._session) for e in executions]
+
+    async def list_tasks_by_version(
+        self, version: str, project: str | None = None, domain: str | None = None, limit: int | None = 100
+    ) -> list[FlyteTask]:
+        """Every task registered under ``version`` in a project and domain, up to ``limit`` (None: all)."""
+        return await self.list_tasks(project, domain, limit=limit, filters=f"eq(version,{version})")
+
+    async def list_tasks(
+        self,
+        project: str | None = None,
+        domain: str | None = None,
+        name: str | None = None,
+        limit: int | None = 100,
+        filters: Filters = None,
+        sort_by: Sort | None = None,
+    ) -> list[FlyteTask]:
+        """Task versions (of one name, or all), newest first unless ``sort_by`` says otherwise."""
+        return await self._run(self._listing.list_tasks(project, domain, name, limit, filters, sort_by))
+
+    async def list_workflows(
+        self,
+        project: str | None = None,
+        domain: str | None = None,
+        name: str | None = None,
+        limit: int | None = 100,
+        filters: Filters = None,
+        sort_by: Sort | None = None,
+    ) -> list[FlyteWorkflow]:
+        """Workflow versions as Flyte Admin lists them: id and interface, no nodes or tasks (``fetch_workflow``
+        returns those)."""
+        return await self._run(self._listing.list_workflows(project, domain, name, limit, filters, sort_by))
+
+    async def list_launch_plans(
+        self,
+        project: str | None = None,
+        domain: str | None = None,
+        name: str | None = None,
+        limit: int | None = 100,
+        filters: Filters = None,
+        sort_by: Sort | None = None,
+        active_only: bool = False,
+    ) -> list[FlyteLaunchPlan]:
+        """Launch plan versions (or only the active ones), newest first unless ``sort_by`` says otherwise."""
+        return await self._run(
+            self._listing.list_launch_plans(project, domain, name, limit, filters, sort_by, active_only)
+        )
+
+    async def list_projects(
+        self, limit: int | None = 100, filters: Filters = None, sort_by: Sort | None = None
+    ) -> list[Project]:
+        """Projects (archived ones hidden by Flyte Admin), up to ``limit`` (None: all)."""
+        return await self._run(self._listing.list_projects(limit, filters, sort_by))
+
+    async def get_domains(self) -> list[Domain]:
+        """The domains Flyte Admin is configured with."""
+        return await self._run(self._listing.get_domains())
+
+    # -- signals ----------------------------------------------------------------------------------------------
+    async def list_signals(
+        self,
+        execution_name: str,
+        project: str | None = None,
+        domain: str | None = None,
+        limit: int = 100,
+        filters: Filters = None,
+    ) -> list[signal_pb2.Signal]:
+        """The signals (gate nodes' inputs) of an execution, as protobufs."""
+        return await self._run(self._listing.list_signals(execution_name, project, domain, limit, filters))
+
+    async def approve(
+        self, signal_id: str, execution_name: str, project: str | None = None, domain: str | None = None
+    ) -> None:
+        """Approve a gate node (its signal gets ``True``)."""
+        await self.set_signal(signal_id, execution_name, True, project, domain, python_type=bool)
+
+    async def reject(
+        self, signal_id: str, execution_name: str, project: str | None = None, domain: str | None = None
+    ) -> None:
+        """Reject a gate node (its signal gets ``False``)."""
+        await self.set_signal(signal_id, execution_name, False, project, domain, python_type=bool)
+
+    async def set_signal(
+        self,
+        signal_id: str,
+        execution_name: str,
+        value: Any,
+        project: str | None = None,
+        domain: str | None = None,
+        python_type: type | None = None,
+        literal_type: LiteralType | types_pb2.LiteralType | None = None,
+    ) -> None:
+        """Give a signal its value. The value is converted to the signal's own type (as Flyte Admin reports it)
+        unless ``literal_type`` says otherwise; a Literal is sent as it is."""
+        await self._run(
+            self._listing.set_signal(signal_id, execution_name, value, project, domain, python_type, literal_type)
+        )
+
+    # -- launch plan state ------------------------------------------------------------------------------------
+    async def activate_launchplan(self, ident: Identifier | identifier_pb2.Identifier) -> None:
+        """Make this launch plan version the active one (Flyte Admin deactivates the others of its name)."""
+        await self._run(self._listing.set_launch_plan_state(ident, active=True))
+
+    async def deactivate_launchplan(self, ident: Identifier | identifier_pb2.Identifier) -> None:
+        """Deactivate this launch plan version (its schedule stops)."""
+        await self._run(self._listing.set_launch_plan_state(ident, active=False))
 
     async def _fetch_by_id(self, ident: identifier_pb2.Identifier) -> FlyteTask | FlyteWorkflow | FlyteLaunchPlan:
         kind = self._catalog.entity_kind(ident)
@@ -347,10 +479,20 @@ class FlyteRemote:
             await self.load_data(execution)
         return execution.inputs
 
-    async def terminate(self, execution: FlyteWorkflowExecution, cause: str) -> None:
+    async def terminate(self, execution: ExecutionRef, cause: str) -> None:
         """Abort a running execution; ``cause`` is recorded as the reason."""
-        request = execution_pb2.ExecutionTerminateRequest(id=execution.to_flyte_idl().id, cause=cause)
+        request = execution_pb2.ExecutionTerminateRequest(id=execution_id(execution), cause=cause)
         await self._run(_call("terminate_execution", request))
+
+    async def relaunch(self, execution: ExecutionRef, name: str | None = None) -> FlyteWorkflowExecution:
+        """Run an execution again with the same inputs; returns the new execution."""
+        pb = await self._run(self._listing.relaunch(execution_id(execution), name))
+        return FlyteWorkflowExecution.bound(pb, self._session)
+
+    async def recover(self, execution: ExecutionRef, name: str | None = None) -> FlyteWorkflowExecution:
+        """Run a failed execution again, reusing the outputs of the nodes that succeeded."""
+        pb = await self._run(self._listing.recover(execution_id(execution), name))
+        return FlyteWorkflowExecution.bound(pb, self._session)
 
 
 def _nothing() -> None:

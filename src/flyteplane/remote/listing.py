@@ -17,6 +17,7 @@ from flyteidl.core import workflow_pb2 as core_workflow_pb2
 from flyteplane.clients import operations as requests
 from flyteplane.clients.ops import Paging
 from flyteplane.clients.pager import PageWalk
+from flyteplane.errors import FlyteAssertion, FlyteEntityNotExistException
 from flyteplane.models._model import to_pb
 from flyteplane.models.admin.common import Sort
 from flyteplane.models.domain import Domain
@@ -24,13 +25,14 @@ from flyteplane.models.project import Project
 from flyteplane.remote._io import Call, Op
 from flyteplane.remote.catalog import Catalog
 from flyteplane.remote.entities import FlyteLaunchPlan, FlyteTask, FlyteWorkflow
+from flyteplane.remote.executions import FlyteWorkflowExecution
 
 if TYPE_CHECKING:
     from google.protobuf.message import Message
 
     from flyteplane.clients.operations import Filters
 
-__all__ = ["PAGE", "Listing", "page_size"]
+__all__ = ["PAGE", "Listing", "execution_id", "page_size"]
 
 #: The page size of list calls walked to a limit (Flyte Admin's default list limit).
 PAGE = 100
@@ -73,6 +75,19 @@ class Listing:
     def _named(self, project: str | None, domain: str | None, name: str | None) -> common_pb2.NamedEntityIdentifier:
         project, domain = self._catalog.scope.resolve(project, domain)
         return common_pb2.NamedEntityIdentifier(project=project, domain=domain, name=name or "")
+
+    def fetch_active_launch_plan(
+        self, project: str | None, domain: str | None, name: str | None
+    ) -> Op[FlyteLaunchPlan | None]:
+        """The active version of a launch plan, None if no version is active."""
+        if not name:
+            raise FlyteAssertion("the name of the launch plan is required")
+        request = requests.get_active_launch_plan(self._named(project, domain, name))
+        try:
+            pb = yield Call("get_active_launch_plan", request)
+        except FlyteEntityNotExistException:
+            return None
+        return self._catalog.launch_plan(pb)
 
     # -- lists ------------------------------------------------------------------------------------------------
     def recent_executions(
@@ -227,3 +242,13 @@ class Listing:
 
 def _get(ident: identifier_pb2.WorkflowExecutionIdentifier) -> Op[execution_pb2.Execution]:
     return (yield Call("get_execution", execution_pb2.WorkflowExecutionGetRequest(id=ident)))
+
+
+def execution_id(execution: Any) -> identifier_pb2.WorkflowExecutionIdentifier:
+    """The identifier of an execution, or the identifier given (model or message)."""
+    if isinstance(execution, FlyteWorkflowExecution):
+        return execution.to_flyte_idl().id  # type: ignore[no-any-return]
+    pb = to_pb(execution)
+    if isinstance(pb, identifier_pb2.WorkflowExecutionIdentifier):
+        return pb
+    raise FlyteAssertion(f"expected an execution or a WorkflowExecutionIdentifier, got {type(execution).__name__}")

@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, Union
 
-from flyteidl.admin import common_pb2, execution_pb2, launch_plan_pb2
+from flyteidl.admin import execution_pb2, launch_plan_pb2
 from flyteidl.admin import workflow_pb2 as admin_workflow_pb2
 from flyteidl.core import identifier_pb2, literals_pb2, types_pb2
 
@@ -60,6 +60,7 @@ from flyteplane.remote.executions import (
 )
 from flyteplane.remote.launch import ExecutionOptions, Launcher
 from flyteplane.remote.listing import Listing
+from flyteplane.remote.listing import execution_id as _execution_id
 from flyteplane.remote.options import Options
 from flyteplane.remote.tracking import DEFAULT_RPC_TIMEOUT, Tracker, WaitSchedule, seconds
 
@@ -329,16 +330,7 @@ class FlyteRemote:
         self, project: str | None = None, domain: str | None = None, name: str | None = None
     ) -> FlyteLaunchPlan | None:
         """The active version of a launch plan, None if no version is active."""
-        if not name:
-            raise FlyteAssertion("the name of the launch plan is required")
-        project, domain = self._scope.resolve(project, domain)
-        try:
-            model = self.client.get_active_launch_plan(
-                common_pb2.NamedEntityIdentifier(project=project, domain=domain, name=name)
-            )
-        except FlyteEntityNotExistException:
-            return None
-        return self._catalog.launch_plan(model.to_flyte_idl())
+        return self._run(self._listing.fetch_active_launch_plan(project, domain, name))
 
     def fetch_execution(
         self, project: str | None = None, domain: str | None = None, name: str | None = None
@@ -1080,12 +1072,3 @@ def _download_literal(files: Any, literal: literals_pb2.Literal, target: Path, r
         raise FlyteAssertion(f"[{target.name}] has no data to download")
     for key, item in items:
         _download_literal(files, item, target / key, recursive)
-
-
-def _execution_id(execution: Any) -> identifier_pb2.WorkflowExecutionIdentifier:
-    if isinstance(execution, FlyteWorkflowExecution):
-        return execution.to_flyte_idl().id  # type: ignore[no-any-return]
-    pb = to_pb(execution)
-    if isinstance(pb, identifier_pb2.WorkflowExecutionIdentifier):
-        return pb
-    raise FlyteAssertion(f"expected an execution or a WorkflowExecutionIdentifier, got {type(execution).__name__}")
