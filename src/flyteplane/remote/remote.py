@@ -26,7 +26,6 @@ drives the same ones on an event loop.
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 import logging
 import os
 import threading
@@ -34,15 +33,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, Union
 
-from flyteidl.admin import execution_pb2, launch_plan_pb2
-from flyteidl.admin import workflow_pb2 as admin_workflow_pb2
+from flyteidl.admin import execution_pb2
 from flyteidl.core import identifier_pb2, literals_pb2, types_pb2
 
 from flyteplane.errors import (
     FlyteAssertion,
-    FlyteEntityAlreadyExistsException,
     FlyteEntityNotExistException,
-    FlyteInvalidInputException,
 )
 from flyteplane.models._model import to_pb
 from flyteplane.models.admin.common import Sort
@@ -62,6 +58,7 @@ from flyteplane.remote.launch import ExecutionOptions, Launcher
 from flyteplane.remote.listing import Listing
 from flyteplane.remote.listing import execution_id as _execution_id
 from flyteplane.remote.options import Options
+from flyteplane.remote.registration import Registrar
 from flyteplane.remote.tracking import DEFAULT_RPC_TIMEOUT, Tracker, WaitSchedule, seconds
 
 if TYPE_CHECKING:
@@ -157,6 +154,7 @@ class FlyteRemote:
         self._launcher = Launcher(self._catalog, self._file_access)
         self._tracker = Tracker(self._catalog, self._file_access)
         self._listing = Listing(self._catalog)
+        self._registrar = Registrar(self._catalog, self._launcher, self._listing)
 
     def __repr__(self) -> str:
         endpoint = self._config.platform.endpoint
@@ -447,40 +445,6 @@ class FlyteRemote:
         return self._run(self._listing.list_signals(execution_name, project, domain, limit, filters))
 
     # -- register -----------------------------------------------------------------------------------------------
-    def _complete_id(
-        self, pb: Any, resource_type: int, version: str | None, project: str | None, domain: str | None
-    ) -> identifier_pb2.Identifier:
-        """An entity's identifier with what it leaves out taken from the arguments and the defaults."""
-        out = identifier_pb2.Identifier()
-        out.CopyFrom(pb)
-        out.resource_type = resource_type  # type: ignore[assignment]
-        out.project = project or out.project or self._default_project or ""
-        out.domain = domain or out.domain or self._default_domain or ""
-        if version:
-            out.version = version
-        missing = [f for f in ("project", "domain", "name", "version") if not getattr(out, f)]
-        if missing:
-            raise FlyteAssertion(f"cannot register [{out.name or '?'}]: its identifier has no {', '.join(missing)}")
-        return out
-
-    def _create(self, kind: str, ident: identifier_pb2.Identifier, create: Callable[[], None]) -> None:
-        """Register one entity: an identical one already there is success; a different one is an error."""
-        try:
-            create()
-        except FlyteEntityAlreadyExistsException:
-            log.debug("%s %s is already registered", kind, ident.name)
-        except FlyteInvalidInputException as e:
-            if "different structure already exists" not in (e.details or ""):
-                raise
-            raise FlyteEntityAlreadyExistsException(
-                f"{kind} {ident.project}:{ident.domain}:{ident.name} version {ident.version} is already registered "
-                f"with a different definition; register the change under a new version. Flyte Admin: {e.details}",
-                rpc=e.rpc,
-                entity=e.entity,
-                code=e.code,
-                details=e.details,
-            ) from e
-
     def register_task(
         self,
         entity: Any,
@@ -494,39 +458,7 @@ class FlyteRemote:
         Registering the same definition again is a no-op; a different definition under a registered version raises
         FlyteEntityAlreadyExistsException saying so.
         """
-        from flyteplane.remote import _flytekit
-
-        if _flytekit.is_flytekit_entity(entity):
-            ident = self._register_flytekit(entity, serialization_settings, version, project, domain)
-            return self.fetch_task(ident.project, ident.domain, ident.name, ident.version)
-        from flyteidl.admin import task_pb2
-
-        create = self.client.create_task
-        ident = self._register_spec("task", entity, task_pb2.TaskSpec, _TASK, create, version, project, domain)
-        return FlyteTask.from_flyte_idl(self._run(self._catalog.task_template(ident)))
-
-    def _register_spec(
-        self,
-        kind: str,
-        entity: Any,
-        spec_type: type[Any],
-        resource_type: int,
-        create: Callable[[Any, Any], None],
-        version: str | None,
-        project: str | None,
-        domain: str | None,
-    ) -> identifier_pb2.Identifier:
-        """Register a TaskSpec / WorkflowSpec, or the template it wraps, under its completed identifier."""
-        pb = to_pb(entity)
-        spec = spec_type()
-        if isinstance(pb, spec_type):
-            spec.CopyFrom(pb)
-        else:
-            spec.template.CopyFrom(pb)
-        ident = self._complete_id(spec.template.id, resource_type, version, project, domain)
-        spec.template.id.CopyFrom(ident)
-        self._create(kind, ident, lambda: create(ident, spec))
-        return ident
+        return self._run(self._registrar.register_task(entity, serialization_settings, version, project, domain))
 
     def register_workflow(
         self,
@@ -540,20 +472,11 @@ class FlyteRemote:
     ) -> FlyteWorkflow:
         """Register a workflow (a WorkflowSpec or WorkflowTemplate, or a flytekit workflow with its tasks) and, with
         ``default_launch_plan``, its default launch plan (same name and version, every input from the caller)."""
-        from flyteplane.remote import _flytekit
-
-        if _flytekit.is_flytekit_entity(entity):
-            ident = self._register_flytekit(entity, serialization_settings, version, project, domain, options)
-        else:
-            spec_type, create = admin_workflow_pb2.WorkflowSpec, self.client.create_workflow
-            ident = self._register_spec("workflow", entity, spec_type, _WORKFLOW, create, version, project, domain)
-        workflow = self._load_workflow(ident)
-        if default_launch_plan:
-            self._register_default_launch_plan(workflow, options)
-        return workflow
-
-    def _register_default_launch_plan(self, workflow: FlyteWorkflow, options: Options | None) -> None:
-        self._run(self._launcher.create_default_launch_plan(workflow, options))
+        return self._run(
+            self._registrar.register_workflow(
+                entity, serialization_settings, version, default_launch_plan, options, project, domain
+            )
+        )
 
     def register_launch_plan(
         self,
@@ -565,52 +488,9 @@ class FlyteRemote:
         serialization_settings: Any = None,
     ) -> FlyteLaunchPlan:
         """Register a launch plan (a LaunchPlan model or message with id and spec, or a flytekit launch plan)."""
-        from flyteplane.remote import _flytekit
-
-        if _flytekit.is_flytekit_entity(entity):
-            ident = self._register_flytekit(entity, serialization_settings, version, project, domain, options)
-        else:
-            pb = to_pb(entity)
-            if not isinstance(pb, launch_plan_pb2.LaunchPlan):
-                raise FlyteAssertion(
-                    f"register_launch_plan takes a LaunchPlan (with id and spec), not {type(entity).__name__}"
-                )
-            ident = self._complete_id(pb.id, _LAUNCH_PLAN, version, project, domain)
-            spec = launch_plan_pb2.LaunchPlanSpec()
-            spec.CopyFrom(pb.spec)
-            if options is not None:
-                options.apply_to_launch_plan(spec)
-            self._create("launch plan", ident, lambda: self.client.create_launch_plan(ident, spec))
-            if getattr(entity, "auto_activate", False):
-                self.activate_launchplan(ident)
-        return self._catalog.launch_plan(self._run(self._catalog.launch_plan_message(ident, cached=False)))
-
-    def _register_flytekit(
-        self,
-        entity: Any,
-        settings: Any,
-        version: str | None,
-        project: str | None,
-        domain: str | None,
-        options: Options | None = None,
-    ) -> identifier_pb2.Identifier:
-        from flyteplane.remote import _flytekit
-
-        project, domain = self._project_domain(project, domain)
-        registrations = _flytekit.serialize(entity, settings, version, project, domain)
-        client = self.client
-        for kind, ident, spec in registrations:
-            if kind == "task":
-                self._create(kind, ident, functools.partial(client.create_task, ident, spec))
-            elif kind == "workflow":
-                self._create(kind, ident, functools.partial(client.create_workflow, ident, spec))
-                if _flytekit.wants_default_launch_plan(entity, ident):
-                    self._register_default_launch_plan(self._load_workflow(ident), options)
-            else:
-                if options is not None:
-                    options.apply_to_launch_plan(spec)
-                self._create(kind, ident, functools.partial(client.create_launch_plan, ident, spec))
-        return registrations[-1][1]
+        return self._run(
+            self._registrar.register_launch_plan(entity, version, project, domain, options, serialization_settings)
+        )
 
     def activate_launchplan(self, ident: Identifier | identifier_pb2.Identifier) -> None:
         """Make this launch plan version the active one of its name (deactivating the previous one)."""
@@ -827,7 +707,7 @@ class FlyteRemote:
                 TypeEngine.check_inputs(inputs, variables, names, optional=names)
             except TypeTransformerFailedError as e:
                 raise TypeTransformerFailedError(f"{getattr(entity, 'name', entity)}: {e}") from e
-        ident = self._register_flytekit(entity, settings, version, project, domain, opts.options)
+        ident = self._run(self._registrar.register_flytekit(entity, settings, version, project, domain, opts.options))
         fetched = self._fetch_by_id(ident)
         fetched.type_hints = hints
         return self._execute(fetched, inputs, project, domain, opts)
