@@ -15,7 +15,12 @@ from flyteidl.core import types_pb2
 from flyteplane.aio import FlyteRemote
 from flyteplane.aio.raw import RawFlyteClient
 from flyteplane.configuration import Config
-from flyteplane.errors import FlyteAssertion, FlyteEntityNotExistException, FlyteTimeout
+from flyteplane.errors import (
+    FlyteAssertion,
+    FlyteEntityAlreadyExistsException,
+    FlyteEntityNotExistException,
+    FlyteTimeout,
+)
 from flyteplane.remote import FlyteRemote as SyncRemote
 from flyteplane.remote import FlyteTask
 from flyteplane.types import TypeTransformerFailedError
@@ -300,5 +305,56 @@ def test_approve_reject_and_set_signal(flyte_admin) -> None:
         assert len(await remote.list_signals(eid.name, limit=1)) == 1
         await remote.terminate(eid, "test over")
         await remote.wait(execution, timeout=60)
+
+    _run(flyte_admin, body)
+
+
+def test_register_tasks_same_different_and_incomplete(flyte_admin) -> None:
+    async def body(remote: FlyteRemote, client: CountingClient) -> None:
+        name = f"areg_{uuid.uuid4().hex[:6]}"
+        first = await remote.register_task(contract_task(name, ADD_ONE, "v1"))
+        assert isinstance(first, FlyteTask) and (first.name, first.id.version) == (name, "v1")
+        again = await remote.register_task(contract_task(name, ADD_ONE, "v1"))  # the same again: success
+        assert again.id.version == "v1"
+        with pytest.raises(FlyteEntityAlreadyExistsException, match="already registered with a different definition"):
+            await remote.register_task(contract_task(name, SLEEP, "v1"))
+        assert (await remote.register_task(contract_task(name, ADD_ONE, "v1"), version="v9")).id.version == "v9"
+        with pytest.raises(FlyteAssertion, match=r"cannot register \[bare\]: its identifier has no version"):
+            await remote.register_task(contract_task("bare", ADD_ONE, ""))
+        execution = await remote.execute(await remote.fetch_task(name=name), inputs={"x": 1}, wait=True)
+        assert (await remote.outputs(execution))["y"] == 2
+
+    _run(flyte_admin, body)
+
+
+def test_register_a_flytekit_workflow_and_a_launch_plan_message(flyte_admin) -> None:
+    from flyteidl.admin import launch_plan_pb2
+
+    from tests.admin import engine_workflows as wfs
+
+    version = uuid.uuid4().hex[:8]
+
+    async def body(remote: FlyteRemote, client: CountingClient) -> None:
+        workflow = await remote.register_workflow(wfs.chain, version=version)  # serialized in a worker thread
+        assert workflow.name == "tests.admin.engine_workflows.chain"
+        assert [n.id for n in workflow.flyte_nodes] == ["n0", "n1"]
+        default = await remote.fetch_launch_plan(name=workflow.name, version=version)
+        assert default.workflow_id.name == workflow.name
+        with pytest.raises(FlyteAssertion, match="needs a version: pass version="):
+            await remote.register_workflow(wfs.chain)
+        # A launch plan message, activated as it asks.
+        pb = launch_plan_pb2.LaunchPlan()
+        pb.CopyFrom(default.to_flyte_idl())
+        pb.id.name = f"alp_{uuid.uuid4().hex[:6]}"
+        plan = await remote.register_launch_plan(
+            type("Auto", (), {"to_flyte_idl": lambda self: pb, "auto_activate": True})()
+        )
+        assert plan.name == pb.id.name
+        active = await remote.fetch_active_launchplan(name=pb.id.name)
+        assert active is not None and active.id.version == version
+        with pytest.raises(FlyteAssertion, match="register_launch_plan takes a LaunchPlan"):
+            await remote.register_launch_plan(workflow.to_flyte_idl())
+        execution = await remote.execute(plan, inputs={"x": 3}, wait=True)
+        assert execution.is_successful
 
     _run(flyte_admin, body)

@@ -12,8 +12,9 @@ What differs from the blocking FlyteRemote, because an attribute read cannot awa
   ``await remote.load_data(node)``); once read, ``execution.outputs`` works as usual, and reading it before says
   which await to use;
 * ``execution.wait()`` / ``execution.sync()`` say to ``await remote.wait(execution)`` instead;
-* flytekit entities and local functions are registered by the blocking FlyteRemote (``register_*``); this one runs
-  what is registered: FlyteTask, FlyteWorkflow, FlyteLaunchPlan or an Identifier.
+* ``execute`` runs what is registered: FlyteTask, FlyteWorkflow, FlyteLaunchPlan or an Identifier; register a
+  flytekit entity first (``await remote.register_workflow(wf, version=...)``, serialized in a worker thread); local
+  functions (interactive mode) run only through the blocking FlyteRemote.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from flyteplane.remote.executions import AnyExecution, FlyteWorkflowExecution
 from flyteplane.remote.launch import ExecutionOptions, Launcher
 from flyteplane.remote.listing import Listing, execution_id
 from flyteplane.remote.options import Options
+from flyteplane.remote.registration import Registrar
 from flyteplane.remote.remote import DEFAULT_UPLOAD_LOCATION, ExecutionRef, Filters
 from flyteplane.remote.remote import FlyteRemote as _SyncRemote
 from flyteplane.remote.tracking import DEFAULT_RPC_TIMEOUT, Tracker, WaitSchedule, seconds
@@ -129,6 +131,7 @@ class FlyteRemote:
         self._launcher = Launcher(self._catalog, files)
         self._tracker = Tracker(self._catalog, files)
         self._listing = Listing(self._catalog)
+        self._registrar = Registrar(self._catalog, self._launcher, self._listing)
         self._session = _AwaitOnly(self)
         self._slots = asyncio.Semaphore(max_concurrent_calls)
 
@@ -349,6 +352,52 @@ class FlyteRemote:
             self._listing.set_signal(signal_id, execution_name, value, project, domain, python_type, literal_type)
         )
 
+    # -- register ---------------------------------------------------------------------------------------------
+    async def register_task(
+        self,
+        entity: Any,
+        serialization_settings: Any = None,
+        version: str | None = None,
+        project: str | None = None,
+        domain: str | None = None,
+    ) -> FlyteTask:
+        """Register a task (a TaskSpec or TaskTemplate model or message, or a flytekit task, serialized in a worker
+        thread) and return it. The same definition again is a no-op; a different one under a registered version
+        raises FlyteEntityAlreadyExistsException saying so."""
+        return await self._run(self._registrar.register_task(entity, serialization_settings, version, project, domain))
+
+    async def register_workflow(
+        self,
+        entity: Any,
+        serialization_settings: Any = None,
+        version: str | None = None,
+        default_launch_plan: bool = True,
+        options: Options | None = None,
+        project: str | None = None,
+        domain: str | None = None,
+    ) -> FlyteWorkflow:
+        """Register a workflow (a WorkflowSpec or WorkflowTemplate, or a flytekit workflow with its tasks) and, with
+        ``default_launch_plan``, its default launch plan."""
+        return await self._run(
+            self._registrar.register_workflow(
+                entity, serialization_settings, version, default_launch_plan, options, project, domain
+            )
+        )
+
+    async def register_launch_plan(
+        self,
+        entity: Any,
+        version: str | None = None,
+        project: str | None = None,
+        domain: str | None = None,
+        options: Options | None = None,
+        serialization_settings: Any = None,
+    ) -> FlyteLaunchPlan:
+        """Register a launch plan (a LaunchPlan model or message with id and spec, or a flytekit launch plan)."""
+        return await self._run(
+            self._registrar.register_launch_plan(entity, version, project, domain, options, serialization_settings)
+        )
+
     # -- launch plan state ------------------------------------------------------------------------------------
     async def activate_launchplan(self, ident: Identifier | identifier_pb2.Identifier) -> None:
         """Make this launch plan version the active one (Flyte Admin deactivates the others of its name)."""
@@ -417,8 +466,8 @@ class FlyteRemote:
         else:
             raise FlyteAssertion(
                 f"flyteplane.aio.FlyteRemote cannot execute a {type(entity).__name__}: pass a FlyteTask, FlyteWorkflow "
-                "or FlyteLaunchPlan (await remote.fetch_*) or an Identifier; register flytekit entities and local "
-                "functions with flyteplane.remote.FlyteRemote first"
+                "or FlyteLaunchPlan (await remote.fetch_*) or an Identifier; register flytekit entities first "
+                "(await remote.register_*); local functions run through flyteplane.remote.FlyteRemote"
             )
         launched = await self._run(self._launcher.launch(target, inputs or {}, project, domain, opts))
         if opts.wait:
