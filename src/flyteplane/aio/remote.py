@@ -30,7 +30,7 @@ from flyteidl.core import identifier_pb2
 from flyteplane.errors import FlyteAssertion
 from flyteplane.models._model import to_pb
 from flyteplane.models.core.identifier import Identifier
-from flyteplane.remote._io import Call, Op, async_invoker, run_async
+from flyteplane.remote._io import Op, async_invoker, run_async
 from flyteplane.remote.catalog import LAUNCH_PLAN, TASK, WORKFLOW, Catalog, Scope
 from flyteplane.remote.entities import FlyteLaunchPlan, FlyteTask, FlyteWorkflow, RemoteEntity
 from flyteplane.remote.executions import AnyExecution, FlyteWorkflowExecution
@@ -530,8 +530,7 @@ class FlyteRemote:
 
     async def terminate(self, execution: ExecutionRef, cause: str) -> None:
         """Abort a running execution; ``cause`` is recorded as the reason."""
-        request = execution_pb2.ExecutionTerminateRequest(id=execution_id(execution), cause=cause)
-        await self._run(_call("terminate_execution", request))
+        await self._run(self._listing.terminate(execution_id(execution), cause))
 
     async def relaunch(self, execution: ExecutionRef, name: str | None = None) -> FlyteWorkflowExecution:
         """Run an execution again with the same inputs; returns the new execution."""
@@ -546,7 +545,3 @@ class FlyteRemote:
 
 def _nothing() -> None:
     return None
-
-
-def _call(method: str, request: Any) -> Op[Any]:
-    return (yield Call(method, request))

@@ -219,6 +219,10 @@ class Listing:
         yield Call("set_signal", request)
 
     # -- controls ---------------------------------------------------------------------------------------------
+    def terminate(self, execution_id: identifier_pb2.WorkflowExecutionIdentifier, cause: str) -> Op[None]:
+        """Abort a running execution; ``cause`` is recorded as the reason."""
+        yield Call("terminate_execution", requests.terminate_execution(execution_id, cause))
+
     def relaunch(
         self, execution_id: identifier_pb2.WorkflowExecutionIdentifier, name: str | None
     ) -> Op[execution_pb2.Execution]:

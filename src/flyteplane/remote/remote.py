@@ -786,7 +786,7 @@ class FlyteRemote:
 
     def terminate(self, execution: ExecutionRef, cause: str) -> None:
         """Abort a running execution; ``cause`` is recorded as the reason."""
-        self.client.terminate_execution(_execution_id(execution), cause)
+        self._run(self._listing.terminate(_execution_id(execution), cause))
 
     def relaunch(self, execution: ExecutionRef, name: str | None = None) -> FlyteWorkflowExecution:
         """Run an execution again with the same inputs; returns the new execution."""
