@@ -132,6 +132,20 @@ export function taskExecPath(id: any): string {
   ].join("/");
 }
 
+/**
+ * A signed data URL of this admin as a path on the page's own origin: the admin signs with the host it was told,
+ * which may differ from the one the browser reached it by (localhost and 127.0.0.1), and a cross-origin fetch fails.
+ */
+export function sameOriginData(url: string): string {
+  try {
+    const u = new URL(url, window.location.href);
+    if (u.pathname.startsWith("/data/")) return u.pathname + u.search;
+  } catch {
+    /* keep the URL as given */
+  }
+  return url;
+}
+
 // ---- console URLs (what flytekit's FlyteRemote.generate_console_url prints) --------------------------------------
 
 export const ui = {

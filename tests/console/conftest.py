@@ -80,7 +80,9 @@ def registered(remote: Any) -> str:  # noqa: F811 (the e2e fixture)
         sys.path.remove(str(WORKFLOWS))
     version = f"console-{uuid.uuid4().hex[:10]}"
     flows = console_flows
-    for entity in (flows.summed, flows.talker, flows.squares, flows.fanned, flows.gated, flows.asked):
+    entities = (flows.summed, flows.talker, flows.squares, flows.fanned, flows.gated, flows.asked)
+    entities += (flows.decked, flows.filed, flows.flaky, flows.nested)
+    for entity in entities:
         remote.register_script(
             entity,
             image_config=ImageConfig.auto(img_name=IMAGE),

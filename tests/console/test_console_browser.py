@@ -234,3 +234,97 @@ def test_set_a_signal_with_a_typed_value(sandbox: Sandbox, remote: Any, register
     page.click("tr[data-signal=word] button:has-text('Set')")
     _phase(page, "SUCCEEDED")
     page.wait_for_selector('#outputs tr[data-name="o0"]:has-text("HELLO")')
+
+
+def test_a_tasks_deck_opens_on_its_node(sandbox: Sandbox, remote: Any, registered: str, page: Any, shot: Any) -> None:
+    execution = _launch(remote, "decked", registered, n=4)
+    page.goto(console_url(sandbox, _path(remote, execution)))
+    _phase(page, "SUCCEEDED")
+    page.click("tr.node-row[data-node=n0]")
+    page.click("tr.node-detail .deck button:has-text('Show deck')")
+    # The deck is the task's own HTML, read through the signed link the admin gives (GetDataProxy's artifact link).
+    deck = page.frame_locator("iframe.deck-frame")
+    deck.locator("#flyte-frame-tabs li:has-text('console-deck')").click()
+    deck.locator("h2:has-text('console deck of 4')").wait_for()
+    shot(page, "deck")
+
+
+def test_upload_a_file_in_the_launch_form(sandbox: Sandbox, registered: str, page: Any, tmp_path: Path) -> None:
+    page.goto(console_url(sandbox, f"{_BASE}/workflow/console_flows.filed/version/{registered}/launch"))
+    page.wait_for_selector("#in-f")
+    page.click("button[type=submit]")
+    page.wait_for_selector(".error:has-text('f: a value is required')")
+    upload = tmp_path / "payload.bin"
+    upload.write_bytes(b"x" * 4242)
+    page.set_input_files("input[name=f-upload]", str(upload))
+    # The form puts the uploaded file's URI (CreateUploadLocation's native URL) in the field.
+    page.wait_for_function("() => document.querySelector('#in-f').value.endsWith('payload.bin')")
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/executions/[a-z0-9-]+$"))
+    _phase(page, "SUCCEEDED")
+    page.wait_for_selector('#outputs tr[data-name="o0"]:has-text("4242")')
+
+
+def test_recover_a_failed_execution(sandbox: Sandbox, remote: Any, registered: str, page: Any, tmp_path: Path) -> None:
+    marker = tmp_path / "marker"
+    execution = _launch(remote, "flaky", registered, marker=str(marker), x=1)
+    page.goto(console_url(sandbox, _path(remote, execution)))
+    _phase(page, "FAILED")
+    assert "no marker at" in page.inner_text(".exec-error")
+    assert page.get_attribute("tr.node-row[data-node=n0]", "data-phase") == "SUCCEEDED"
+    marker.write_text("now it exists")
+    page.click("button:has-text('Recover')")
+    page.wait_for_url(lambda url: "/executions/" in url and not url.endswith("/executions/" + execution.id.name))
+    _phase(page, "SUCCEEDED")
+    page.wait_for_selector('#outputs tr[data-name="o0"]:has-text("4")')
+    # The node that had succeeded is taken over from the failed run (RecoverExecution), not run again.
+    assert page.get_attribute("tr.node-row[data-node=n0]", "data-phase") == "RECOVERED"
+    assert page.get_attribute("tr.node-row[data-node=n1]", "data-phase") == "SUCCEEDED"
+
+
+def test_reject_a_gate(sandbox: Sandbox, remote: Any, registered: str, page: Any) -> None:
+    execution = _launch(remote, "gated", registered, x=1)
+    page.goto(console_url(sandbox, _path(remote, execution)))
+    page.wait_for_selector("tr[data-signal=go] button:has-text('Reject')", timeout=_RUN)
+    page.click("tr[data-signal=go] button:has-text('Reject')")
+    _phase(page, "FAILED")
+    assert "reject" in page.inner_text(".exec-error").lower()
+    assert page.locator("tr[data-signal=go] button").count() == 0
+    # The node after the gate never ran.
+    assert page.locator("tr.node-row[data-node=n2]").count() == 0
+
+
+def test_subworkflow_children_are_listed_under_their_node(
+    sandbox: Sandbox, remote: Any, registered: str, page: Any
+) -> None:
+    execution = _launch(remote, "nested", registered, a=1)
+    page.goto(console_url(sandbox, _path(remote, execution)))
+    _phase(page, "SUCCEEDED")
+    page.wait_for_selector('#outputs tr[data-name="o0"]:has-text("12")')
+    assert "subworkflow" in page.inner_text("tr.node-row[data-node=n0]")
+    page.click("tr.node-row[data-node=n0]")
+    page.wait_for_selector("table.nested tr.node-row")
+    children = page.locator("table.nested tr.node-row")
+    assert children.count() == 1
+    child = children.first
+    assert child.get_attribute("data-phase") == "SUCCEEDED"
+    # Named from the compiled sub-workflow (its node n0 is `add`), not from the top level's n0 (the sub-workflow).
+    assert "add" in child.inner_text() and "subworkflow" not in child.inner_text()
+    child.click()
+    page.wait_for_selector('table.nested tr.node-detail .cols > div:last-child tr[data-name=o0]:has-text("11")')
+
+
+def test_launch_a_task_from_its_form(sandbox: Sandbox, registered: str, page: Any) -> None:
+    page.goto(console_url(sandbox, f"{_BASE}/task/console_flows.add/version/{registered}"))
+    page.click("a.button:has-text('Launch')")
+    page.wait_for_selector("#in-b")
+    assert page.input_value("#in-a") == "" and page.input_value("#in-b") == ""  # a task has no defaults
+    page.fill("#in-a", "5")
+    page.click("button[type=submit]")
+    page.wait_for_selector(".error:has-text('b: a value is required')")
+    page.fill("#in-b", "6")
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/executions/[a-z0-9-]+$"))
+    _phase(page, "SUCCEEDED")
+    page.wait_for_selector('#outputs tr[data-name="o0"]:has-text("11")')
+    assert "Task: console_flows.add" in page.inner_text(".meta")

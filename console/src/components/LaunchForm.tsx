@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import { post, type Identifier } from "../api";
+import { post, sameOriginData, type Identifier } from "../api";
 import { defaultText, fieldOf, parseField, toLiteral, typeLabel, InputError, type FieldKind } from "../literals";
 import { ErrorBox } from "./common";
 
@@ -19,14 +19,7 @@ async function upload(project: string, domain: string, file: File): Promise<stri
     filename_root: root,
     expires_in: "3600s",
   });
-  let url: string = loc.signed_url;
-  try {
-    const u = new URL(url, window.location.href);
-    if (u.pathname.startsWith("/data/")) url = u.pathname + u.search;
-  } catch {
-    /* keep the URL as given */
-  }
-  const res = await fetch(url, { method: "PUT", body: file, headers: loc.headers || {}, credentials: "same-origin" });
+  const res = await fetch(sameOriginData(loc.signed_url), { method: "PUT", body: file, headers: loc.headers || {}, credentials: "same-origin" });
   if (!res.ok) throw new Error(`upload of ${file.name} failed: ${res.status} ${await res.text()}`);
   return loc.native_url;
 }

@@ -8,9 +8,12 @@ import {
   fmtTime,
   get,
   isTerminal,
+  KIND_LABEL,
+  kindOfResource,
   listAll,
   parseDuration,
   post,
+  sameOriginData,
   seg,
   taskExecPath,
   tsMillis,
@@ -74,7 +77,7 @@ export function ExecutionPage({ project, domain, name }: { project: string; doma
   const c = execution.closure || {};
   const live = !isTerminal(c.phase);
   const template = workflow.data?.closure?.compiled_workflow?.primary?.template;
-  const specNodes = new Map<string, any>((template?.nodes || []).map((n: any) => [n.id, n]));
+  const specs: Specs = { nodes: nodeMap(template?.nodes), subs: workflow.data?.closure?.compiled_workflow?.sub_workflows || [] };
   const act = async (fn: () => Promise<void>) => {
     setActionError(null);
     try {
@@ -96,7 +99,8 @@ export function ExecutionPage({ project, domain, name }: { project: string; doma
       <div class="meta">
         {lp && (
           <span>
-            Launch plan: <a href={ui.version(lp)}>{lp.name}</a> <span class="muted">{lp.version}</span>
+            {/* A task launched on its own (CreateExecution with a task id) names the task here. */}
+            {KIND_LABEL[kindOfResource(lp.resource_type)]}: <a href={ui.version(lp)}>{lp.name}</a> <span class="muted">{lp.version}</span>
           </span>
         )}
         {wfId && (
@@ -154,17 +158,43 @@ export function ExecutionPage({ project, domain, name }: { project: string; doma
           </button>
         ))}
       </nav>
-      {tab === "nodes" && <NodeTable id={id} nodes={nodes} specNodes={specNodes} live={live} />}
+      {tab === "nodes" && <NodeTable id={id} nodes={nodes} specs={specs} live={live} />}
       {tab === "graph" && (template ? <Graph template={template} connections={workflow.data.closure.compiled_workflow.primary.connections} phases={phases} /> : <Loading />)}
       {tab === "timeline" && <Timeline nodes={nodes.filter((n: any) => !isStartOrEnd(n))} now={run.data.at} />}
     </div>
   );
 }
 
+/** The compiled nodes a node table names its rows from, and the sub-workflows its nodes may refer to. */
+interface Specs {
+  nodes: Map<string, any>;
+  subs: any[];
+}
+
+const nodeMap = (nodes?: any[]) => new Map<string, any>((nodes || []).map((n: any) => [n.id, n]));
+
+const sameId = (a: any, b: any) => a && b && ["project", "domain", "name", "version"].every((k) => a[k] === b[k]);
+
+/**
+ * Where a parent node's children are defined: a sub-workflow node's in its compiled sub-workflow (their spec ids,
+ * "n0" and so on, repeat the top level's, so the top level's names would be wrong), a branch node's in its cases.
+ * A dynamic node's children are compiled at run time and named by nothing here.
+ */
+function childSpecs(spec: any, specs: Specs): Specs {
+  const ref = spec?.workflow_node?.sub_workflow_ref;
+  if (ref) return { nodes: nodeMap(specs.subs.find((w: any) => sameId(w.template?.id, ref))?.template?.nodes), subs: specs.subs };
+  const ifElse = spec?.branch_node?.if_else;
+  if (ifElse) {
+    const cases = [ifElse.case, ...(ifElse.other || [])].map((c: any) => c?.then_node);
+    return { nodes: nodeMap([...cases, ifElse.else_node].filter(Boolean)), subs: specs.subs };
+  }
+  return { nodes: new Map(), subs: specs.subs };
+}
+
 // Start and end nodes carry no work: Flyte console hides them too (a dynamic child's are "<parent>-0-start-node").
 const isStartOrEnd = (n: any) => ["start-node", "end-node"].includes(n.metadata?.spec_node_id || n.id.node_id);
 
-function NodeTable({ id, nodes, specNodes, live, nested }: { id: ExecId; nodes: any[]; specNodes: Map<string, any>; live: boolean; nested?: boolean }) {
+function NodeTable({ id, nodes, specs, live, nested }: { id: ExecId; nodes: any[]; specs: Specs; live: boolean; nested?: boolean }) {
   const shown = nodes.filter((n) => !isStartOrEnd(n));
   if (!shown.length) return <p class="muted">{live ? "No node has started yet." : "No nodes."}</p>;
   return (
@@ -182,14 +212,14 @@ function NodeTable({ id, nodes, specNodes, live, nested }: { id: ExecId; nodes: 
       </thead>
       <tbody>
         {shown.map((n) => (
-          <NodeRow key={n.id.node_id} id={id} node={n} spec={specNodes.get(n.metadata?.spec_node_id || n.id.node_id)} specNodes={specNodes} live={live} />
+          <NodeRow key={n.id.node_id} id={id} node={n} spec={specs.nodes.get(n.metadata?.spec_node_id || n.id.node_id)} specs={specs} live={live} />
         ))}
       </tbody>
     </table>
   );
 }
 
-function NodeRow({ id, node, spec, specNodes, live }: { id: ExecId; node: any; spec: any; specNodes: Map<string, any>; live: boolean }) {
+function NodeRow({ id, node, spec, specs, live }: { id: ExecId; node: any; spec: any; specs: Specs; live: boolean }) {
   const [open, setOpen] = useState(false);
   const c = node.closure || {};
   const nodeLive = live && !isTerminal(c.phase);
@@ -215,7 +245,7 @@ function NodeRow({ id, node, spec, specNodes, live }: { id: ExecId; node: any; s
         <tr class="node-detail">
           <td />
           <td colSpan={6}>
-            <NodeDetail id={id} node={node} specNodes={specNodes} live={nodeLive} />
+            <NodeDetail id={id} node={node} spec={spec} specs={specs} live={nodeLive} />
           </td>
         </tr>
       )}
@@ -223,7 +253,7 @@ function NodeRow({ id, node, spec, specNodes, live }: { id: ExecId; node: any; s
   );
 }
 
-function NodeDetail({ id, node, specNodes, live }: { id: ExecId; node: any; specNodes: Map<string, any>; live: boolean }) {
+function NodeDetail({ id, node, spec, specs, live }: { id: ExecId; node: any; spec: any; specs: Specs; live: boolean }) {
   const c = node.closure || {};
   const nodeId = node.id.node_id;
   const tasks = useLoad(() => get<any>(`/api/v1/task_executions/${execPath(id)}/${seg(nodeId)}`, { limit: 100 }), [nodeId], () => live);
@@ -257,7 +287,7 @@ function NodeDetail({ id, node, specNodes, live }: { id: ExecId; node: any; spec
         <div class="children">
           <h3>{c.dynamic_job_spec_uri || node.metadata?.is_dynamic ? "Dynamic children" : "Children"}</h3>
           <ErrorBox error={children.error} />
-          {children.data && <NodeTable id={id} nodes={children.data} specNodes={specNodes} live={live} nested />}
+          {children.data && <NodeTable id={id} nodes={children.data} specs={childSpecs(spec, specs)} live={live} nested />}
         </div>
       )}
       <div class="cols">
@@ -276,10 +306,15 @@ function NodeDetail({ id, node, specNodes, live }: { id: ExecId; node: any; spec
             onClick={async () => {
               setDeckError(null);
               try {
-                const res = await post<any>("/api/v1/dataproxy/artifact_link", { artifact_type: "ARTIFACT_TYPE_DECK", node_execution_id: node.id });
-                const urls: string[] = res.signed_url || res.pre_signed_urls?.signed_url || [];
+                const link = await post<any>("/api/v1/dataproxy/artifact_link", { artifact_type: "ARTIFACT_TYPE_DECK", node_execution_id: node.id });
+                const urls: string[] = link.signed_url || link.pre_signed_urls?.signed_url || [];
                 if (!urls.length) throw new Error("The admin gave no link to this deck");
-                setDeck(urls[0]);
+                // The signed link serves the deck as bytes (application/octet-stream), which a frame would download
+                // rather than show; so the page reads it and frames the HTML itself (srcdoc). The frame stays
+                // sandboxed without allow-same-origin: the deck's scripts run, apart from the console's origin.
+                const res = await fetch(sameOriginData(urls[0]), { credentials: "same-origin" });
+                if (!res.ok) throw new Error(`The deck could not be read: ${res.status} ${await res.text()}`);
+                setDeck(await res.text());
               } catch (e) {
                 setDeckError(e);
               }
@@ -288,7 +323,7 @@ function NodeDetail({ id, node, specNodes, live }: { id: ExecId; node: any; spec
             Show deck
           </button>
           <ErrorBox error={deckError} />
-          {deck && <iframe class="deck-frame" src={deck} sandbox="allow-scripts" title="deck" />}
+          {deck !== null && <iframe class="deck-frame" srcdoc={deck} sandbox="allow-scripts" title="deck" />}
         </div>
       )}
     </div>

@@ -4,12 +4,14 @@ No ``__init__.py`` here: flytekit takes this directory as the project root, so t
 in the tests (which put the directory on ``sys.path``) and in the fast-registered archive the task processes unpack.
 """
 
+import os
 import sys
 import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flytekit import approve, dynamic, map_task, task, wait_for_input, workflow
+from flytekit import Deck, approve, dynamic, map_task, task, wait_for_input, workflow
+from flytekit.types.file import FlyteFile
 
 
 @dataclass
@@ -91,3 +93,53 @@ def shout(word: str) -> str:
 def asked() -> str:
     word = wait_for_input("word", timeout=timedelta(minutes=10), expected_type=str)
     return shout(word=word)
+
+
+@task(enable_deck=True)
+def plotted(n: int) -> int:
+    """Writes a deck of its own besides flytekit's default ones."""
+    Deck("console-deck", f"<h2>console deck of {n}</h2>")
+    return n
+
+
+@workflow
+def decked(n: int = 4) -> int:
+    return plotted(n=n)
+
+
+@task
+def measure(f: FlyteFile) -> int:
+    """The number of bytes in a file (the launch form uploads it)."""
+    with open(f, "rb") as handle:
+        return len(handle.read())
+
+
+@workflow
+def filed(f: FlyteFile) -> int:
+    return measure(f=f)
+
+
+@task
+def needs(marker: str, x: int) -> int:
+    """Fails until the file `marker` exists, so that recovering the failed execution can succeed."""
+    if not os.path.exists(marker):
+        raise RuntimeError(f"no marker at {marker}")
+    return x
+
+
+@workflow
+def flaky(marker: str, x: int = 1) -> int:
+    # `needs` takes `first`, so that n0 has succeeded before n1 fails (else the failure could abort it first).
+    first = add(a=x, b=1)
+    return add(a=first, b=needs(marker=marker, x=first))
+
+
+@workflow
+def inner(a: int) -> int:
+    return add(a=a, b=10)
+
+
+@workflow
+def nested(a: int = 1) -> int:
+    """A sub-workflow (an `add` of its own) and a task after it."""
+    return after(x=inner(a=a))
