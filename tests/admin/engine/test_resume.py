@@ -321,8 +321,11 @@ def test_an_array_node_resumes_its_unfinished_elements(restart: Callable[[], Har
 
 
 def _store_read_only(ctx: AdminContext, read_only: bool) -> None:
-    """Make SQLite refuse every write ("attempt to write a readonly database"), or take writes again."""
-    with ctx.store.begin() as conn:
+    """Make SQLite refuse every write ("attempt to write a readonly database"), or take writes again.
+
+    Set outside a write transaction: writes open with BEGIN IMMEDIATE, which a query-only connection refuses. The
+    in-memory store has one connection, so this is the writers' connection."""
+    with ctx.store.engine.connect() as conn:
         conn.exec_driver_sql(f"PRAGMA query_only = {'ON' if read_only else 'OFF'}")
 
 

@@ -331,7 +331,7 @@ def test_execution_data_rpcs_are_served(stub: dataproxy_pb2_grpc.DataProxyServic
 # -- the HTTP side itself ------------------------------------------------------------------------------------
 def test_healthcheck_and_unknown_paths(admin: AdminServer) -> None:
     assert http("GET", f"{admin.http_endpoint}/healthcheck") == (200, b"")
-    assert http("GET", f"{admin.http_endpoint}/api/v1/projects")[0] == 404
+    assert http("GET", f"{admin.http_endpoint}/api/v2/projects")[0] == 404
     assert http("PUT", f"{admin.http_endpoint}/elsewhere", b"x")[0] == 404
     assert http("GET", f"{admin.http_endpoint}/data/a/%2e%2e/b?expires=1&sig=x")[0] == 400
 
