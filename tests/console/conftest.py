@@ -24,9 +24,11 @@ IMAGE = "localhost/flyteplane-console-tests:never-pulled"
 CHROMIUM = os.environ.get("FLYTEPLANE_CHROMIUM", "/usr/bin/chromium")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
-    """One headless Chromium for the session (the system's; a missing one fails the test with what to install)."""
+    """One headless Chromium for the console's tests (the system's; a missing one fails the test with what to
+    install). Package-scoped: Playwright's sync API keeps an event loop running in the main thread while it is
+    open, and tests after these ones call ``asyncio.run``."""
     from playwright.sync_api import sync_playwright
 
     if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):

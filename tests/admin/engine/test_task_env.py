@@ -100,6 +100,15 @@ def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
     yield from _sandbox(tmp_path)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_image_builds() -> None:
+    """flytekit builds an ImageSpec once per process (``ImageBuildEngine.build`` is cached), and every test here has
+    a state directory of its own, where the sandbox's builder must record the image again."""
+    from flytekit.image_spec.image_spec import ImageBuildEngine
+
+    ImageBuildEngine.build.cache_clear()
+
+
 def _under(path: str, root: Path) -> bool:
     return Path(path).resolve().is_relative_to(root.resolve())
 
