@@ -332,7 +332,10 @@ def test_logs_follow_prints_a_running_tasks_lines_as_they_come(
         # The first line arrived while the task was still printing the others.
         code, out, _ = run(capsys, config_file, "get", "execution", name, "-o", "json")
         assert code == 0 and json.loads(out)["closure"]["phase"] in ("QUEUED", "RUNNING")
-        rest, err = process.communicate(timeout=120)
+        # Not communicate(): it reads the pipe itself and would lose what readline() already buffered.
+        rest = process.stdout.read()
+        err = process.stderr.read() if process.stderr else ""
+        process.wait(timeout=120)
     finally:
         if process.poll() is None:
             process.kill()
