@@ -53,6 +53,10 @@ def probe(step: int) -> str:
         "module": __file__,
         "fds": sorted(os.listdir("/proc/self/fd")),
         "stdin": os.readlink("/proc/self/fd/0"),
+        # flytekit imports pandas and pyarrow lazily: still lazy here, as in a cold start, and so none of the
+        # transformers flytekit loads once they are imported
+        "lazy": sorted(n for n, m in sys.modules.items() if type(m).__name__ == "_LazyModule"),
+        "schema_types": "flytekit.types.schema" in sys.modules,
     }}
     print("probe says hello")
     # What a later attempt must not see.
@@ -197,7 +201,8 @@ def test_a_warm_attempt_sees_what_a_cold_one_sees(pool: WarmPool, tmp_path: Path
         text = json.dumps({k: v for k, v in seen.items() if k not in ("pid", "pgid", "sid")})
         return dict(json.loads(text.replace(root, "<root>")))
 
-    assert same(warm) == same(cold)  # argv, sys.path, environment, executable, __main__, open descriptors
+    assert same(warm) == same(cold)  # argv, sys.path, environment, executable, __main__, open descriptors, and
+    assert "pandas" in warm["lazy"]  # lazily imported modules are still lazy (the fork server never touched them)
 
 
 def test_kill_and_timeout_end_the_whole_process_group(pool: WarmPool, tmp_path: Path) -> None:

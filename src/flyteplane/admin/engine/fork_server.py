@@ -50,6 +50,27 @@ _ENTRYPOINT_MODULES = ("flytekit", "flytekit.bin.entrypoint")
 _RUNTIME_MODULES = ("s3fs",)
 
 
+def _fill_caches() -> None:
+    """Do once here what every attempt's first steps compute the same way from the same imports, so that no child
+    repeats it: flytekit's type engine imports its optional transformers for what is imported (it checks again on
+    every lookup, so a child that imports more still gets theirs), and ``docstring_parser`` (which flytekit runs
+    on every task function) compiles its regular expressions into ``re``'s cache. Both only import modules and
+    fill caches; neither creates anything a child could tell apart from its own cold start."""
+    try:
+        from flytekit.core.type_engine import TypeEngine
+
+        TypeEngine.lazy_import_transformers()
+    except Exception:  # an older flytekit without it: the children do it themselves
+        pass
+    try:
+        import docstring_parser
+
+        docstring_parser.parse("Summary.\n\nArgs:\n    x: an input.\n\nReturns:\n    an output.\n")
+        docstring_parser.parse("Summary.\n\n:param x: an input.\n:return: an output.\n")
+    except Exception:
+        pass
+
+
 def _renewable_loops() -> list[Any]:
     """Event loops created by imports: each child gives them a selector and a self-pipe of its own."""
     if "asyncio" not in sys.modules:
@@ -57,7 +78,10 @@ def _renewable_loops() -> list[Any]:
     import asyncio.selector_events
 
     kind = asyncio.selector_events.BaseSelectorEventLoop
-    return [o for o in gc.get_objects() if isinstance(o, kind) and not o.is_closed() and not o.is_running()]
+    # type(), not isinstance(): isinstance() reads ``__class__`` of objects of other types, which makes a lazily
+    # imported module (importlib's LazyLoader) run its whole import here (see _top_level_modules).
+    loops = [o for o in gc.get_objects() if issubclass(type(o), kind)]
+    return [loop for loop in loops if not loop.is_closed() and not loop.is_running()]
 
 
 def _renew_loop(loop: Any) -> None:
@@ -83,9 +107,21 @@ def _top_level_modules() -> dict[str, bool]:
     for name, module in list(sys.modules.items()):
         if "." in name or module is None:
             continue
-        spec = getattr(module, "__spec__", None)
-        out[name] = spec is not None and spec.origin in (None, "namespace") and hasattr(module, "__path__")
+        # Read without the module's own attribute lookup: a lazily imported module (importlib's LazyLoader, which
+        # flytekit uses for pandas and pyarrow) runs its whole import on its first attribute access, and a child
+        # would then find it imported where a cold start finds it lazy (flytekit then loads more for it).
+        attributes = _module_dict(module)
+        spec = attributes.get("__spec__")
+        out[name] = spec is not None and spec.origin in (None, "namespace") and "__path__" in attributes
     return out
+
+
+def _module_dict(module: Any) -> dict[str, Any]:
+    try:
+        attributes = object.__getattribute__(module, "__dict__")
+    except AttributeError:
+        return {}
+    return attributes if isinstance(attributes, dict) else {}
 
 
 def _site_dirs() -> list[str]:
@@ -112,6 +148,8 @@ class _Server:
                 __import__(optional)
             except Exception:  # not installed, or broken: a task that needs it fails with its own error
                 pass
+        if not failure:
+            _fill_caches()
         if not failure and threading.active_count() > 1:
             names = ", ".join(t.name for t in threading.enumerate() if t is not threading.main_thread())
             failure = f"importing flytekit started threads ({names}); a threaded process cannot be forked safely"

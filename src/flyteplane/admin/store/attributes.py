@@ -11,7 +11,7 @@ import datetime as _dt
 from typing import Any, NamedTuple
 
 from flyteidl.admin import matchable_resource_pb2
-from sqlalchemy import ColumnElement, Row, and_, select
+from sqlalchemy import ColumnElement, Row, and_, bindparam, or_, select
 
 from flyteplane.admin.store import schema
 from flyteplane.admin.store.db import Store, Tx
@@ -71,6 +71,26 @@ def _where(key: ResourceKey) -> ColumnElement[bool]:
     )
 
 
+def _scope_matches(column: Any, name: str) -> ColumnElement[bool]:
+    return or_(column == "", column == bindparam(name))
+
+
+# Built once: a statement built per call (``in_`` over a fresh set each time) cost more in SQLAlchemy's cache-key
+# walk than SQLite spends answering it, and CreateExecution and the engine look attributes up several times a run.
+_LOOKUP = (
+    select(_R)
+    .where(
+        _R.c.resource_type == bindparam("resource_type"),
+        _scope_matches(_R.c.project, "project"),
+        _scope_matches(_R.c.domain, "domain"),
+        _scope_matches(_R.c.workflow, "workflow"),
+        _scope_matches(_R.c.launch_plan, "launch_plan"),
+    )
+    .order_by(_R.c.priority.desc(), _R.c.id.asc())
+    .limit(1)
+)
+
+
 def lookup(
     tx: Tx,
     resource_type: int | str,
@@ -80,19 +100,14 @@ def lookup(
     launch_plan: str = "",
 ) -> MatchedAttributes | None:
     """The most specific row for this scope: each key column may match exactly or be "any" ("")."""
-    query = (
-        select(_R)
-        .where(
-            _R.c.resource_type == _type_name(resource_type),
-            _R.c.project.in_({"", project}),
-            _R.c.domain.in_({"", domain}),
-            _R.c.workflow.in_({"", workflow}),
-            _R.c.launch_plan.in_({"", launch_plan}),
-        )
-        .order_by(_R.c.priority.desc(), _R.c.id.asc())
-        .limit(1)
-    )
-    row = tx.execute(query).first()
+    params = {
+        "resource_type": _type_name(resource_type),
+        "project": project,
+        "domain": domain,
+        "workflow": workflow,
+        "launch_plan": launch_plan,
+    }
+    row = tx.execute(_LOOKUP, params).first()
     return _matched(row) if row is not None else None
 
 

@@ -25,13 +25,14 @@ binlog group commit) without any delay: batches form from writers that are alrea
 from __future__ import annotations
 
 import contextlib
+import itertools
 import threading
 from collections.abc import Callable
 from types import TracebackType
 
-from sqlalchemy import Connection, Engine, NestedTransaction
+from sqlalchemy import Connection, Engine
 
-__all__ = ["DEFAULT_MAX_BATCH", "BatchLost", "GroupCommit", "GroupCommitStats"]
+__all__ = ["DEFAULT_MAX_BATCH", "BatchLost", "GroupCommit", "GroupCommitStats", "Savepoint"]
 
 DEFAULT_MAX_BATCH = 64
 """Writes in one batch at most: a steady stream of writers still commits (and answers) at least this often."""
@@ -55,6 +56,31 @@ class GroupCommitStats:
         """Batches committed: one fsync each."""
         self.lost_batches = 0
         """Batches whose commit failed or whose transaction was rolled back under them."""
+
+
+class Savepoint:
+    """A SAVEPOINT of ``conn``'s open transaction, by plain SQL: :meth:`commit` releases it, :meth:`rollback` undoes
+    what ran since and releases it.
+
+    SQLAlchemy's ``Connection.begin_nested()`` does the same with statement objects it compiles and caches per
+    call: ~180 µs a SAVEPOINT/RELEASE pair on this project's machine against ~30 µs as plain SQL, and every write
+    takes at least one pair (a CreateExecution and its engine events ~35). The names are unique per connection,
+    so nested savepoints release in any order SQL allows."""
+
+    __slots__ = ("_conn", "_name")
+    _counter = itertools.count()
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._name = f"sp{next(Savepoint._counter)}"
+        conn.exec_driver_sql(f"SAVEPOINT {self._name}")
+
+    def commit(self) -> None:
+        self._conn.exec_driver_sql(f"RELEASE SAVEPOINT {self._name}")
+
+    def rollback(self) -> None:
+        self._conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {self._name}")
+        self._conn.exec_driver_sql(f"RELEASE SAVEPOINT {self._name}")
 
 
 class _Batch:
@@ -186,7 +212,7 @@ class _Write:
     def __init__(self, group: GroupCommit) -> None:
         self._group = group
         self._batch: _Batch | None = None
-        self._savepoint: NestedTransaction | None = None
+        self._savepoint: Savepoint | None = None
         self._nested = False
 
     def __enter__(self) -> Connection:
@@ -195,13 +221,13 @@ class _Write:
             # A write inside a write of the same thread: a savepoint of the same transaction, committed with it.
             self._nested = True
             self._batch = group._batch
-            self._savepoint = self._batch.conn.begin_nested()
+            self._savepoint = Savepoint(self._batch.conn)
             return self._batch.conn
         group._acquire()
         try:
             batch = group._batch if group._batch is not None else group._open()
             self._batch = batch
-            self._savepoint = batch.conn.begin_nested()
+            self._savepoint = Savepoint(batch.conn)
         except BaseException:
             group._release(self._batch)
             raise

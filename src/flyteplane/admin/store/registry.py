@@ -30,6 +30,7 @@ from flyteplane.admin.errors import already_exists
 from flyteplane.admin.store import listing, schema
 from flyteplane.admin.store.db import Store, Tx
 from flyteplane.admin.store.descriptions import description_values
+from flyteplane.admin.store.group_commit import Savepoint
 from flyteplane.admin.store.paging import page_rows
 from flyteplane.admin.store.registry_rows import (
     VersionKey,
@@ -259,7 +260,7 @@ class VersionedRepository(ABC, Generic[M, S]):
             # these INSERTs, and the version that took it is then read in this same transaction. Any other error
             # propagates as it is: a failure to undo the savepoint (SQLite may have rolled the whole transaction
             # back after a full disk) must not hide it.
-            savepoint = tx.begin_nested()
+            savepoint = Savepoint(tx)
             try:
                 if described is not None:
                     insert_row(tx, schema.description_entities, described)
