@@ -8,7 +8,7 @@ with ``--no-warm-processes``. Against each, in the same round:
     CreateExecution -> SUCCEEDED, next to the wall time of ``python -c "import flytekit"`` (target <= 0.5x);
 (b) a ``map_task`` of a trivial flytekit task, registered the same way, over ``--elements`` elements (warm) and
     ``--cold-elements`` (cold: ~1 s of CPU per element makes 1,000 cold elements a quarter of an hour on 2 cores):
-    wall per element, next to ``python -c pass`` (target <= 0.5x).
+    wall per element, next to ``python -c pass`` (target <= 0.5x); polled every 50 ms (``MAP_POLL_SECONDS``).
 
     python benchmarks/warm_bench.py                  # 2 rounds, 1,000 warm elements, 100 cold ones
     python benchmarks/warm_bench.py --rounds 1 --elements 200 --runs 3
@@ -32,6 +32,9 @@ from _common import CLK_TCK, PYTHON, ServerProcess, child_env, free_ports, machi
 
 PROJECT, DOMAIN = "flytesnacks", "development"
 POLL_SECONDS = 0.005
+# A map of 1,000 elements runs for tens of seconds: GetExecution every 5 ms would add ~200 calls a second of admin
+# CPU to what the elements are measured by, for a resolution of 0.005 ms per element.
+MAP_POLL_SECONDS = 0.05
 PROCESS_RUNS = 5
 
 TWO_TASKS = """
@@ -99,7 +102,7 @@ class Admin:
 
         self.stub = admin_pb2_grpc.AdminServiceStub(grpc.insecure_channel(endpoint))
 
-    def wait(self, name: str) -> Any:
+    def wait(self, name: str, poll: float = POLL_SECONDS) -> Any:
         from flyteidl.admin import execution_pb2
         from flyteidl.core import execution_pb2 as core
 
@@ -111,14 +114,14 @@ class Admin:
                 if got.closure.phase != phase.SUCCEEDED:
                     raise RuntimeError(f"{name} ended {phase.Phase.Name(got.closure.phase)}: {got.closure.error}")
                 return got
-            time.sleep(POLL_SECONDS)
+            time.sleep(poll)
 
     def server_seconds(self, name: str) -> float:
         """created_at -> the terminal event, as the admin recorded them."""
         got = self.wait(name)
         return float(got.closure.updated_at.ToNanoseconds() - got.closure.created_at.ToNanoseconds()) / 1e9
 
-    def relaunch(self, name: str, inputs: Any) -> float:
+    def relaunch(self, name: str, inputs: Any, poll: float = POLL_SECONDS) -> float:
         """CreateExecution of ``name``'s launch plan with ``inputs``, GetExecution until SUCCEEDED; seconds."""
         from flyteidl.admin import execution_pb2
 
@@ -127,7 +130,7 @@ class Admin:
         create = execution_pb2.ExecutionCreateRequest(project=PROJECT, domain=DOMAIN, spec=spec, inputs=inputs)
         t0 = time.perf_counter()
         created = self.stub.CreateExecution(create)
-        self.wait(created.id.name)
+        self.wait(created.id.name, poll)
         return time.perf_counter() - t0
 
 
@@ -192,7 +195,7 @@ def measure(admin: ServerProcess, workdir: Path, runs: int, elements: int) -> di
     mapped = pyflyte_run(admin, workdir, "map_wf.py", "--xs", "[1, 2, 3]")
     stub.wait(mapped)
     cpu0 = tree_cpu_seconds(admin.pid)
-    big = stub.relaunch(mapped, int_inputs(xs=list(range(elements))))
+    big = stub.relaunch(mapped, int_inputs(xs=list(range(elements))), MAP_POLL_SECONDS)
     cpu = tree_cpu_seconds(admin.pid) - cpu0
     return {
         "map_cpu_per_element_ms": cpu / elements * 1e3,

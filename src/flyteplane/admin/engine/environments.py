@@ -27,6 +27,7 @@ run``) or ``/root`` (``pyflyte register``): in a pod both are the container's ow
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import shlex
@@ -101,7 +102,10 @@ class BuildCancelled(EnvironmentUnavailable):
     """The attempt waiting for (or building) an image's environment was cancelled."""
 
 
+@functools.lru_cache(maxsize=256)
 def _is_venv_bin(directory: str) -> bool:
+    # Cached: every attempt filters the admin's whole PATH through this (a stat per entry; a map task's elements
+    # did it a thousand times over the same few directories).
     return bool(directory) and (Path(directory).parent / "pyvenv.cfg").is_file()
 
 
