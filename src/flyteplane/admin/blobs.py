@@ -57,6 +57,10 @@ __all__ = [
 ]
 
 CHUNK = 1024 * 1024
+# Objects smaller than this get no MD5 record when written: the engine writes several small literal maps per node,
+# and a record (a file of its own, written and renamed) cost as much as the object; info() reads and digests a small
+# object on demand for less.
+_RECORD_MIN_BYTES = 256 * 1024
 MAX_PARTS = 10_000  # S3's limits on multipart uploads
 MIN_PART_BYTES = 5 * 1024 * 1024
 _UPLOAD_ID = re.compile(r"[0-9a-f]{32}")
@@ -525,7 +529,10 @@ class BlobStore:
                 raise BlobConflict(f"another object is in the way of [{key}]") from e
             _fsync_dir(target.parent)
             st = target.stat()
-            self._write_record(key, md5, st.st_size, st.st_mtime_ns)
+            if st.st_size >= _RECORD_MIN_BYTES:
+                self._write_record(key, md5, st.st_size, st.st_mtime_ns)
+            else:  # info() digests it again on demand; an older record must not outlive the bytes it described
+                self._record_path(key).unlink(missing_ok=True)
 
     # -- MD5 records ---------------------------------------------------------------------------------------
     def _record_path(self, key: str) -> Path:
