@@ -33,7 +33,7 @@ PYTHON = sys.executable
 RESOLVER = "flytekit.core.python_auto_container.default_task_resolver"
 
 PROBE = """
-import json, os, sys, time
+import json, os, sys, tempfile, time
 from flytekit import task
 
 VERSION = {version}
@@ -57,6 +57,8 @@ def probe(step: int) -> str:
         # transformers flytekit loads once they are imported
         "lazy": sorted(n for n, m in sys.modules.items() if type(m).__name__ == "_LazyModule"),
         "schema_types": "flytekit.types.schema" in sys.modules,
+        "tempdir": tempfile.gettempdir(),
+        "scratch_in": os.path.dirname(tempfile.mkdtemp(prefix="flyte")),  # as flytekit's setup_execution makes its
     }}
     print("probe says hello")
     # What a later attempt must not see.
@@ -187,6 +189,10 @@ def test_an_attempt_sees_nothing_a_previous_attempt_left(pool: WarmPool, tmp_pat
         assert again["pid"] == again["pgid"] == again["sid"]  # its own session and process group
         assert again["stdin"] == os.devnull
     assert seen["module"] == str(code / "probe_tasks.py")
+    # Its own temporary directory (flytekit's working directories go there), gone with the attempt, as a pod's /tmp
+    assert Path(seen["tempdir"]).name == f".{Path(seen['cwd']).name}.tmp"
+    assert seen["scratch_in"] == seen["tempdir"]
+    assert not Path(seen["tempdir"]).exists()
 
 
 def test_a_warm_attempt_sees_what_a_cold_one_sees(pool: WarmPool, tmp_path: Path) -> None:

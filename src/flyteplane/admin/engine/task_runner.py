@@ -59,6 +59,7 @@ __all__ = [
     "UnsupportedTask",
     "container_of",
     "literal_text",
+    "private_temp_dir",
     "render",
     "run_attempt",
 ]
@@ -401,6 +402,7 @@ def run_attempt(
     argv, dest_note = confine_dest_dir(argv)
     # Beside the working directory, not in it: the task's code must not package or list its secrets.
     secrets_dir = paths.workdir.parent / f".{paths.workdir.name}.secrets"
+    temp_dir = private_temp_dir(paths.workdir)
     try:
         try:
             # The eager credential the admin requests for every eager task is the engine's own to serve
@@ -411,7 +413,11 @@ def run_attempt(
             return _failure("SecretUnavailable", str(e))
         except OSError as e:
             return _failure("SecretUnavailable", f"cannot hand the task its secrets: {e}", _SYSTEM)
-        env = _process_env(attempt, container, python, setup, image_env, secret_env)
+        try:
+            temp_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            return _failure("TempDirUnavailable", f"cannot make the task's temporary directory: {e}", _SYSTEM)
+        env = _process_env(attempt, container, python, setup, image_env, secret_env, temp_dir)
         notes = list(attempt.notes)
         if IMAGE_ID_VARIABLE in image_env:
             # The image's recorded ImageSpec names its id exactly: a note that it could not be told is moot.
@@ -423,6 +429,7 @@ def run_attempt(
         )
     finally:
         shutil.rmtree(secrets_dir, ignore_errors=True)
+        shutil.rmtree(temp_dir, ignore_errors=True)
 
 
 def _start(
@@ -523,6 +530,13 @@ def _write_atomically(target: Path, data: bytes) -> None:
     os.replace(tmp, target)
 
 
+def private_temp_dir(workdir: Path) -> Path:
+    """The attempt's temporary directory (its ``TMPDIR``): beside its working directory, removed when it ends.
+    flytekit makes two directories there per attempt (its local sandbox and the task's working directory) and
+    never removes them; in a shared ``/tmp`` they piled up by the tens of thousands."""
+    return workdir.parent / f".{workdir.name}.tmp"
+
+
 def _process_env(
     attempt: Attempt,
     container: Container,
@@ -530,14 +544,18 @@ def _process_env(
     setup: TaskEnvironment,
     image_env: Mapping[str, str],
     secret_env: Mapping[str, str],
+    temp_dir: Path,
 ) -> dict[str, str]:
     """A task process's environment, layered as a pod's (see :mod:`.environments`): the variables kept from the
     admin's, the deployment's defaults (``attempt.defaults``), the image's (the recorded ImageSpec's ``env`` and its
     exact ``_F_IMG_ID``, over the id the defaults guess from the tag), the container's ``env``, Flyte's and the
     run's (``attempt.env``), the configured ones (``task_env``: propeller's ``DecorateEnvVars`` appends its
     ``default-env-vars`` after the others, and the last definition of a variable wins in a pod), then the secrets.
-    ``python``'s directory leads ``PATH``; ``PYTHONPATH`` is the configured entries, then the container's."""
+    ``python``'s directory leads ``PATH``; ``PYTHONPATH`` is the configured entries, then the container's.
+    ``TMPDIR`` is the attempt's own ``temp_dir`` (a pod's ``/tmp`` is its own, and goes with it) unless a layer
+    sets one."""
     env = base_environment(python, setup.environ)
+    env["TMPDIR"] = str(temp_dir)
     path = env["PATH"]
     for layer in (attempt.defaults, image_env, container.env, attempt.env, setup.task_env, secret_env):
         env.update(layer)

@@ -73,10 +73,11 @@ _DIST_CACHE_ENTRIES = 64
 # Imported by `site` when a fresh interpreter starts, from wherever the path has them (the task's path included).
 _STARTUP_MODULES = frozenset({"sitecustomize", "usercustomize"})
 
-# Variables that differ from attempt to attempt (propeller sets them per pod, or they are the run's and secrets):
+# Variables that differ from attempt to attempt (propeller sets them per pod, or they are the run's, secrets, or the
+# attempt's own TMPDIR):
 # a child gets them, the server does not start with them, so they do not split servers.
 _VOLATILE_PREFIXES = ("FLYTE_INTERNAL_", "_FSEC_", "FLYTE_SECRETS_", "FLYTE_CREDENTIALS_", "_F_EE_", "BATCH_JOB_ARRAY")
-_VOLATILE = frozenset({"FLYTE_ATTEMPT_NUMBER", "FLYTE_K8S_ARRAY_INDEX", "PYTHONPATH"})
+_VOLATILE = frozenset({"FLYTE_ATTEMPT_NUMBER", "FLYTE_K8S_ARRAY_INDEX", "PYTHONPATH", "TMPDIR"})
 # flytekit's loggers choose their format at import by whether this is set (it is, in every attempt).
 _EXECUTION_ID = "FLYTE_INTERNAL_EXECUTION_ID"
 
