@@ -275,7 +275,7 @@ def _become(request: dict[str, Any], out_fd: int, err_fd: int, base_path: list[s
     os.environ.clear()
     os.environ.update(request["env"])
     if "tempfile" in sys.modules:  # computed again from this environment's TMPDIR on first use, as at a cold start
-        sys.modules["tempfile"].tempdir = None
+        setattr(sys.modules["tempfile"], "tempdir", None)  # noqa: B010 - a module attribute typeshed does not declare
     for loop in loops:
         _renew_loop(loop)
     script: str = request["script"]
