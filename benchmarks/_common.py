@@ -428,3 +428,11 @@ def machine_info() -> dict[str, Any]:
 def temp_dir(prefix: str = "flyteplane-bench-") -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix=prefix) as d:
         yield Path(d)
+
+
+def print_measured(prefix: str, measure: Callable[[Path], dict[str, float]]) -> int:
+    """Run ``measure`` in a fresh temporary directory and print its values as one JSON line (the last stdout line
+    ``compare_revisions.py`` reads); the exit code."""
+    with temp_dir(prefix) as tmp:
+        print(json.dumps(measure(tmp)))
+    return 0

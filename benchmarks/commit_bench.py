@@ -24,13 +24,11 @@ Alone: ``PYTHONPATH=src python benchmarks/commit_bench.py [--seconds S] [--calls
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from _common import ChildError, flyteplane_admin, run_child, start_with_retry
+from _common import ChildError, flyteplane_admin, print_measured, run_child, start_with_retry
 from execution_bench import NOOP_TASK, VERSION, register_noop
 
 
@@ -81,9 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=4.0, help="CreateExecution load window")
     p.add_argument("--calls", type=int, default=60, help="CreateTask calls per writer thread")
     args = p.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="flyteplane-commit-bench-") as tmp:
-        print(json.dumps(measure(args.seconds, args.calls, Path(tmp))))
-    return 0
+    return print_measured("flyteplane-commit-bench-", lambda tmp: measure(args.seconds, args.calls, tmp))
 
 
 if __name__ == "__main__":

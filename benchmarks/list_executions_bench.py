@@ -12,14 +12,12 @@ admin does per call; that CPU is printed beside the RPC's median.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from _common import DOMAIN, PROJECT, flyteplane_admin, start_with_retry
+from _common import DOMAIN, PROJECT, flyteplane_admin, print_measured, start_with_retry
 from execution_bench import NOOP_TASK, _ident, _stub, register_noop
 
 _DRAIN_SECONDS = 120.0
@@ -88,9 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--executions", type=int, default=120)
     p.add_argument("--calls", type=int, default=60)
     args = p.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="flyteplane-list-executions-") as tmp:
-        print(json.dumps(measure(args.executions, args.calls, Path(tmp))))
-    return 0
+    return print_measured("flyteplane-list-executions-", lambda tmp: measure(args.executions, args.calls, tmp))
 
 
 if __name__ == "__main__":
