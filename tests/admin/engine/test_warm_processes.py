@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flyteidl.core import literals_pb2, tasks_pb2, types_pb2
+from flyteidl.core import execution_pb2, literals_pb2, tasks_pb2, types_pb2
 
 from flyteplane.admin import AdminServer
 from flyteplane.admin.config import AdminConfig
@@ -193,6 +193,19 @@ def test_an_attempt_sees_nothing_a_previous_attempt_left(pool: WarmPool, tmp_pat
     assert Path(seen["tempdir"]).name == f".{Path(seen['cwd']).name}.tmp"
     assert seen["scratch_in"] == seen["tempdir"]
     assert not Path(seen["tempdir"]).exists()
+
+
+def test_an_attempt_whose_temporary_directory_cannot_be_made_fails_as_a_system_error(tmp_path: Path) -> None:
+    code = _write_code(tmp_path / "code")
+    first = tmp_path / "runs" / "a1"
+    first.mkdir(parents=True)
+    (first / ".work.tmp").write_text("a file where the attempt's TMPDIR goes")
+    (first / "attempt.log").write_text("")  # nothing starts, so nothing else writes it
+    result, _log = Runner(tmp_path / "runs", None).attempt(_template("probe"), pythonpath=(str(code),))
+    assert result.outcome == "failed" and result.error is not None
+    assert result.error.code == "TempDirUnavailable" and "temporary directory" in result.error.message
+    assert result.error.kind == execution_pb2.ExecutionError.SYSTEM
+    assert (first / ".work.tmp").is_file()  # not the engine's to remove: it made no directory there
 
 
 def test_a_warm_attempt_sees_what_a_cold_one_sees(pool: WarmPool, tmp_path: Path) -> None:
