@@ -11,7 +11,8 @@ the script's code runs:
 
 * its own session and process group (``setsid``), so the engine can kill the whole group;
 * stdin ``/dev/null``, stdout and stderr the pipes the engine handed over (to the attempt's log);
-* the attempt's working directory; ``os.environ`` replaced entirely by the attempt's environment;
+* the attempt's working directory; ``os.environ`` replaced entirely by the attempt's environment (``tempfile``
+  forgets the directory it cached, so the attempt's own ``TMPDIR`` counts);
 * ``sys.path`` as a fresh interpreter computes it for that environment: the script's directory, the attempt's
   ``PYTHONPATH`` (absolute, as ``site`` makes them), then the interpreter's own paths (stdlib, site-packages and
   their ``.pth`` entries, which the server computed at its start with the same ``HOME`` and ``PYTHON*`` settings);
@@ -20,10 +21,11 @@ the script's code runs:
   it; its exit code, a ``SystemExit`` or an uncaught exception end the child as they end an interpreter (non-daemon
   threads joined, ``atexit`` handlers run, streams flushed).
 
-The server never imports user modules: its ``sys.path`` holds no user directory. Event loops that imported modules
-created (flytekit's local connector loop) get a selector and a self-pipe of their own in each child, so no child
-shares an epoll set with the server or a sibling. The server is single-threaded (forking a threaded process is
-unsafe): it refuses to serve if an import started a thread.
+The server never imports user modules: its ``sys.path`` holds no user directory. Nor does it touch a module
+imported lazily (flytekit's pandas and pyarrow): a child finds it still lazy, as a cold start does. Event loops that
+imported modules created (flytekit's local connector loop) get a selector and a self-pipe of their own in each
+child, so no child shares an epoll set with the server or a sibling. The server is single-threaded (forking a
+threaded process is unsafe): it refuses to serve if an import started a thread.
 
 **Protocol.** One ``AF_UNIX``/``SOCK_SEQPACKET`` socket (fd given as argv[1]) carries the start report (a JSON
 object) and then requests: a JSON object with three file descriptors (a reply socket, stdout, stderr). The server
