@@ -424,9 +424,11 @@ def test_the_layers_of_a_task_environment_override_as_in_a_pod(tmp_path: Path) -
         setup,
         {"A": "image", "C": "image", "D": "image", "_F_IMG_ID": "recorded"},
         {"_FSEC_G_K": "s"},
+        tmp_path / ".work.tmp",
     )
     assert env == {
         "HOME": "/h",
+        "TMPDIR": str(tmp_path / ".work.tmp"),  # the attempt's own (no layer sets one here)
         "A": "task_env",  # the configured variables come after the others (propeller's default-env-vars)
         "B": "task_env",
         "C": "container",  # the container's env over the image's
@@ -437,3 +439,20 @@ def test_the_layers_of_a_task_environment_override_as_in_a_pod(tmp_path: Path) -
         "PATH": os.pathsep.join(["/opt/task/bin", "/container/bin"]),
         "PYTHONPATH": os.pathsep.join(["/configured", "/theirs"]),
     }
+
+
+def test_a_tmpdir_the_container_sets_wins_over_the_attempts_own(tmp_path: Path) -> None:
+    from flyteidl.core import literals_pb2, tasks_pb2
+
+    from flyteplane.admin.engine.environments import TaskEnvironment
+    from flyteplane.admin.engine.task_runner import Attempt, AttemptPaths, Container, _process_env
+
+    paths = AttemptPaths("", "", tmp_path, "", "", "", "", "", tmp_path, tmp_path / "log")
+    attempt = Attempt(tasks_pb2.TaskTemplate(), literals_pb2.LiteralMap(), paths, env={}, python="/opt/task/bin/python")
+    setup = TaskEnvironment(environ={"PATH": "/usr/bin", "TMPDIR": "/admins-tmp"})
+    container = Container("img", ["true"], {"TMPDIR": "/scratch"})
+    env = _process_env(attempt, container, attempt.python, setup, {}, {}, tmp_path / ".work.tmp")
+    assert env["TMPDIR"] == "/scratch"  # the container's, as a pod's env sets it; never the admin's
+    container = Container("img", ["true"], {})
+    env = _process_env(attempt, container, attempt.python, setup, {}, {}, tmp_path / ".work.tmp")
+    assert env["TMPDIR"] == str(tmp_path / ".work.tmp")
